@@ -1,0 +1,130 @@
+// SPDX-License-Identifier: GPL-2.0
+// The platform interface: everything the freestanding core needs from the
+// world outside it. kmod/ implements it over kernel APIs; platform/user/ over
+// libc, pthreads and liburcu for tests, fuzzers and benchmarks. The core never
+// includes kernel or libc headers; it includes this file.
+//
+// Contexts named below: "process" may sleep; "softirq" is the packet path
+// (BH disabled, under rcu_read_lock, must not sleep).
+#pragma once
+
+#include "base/types.h"
+
+extern "C" {
+
+// ---- Memory -----------------------------------------------------------------
+
+// Allocation flags.
+enum ovsdp_gfp : unsigned {
+    OVSDP_GFP_KERNEL = 0,  // process context, may sleep
+    OVSDP_GFP_ATOMIC = 1,  // packet path: never sleeps; may use reserves
+    OVSDP_GFP_NOWAIT = 2,  // packet path: never sleeps, no emergency pools, no warning
+    OVSDP_GFP_ZERO = 0x10, // zero the memory (or-ed into one of the above)
+    OVSDP_GFP_THISNODE = 0x20, // with _node allocation: that node or fail
+};
+
+void* ovsdp_kmalloc(size_t size, unsigned gfp);
+void* ovsdp_kmalloc_node(size_t size, unsigned gfp, int node);
+void ovsdp_kfree(const void* p);
+// Large allocations (tables); process context.
+void* ovsdp_kvmalloc(size_t size, unsigned gfp);
+void ovsdp_kvfree(const void* p);
+
+// Per-CPU areas: one zeroed instance of `size` bytes per possible CPU.
+void* ovsdp_alloc_percpu(size_t size, size_t align);
+void ovsdp_free_percpu(void* p);
+void* ovsdp_per_cpu_ptr(void* p, int cpu);
+// The calling CPU's instance; caller has preemption or BH disabled.
+void* ovsdp_this_cpu_ptr(void* p);
+
+// ---- RCU --------------------------------------------------------------------
+
+// Same layout as the kernel's struct callback_head and liburcu's rcu_head.
+struct ovsdp_rcu_head {
+    void* next;
+    void (*func)(struct ovsdp_rcu_head* head);
+};
+
+void ovsdp_rcu_read_lock(void);
+void ovsdp_rcu_read_unlock(void);
+void ovsdp_call_rcu(struct ovsdp_rcu_head* head, void (*func)(struct ovsdp_rcu_head* head));
+void ovsdp_synchronize_rcu(void);
+// Wait for all callbacks queued by ovsdp_call_rcu to have run.
+void ovsdp_rcu_barrier(void);
+
+// ---- CPUs, NUMA nodes, BH ----------------------------------------------------
+
+int ovsdp_smp_processor_id(void);
+int ovsdp_numa_node_id(void);
+int ovsdp_cpu_to_node(int cpu);
+int ovsdp_nr_cpu_ids(void);
+int ovsdp_nr_node_ids(void);
+int ovsdp_node_online(int node);
+void ovsdp_local_bh_disable(void);
+void ovsdp_local_bh_enable(void);
+
+// ---- Locks ------------------------------------------------------------------
+
+// Opaque storage for a spinlock; kmod/ checks at build time that spinlock_t fits.
+struct ovsdp_spinlock {
+    alignas(8) unsigned char opaque[8];
+};
+void ovsdp_spin_lock_init(struct ovsdp_spinlock* l);
+void ovsdp_spin_lock(struct ovsdp_spinlock* l);
+void ovsdp_spin_unlock(struct ovsdp_spinlock* l);
+void ovsdp_spin_lock_bh(struct ovsdp_spinlock* l);
+void ovsdp_spin_unlock_bh(struct ovsdp_spinlock* l);
+
+// ---- Time and randomness --------------------------------------------------------
+
+unsigned long ovsdp_jiffies(void);
+unsigned int ovsdp_jiffies_to_msecs(unsigned long j);
+unsigned long ovsdp_msecs_to_jiffies(unsigned int ms);
+uint64_t ovsdp_ktime_get_ns(void);
+uint32_t ovsdp_get_random_u32(void);
+
+// ---- Logging ----------------------------------------------------------------
+
+enum ovsdp_log_level { OVSDP_LOG_ERR = 3, OVSDP_LOG_WARN = 4, OVSDP_LOG_INFO = 6, OVSDP_LOG_DEBUG = 7 };
+void ovsdp_log(int level, const char* fmt, ...) __attribute__((format(printf, 2, 3)));
+// Rate-limited variant for the packet path.
+void ovsdp_log_ratelimited(int level, const char* fmt, ...) __attribute__((format(printf, 2, 3)));
+
+} // extern "C"
+
+namespace ovsdp {
+
+// RAII read-side critical section.
+class RcuReadGuard {
+public:
+    RcuReadGuard() { ovsdp_rcu_read_lock(); }
+    ~RcuReadGuard() { ovsdp_rcu_read_unlock(); }
+    RcuReadGuard(const RcuReadGuard&) = delete;
+    RcuReadGuard& operator=(const RcuReadGuard&) = delete;
+};
+
+class SpinLock {
+public:
+    SpinLock() { ovsdp_spin_lock_init(&lock_); }
+    SpinLock(const SpinLock&) = delete;
+    SpinLock& operator=(const SpinLock&) = delete;
+    void lock() { ovsdp_spin_lock(&lock_); }
+    void unlock() { ovsdp_spin_unlock(&lock_); }
+
+private:
+    ovsdp_spinlock lock_;
+};
+
+template <typename L>
+class LockGuard {
+public:
+    explicit LockGuard(L& l) : l_(l) { l_.lock(); }
+    ~LockGuard() { l_.unlock(); }
+    LockGuard(const LockGuard&) = delete;
+    LockGuard& operator=(const LockGuard&) = delete;
+
+private:
+    L& l_;
+};
+
+} // namespace ovsdp

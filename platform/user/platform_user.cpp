@@ -1,0 +1,296 @@
+// SPDX-License-Identifier: GPL-2.0
+// Userspace implementation of platform/platform.h over libc, pthreads and
+// liburcu (memb flavour), for tests, fuzzers and benchmarks.
+#include "platform/platform.h"
+#include "platform/user/user_platform.h"
+
+#include <atomic>
+#include <cstdarg>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <mutex>
+#include <random>
+#include <sched.h>
+
+#include <urcu/urcu-memb.h>
+
+static_assert(sizeof(ovsdp_rcu_head) == sizeof(rcu_head));
+static_assert(offsetof(ovsdp_rcu_head, func) == offsetof(rcu_head, func));
+
+namespace {
+
+std::atomic<int> g_nr_cpus { 0 };
+std::atomic<int> g_nr_nodes { 1 };
+std::atomic<ovsdp::user::AllocFailHook> g_fail_hook { nullptr };
+std::atomic<long> g_live { 0 };
+std::atomic<unsigned long> g_node_allocs[64];
+std::atomic<bool> g_jiffies_frozen { false };
+std::atomic<unsigned long> g_frozen_jiffies { 0 };
+
+thread_local int t_cpu = -1;
+thread_local int t_node = -1;
+thread_local int t_bh_depth = 0;
+
+int nr_cpus()
+{
+    int n = g_nr_cpus.load(std::memory_order_relaxed);
+    if (n > 0)
+        return n;
+    int real = 0;
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof(set), &set) == 0)
+        real = CPU_COUNT(&set);
+    if (real < 1)
+        real = 1;
+    int expected = 0;
+    g_nr_cpus.compare_exchange_strong(expected, real);
+    return g_nr_cpus.load();
+}
+
+// Every allocation carries a small header so that kfree knows it is ours and
+// leak counts stay exact.
+struct alignas(16) AllocHeader {
+    size_t size;
+    unsigned magic;
+};
+constexpr unsigned kMagic = 0x0a11c0de;
+
+void* do_alloc(size_t size, unsigned gfp, int node)
+{
+    if (auto hook = g_fail_hook.load())
+        if (hook(size, gfp, node))
+            return nullptr;
+    auto* h = static_cast<AllocHeader*>(std::malloc(sizeof(AllocHeader) + size));
+    if (!h)
+        return nullptr;
+    h->size = size;
+    h->magic = kMagic;
+    void* p = h + 1;
+    if (gfp & OVSDP_GFP_ZERO)
+        std::memset(p, 0, size);
+    else
+        std::memset(p, 0xa5, size); // like slub poisoning: catch uninitialised use
+    g_live.fetch_add(1, std::memory_order_relaxed);
+    if (node >= 0 && node < 64)
+        g_node_allocs[node].fetch_add(1, std::memory_order_relaxed);
+    return p;
+}
+
+void do_free(const void* p)
+{
+    if (!p)
+        return;
+    auto* h = static_cast<AllocHeader*>(const_cast<void*>(p)) - 1;
+    if (h->magic != kMagic) {
+        std::fprintf(stderr, "ovsdp: free of a pointer not from ovsdp_kmalloc: %p\n", p);
+        std::abort();
+    }
+    h->magic = 0;
+    g_live.fetch_sub(1, std::memory_order_relaxed);
+    std::free(h);
+}
+
+struct PerCpuHeader {
+    size_t stride;
+    int nr;
+};
+
+// liburcu memb readers must be registered; do it on first use per thread and
+// unregister when the thread exits.
+struct RcuThread {
+    bool registered = false;
+    int depth = 0;
+    ~RcuThread()
+    {
+        if (registered)
+            urcu_memb_unregister_thread();
+    }
+    void ensure()
+    {
+        if (!registered) {
+            urcu_memb_register_thread();
+            registered = true;
+        }
+    }
+};
+thread_local RcuThread t_rcu;
+
+} // namespace
+
+namespace ovsdp::user {
+
+void set_topology(int cpus, int nodes)
+{
+    g_nr_cpus.store(cpus);
+    g_nr_nodes.store(nodes < 1 ? 1 : nodes);
+}
+void set_cpu(int cpu) { t_cpu = cpu; }
+void set_node(int node) { t_node = node; }
+void set_alloc_fail_hook(AllocFailHook hook) { g_fail_hook.store(hook); }
+unsigned long node_alloc_count(int node) { return node >= 0 && node < 64 ? g_node_allocs[node].load() : 0; }
+void set_jiffies(unsigned long j)
+{
+    g_frozen_jiffies.store(j);
+    g_jiffies_frozen.store(true);
+}
+void unfreeze_jiffies() { g_jiffies_frozen.store(false); }
+long live_allocations() { return g_live.load(); }
+
+} // namespace ovsdp::user
+
+extern "C" {
+
+void* ovsdp_kmalloc(size_t size, unsigned gfp) { return do_alloc(size, gfp, -1); }
+void* ovsdp_kmalloc_node(size_t size, unsigned gfp, int node) { return do_alloc(size, gfp, node); }
+void ovsdp_kfree(const void* p) { do_free(p); }
+void* ovsdp_kvmalloc(size_t size, unsigned gfp) { return do_alloc(size, gfp, -1); }
+void ovsdp_kvfree(const void* p) { do_free(p); }
+
+// Per-CPU areas: one block, a 64-byte header, then one cache-line-aligned
+// instance per simulated CPU (instances never share a line, as in the kernel).
+constexpr size_t kPerCpuHeader = 64;
+
+void* ovsdp_alloc_percpu(size_t size, size_t align)
+{
+    if (align > kPerCpuHeader)
+        return nullptr;
+    size_t stride = (size + kPerCpuHeader - 1) & ~(kPerCpuHeader - 1);
+    int n = nr_cpus();
+    void* raw = nullptr;
+    if (posix_memalign(&raw, kPerCpuHeader, kPerCpuHeader + stride * n))
+        return nullptr;
+    std::memset(raw, 0, kPerCpuHeader + stride * n);
+    auto* h = static_cast<PerCpuHeader*>(raw);
+    h->stride = stride;
+    h->nr = n;
+    g_live.fetch_add(1, std::memory_order_relaxed);
+    return static_cast<unsigned char*>(raw) + kPerCpuHeader;
+}
+
+void ovsdp_free_percpu(void* p)
+{
+    if (!p)
+        return;
+    g_live.fetch_sub(1, std::memory_order_relaxed);
+    std::free(static_cast<unsigned char*>(p) - kPerCpuHeader);
+}
+
+void* ovsdp_per_cpu_ptr(void* p, int cpu)
+{
+    auto* h = reinterpret_cast<PerCpuHeader*>(static_cast<unsigned char*>(p) - kPerCpuHeader);
+    if (cpu < 0 || cpu >= h->nr) {
+        std::fprintf(stderr, "ovsdp: per-CPU access to CPU %d of %d\n", cpu, h->nr);
+        std::abort();
+    }
+    return static_cast<unsigned char*>(p) + h->stride * cpu;
+}
+
+void* ovsdp_this_cpu_ptr(void* p) { return ovsdp_per_cpu_ptr(p, ovsdp_smp_processor_id()); }
+
+void ovsdp_rcu_read_lock(void)
+{
+    t_rcu.ensure();
+    urcu_memb_read_lock();
+}
+void ovsdp_rcu_read_unlock(void) { urcu_memb_read_unlock(); }
+
+void ovsdp_call_rcu(struct ovsdp_rcu_head* head, void (*func)(struct ovsdp_rcu_head*))
+{
+    t_rcu.ensure();
+    urcu_memb_call_rcu(reinterpret_cast<rcu_head*>(head), reinterpret_cast<void (*)(rcu_head*)>(func));
+}
+
+void ovsdp_synchronize_rcu(void) { urcu_memb_synchronize_rcu(); }
+void ovsdp_rcu_barrier(void) { urcu_memb_barrier(); }
+
+int ovsdp_smp_processor_id(void)
+{
+    if (t_cpu >= 0)
+        return t_cpu;
+    int cpu = sched_getcpu();
+    int n = nr_cpus();
+    return cpu < 0 ? 0 : cpu % n;
+}
+int ovsdp_numa_node_id(void)
+{
+    if (t_node >= 0)
+        return t_node;
+    return ovsdp_cpu_to_node(ovsdp_smp_processor_id());
+}
+int ovsdp_cpu_to_node(int cpu) { return cpu % g_nr_nodes.load(std::memory_order_relaxed); }
+int ovsdp_nr_cpu_ids(void) { return nr_cpus(); }
+int ovsdp_nr_node_ids(void) { return g_nr_nodes.load(std::memory_order_relaxed); }
+int ovsdp_node_online(int node) { return node >= 0 && node < g_nr_nodes.load(); }
+void ovsdp_local_bh_disable(void) { ++t_bh_depth; }
+void ovsdp_local_bh_enable(void) { --t_bh_depth; }
+
+static_assert(sizeof(std::atomic<int>) <= sizeof(ovsdp_spinlock));
+void ovsdp_spin_lock_init(struct ovsdp_spinlock* l) { new (l->opaque) std::atomic<int>(0); }
+void ovsdp_spin_lock(struct ovsdp_spinlock* l)
+{
+    auto* a = reinterpret_cast<std::atomic<int>*>(l->opaque);
+    for (;;) {
+        int expected = 0;
+        if (a->compare_exchange_weak(expected, 1, std::memory_order_acquire))
+            return;
+        while (a->load(std::memory_order_relaxed))
+            sched_yield();
+    }
+}
+void ovsdp_spin_unlock(struct ovsdp_spinlock* l)
+{
+    reinterpret_cast<std::atomic<int>*>(l->opaque)->store(0, std::memory_order_release);
+}
+void ovsdp_spin_lock_bh(struct ovsdp_spinlock* l) { ovsdp_spin_lock(l); }
+void ovsdp_spin_unlock_bh(struct ovsdp_spinlock* l) { ovsdp_spin_unlock(l); }
+
+unsigned long ovsdp_jiffies(void)
+{
+    if (g_jiffies_frozen.load(std::memory_order_relaxed))
+        return g_frozen_jiffies.load(std::memory_order_relaxed);
+    timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    unsigned long initial = static_cast<unsigned long>(static_cast<unsigned int>(-300 * static_cast<int>(ovsdp::user::kHz)));
+    return initial + static_cast<unsigned long>(ts.tv_sec) * ovsdp::user::kHz + static_cast<unsigned long>(ts.tv_nsec) / (1000000000UL / ovsdp::user::kHz);
+}
+unsigned int ovsdp_jiffies_to_msecs(unsigned long j) { return static_cast<unsigned int>(j * (1000 / ovsdp::user::kHz)); }
+unsigned long ovsdp_msecs_to_jiffies(unsigned int ms) { return (ms + (1000 / ovsdp::user::kHz) - 1) / (1000 / ovsdp::user::kHz); }
+uint64_t ovsdp_ktime_get_ns(void)
+{
+    timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return static_cast<uint64_t>(ts.tv_sec) * 1000000000ULL + ts.tv_nsec;
+}
+uint32_t ovsdp_get_random_u32(void)
+{
+    thread_local std::mt19937 rng { std::random_device {}() };
+    return rng();
+}
+
+static std::atomic<int> g_log_level { OVSDP_LOG_WARN };
+void ovsdp_log(int level, const char* fmt, ...)
+{
+    if (level > g_log_level.load() && !std::getenv("OVSDP_LOG"))
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    std::fprintf(stderr, "ovsdp<%d>: ", level);
+    std::vfprintf(stderr, fmt, ap);
+    std::fputc('\n', stderr);
+    va_end(ap);
+}
+void ovsdp_log_ratelimited(int level, const char* fmt, ...)
+{
+    if (level > g_log_level.load() && !std::getenv("OVSDP_LOG"))
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    std::fprintf(stderr, "ovsdp<%d>: ", level);
+    std::vfprintf(stderr, fmt, ap);
+    std::fputc('\n', stderr);
+    va_end(ap);
+}
+
+} // extern "C"

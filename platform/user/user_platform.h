@@ -1,0 +1,33 @@
+// SPDX-License-Identifier: GPL-2.0
+// Test controls of the userspace platform: simulated CPUs and NUMA nodes,
+// allocation failure injection and a settable jiffies clock. Userspace only.
+#pragma once
+
+#include <cstddef>
+
+namespace ovsdp::user {
+
+// Number of simulated CPUs and nodes. Set before any per-CPU allocation.
+void set_topology(int nr_cpus, int nr_nodes);
+// Pin the calling thread's simulated CPU (and so its node: cpu % nr_nodes,
+// unless set_node() overrides it). -1 returns to the default (real CPU).
+void set_cpu(int cpu);
+void set_node(int node);
+
+// Allocation failure injection. The hook sees each allocation and returns true
+// to make it fail. nullptr removes it.
+using AllocFailHook = bool (*)(size_t size, unsigned gfp, int node);
+void set_alloc_fail_hook(AllocFailHook hook);
+// Allocations made so far on each node through ovsdp_kmalloc_node (for tests).
+unsigned long node_alloc_count(int node);
+
+// Jiffies: by default the monotonic clock at HZ=250 starting at the kernel's
+// INITIAL_JIFFIES. set_jiffies() freezes it at a value; unfreeze_jiffies() undoes.
+constexpr unsigned long kHz = 250;
+void set_jiffies(unsigned long j);
+void unfreeze_jiffies();
+
+// Live allocations made through ovsdp_kmalloc*/kvmalloc (leak checks in tests).
+long live_allocations();
+
+} // namespace ovsdp::user
