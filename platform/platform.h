@@ -8,20 +8,22 @@
 // (BH disabled, under rcu_read_lock, must not sleep).
 #pragma once
 
+#ifdef __cplusplus
 #include "base/types.h"
-
 extern "C" {
+#else
+// The C side is kmod/, compiled with kernel headers.
+#include <linux/types.h>
+#endif
 
 // ---- Memory -----------------------------------------------------------------
 
 // Allocation flags.
-enum ovsdp_gfp : unsigned {
-    OVSDP_GFP_KERNEL = 0,  // process context, may sleep
-    OVSDP_GFP_ATOMIC = 1,  // packet path: never sleeps; may use reserves
-    OVSDP_GFP_NOWAIT = 2,  // packet path: never sleeps, no emergency pools, no warning
-    OVSDP_GFP_ZERO = 0x10, // zero the memory (or-ed into one of the above)
-    OVSDP_GFP_THISNODE = 0x20, // with _node allocation: that node or fail
-};
+#define OVSDP_GFP_KERNEL 0u     // process context, may sleep
+#define OVSDP_GFP_ATOMIC 1u     // packet path: never sleeps; may use reserves
+#define OVSDP_GFP_NOWAIT 2u     // packet path: never sleeps, no emergency pools, no warning
+#define OVSDP_GFP_ZERO 0x10u    // zero the memory (or-ed into one of the above)
+#define OVSDP_GFP_THISNODE 0x20u // with _node allocation: that node or fail
 
 void* ovsdp_kmalloc(size_t size, unsigned gfp);
 void* ovsdp_kmalloc_node(size_t size, unsigned gfp, int node);
@@ -67,8 +69,8 @@ void ovsdp_local_bh_enable(void);
 
 // Opaque storage for a spinlock; kmod/ checks at build time that spinlock_t fits.
 struct ovsdp_spinlock {
-    alignas(8) unsigned char opaque[8];
-};
+    unsigned char opaque[8];
+} __attribute__((aligned(8)));
 void ovsdp_spin_lock_init(struct ovsdp_spinlock* l);
 void ovsdp_spin_lock(struct ovsdp_spinlock* l);
 void ovsdp_spin_unlock(struct ovsdp_spinlock* l);
@@ -90,6 +92,7 @@ void ovsdp_log(int level, const char* fmt, ...) __attribute__((format(printf, 2,
 // Rate-limited variant for the packet path.
 void ovsdp_log_ratelimited(int level, const char* fmt, ...) __attribute__((format(printf, 2, 3)));
 
+#ifdef __cplusplus
 } // extern "C"
 
 namespace ovsdp {
@@ -128,3 +131,4 @@ private:
 };
 
 } // namespace ovsdp
+#endif // __cplusplus

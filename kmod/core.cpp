@@ -1,0 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0
+// The kernel build of the C++ core: one translation unit, so that every
+// template and inline function is emitted once and the compiler can inline
+// across the fast path. Each part's sources are listed here.
+#include "kmod/cxx_runtime.cpp"
