@@ -3,3 +3,6 @@
 // template and inline function is emitted once and the compiler can inline
 // across the fast path. Each part's sources are listed here.
 #include "kmod/cxx_runtime.cpp"
+
+#include "vport/vport.cpp"
+#include "datapath/datapath.cpp"

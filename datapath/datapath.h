@@ -1,0 +1,78 @@
+// SPDX-License-Identifier: GPL-2.0
+// A datapath: its ports, counters, negotiated user features and upcall
+// targets. Datapaths of every network namespace sit on one list; writers hold
+// ovs_mutex (taken by kmod/ around every genetlink command), the packet path
+// reads under RCU.
+#pragma once
+
+#include "base/list.h"
+#include "base/netlink.h"
+#include "base/ovs_abi.h"
+#include "base/result.h"
+#include "platform/genl.h"
+#include "platform/platform.h"
+#include "vport/vport.h"
+
+namespace ovsdp {
+
+inline constexpr u32 kVportHashBuckets = 1024;
+inline constexpr u32 kDefaultMasksCacheSize = 256;
+// Upstream bounds the per-CPU mask cache by the per-CPU unit size
+// (PCPU_MIN_UNIT_SIZE / sizeof(mask_cache_entry) = 32768 / 8).
+inline constexpr u32 kMaxMasksCacheSize = 4096;
+inline constexpr u32 kKnownUserFeatures = abi::kDpFUnaligned | abi::kDpFVportPids | abi::kDpFDispatchUpcallPerCpu;
+
+// Per-CPU datapath counters. Each CPU writes only its own instance (BH
+// disabled); readers sum them with relaxed loads (64-bit hosts only).
+struct DpPerCpuStats {
+    u64 n_hit;
+    u64 n_missed;
+    u64 n_lost;
+    u64 n_mask_hit;
+    u64 n_cache_hit;
+};
+
+struct DpUpcallPids {
+    ovsdp_rcu_head rcu;
+    u32 n_pids;
+    u32 pids[];
+};
+
+struct Datapath {
+    ListNode list_node;            // g_datapaths, under ovs_mutex
+    ovsdp_rcu_head rcu;
+    void* net = nullptr;           // struct net*
+    HListHead* ports = nullptr;    // kVportHashBuckets buckets by port number
+    u32 n_ports = 0;
+    u32 user_features = 0;
+    u32 masks_cache_size = kDefaultMasksCacheSize;
+    DpPerCpuStats* stats_percpu = nullptr; // per-CPU area
+    DpUpcallPids* upcall_pids = nullptr;   // RCU; per-CPU dispatch targets
+};
+
+// Port lookup by number: under RCU or ovs_mutex.
+Vport* dp_lookup_vport(const Datapath* dp, u32 port_no);
+// The datapath's name: its local port's device name.
+const char* dp_name(const Datapath* dp);
+int dp_ifindex(const Datapath* dp);
+void dp_get_stats(const Datapath* dp, abi::DpStats* stats, abi::DpMegaflowStats* mega);
+// Per-CPU dispatch: the port id for upcalls from `cpu`. RCU.
+u32 dp_upcall_pid_for_cpu(const Datapath* dp, u32 cpu);
+
+} // namespace ovsdp
+
+// genetlink command handlers for kmod/ (called with ovs_mutex held; dumps too).
+extern "C" {
+int ovsdp_dp_cmd_new(struct ovsdp_request* req);
+int ovsdp_dp_cmd_del(struct ovsdp_request* req);
+int ovsdp_dp_cmd_get(struct ovsdp_request* req);
+int ovsdp_dp_cmd_set(struct ovsdp_request* req);
+int ovsdp_dp_cmd_dump(struct ovsdp_dump* dump);
+int ovsdp_vport_cmd_new(struct ovsdp_request* req);
+int ovsdp_vport_cmd_del(struct ovsdp_request* req);
+int ovsdp_vport_cmd_get(struct ovsdp_request* req);
+int ovsdp_vport_cmd_set(struct ovsdp_request* req);
+int ovsdp_vport_cmd_dump(struct ovsdp_dump* dump);
+// Module unload: destroy every datapath (ovs_mutex held, families gone).
+void ovsdp_destroy_all(void);
+}

@@ -1,0 +1,389 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The four generic netlink families of the Open vSwitch ABI. This file only
+ * registers them, checks attribute policies (as upstream does), takes
+ * ovs_mutex and moves bytes between skbs and the C++ core, which interprets
+ * every request (datapath/datapath.cpp).
+ */
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/netlink.h>
+#include <linux/openvswitch.h>
+#include <net/genetlink.h>
+#include <net/netlink.h>
+#include <net/net_namespace.h>
+#include <net/sock.h>
+
+#include "platform/genl.h"
+#include "kmod/kmod.h"
+
+/* Entry points of the core (datapath/datapath.h). */
+int ovsdp_dp_cmd_new(struct ovsdp_request *req);
+int ovsdp_dp_cmd_del(struct ovsdp_request *req);
+int ovsdp_dp_cmd_get(struct ovsdp_request *req);
+int ovsdp_dp_cmd_set(struct ovsdp_request *req);
+int ovsdp_dp_cmd_dump(struct ovsdp_dump *dump);
+int ovsdp_vport_cmd_new(struct ovsdp_request *req);
+int ovsdp_vport_cmd_del(struct ovsdp_request *req);
+int ovsdp_vport_cmd_get(struct ovsdp_request *req);
+int ovsdp_vport_cmd_set(struct ovsdp_request *req);
+int ovsdp_vport_cmd_dump(struct ovsdp_dump *dump);
+
+static DEFINE_MUTEX(ovs_mutex);
+
+void ovs_lock(void)
+{
+	mutex_lock(&ovs_mutex);
+}
+
+void ovs_unlock(void)
+{
+	mutex_unlock(&ovs_mutex);
+}
+
+static struct genl_family ovsdp_families[OVSDP_FAMILY_COUNT];
+
+typedef int (*ovsdp_doit_t)(struct ovsdp_request *req);
+typedef int (*ovsdp_dumpit_t)(struct ovsdp_dump *dump);
+
+static int run_doit(ovsdp_doit_t fn, int maxattr, struct sk_buff *skb, struct genl_info *info)
+{
+	struct ovs_header *oh = info->userhdr;
+	struct ovsdp_request req = {
+		.net = sock_net(skb->sk),
+		.attrs = (const void *const *)info->attrs,
+		.maxattr = maxattr,
+		.dp_ifindex = oh->dp_ifindex,
+		.version = info->genlhdr->version,
+		.cmd = info->genlhdr->cmd,
+		.info = info,
+	};
+	int err;
+
+	ovs_lock();
+	err = fn(&req);
+	ovs_unlock();
+	if (err && info->extack) {
+		if (req.extack_msg)
+			info->extack->_msg = req.extack_msg;
+		if (req.extack_attr)
+			info->extack->bad_attr = req.extack_attr;
+	}
+	return err;
+}
+
+static int run_dumpit(ovsdp_dumpit_t fn, struct genl_family *family, const struct nla_policy *policy,
+		      int maxattr, struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct ovs_header *oh = genlmsg_data(nlmsg_data(cb->nlh));
+	struct ovsdp_dump d = {
+		.net = sock_net(skb->sk),
+		.skb = skb,
+		.portid = NETLINK_CB(cb->skb).portid,
+		.seq = cb->nlh->nlmsg_seq,
+		.args = cb->args,
+		.dp_ifindex = oh->dp_ifindex,
+	};
+	int err;
+
+	ovs_lock();
+	err = fn(&d);
+	ovs_unlock();
+	return err ? err : skb->len;
+}
+
+int ovsdp_genl_reply(struct ovsdp_request *req, int family, uint8_t cmd, int dp_ifindex,
+		     const void *attrs, size_t len, int notify)
+{
+	struct genl_info *info = req->info;
+	struct ovs_header *oh;
+	struct sk_buff *skb;
+
+	skb = genlmsg_new(NLMSG_ALIGN(sizeof(*oh)) + len, GFP_KERNEL);
+	if (!skb) {
+		if (notify)
+			netlink_set_err(genl_info_net(info)->genl_sock, 0, ovsdp_families[family].mcgrp_offset,
+					-ENOMEM);
+		return -ENOMEM;
+	}
+	oh = genlmsg_put(skb, info->snd_portid, info->snd_seq, &ovsdp_families[family], 0, cmd);
+	if (!oh) {
+		kfree_skb(skb);
+		return -EMSGSIZE;
+	}
+	oh->dp_ifindex = dp_ifindex;
+	skb_put_data(skb, attrs, len);
+	genlmsg_end(skb, oh);
+	if (notify) {
+		genl_notify(&ovsdp_families[family], skb, info, 0, GFP_KERNEL);
+		return 0;
+	}
+	return genlmsg_reply(skb, info);
+}
+
+int ovsdp_genl_multicast(void *net, int family, uint8_t cmd, int dp_ifindex, const void *attrs, size_t len)
+{
+	struct ovs_header *oh;
+	struct sk_buff *skb;
+
+	skb = genlmsg_new(NLMSG_ALIGN(sizeof(*oh)) + len, GFP_KERNEL);
+	if (!skb)
+		return -ENOMEM;
+	oh = genlmsg_put(skb, 0, 0, &ovsdp_families[family], 0, cmd);
+	if (!oh) {
+		kfree_skb(skb);
+		return -EMSGSIZE;
+	}
+	oh->dp_ifindex = dp_ifindex;
+	skb_put_data(skb, attrs, len);
+	genlmsg_end(skb, oh);
+	return genlmsg_multicast_netns(&ovsdp_families[family], net, skb, 0, 0, GFP_KERNEL);
+}
+
+int ovsdp_dump_append(struct ovsdp_dump *d, int family, uint8_t cmd, int dp_ifindex, const void *attrs,
+		      size_t len)
+{
+	struct sk_buff *skb = d->skb;
+	struct ovs_header *oh;
+
+	oh = genlmsg_put(skb, d->portid, d->seq, &ovsdp_families[family], NLM_F_MULTI, cmd);
+	if (!oh)
+		return -EMSGSIZE;
+	if (skb_tailroom(skb) < len) {
+		genlmsg_cancel(skb, oh);
+		return -EMSGSIZE;
+	}
+	oh->dp_ifindex = dp_ifindex;
+	skb_put_data(skb, attrs, len);
+	genlmsg_end(skb, oh);
+	return 0;
+}
+
+/* ---- ovs_datapath ---------------------------------------------------------- */
+
+static const struct nla_policy datapath_policy[OVS_DP_ATTR_MAX + 1] = {
+	[OVS_DP_ATTR_NAME] = { .type = NLA_NUL_STRING, .len = IFNAMSIZ - 1 },
+	[OVS_DP_ATTR_UPCALL_PID] = { .type = NLA_U32 },
+	[OVS_DP_ATTR_USER_FEATURES] = { .type = NLA_U32 },
+	[OVS_DP_ATTR_MASKS_CACHE_SIZE] = { .type = NLA_U32 },
+	[OVS_DP_ATTR_PER_CPU_PIDS] = { .type = NLA_UNSPEC },
+	[OVS_DP_ATTR_IFINDEX] = { .type = NLA_U32 },
+};
+
+#define DP_DOIT(name, fn) \
+	static int name(struct sk_buff *skb, struct genl_info *info) \
+	{ return run_doit(fn, OVS_DP_ATTR_MAX, skb, info); }
+DP_DOIT(dp_new, ovsdp_dp_cmd_new)
+DP_DOIT(dp_del, ovsdp_dp_cmd_del)
+DP_DOIT(dp_get, ovsdp_dp_cmd_get)
+DP_DOIT(dp_set, ovsdp_dp_cmd_set)
+
+static int dp_dump(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	return run_dumpit(ovsdp_dp_cmd_dump, &ovsdp_families[OVSDP_FAMILY_DATAPATH], datapath_policy,
+			  OVS_DP_ATTR_MAX, skb, cb);
+}
+
+static const struct genl_small_ops datapath_ops[] = {
+	{ .cmd = OVS_DP_CMD_NEW, .validate = GENL_DONT_VALIDATE_STRICT | GENL_DONT_VALIDATE_DUMP,
+	  .flags = GENL_UNS_ADMIN_PERM, .doit = dp_new },
+	{ .cmd = OVS_DP_CMD_DEL, .validate = GENL_DONT_VALIDATE_STRICT | GENL_DONT_VALIDATE_DUMP,
+	  .flags = GENL_UNS_ADMIN_PERM, .doit = dp_del },
+	{ .cmd = OVS_DP_CMD_GET, .validate = GENL_DONT_VALIDATE_STRICT | GENL_DONT_VALIDATE_DUMP,
+	  .flags = 0, .doit = dp_get, .dumpit = dp_dump },
+	{ .cmd = OVS_DP_CMD_SET, .validate = GENL_DONT_VALIDATE_STRICT | GENL_DONT_VALIDATE_DUMP,
+	  .flags = GENL_UNS_ADMIN_PERM, .doit = dp_set },
+};
+
+static const struct genl_multicast_group datapath_mcgrp = { .name = OVS_DATAPATH_MCGROUP };
+
+/* ---- ovs_vport ------------------------------------------------------------- */
+
+static const struct nla_policy vport_policy[OVS_VPORT_ATTR_MAX + 1] = {
+	[OVS_VPORT_ATTR_NAME] = { .type = NLA_NUL_STRING, .len = IFNAMSIZ - 1 },
+	[OVS_VPORT_ATTR_STATS] = { .len = sizeof(struct ovs_vport_stats) },
+	[OVS_VPORT_ATTR_PORT_NO] = { .type = NLA_U32 },
+	[OVS_VPORT_ATTR_TYPE] = { .type = NLA_U32 },
+	[OVS_VPORT_ATTR_UPCALL_PID] = { .type = NLA_UNSPEC },
+	[OVS_VPORT_ATTR_OPTIONS] = { .type = NLA_NESTED },
+	[OVS_VPORT_ATTR_IFINDEX] = NLA_POLICY_MIN(NLA_S32, 0),
+	[OVS_VPORT_ATTR_NETNSID] = { .type = NLA_S32 },
+};
+
+#define VPORT_DOIT(name, fn) \
+	static int name(struct sk_buff *skb, struct genl_info *info) \
+	{ return run_doit(fn, OVS_VPORT_ATTR_MAX, skb, info); }
+VPORT_DOIT(vport_new, ovsdp_vport_cmd_new)
+VPORT_DOIT(vport_del, ovsdp_vport_cmd_del)
+VPORT_DOIT(vport_get, ovsdp_vport_cmd_get)
+VPORT_DOIT(vport_set, ovsdp_vport_cmd_set)
+
+static int vport_dump(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	return run_dumpit(ovsdp_vport_cmd_dump, &ovsdp_families[OVSDP_FAMILY_VPORT], vport_policy,
+			  OVS_VPORT_ATTR_MAX, skb, cb);
+}
+
+static const struct genl_small_ops vport_ops[] = {
+	{ .cmd = OVS_VPORT_CMD_NEW, .validate = GENL_DONT_VALIDATE_STRICT | GENL_DONT_VALIDATE_DUMP,
+	  .flags = GENL_UNS_ADMIN_PERM, .doit = vport_new },
+	{ .cmd = OVS_VPORT_CMD_DEL, .validate = GENL_DONT_VALIDATE_STRICT | GENL_DONT_VALIDATE_DUMP,
+	  .flags = GENL_UNS_ADMIN_PERM, .doit = vport_del },
+	{ .cmd = OVS_VPORT_CMD_GET, .validate = GENL_DONT_VALIDATE_STRICT | GENL_DONT_VALIDATE_DUMP,
+	  .flags = 0, .doit = vport_get, .dumpit = vport_dump },
+	{ .cmd = OVS_VPORT_CMD_SET, .validate = GENL_DONT_VALIDATE_STRICT | GENL_DONT_VALIDATE_DUMP,
+	  .flags = GENL_UNS_ADMIN_PERM, .doit = vport_set },
+};
+
+static const struct genl_multicast_group vport_mcgrp = { .name = OVS_VPORT_MCGROUP };
+
+/* ---- ovs_flow and ovs_packet ------------------------------------------------
+ * Registered so that clients resolve all four families; flow installation
+ * and packet execution arrive with the flow table and the action engine.
+ */
+
+static const struct nla_policy flow_policy[OVS_FLOW_ATTR_MAX + 1] = {
+	[OVS_FLOW_ATTR_KEY] = { .type = NLA_NESTED },
+	[OVS_FLOW_ATTR_MASK] = { .type = NLA_NESTED },
+	[OVS_FLOW_ATTR_ACTIONS] = { .type = NLA_NESTED },
+	[OVS_FLOW_ATTR_CLEAR] = { .type = NLA_FLAG },
+	[OVS_FLOW_ATTR_PROBE] = { .type = NLA_FLAG },
+	[OVS_FLOW_ATTR_UFID] = { .type = NLA_UNSPEC, .len = 1 },
+	[OVS_FLOW_ATTR_UFID_FLAGS] = { .type = NLA_U32 },
+};
+
+static int flow_unsupported(struct sk_buff *skb, struct genl_info *info)
+{
+	NL_SET_ERR_MSG(info->extack, "Flow commands are not implemented by this datapath yet");
+	return -EOPNOTSUPP;
+}
+
+/* No flow can be installed yet, so a dump of any datapath is empty. */
+static int flow_dump(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	return 0;
+}
+
+static const struct genl_small_ops flow_ops[] = {
+	{ .cmd = OVS_FLOW_CMD_NEW, .validate = GENL_DONT_VALIDATE_STRICT | GENL_DONT_VALIDATE_DUMP,
+	  .flags = GENL_UNS_ADMIN_PERM, .doit = flow_unsupported },
+	{ .cmd = OVS_FLOW_CMD_DEL, .validate = GENL_DONT_VALIDATE_STRICT | GENL_DONT_VALIDATE_DUMP,
+	  .flags = GENL_UNS_ADMIN_PERM, .doit = flow_unsupported },
+	{ .cmd = OVS_FLOW_CMD_GET, .validate = GENL_DONT_VALIDATE_STRICT | GENL_DONT_VALIDATE_DUMP,
+	  .flags = 0, .doit = flow_unsupported, .dumpit = flow_dump },
+	{ .cmd = OVS_FLOW_CMD_SET, .validate = GENL_DONT_VALIDATE_STRICT | GENL_DONT_VALIDATE_DUMP,
+	  .flags = GENL_UNS_ADMIN_PERM, .doit = flow_unsupported },
+};
+
+static const struct genl_multicast_group flow_mcgrp = { .name = OVS_FLOW_MCGROUP };
+
+static const struct nla_policy packet_policy[OVS_PACKET_ATTR_MAX + 1] = {
+	[OVS_PACKET_ATTR_PACKET] = { .len = ETH_HLEN },
+	[OVS_PACKET_ATTR_KEY] = { .type = NLA_NESTED },
+	[OVS_PACKET_ATTR_ACTIONS] = { .type = NLA_NESTED },
+	[OVS_PACKET_ATTR_PROBE] = { .type = NLA_FLAG },
+	[OVS_PACKET_ATTR_MRU] = { .type = NLA_U16 },
+	[OVS_PACKET_ATTR_HASH] = { .type = NLA_U64 },
+};
+
+static int packet_unsupported(struct sk_buff *skb, struct genl_info *info)
+{
+	NL_SET_ERR_MSG(info->extack, "Packet execution is not implemented by this datapath yet");
+	return -EOPNOTSUPP;
+}
+
+static const struct genl_small_ops packet_ops[] = {
+	{ .cmd = OVS_PACKET_CMD_EXECUTE, .validate = GENL_DONT_VALIDATE_STRICT | GENL_DONT_VALIDATE_DUMP,
+	  .flags = GENL_UNS_ADMIN_PERM, .doit = packet_unsupported },
+};
+
+static struct genl_family ovsdp_families[OVSDP_FAMILY_COUNT] = {
+	[OVSDP_FAMILY_DATAPATH] = {
+		.hdrsize = sizeof(struct ovs_header),
+		.name = OVS_DATAPATH_FAMILY,
+		.version = OVS_DATAPATH_VERSION,
+		.maxattr = OVS_DP_ATTR_MAX,
+		.policy = datapath_policy,
+		.netnsok = true,
+		.parallel_ops = true,
+		.small_ops = datapath_ops,
+		.n_small_ops = ARRAY_SIZE(datapath_ops),
+		.resv_start_op = OVS_DP_CMD_SET + 1,
+		.mcgrps = &datapath_mcgrp,
+		.n_mcgrps = 1,
+		.module = THIS_MODULE,
+	},
+	[OVSDP_FAMILY_VPORT] = {
+		.hdrsize = sizeof(struct ovs_header),
+		.name = OVS_VPORT_FAMILY,
+		.version = OVS_VPORT_VERSION,
+		.maxattr = OVS_VPORT_ATTR_MAX,
+		.policy = vport_policy,
+		.netnsok = true,
+		.parallel_ops = true,
+		.small_ops = vport_ops,
+		.n_small_ops = ARRAY_SIZE(vport_ops),
+		.resv_start_op = OVS_VPORT_CMD_SET + 1,
+		.mcgrps = &vport_mcgrp,
+		.n_mcgrps = 1,
+		.module = THIS_MODULE,
+	},
+	[OVSDP_FAMILY_FLOW] = {
+		.hdrsize = sizeof(struct ovs_header),
+		.name = OVS_FLOW_FAMILY,
+		.version = OVS_FLOW_VERSION,
+		.maxattr = OVS_FLOW_ATTR_MAX,
+		.policy = flow_policy,
+		.netnsok = true,
+		.parallel_ops = true,
+		.small_ops = flow_ops,
+		.n_small_ops = ARRAY_SIZE(flow_ops),
+		.resv_start_op = OVS_FLOW_CMD_SET + 1,
+		.mcgrps = &flow_mcgrp,
+		.n_mcgrps = 1,
+		.module = THIS_MODULE,
+	},
+	[OVSDP_FAMILY_PACKET] = {
+		.hdrsize = sizeof(struct ovs_header),
+		.name = OVS_PACKET_FAMILY,
+		.version = OVS_PACKET_VERSION,
+		.maxattr = OVS_PACKET_ATTR_MAX,
+		.policy = packet_policy,
+		.netnsok = true,
+		.parallel_ops = true,
+		.small_ops = packet_ops,
+		.n_small_ops = ARRAY_SIZE(packet_ops),
+		.resv_start_op = OVS_PACKET_CMD_EXECUTE + 1,
+		.module = THIS_MODULE,
+	},
+};
+
+int ovsdp_genl_init(void)
+{
+	int i, err;
+
+	for (i = 0; i < OVSDP_FAMILY_COUNT; i++) {
+		err = genl_register_family(&ovsdp_families[i]);
+		if (err)
+			goto unwind;
+	}
+	return 0;
+
+unwind:
+	while (--i >= 0)
+		genl_unregister_family(&ovsdp_families[i]);
+	return err;
+}
+
+void ovsdp_genl_exit(void)
+{
+	int i;
+
+	for (i = OVSDP_FAMILY_COUNT - 1; i >= 0; i--)
+		genl_unregister_family(&ovsdp_families[i]);
+}
+
+MODULE_ALIAS_GENL_FAMILY(OVS_DATAPATH_FAMILY);
+MODULE_ALIAS_GENL_FAMILY(OVS_VPORT_FAMILY);
+MODULE_ALIAS_GENL_FAMILY(OVS_FLOW_FAMILY);
+MODULE_ALIAS_GENL_FAMILY(OVS_PACKET_FAMILY);

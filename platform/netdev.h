@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: GPL-2.0
+// Network devices behind vports, implemented by kmod/ (C and C++). The core
+// holds devices as opaque pointers (struct net_device*) and network
+// namespaces likewise (struct net*). Unless noted, called with ovs_mutex held.
+#pragma once
+
+#include "platform/platform.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct ovsdp_dev_stats {
+    uint64_t rx_packets, tx_packets, rx_bytes, tx_bytes;
+    uint64_t rx_errors, tx_errors, rx_dropped, tx_dropped;
+};
+
+// Attach the device side of vport `vport` (an ovsdp::Vport*): for
+// OVS_VPORT_TYPE_INTERNAL create and register a device called `name` (with
+// ifindex `ifindex` if non-zero); for OVS_VPORT_TYPE_NETDEV take the existing
+// device `name` of `net` and divert its received packets to the vport. `master`
+// is the datapath's local device (NULL when attaching the local port itself).
+// Returns 0 and the device in *dev, or -errno and a static message in *errmsg.
+int ovsdp_dev_attach(void* vport, void* net, const char* name, uint32_t type, int ifindex, void* master,
+                     void** dev, const char** errmsg);
+// Stop the device from delivering packets to the vport and undo attach. After
+// an RCU grace period ovsdp_dev_release() drops what attach held.
+void ovsdp_dev_detach(void* dev, uint32_t type, void* master);
+void ovsdp_dev_release(void* dev, uint32_t type);
+
+const char* ovsdp_dev_name(void* dev);
+int ovsdp_dev_ifindex(void* dev);
+void* ovsdp_dev_net(void* dev);
+void ovsdp_dev_get_stats(void* dev, struct ovsdp_dev_stats* stats);
+// The id of `peer` as seen from `net` (for OVS_VPORT_ATTR_NETNSID), or -1 when
+// they are the same namespace.
+int ovsdp_net_peer_id(void* net, void* peer);
+
+// The vport attached to the device of that name / ifindex in `net`, or NULL.
+void* ovsdp_vport_lookup_by_name(void* net, const char* name);
+void* ovsdp_vport_lookup_by_ifindex(void* net, int ifindex);
+
+// Packets.
+void ovsdp_skb_free(void* skb);
+unsigned int ovsdp_skb_len(void* skb);
+
+// ---- Entry points the core provides to kmod/ ----------------------------------
+// A packet arrived on a vport (softirq, or BH disabled; under rcu_read_lock).
+void ovsdp_vport_receive(void* vport, void* skb);
+// Under RTNL from the netdevice notifier: the device behind `vport` is going
+// away and kmod/ has already unhooked it; reap it at the next
+// ovsdp_reap_detached_vports() (called from a work item with ovs_mutex).
+void ovsdp_vport_mark_detached(void* vport);
+void ovsdp_reap_detached_vports(void);
+// The network namespace `net` is going away: destroy its datapaths.
+void ovsdp_net_exit(void* net);
+
+#ifdef __cplusplus
+} // extern "C"
+#endif
