@@ -1,0 +1,126 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "userspace-ctl/commands.h"
+
+#include <cstdio>
+
+#include "userspace-ctl/format.h"
+
+namespace ovsdp::ctl {
+namespace {
+
+using CommandTable = std::span<const Command> (*)();
+
+// Every family of commands; add new tables here.
+constexpr CommandTable kTables[] = {
+    datapath_commands,
+};
+
+const Command* find_command(std::string_view name)
+{
+    for (CommandTable table : kTables) {
+        for (const Command& c : table()) {
+            if (c.name == name) {
+                return &c;
+            }
+        }
+    }
+    return nullptr;
+}
+
+}  // namespace
+
+void StdioOutput::out(std::string_view s)
+{
+    std::fwrite(s.data(), 1, s.size(), stdout);
+}
+
+void StdioOutput::err(std::string_view s)
+{
+    std::fflush(stdout);
+    std::fwrite(s.data(), 1, s.size(), stderr);
+}
+
+void Context::error(int errnum, std::string_view message)
+{
+    output.err(format_error_line(program, message, errnum));
+}
+
+void Context::error(const Error& e, std::string_view message)
+{
+    error(e.code, message);
+    if (!e.extack.empty()) {
+        output.err(format_error_line(program, "kernel: " + e.extack, 0));
+    }
+    if (!e.detail.empty()) {
+        output.err(format_error_line(program, e.detail, 0));
+    }
+}
+
+void Context::warn(std::string_view message)
+{
+    output.err(format_error_line(program, "warning: " + std::string(message), 0));
+}
+
+int run_command(Context& ctx, std::span<const std::string> operands)
+{
+    if (operands.empty()) {
+        ctx.error(0, "missing command name; use --help for help");
+        return EINVAL;
+    }
+    const Command* c = find_command(operands[0]);
+    if (!c) {
+        ctx.error(0, "unknown command '" + operands[0] + "'; use --help for help");
+        return EINVAL;
+    }
+    int n_args = static_cast<int>(operands.size()) - 1;
+    if (n_args < c->min_args) {
+        ctx.error(0, "'" + std::string(c->name) + "' command requires at least " +
+                         std::to_string(c->min_args) + " arguments");
+        return EINVAL;
+    }
+    if (n_args > c->max_args) {
+        ctx.error(0, "'" + std::string(c->name) + "' command takes at most " +
+                         std::to_string(c->max_args) + " arguments");
+        return EINVAL;
+    }
+    if (c->changes_datapath && ctx.opts.read_only) {
+        ctx.error(0, "'" + std::string(c->name) + "' command does not work in read only mode");
+        return EINVAL;
+    }
+    return c->handler(ctx, operands);
+}
+
+std::string usage_text(std::string_view program)
+{
+    std::string p(program);
+    std::string s = p + ": ovsdp datapath management utility\n" +
+                    "usage: " + p + " [OPTIONS] COMMAND [ARG...]\n";
+    for (CommandTable table : kTables) {
+        for (const Command& c : table()) {
+            std::string synopsis = std::string(c.name);
+            if (!c.usage.empty()) {
+                synopsis += " " + std::string(c.usage);
+            }
+            char line[160];
+            std::snprintf(line, sizeof line, "  %-23s  %.*s\n", synopsis.c_str(),
+                          static_cast<int>(c.help.size()), c.help.data());
+            s += line;
+        }
+    }
+    s += "DP is a datapath name, \"dp0\" or \"system@dp0\".  Each IFACE on add-dp,\n"
+         "add-if and set-if may be followed by comma-separated options:\n"
+         "  type=system|netdev|internal  kind of port (default: system, an existing\n"
+         "                               device; internal: a new device)\n"
+         "  port_no=N                    port number to request\n"
+         "  upcall_pid=PID               Netlink port for upcalls (repeatable; default 0)\n"
+         "\n"
+         "Options:\n"
+         "  -s, --statistics            print statistics for ports\n"
+         "  --read-only                 do not run commands that change the datapath\n"
+         "  -t, --timeout=SECS          give up after SECS seconds\n"
+         "  -h, --help                  display this help message\n"
+         "  -V, --version               display version information\n";
+    return s;
+}
+
+}  // namespace ovsdp::ctl

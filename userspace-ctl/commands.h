@@ -1,0 +1,87 @@
+// SPDX-License-Identifier: Apache-2.0
+// The command table and the context commands run in.
+//
+// Each family of commands (datapath and port commands here; flow commands
+// later) lives in its own file and exposes a table through a function
+// declared below; run_command() looks a command up in all tables, checks its
+// argument count and read-only mode, and calls its handler.
+#pragma once
+
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "userspace-ctl/dp_client.h"
+#include "userspace-ctl/hostnet.h"
+#include "userspace-ctl/options.h"
+#include "userspace-ctl/result.h"
+
+namespace ovsdp::ctl {
+
+// Where commands write.  Standard output carries results, standard error
+// carries errors and warnings.
+class Output {
+public:
+    virtual ~Output() = default;
+    virtual void out(std::string_view s) = 0;
+    virtual void err(std::string_view s) = 0;
+};
+
+class StdioOutput final : public Output {
+public:
+    void out(std::string_view s) override;
+    void err(std::string_view s) override;
+};
+
+class StringOutput final : public Output {
+public:
+    void out(std::string_view s) override { stdout_ += s; }
+    void err(std::string_view s) override { stderr_ += s; }
+    std::string stdout_;
+    std::string stderr_;
+};
+
+struct Context {
+    std::string program;     // name used in messages, e.g. "ovsdp-ctl"
+    GlobalOptions opts;
+    DpClient& dp;
+    HostNet& host;
+    Output& output;
+
+    void print(std::string_view s) { output.out(s); }
+    // ovs-dpctl's error line: "PROGRAM: MESSAGE (ERRNO TEXT)"; errnum 0
+    // omits the parenthesis.
+    void error(int errnum, std::string_view message);
+    // Same, for an Error: adds a "PROGRAM: kernel: ..." line if the kernel
+    // sent an extended ACK message, and one for a local detail if any.
+    void error(const Error& e, std::string_view message);
+    // A diagnostic that ovs-dpctl would log rather than print as an error:
+    // "PROGRAM: warning: MESSAGE".
+    void warn(std::string_view message);
+};
+
+// Handlers get the command name in args[0], like argv, and return 0 or a
+// positive errno value (the last error of the command).
+using CommandHandler = int (*)(Context& ctx, std::span<const std::string> args);
+
+struct Command {
+    std::string_view name;
+    std::string_view usage;   // argument synopsis, e.g. "DP [IFACE...]"
+    std::string_view help;    // one line for --help
+    int min_args;
+    int max_args;
+    CommandHandler handler;
+    bool changes_datapath;    // refused with --read-only
+};
+
+// Command tables, one per family of commands.
+std::span<const Command> datapath_commands();
+
+// Finds and runs operands[0].  Argument-count and unknown-command errors
+// are reported like ovs-dpctl's and return EINVAL.
+int run_command(Context& ctx, std::span<const std::string> operands);
+
+// The text of --help.
+std::string usage_text(std::string_view program);
+
+}  // namespace ovsdp::ctl

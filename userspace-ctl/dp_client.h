@@ -1,0 +1,102 @@
+// SPDX-License-Identifier: Apache-2.0
+// The kernel datapath as ovsdp-ctl sees it: typed ovs_datapath / ovs_vport
+// requests and replies (<linux/openvswitch.h>), behind an interface so that
+// command logic can be unit-tested against an in-memory fake.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "userspace-ctl/result.h"
+
+namespace ovsdp::ctl {
+
+// Feature bit OVS userspace sets to detect kernels that accept unknown bits.
+inline constexpr uint32_t kDpFeatureProbeUnsupported = 1u << 31;
+
+struct DpStats {                 // OVS_DP_ATTR_STATS (struct ovs_dp_stats)
+    uint64_t n_hit = 0;
+    uint64_t n_missed = 0;
+    uint64_t n_lost = 0;
+    uint64_t n_flows = 0;
+};
+
+struct MegaflowStats {           // OVS_DP_ATTR_MEGAFLOW_STATS
+    uint64_t n_mask_hit = 0;
+    uint32_t n_masks = 0;
+    uint64_t n_cache_hit = 0;
+};
+
+// A datapath as the kernel describes it in an ovs_datapath reply.
+struct DpInfo {
+    int dp_ifindex = 0;                           // ovs_header.dp_ifindex
+    std::string name;                             // OVS_DP_ATTR_NAME
+    std::optional<DpStats> stats;                 // OVS_DP_ATTR_STATS
+    std::optional<MegaflowStats> megaflow;        // OVS_DP_ATTR_MEGAFLOW_STATS
+    std::optional<uint32_t> user_features;        // OVS_DP_ATTR_USER_FEATURES
+    std::optional<uint32_t> masks_cache_size;     // OVS_DP_ATTR_MASKS_CACHE_SIZE
+    std::vector<uint32_t> per_cpu_pids;           // OVS_DP_ATTR_PER_CPU_PIDS
+};
+
+// An ovs_datapath request.  Unset optionals are not sent.
+struct DpRequest {
+    uint8_t cmd = 0;                              // OVS_DP_CMD_*
+    int dp_ifindex = 0;
+    std::optional<std::string> name;
+    std::optional<uint32_t> upcall_pid;
+    std::optional<uint32_t> user_features;
+    std::optional<uint32_t> masks_cache_size;
+};
+
+struct VportStats {              // OVS_VPORT_ATTR_STATS (struct ovs_vport_stats)
+    uint64_t rx_packets = 0;
+    uint64_t tx_packets = 0;
+    uint64_t rx_bytes = 0;
+    uint64_t tx_bytes = 0;
+    uint64_t rx_errors = 0;
+    uint64_t tx_errors = 0;
+    uint64_t rx_dropped = 0;
+    uint64_t tx_dropped = 0;
+};
+
+// A vport as the kernel describes it in an ovs_vport reply.
+struct VportInfo {
+    int dp_ifindex = 0;
+    uint32_t port_no = 0;                         // OVS_VPORT_ATTR_PORT_NO
+    uint32_t type = 0;                            // OVS_VPORT_ATTR_TYPE
+    std::string name;                             // OVS_VPORT_ATTR_NAME
+    std::optional<VportStats> stats;              // OVS_VPORT_ATTR_STATS
+    std::vector<uint32_t> upcall_pids;            // OVS_VPORT_ATTR_UPCALL_PID
+    std::optional<int32_t> ifindex;               // OVS_VPORT_ATTR_IFINDEX
+    std::optional<int32_t> netnsid;               // OVS_VPORT_ATTR_NETNSID
+    std::optional<uint16_t> tunnel_dst_port;      // OVS_VPORT_ATTR_OPTIONS/OVS_TUNNEL_ATTR_DST_PORT
+};
+
+// An ovs_vport request.  Unset optionals are not sent.
+struct VportRequest {
+    uint8_t cmd = 0;                              // OVS_VPORT_CMD_*
+    int dp_ifindex = 0;
+    std::optional<uint32_t> port_no;
+    std::optional<uint32_t> type;
+    std::optional<std::string> name;
+    std::optional<std::vector<uint32_t>> upcall_pids;
+};
+
+class DpClient {
+public:
+    virtual ~DpClient() = default;
+
+    // Sends one request with NLM_F_ECHO and returns the kernel's reply, or
+    // nullopt if it sent none.
+    virtual Result<std::optional<DpInfo>> dp_transact(const DpRequest& req) = 0;
+    // Dumps all datapaths, in the kernel's order.
+    virtual Result<std::vector<DpInfo>> dp_dump() = 0;
+
+    virtual Result<std::optional<VportInfo>> vport_transact(const VportRequest& req) = 0;
+    // Dumps the vports of the datapath with 'dp_ifindex', in the kernel's order.
+    virtual Result<std::vector<VportInfo>> vport_dump(int dp_ifindex) = 0;
+};
+
+}  // namespace ovsdp::ctl

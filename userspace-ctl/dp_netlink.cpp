@@ -1,0 +1,319 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "userspace-ctl/dp_netlink.h"
+
+#include <linux/genetlink.h>
+#include <linux/openvswitch.h>
+#include <netlink/attr.h>
+#include <netlink/genl/genl.h>
+#include <netlink/msg.h>
+
+#include <cstring>
+
+namespace ovsdp::ctl {
+namespace {
+
+Error malformed(const char* what)
+{
+    Error e = Error::from_errno(EPROTO);
+    e.detail = std::string("malformed ") + what + " in kernel reply";
+    return e;
+}
+
+template <typename T>
+bool read_attr(const nlattr* a, T* out)
+{
+    if (nla_len(a) < static_cast<int>(sizeof(T))) {
+        return false;
+    }
+    std::memcpy(out, nla_data(a), sizeof(T));
+    return true;
+}
+
+bool read_string(const nlattr* a, std::string* out)
+{
+    int len = nla_len(a);
+    if (len <= 0) {
+        return false;
+    }
+    const char* s = static_cast<const char*>(nla_data(a));
+    *out = std::string(s, strnlen(s, len));
+    return true;
+}
+
+std::vector<uint32_t> read_u32_array(const nlattr* a)
+{
+    std::vector<uint32_t> v(nla_len(a) / sizeof(uint32_t));
+    std::memcpy(v.data(), nla_data(a), v.size() * sizeof(uint32_t));
+    return v;
+}
+
+// Parses the genl header and the ovs_header of 'hdr' into 'tb'.
+Result<int> parse_ovs_msg(const nlmsghdr* hdr, nlattr** tb, int maxtype)
+{
+    auto* h = const_cast<nlmsghdr*>(hdr);
+    if (!genlmsg_valid_hdr(h, sizeof(ovs_header))) {
+        return malformed("ovs_header");
+    }
+    if (genlmsg_parse(h, sizeof(ovs_header), tb, maxtype, nullptr) < 0) {
+        return malformed("attributes");
+    }
+    const auto* oh = static_cast<const ovs_header*>(genlmsg_user_hdr(genlmsg_hdr(h)));
+    return oh->dp_ifindex;
+}
+
+nl_msg* start_msg(nl_msg* msg, int family, uint8_t cmd, uint8_t version, int dp_ifindex)
+{
+    void* user = genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, family, sizeof(ovs_header),
+                             NLM_F_ECHO, cmd, version);
+    if (!user) {
+        return nullptr;
+    }
+    static_cast<ovs_header*>(user)->dp_ifindex = dp_ifindex;
+    return msg;
+}
+
+}  // namespace
+
+Status encode_dp_request(nl_msg* msg, int family, const DpRequest& req)
+{
+    if (!start_msg(msg, family, req.cmd, OVS_DATAPATH_VERSION, req.dp_ifindex)) {
+        return Error::from_errno(ENOBUFS);
+    }
+    int err = 0;
+    if (req.name) {
+        err |= nla_put_string(msg, OVS_DP_ATTR_NAME, req.name->c_str());
+    }
+    if (req.upcall_pid) {
+        err |= nla_put_u32(msg, OVS_DP_ATTR_UPCALL_PID, *req.upcall_pid);
+    }
+    if (req.user_features) {
+        err |= nla_put_u32(msg, OVS_DP_ATTR_USER_FEATURES, *req.user_features);
+    }
+    if (req.masks_cache_size) {
+        err |= nla_put_u32(msg, OVS_DP_ATTR_MASKS_CACHE_SIZE, *req.masks_cache_size);
+    }
+    return err ? Status(Error::from_errno(ENOBUFS)) : Status::success();
+}
+
+Status encode_vport_request(nl_msg* msg, int family, const VportRequest& req)
+{
+    if (!start_msg(msg, family, req.cmd, OVS_VPORT_VERSION, req.dp_ifindex)) {
+        return Error::from_errno(ENOBUFS);
+    }
+    int err = 0;
+    if (req.port_no) {
+        err |= nla_put_u32(msg, OVS_VPORT_ATTR_PORT_NO, *req.port_no);
+    }
+    if (req.type) {
+        err |= nla_put_u32(msg, OVS_VPORT_ATTR_TYPE, *req.type);
+    }
+    if (req.name) {
+        err |= nla_put_string(msg, OVS_VPORT_ATTR_NAME, req.name->c_str());
+    }
+    if (req.upcall_pids) {
+        err |= nla_put(msg, OVS_VPORT_ATTR_UPCALL_PID,
+                       static_cast<int>(req.upcall_pids->size() * sizeof(uint32_t)),
+                       req.upcall_pids->data());
+    }
+    return err ? Status(Error::from_errno(ENOBUFS)) : Status::success();
+}
+
+Result<DpInfo> decode_dp_reply(const nlmsghdr* hdr)
+{
+    nlattr* tb[OVS_DP_ATTR_MAX + 1];
+    auto ifindex = parse_ovs_msg(hdr, tb, OVS_DP_ATTR_MAX);
+    OVSDP_TRY(ifindex);
+    DpInfo dp;
+    dp.dp_ifindex = *ifindex;
+    if (!tb[OVS_DP_ATTR_NAME] || !read_string(tb[OVS_DP_ATTR_NAME], &dp.name)) {
+        return malformed("OVS_DP_ATTR_NAME");
+    }
+    if (const nlattr* a = tb[OVS_DP_ATTR_STATS]) {
+        ovs_dp_stats s;
+        if (!read_attr(a, &s)) {
+            return malformed("OVS_DP_ATTR_STATS");
+        }
+        dp.stats = DpStats{s.n_hit, s.n_missed, s.n_lost, s.n_flows};
+    }
+    if (const nlattr* a = tb[OVS_DP_ATTR_MEGAFLOW_STATS]) {
+        // Kernels before 5.9 send a 24-byte struct whose last word is padding.
+        int len = nla_len(a);
+        if (len < 16) {
+            return malformed("OVS_DP_ATTR_MEGAFLOW_STATS");
+        }
+        ovs_dp_megaflow_stats s{};
+        std::memcpy(&s, nla_data(a), std::min<size_t>(len, sizeof s));
+        dp.megaflow = MegaflowStats{s.n_mask_hit, s.n_masks, len >= 24 ? s.n_cache_hit : 0};
+    }
+    if (const nlattr* a = tb[OVS_DP_ATTR_USER_FEATURES]) {
+        uint32_t v;
+        if (!read_attr(a, &v)) {
+            return malformed("OVS_DP_ATTR_USER_FEATURES");
+        }
+        dp.user_features = v;
+    }
+    if (const nlattr* a = tb[OVS_DP_ATTR_MASKS_CACHE_SIZE]) {
+        uint32_t v;
+        if (!read_attr(a, &v)) {
+            return malformed("OVS_DP_ATTR_MASKS_CACHE_SIZE");
+        }
+        dp.masks_cache_size = v;
+    }
+    if (const nlattr* a = tb[OVS_DP_ATTR_PER_CPU_PIDS]) {
+        dp.per_cpu_pids = read_u32_array(a);
+    }
+    return dp;
+}
+
+Result<VportInfo> decode_vport_reply(const nlmsghdr* hdr)
+{
+    nlattr* tb[OVS_VPORT_ATTR_MAX + 1];
+    auto ifindex = parse_ovs_msg(hdr, tb, OVS_VPORT_ATTR_MAX);
+    OVSDP_TRY(ifindex);
+    VportInfo v;
+    v.dp_ifindex = *ifindex;
+    if (!tb[OVS_VPORT_ATTR_PORT_NO] || !read_attr(tb[OVS_VPORT_ATTR_PORT_NO], &v.port_no)) {
+        return malformed("OVS_VPORT_ATTR_PORT_NO");
+    }
+    if (!tb[OVS_VPORT_ATTR_TYPE] || !read_attr(tb[OVS_VPORT_ATTR_TYPE], &v.type)) {
+        return malformed("OVS_VPORT_ATTR_TYPE");
+    }
+    if (!tb[OVS_VPORT_ATTR_NAME] || !read_string(tb[OVS_VPORT_ATTR_NAME], &v.name)) {
+        return malformed("OVS_VPORT_ATTR_NAME");
+    }
+    if (const nlattr* a = tb[OVS_VPORT_ATTR_STATS]) {
+        ovs_vport_stats s;
+        if (!read_attr(a, &s)) {
+            return malformed("OVS_VPORT_ATTR_STATS");
+        }
+        v.stats = VportStats{s.rx_packets, s.tx_packets, s.rx_bytes, s.tx_bytes,
+                             s.rx_errors, s.tx_errors, s.rx_dropped, s.tx_dropped};
+    }
+    if (const nlattr* a = tb[OVS_VPORT_ATTR_UPCALL_PID]) {
+        v.upcall_pids = read_u32_array(a);
+    }
+    if (const nlattr* a = tb[OVS_VPORT_ATTR_IFINDEX]) {
+        int32_t x;
+        if (read_attr(a, &x)) {
+            v.ifindex = x;
+        }
+    }
+    if (const nlattr* a = tb[OVS_VPORT_ATTR_NETNSID]) {
+        int32_t x;
+        if (read_attr(a, &x)) {
+            v.netnsid = x;
+        }
+    }
+    if (nlattr* a = tb[OVS_VPORT_ATTR_OPTIONS]) {
+        nlattr* opts[OVS_TUNNEL_ATTR_MAX + 1];
+        if (nla_parse_nested(opts, OVS_TUNNEL_ATTR_MAX, a, nullptr) == 0 &&
+            opts[OVS_TUNNEL_ATTR_DST_PORT]) {
+            uint16_t port;
+            if (read_attr(opts[OVS_TUNNEL_ATTR_DST_PORT], &port)) {
+                v.tunnel_dst_port = port;
+            }
+        }
+    }
+    return v;
+}
+
+Result<std::unique_ptr<NetlinkDpClient>> NetlinkDpClient::open()
+{
+    auto sock = NlSocket::open(NETLINK_GENERIC);
+    OVSDP_TRY(sock);
+    return std::unique_ptr<NetlinkDpClient>(new NetlinkDpClient(std::move(sock).value()));
+}
+
+namespace {
+
+struct MsgGuard {
+    nl_msg* msg = nlmsg_alloc();
+    ~MsgGuard() { nlmsg_free(msg); }
+};
+
+}  // namespace
+
+Result<std::optional<DpInfo>> NetlinkDpClient::dp_transact(const DpRequest& req)
+{
+    auto family = sock_.genl_family(OVS_DATAPATH_FAMILY);
+    OVSDP_TRY(family);
+    MsgGuard m;
+    if (!m.msg) {
+        return Error::from_errno(ENOMEM);
+    }
+    OVSDP_TRY(encode_dp_request(m.msg, *family, req));
+    auto replies = sock_.transact(m.msg);
+    OVSDP_TRY(replies);
+    if (replies->empty()) {
+        return std::optional<DpInfo>();
+    }
+    auto dp = decode_dp_reply(replies->front().hdr());
+    OVSDP_TRY(dp);
+    return std::optional<DpInfo>(std::move(dp).value());
+}
+
+Result<std::vector<DpInfo>> NetlinkDpClient::dp_dump()
+{
+    auto family = sock_.genl_family(OVS_DATAPATH_FAMILY);
+    OVSDP_TRY(family);
+    MsgGuard m;
+    if (!m.msg) {
+        return Error::from_errno(ENOMEM);
+    }
+    DpRequest req;
+    req.cmd = OVS_DP_CMD_GET;
+    OVSDP_TRY(encode_dp_request(m.msg, *family, req));
+    auto replies = sock_.dump(m.msg);
+    OVSDP_TRY(replies);
+    std::vector<DpInfo> out;
+    for (const NlMessage& msg : *replies) {
+        auto dp = decode_dp_reply(msg.hdr());
+        OVSDP_TRY(dp);
+        out.push_back(std::move(dp).value());
+    }
+    return out;
+}
+
+Result<std::optional<VportInfo>> NetlinkDpClient::vport_transact(const VportRequest& req)
+{
+    auto family = sock_.genl_family(OVS_VPORT_FAMILY);
+    OVSDP_TRY(family);
+    MsgGuard m;
+    if (!m.msg) {
+        return Error::from_errno(ENOMEM);
+    }
+    OVSDP_TRY(encode_vport_request(m.msg, *family, req));
+    auto replies = sock_.transact(m.msg);
+    OVSDP_TRY(replies);
+    if (replies->empty()) {
+        return std::optional<VportInfo>();
+    }
+    auto v = decode_vport_reply(replies->front().hdr());
+    OVSDP_TRY(v);
+    return std::optional<VportInfo>(std::move(v).value());
+}
+
+Result<std::vector<VportInfo>> NetlinkDpClient::vport_dump(int dp_ifindex)
+{
+    auto family = sock_.genl_family(OVS_VPORT_FAMILY);
+    OVSDP_TRY(family);
+    MsgGuard m;
+    if (!m.msg) {
+        return Error::from_errno(ENOMEM);
+    }
+    VportRequest req;
+    req.cmd = OVS_VPORT_CMD_GET;
+    req.dp_ifindex = dp_ifindex;
+    OVSDP_TRY(encode_vport_request(m.msg, *family, req));
+    auto replies = sock_.dump(m.msg);
+    OVSDP_TRY(replies);
+    std::vector<VportInfo> out;
+    for (const NlMessage& msg : *replies) {
+        auto v = decode_vport_reply(msg.hdr());
+        OVSDP_TRY(v);
+        out.push_back(std::move(v).value());
+    }
+    return out;
+}
+
+}  // namespace ovsdp::ctl

@@ -1,0 +1,40 @@
+// SPDX-License-Identifier: Apache-2.0
+// DpClient over Generic Netlink, and the attribute encoders/decoders it uses
+// (exposed for unit tests).
+#pragma once
+
+#include <memory>
+
+#include "userspace-ctl/dp_client.h"
+#include "userspace-ctl/netlink.h"
+
+struct nl_msg;
+struct nlmsghdr;
+
+namespace ovsdp::ctl {
+
+// Appends genl + ovs_header + attributes for 'req' to the empty 'msg'.
+Status encode_dp_request(nl_msg* msg, int family, const DpRequest& req);
+Status encode_vport_request(nl_msg* msg, int family, const VportRequest& req);
+
+// Parses one ovs_datapath / ovs_vport message.  Malformed attributes are
+// EPROTO (with Error::detail naming the attribute).
+Result<DpInfo> decode_dp_reply(const nlmsghdr* hdr);
+Result<VportInfo> decode_vport_reply(const nlmsghdr* hdr);
+
+class NetlinkDpClient final : public DpClient {
+public:
+    // Opens a Generic Netlink socket; families are resolved on first use.
+    static Result<std::unique_ptr<NetlinkDpClient>> open();
+
+    Result<std::optional<DpInfo>> dp_transact(const DpRequest& req) override;
+    Result<std::vector<DpInfo>> dp_dump() override;
+    Result<std::optional<VportInfo>> vport_transact(const VportRequest& req) override;
+    Result<std::vector<VportInfo>> vport_dump(int dp_ifindex) override;
+
+private:
+    explicit NetlinkDpClient(NlSocket sock) : sock_(std::move(sock)) {}
+    NlSocket sock_;
+};
+
+}  // namespace ovsdp::ctl
