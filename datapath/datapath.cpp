@@ -344,6 +344,7 @@ Result<Vport*> lookup_vport(ovsdp_request* req)
 
 void destroy_dp(Datapath* dp)
 {
+    ovsdp_dev_batch_begin();
     for (u32 i = 0; i < kVportHashBuckets; i++) {
         HListNode* n = dp->ports[i].first;
         while (n) {
@@ -358,6 +359,7 @@ void destroy_dp(Datapath* dp)
     // The local port goes last: the other ports' devices were linked to it.
     if (Vport* local = local_port(dp))
         detach_port(local);
+    ovsdp_dev_batch_end();
     ovsdp_call_rcu(&dp->rcu, free_dp_cb);
 }
 

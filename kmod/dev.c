@@ -153,12 +153,38 @@ static int internal_attach(void *vport, struct net *net, const char *name, int i
 	return 0;
 }
 
-static void internal_detach(struct net_device *dev)
+/* Detaching many ports at once (a datapath going away) unregisters their
+ * devices in one batch: one RTNL section and one grace period instead of one
+ * per device. ovs_mutex serialises batches. */
+static bool batching;
+static LIST_HEAD(batch_list);
+
+void ovsdp_dev_batch_begin(void)
 {
 	rtnl_lock();
+	/* unregister_netdevice_many() leaves the list head deleted (poisoned). */
+	INIT_LIST_HEAD(&batch_list);
+	batching = true;
+}
+
+void ovsdp_dev_batch_end(void)
+{
+	unregister_netdevice_many(&batch_list);
+	batching = false;
+	rtnl_unlock();
+}
+
+static void internal_detach(struct net_device *dev)
+{
+	if (!batching)
+		rtnl_lock();
 	WRITE_ONCE(internal_priv(dev)->vport, NULL);
 	netif_stop_queue(dev);
 	/* Freed by the core once unregistered (needs_free_netdev), after a grace period. */
+	if (batching) {
+		unregister_netdevice_queue(dev, &batch_list);
+		return;
+	}
 	unregister_netdevice(dev);
 	rtnl_unlock();
 }
@@ -209,7 +235,8 @@ static int netdev_attach(void *vport, struct net *net, const char *name, struct 
 	if (master) {
 		err = netdev_master_upper_dev_link(dev, master, NULL, NULL, NULL);
 		if (err) {
-			*errmsg = "Device already has a master";
+			*errmsg = err == -EEXIST ? "Device is already a port of this datapath" :
+						   "Device already has a master (bridge, bond, datapath...)";
 			goto err_unlock;
 		}
 	}
@@ -281,9 +308,11 @@ void ovsdp_dev_detach(void *dev, uint32_t type, void *master)
 		internal_detach(dev);
 		return;
 	}
-	rtnl_lock();
+	if (!batching)
+		rtnl_lock();
 	netdev_unhook(dev);
-	rtnl_unlock();
+	if (!batching)
+		rtnl_unlock();
 }
 
 void ovsdp_dev_release(void *dev, uint32_t type)

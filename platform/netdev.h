@@ -27,6 +27,10 @@ int ovsdp_dev_attach(void* vport, void* net, const char* name, uint32_t type, in
 // an RCU grace period ovsdp_dev_release() drops what attach held.
 void ovsdp_dev_detach(void* dev, uint32_t type, void* master);
 void ovsdp_dev_release(void* dev, uint32_t type);
+// Bracket many ovsdp_dev_detach() calls so that the devices are unregistered
+// together (one RTNL section, one grace period). Nothing else in between.
+void ovsdp_dev_batch_begin(void);
+void ovsdp_dev_batch_end(void);
 
 const char* ovsdp_dev_name(void* dev);
 int ovsdp_dev_ifindex(void* dev);
