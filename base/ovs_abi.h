@@ -7,7 +7,7 @@
 
 #include "base/types.h"
 
-namespace ovsdp::abi {
+namespace ovsdp::uapi {
 
 inline constexpr const char kDatapathFamily[] = "ovs_datapath";
 inline constexpr const char kVportFamily[] = "ovs_vport";
@@ -144,4 +144,4 @@ enum PacketAttr : u16 {
     kPacketAttrMax = OVS_PACKET_ATTR_HASH,
 };
 
-} // namespace ovsdp::abi
+} // namespace ovsdp::uapi

@@ -16,7 +16,7 @@ constinit ListNode g_datapaths;
 
 // Bitmap of port numbers in use, per datapath (65536 bits).
 struct PortBitmap {
-    u64 words[abi::kMaxPorts / 64];
+    u64 words[uapi::kMaxPorts / 64];
 };
 
 // A reply under construction: attributes are written into a heap buffer and
@@ -84,12 +84,12 @@ u32 bitmap_first_free(const PortBitmap* b)
     return 0;
 }
 
-Vport* local_port(const Datapath* dp) { return dp_lookup_vport(dp, abi::kLocalPort); }
+Vport* local_port(const Datapath* dp) { return dp_lookup_vport(dp, uapi::kLocalPort); }
 
 Datapath* dp_of_local_vport(void* v)
 {
     auto* vport = static_cast<Vport*>(v);
-    return vport && vport->port_no == abi::kLocalPort ? vport->dp : nullptr;
+    return vport && vport->port_no == uapi::kLocalPort ? vport->dp : nullptr;
 }
 
 Datapath* get_dp(void* net, int dp_ifindex)
@@ -100,7 +100,7 @@ Datapath* get_dp(void* net, int dp_ifindex)
 Result<Datapath*> lookup_datapath(ovsdp_request* req)
 {
     Datapath* dp;
-    if (const NlAttr* name = attr(req, abi::OVS_DP_ATTR_NAME))
+    if (const NlAttr* name = attr(req, uapi::OVS_DP_ATTR_NAME))
         dp = dp_of_local_vport(ovsdp_vport_lookup_by_name(req->net, name->get_string()));
     else
         dp = get_dp(req->net, req->dp_ifindex);
@@ -113,25 +113,25 @@ Result<Datapath*> lookup_datapath(ovsdp_request* req)
 
 usize dp_msg_size()
 {
-    return nla_total_size(abi::kIfNameSize) + nla_total_size(sizeof(abi::DpStats)) +
-           nla_total_size(sizeof(abi::DpMegaflowStats)) + 2 * nla_total_size(sizeof(u32)) +
+    return nla_total_size(uapi::kIfNameSize) + nla_total_size(sizeof(uapi::DpStats)) +
+           nla_total_size(sizeof(uapi::DpMegaflowStats)) + 2 * nla_total_size(sizeof(u32)) +
            nla_total_size(sizeof(u32) * static_cast<usize>(ovsdp_nr_cpu_ids()));
 }
 
 bool dp_fill_info(const Datapath* dp, NlWriter& w)
 {
-    abi::DpStats stats;
-    abi::DpMegaflowStats mega;
+    uapi::DpStats stats;
+    uapi::DpMegaflowStats mega;
     dp_get_stats(dp, &stats, &mega);
-    w.put_string(abi::OVS_DP_ATTR_NAME, dp_name(dp));
-    w.put(abi::OVS_DP_ATTR_STATS, &stats, sizeof(stats));
-    w.put(abi::OVS_DP_ATTR_MEGAFLOW_STATS, &mega, sizeof(mega));
-    w.put_u32(abi::OVS_DP_ATTR_USER_FEATURES, dp->user_features);
-    w.put_u32(abi::OVS_DP_ATTR_MASKS_CACHE_SIZE, dp->masks_cache_size);
+    w.put_string(uapi::OVS_DP_ATTR_NAME, dp_name(dp));
+    w.put(uapi::OVS_DP_ATTR_STATS, &stats, sizeof(stats));
+    w.put(uapi::OVS_DP_ATTR_MEGAFLOW_STATS, &mega, sizeof(mega));
+    w.put_u32(uapi::OVS_DP_ATTR_USER_FEATURES, dp->user_features);
+    w.put_u32(uapi::OVS_DP_ATTR_MASKS_CACHE_SIZE, dp->masks_cache_size);
     const DpUpcallPids* pids = dp->upcall_pids;
-    if ((dp->user_features & abi::kDpFDispatchUpcallPerCpu) && pids) {
+    if ((dp->user_features & uapi::kDpFDispatchUpcallPerCpu) && pids) {
         u32 n = min(pids->n_pids, static_cast<u32>(ovsdp_nr_cpu_ids()));
-        w.put(abi::OVS_DP_ATTR_PER_CPU_PIDS, pids->pids, n * sizeof(u32));
+        w.put(uapi::OVS_DP_ATTR_PER_CPU_PIDS, pids->pids, n * sizeof(u32));
     }
     return !w.overflowed();
 }
@@ -174,7 +174,7 @@ Status dp_set_upcall_pids(Datapath* dp, const NlAttr* ids)
 Status dp_change(ovsdp_request* req, Datapath* dp)
 {
     u32 features = 0;
-    const NlAttr* a_features = attr(req, abi::OVS_DP_ATTR_USER_FEATURES);
+    const NlAttr* a_features = attr(req, uapi::OVS_DP_ATTR_USER_FEATURES);
     if (a_features) {
         features = a_features->get_u32();
         if (features & ~kKnownUserFeatures) {
@@ -182,7 +182,7 @@ Status dp_change(ovsdp_request* req, Datapath* dp)
             return make_error(err::OPNOTSUPP, "Unsupported datapath user features");
         }
     }
-    const NlAttr* a_cache = attr(req, abi::OVS_DP_ATTR_MASKS_CACHE_SIZE);
+    const NlAttr* a_cache = attr(req, uapi::OVS_DP_ATTR_MASKS_CACHE_SIZE);
     if (a_cache) {
         u32 size = a_cache->get_u32();
         if (size > kMaxMasksCacheSize || (size && !is_power_of_2(size))) {
@@ -190,8 +190,8 @@ Status dp_change(ovsdp_request* req, Datapath* dp)
             return make_error(err::INVAL, "Masks cache size must be 0 or a power of 2 up to 4096");
         }
     }
-    const NlAttr* a_pids = attr(req, abi::OVS_DP_ATTR_PER_CPU_PIDS);
-    if ((features & abi::kDpFDispatchUpcallPerCpu) && a_pids)
+    const NlAttr* a_pids = attr(req, uapi::OVS_DP_ATTR_PER_CPU_PIDS);
+    if ((features & uapi::kDpFDispatchUpcallPerCpu) && a_pids)
         TRY(dp_set_upcall_pids(dp, a_pids));
     if (a_cache)
         dp->masks_cache_size = a_cache->get_u32();
@@ -249,7 +249,7 @@ Result<Vport*> new_vport(Datapath* dp, const VportParms& p, ovsdp_request* req)
         destroy(vport);
         return st.error();
     }
-    Vport* local = p.port_no == abi::kLocalPort ? nullptr : local_port(dp);
+    Vport* local = p.port_no == uapi::kLocalPort ? nullptr : local_port(dp);
     const char* msg = nullptr;
     int rc = ovsdp_dev_attach(vport, dp->net, p.name, p.type, p.ifindex, local ? local->dev : nullptr, &vport->dev, &msg);
     if (rc) {
@@ -270,7 +270,7 @@ void detach_port(Vport* vport)
     hlist_del_rcu(&vport->hash_node);
     bitmap_set(port_bitmap(dp), vport->port_no, false);
     dp->n_ports--;
-    Vport* local = vport->port_no == abi::kLocalPort ? nullptr : local_port(dp);
+    Vport* local = vport->port_no == uapi::kLocalPort ? nullptr : local_port(dp);
     ovsdp_dev_detach(vport->dev, vport->type, local ? local->dev : nullptr);
     vport_free_rcu(vport);
 }
@@ -279,25 +279,25 @@ usize vport_msg_size(const Vport* vport)
 {
     const VportUpcallPids* pids = vport->upcall_pids;
     usize n = pids ? pids->n_ids : 1;
-    return 4 * nla_total_size(sizeof(u32)) + nla_total_size(abi::kIfNameSize) + nla_total_size(sizeof(s32)) +
-           nla_total_size(sizeof(abi::VportStats)) + nla_total_size(n * sizeof(u32));
+    return 4 * nla_total_size(sizeof(u32)) + nla_total_size(uapi::kIfNameSize) + nla_total_size(sizeof(s32)) +
+           nla_total_size(sizeof(uapi::VportStats)) + nla_total_size(n * sizeof(u32));
 }
 
 bool vport_fill_info(const Vport* vport, void* net, NlWriter& w)
 {
-    w.put_u32(abi::OVS_VPORT_ATTR_PORT_NO, vport->port_no);
-    w.put_u32(abi::OVS_VPORT_ATTR_TYPE, vport->type);
-    w.put_string(abi::OVS_VPORT_ATTR_NAME, ovsdp_dev_name(vport->dev));
-    w.put_u32(abi::OVS_VPORT_ATTR_IFINDEX, static_cast<u32>(ovsdp_dev_ifindex(vport->dev)));
+    w.put_u32(uapi::OVS_VPORT_ATTR_PORT_NO, vport->port_no);
+    w.put_u32(uapi::OVS_VPORT_ATTR_TYPE, vport->type);
+    w.put_string(uapi::OVS_VPORT_ATTR_NAME, ovsdp_dev_name(vport->dev));
+    w.put_u32(uapi::OVS_VPORT_ATTR_IFINDEX, static_cast<u32>(ovsdp_dev_ifindex(vport->dev)));
     int nsid = ovsdp_net_peer_id(net, ovsdp_dev_net(vport->dev));
     if (nsid != -1)
-        w.put_s32(abi::OVS_VPORT_ATTR_NETNSID, nsid);
+        w.put_s32(uapi::OVS_VPORT_ATTR_NETNSID, nsid);
     ovsdp_dev_stats ds;
     ovsdp_dev_get_stats(vport->dev, &ds);
-    abi::VportStats stats = { ds.rx_packets, ds.tx_packets, ds.rx_bytes, ds.tx_bytes,
+    uapi::VportStats stats = { ds.rx_packets, ds.tx_packets, ds.rx_bytes, ds.tx_bytes,
                               ds.rx_errors, ds.tx_errors, ds.rx_dropped, ds.tx_dropped };
-    w.put(abi::OVS_VPORT_ATTR_STATS, &stats, sizeof(stats));
-    vport_put_upcall_pids(vport, vport->dp->user_features & abi::kDpFVportPids, w);
+    w.put(uapi::OVS_VPORT_ATTR_STATS, &stats, sizeof(stats));
+    vport_put_upcall_pids(vport, vport->dp->user_features & uapi::kDpFVportPids, w);
     return !w.overflowed();
 }
 
@@ -313,11 +313,11 @@ int vport_reply(ovsdp_request* req, const Vport* vport, u8 cmd, bool notify)
 
 Result<Vport*> lookup_vport(ovsdp_request* req)
 {
-    if (const NlAttr* a = attr(req, abi::OVS_VPORT_ATTR_IFINDEX)) {
+    if (const NlAttr* a = attr(req, uapi::OVS_VPORT_ATTR_IFINDEX)) {
         req->extack_attr = a;
         return make_error(err::OPNOTSUPP, "Vport lookup by ifindex is not supported");
     }
-    if (const NlAttr* name = attr(req, abi::OVS_VPORT_ATTR_NAME)) {
+    if (const NlAttr* name = attr(req, uapi::OVS_VPORT_ATTR_NAME)) {
         auto* vport = static_cast<Vport*>(ovsdp_vport_lookup_by_name(req->net, name->get_string()));
         if (!vport || vport->detached)
             return make_error(err::NODEV, "No vport with this name");
@@ -325,9 +325,9 @@ Result<Vport*> lookup_vport(ovsdp_request* req)
             return make_error(err::NODEV, "Vport is not in this datapath");
         return vport;
     }
-    if (const NlAttr* a = attr(req, abi::OVS_VPORT_ATTR_PORT_NO)) {
+    if (const NlAttr* a = attr(req, uapi::OVS_VPORT_ATTR_PORT_NO)) {
         u32 port_no = a->get_u32();
-        if (port_no >= abi::kMaxPorts) {
+        if (port_no >= uapi::kMaxPorts) {
             req->extack_attr = a;
             return make_error(err::FBIG, "Port number out of range");
         }
@@ -350,7 +350,7 @@ void destroy_dp(Datapath* dp)
         while (n) {
             HListNode* next = n->next;
             Vport* vport = container_of(n, &Vport::hash_node);
-            if (vport->port_no != abi::kLocalPort)
+            if (vport->port_no != uapi::kLocalPort)
                 detach_port(vport);
             n = next;
         }
@@ -388,7 +388,7 @@ int dp_ifindex(const Datapath* dp)
     return local ? ovsdp_dev_ifindex(local->dev) : 0;
 }
 
-void dp_get_stats(const Datapath* dp, abi::DpStats* stats, abi::DpMegaflowStats* mega)
+void dp_get_stats(const Datapath* dp, uapi::DpStats* stats, uapi::DpMegaflowStats* mega)
 {
     *stats = {};
     *mega = {};
@@ -423,8 +423,8 @@ using namespace ovsdp;
 
 extern "C" int ovsdp_dp_cmd_new(ovsdp_request* req)
 {
-    const NlAttr* name = attr(req, abi::OVS_DP_ATTR_NAME);
-    const NlAttr* pid = attr(req, abi::OVS_DP_ATTR_UPCALL_PID);
+    const NlAttr* name = attr(req, uapi::OVS_DP_ATTR_NAME);
+    const NlAttr* pid = attr(req, uapi::OVS_DP_ATTR_UPCALL_PID);
     if (!name || !pid)
         return fail(req, make_error(err::INVAL, "Datapath name and upcall PID are required"));
 
@@ -436,15 +436,15 @@ extern "C" int ovsdp_dp_cmd_new(ovsdp_request* req)
         return fail(req, st.error(), static_cast<const NlAttr*>(req->extack_attr));
     }
 
-    const NlAttr* ifindex = attr(req, abi::OVS_DP_ATTR_IFINDEX);
-    VportParms parms = { name->get_string(), abi::OVS_VPORT_TYPE_INTERNAL, abi::kLocalPort,
+    const NlAttr* ifindex = attr(req, uapi::OVS_DP_ATTR_IFINDEX);
+    VportParms parms = { name->get_string(), uapi::OVS_VPORT_TYPE_INTERNAL, uapi::kLocalPort,
                          ifindex ? static_cast<int>(ifindex->get_u32()) : 0, pid };
     auto vport = new_vport(dp, parms, req);
     if (vport.is_error()) {
         Error e = vport.error();
         if (e.code == err::BUSY)
             e.code = err::EXIST;
-        if (e.code == err::EXIST && req->version < abi::kDpVerFeatures) {
+        if (e.code == err::EXIST && req->version < uapi::kDpVerFeatures) {
             // An old client that does not know user features is about to reuse
             // the existing datapath: drop the features it cannot handle.
             if (Datapath* old = dp_of_local_vport(ovsdp_vport_lookup_by_name(req->net, name->get_string()))) {
@@ -459,7 +459,7 @@ extern "C" int ovsdp_dp_cmd_new(ovsdp_request* req)
     }
 
     g_datapaths.add_tail(&dp->list_node);
-    int rc = dp_reply(req, dp, abi::OVS_DP_CMD_NEW, true);
+    int rc = dp_reply(req, dp, uapi::OVS_DP_CMD_NEW, true);
     // The datapath exists whatever happened to the notification.
     return rc == -err::NOMEM || rc == -err::MSGSIZE ? 0 : rc;
 }
@@ -476,7 +476,7 @@ extern "C" int ovsdp_dp_cmd_del(ovsdp_request* req)
     dp_fill_info(dp.value(), msg.writer());
     int ifindex = dp_ifindex(dp.value());
     destroy_dp(dp.value());
-    ovsdp_genl_reply(req, OVSDP_FAMILY_DATAPATH, abi::OVS_DP_CMD_DEL, ifindex, msg.data(), msg.size(), true);
+    ovsdp_genl_reply(req, OVSDP_FAMILY_DATAPATH, uapi::OVS_DP_CMD_DEL, ifindex, msg.data(), msg.size(), true);
     return 0;
 }
 
@@ -485,7 +485,7 @@ extern "C" int ovsdp_dp_cmd_get(ovsdp_request* req)
     auto dp = lookup_datapath(req);
     if (dp.is_error())
         return fail(req, dp.error());
-    return dp_reply(req, dp.value(), abi::OVS_DP_CMD_GET, false);
+    return dp_reply(req, dp.value(), uapi::OVS_DP_CMD_GET, false);
 }
 
 extern "C" int ovsdp_dp_cmd_set(ovsdp_request* req)
@@ -495,7 +495,7 @@ extern "C" int ovsdp_dp_cmd_set(ovsdp_request* req)
         return fail(req, dp.error());
     if (auto st = dp_change(req, dp.value()); st.is_error())
         return fail(req, st.error(), static_cast<const NlAttr*>(req->extack_attr));
-    dp_reply(req, dp.value(), abi::OVS_DP_CMD_SET, true);
+    dp_reply(req, dp.value(), uapi::OVS_DP_CMD_SET, true);
     return 0;
 }
 
@@ -513,7 +513,7 @@ extern "C" int ovsdp_dp_cmd_dump(ovsdp_dump* d)
         if (i >= skip) {
             msg.writer().rollback(0);
             dp_fill_info(dp, msg.writer());
-            if (ovsdp_dump_append(d, OVSDP_FAMILY_DATAPATH, abi::OVS_DP_CMD_GET, dp_ifindex(dp), msg.data(), msg.size()))
+            if (ovsdp_dump_append(d, OVSDP_FAMILY_DATAPATH, uapi::OVS_DP_CMD_GET, dp_ifindex(dp), msg.data(), msg.size()))
                 break;
         }
         i++;
@@ -526,25 +526,25 @@ extern "C" int ovsdp_dp_cmd_dump(ovsdp_dump* d)
 
 extern "C" int ovsdp_vport_cmd_new(ovsdp_request* req)
 {
-    const NlAttr* name = attr(req, abi::OVS_VPORT_ATTR_NAME);
-    const NlAttr* type = attr(req, abi::OVS_VPORT_ATTR_TYPE);
-    const NlAttr* pids = attr(req, abi::OVS_VPORT_ATTR_UPCALL_PID);
+    const NlAttr* name = attr(req, uapi::OVS_VPORT_ATTR_NAME);
+    const NlAttr* type = attr(req, uapi::OVS_VPORT_ATTR_TYPE);
+    const NlAttr* pids = attr(req, uapi::OVS_VPORT_ATTR_UPCALL_PID);
     if (!name || !type || !pids)
         return fail(req, make_error(err::INVAL, "Vport name, type and upcall PID are required"));
     u32 vtype = type->get_u32();
-    const NlAttr* ifindex = attr(req, abi::OVS_VPORT_ATTR_IFINDEX);
-    if (ifindex && vtype != abi::OVS_VPORT_TYPE_INTERNAL)
+    const NlAttr* ifindex = attr(req, uapi::OVS_VPORT_ATTR_IFINDEX);
+    if (ifindex && vtype != uapi::OVS_VPORT_TYPE_INTERNAL)
         return fail(req, make_error(err::OPNOTSUPP, "Only internal vports take an ifindex"), ifindex);
-    if (vtype != abi::OVS_VPORT_TYPE_NETDEV && vtype != abi::OVS_VPORT_TYPE_INTERNAL)
+    if (vtype != uapi::OVS_VPORT_TYPE_NETDEV && vtype != uapi::OVS_VPORT_TYPE_INTERNAL)
         return fail(req, make_error(err::AFNOSUPPORT, "Vport type not supported by this datapath"), type);
-    if (const NlAttr* opts = attr(req, abi::OVS_VPORT_ATTR_OPTIONS))
+    if (const NlAttr* opts = attr(req, uapi::OVS_VPORT_ATTR_OPTIONS))
         return fail(req, make_error(err::OPNOTSUPP, "This vport type takes no options"), opts);
 
     u32 port_no = 0;
-    const NlAttr* a_port = attr(req, abi::OVS_VPORT_ATTR_PORT_NO);
+    const NlAttr* a_port = attr(req, uapi::OVS_VPORT_ATTR_PORT_NO);
     if (a_port) {
         port_no = a_port->get_u32();
-        if (port_no >= abi::kMaxPorts)
+        if (port_no >= uapi::kMaxPorts)
             return fail(req, make_error(err::FBIG, "Port number out of range"), a_port);
     }
 
@@ -564,7 +564,7 @@ extern "C" int ovsdp_vport_cmd_new(ovsdp_request* req)
     auto vport = new_vport(dp, parms, req);
     if (vport.is_error())
         return fail(req, vport.error(), static_cast<const NlAttr*>(req->extack_attr));
-    vport_reply(req, vport.value(), abi::OVS_VPORT_CMD_NEW, true);
+    vport_reply(req, vport.value(), uapi::OVS_VPORT_CMD_NEW, true);
     return 0;
 }
 
@@ -574,7 +574,7 @@ extern "C" int ovsdp_vport_cmd_del(ovsdp_request* req)
     if (vport.is_error())
         return fail(req, vport.error(), static_cast<const NlAttr*>(req->extack_attr));
     Vport* v = vport.value();
-    if (v->port_no == abi::kLocalPort)
+    if (v->port_no == uapi::kLocalPort)
         return fail(req, make_error(err::INVAL, "The local port is deleted with its datapath"));
     MsgBuffer msg(vport_msg_size(v));
     if (!msg.allocated())
@@ -582,7 +582,7 @@ extern "C" int ovsdp_vport_cmd_del(ovsdp_request* req)
     vport_fill_info(v, req->net, msg.writer());
     int ifindex = dp_ifindex(v->dp);
     detach_port(v);
-    ovsdp_genl_reply(req, OVSDP_FAMILY_VPORT, abi::OVS_VPORT_CMD_DEL, ifindex, msg.data(), msg.size(), true);
+    ovsdp_genl_reply(req, OVSDP_FAMILY_VPORT, uapi::OVS_VPORT_CMD_DEL, ifindex, msg.data(), msg.size(), true);
     return 0;
 }
 
@@ -591,7 +591,7 @@ extern "C" int ovsdp_vport_cmd_get(ovsdp_request* req)
     auto vport = lookup_vport(req);
     if (vport.is_error())
         return fail(req, vport.error(), static_cast<const NlAttr*>(req->extack_attr));
-    return vport_reply(req, vport.value(), abi::OVS_VPORT_CMD_GET, false);
+    return vport_reply(req, vport.value(), uapi::OVS_VPORT_CMD_GET, false);
 }
 
 extern "C" int ovsdp_vport_cmd_set(ovsdp_request* req)
@@ -600,16 +600,16 @@ extern "C" int ovsdp_vport_cmd_set(ovsdp_request* req)
     if (vport.is_error())
         return fail(req, vport.error(), static_cast<const NlAttr*>(req->extack_attr));
     Vport* v = vport.value();
-    if (const NlAttr* type = attr(req, abi::OVS_VPORT_ATTR_TYPE); type && type->get_u32() != v->type)
+    if (const NlAttr* type = attr(req, uapi::OVS_VPORT_ATTR_TYPE); type && type->get_u32() != v->type)
         return fail(req, make_error(err::INVAL, "Vport type cannot be changed"), type);
     // Refused before anything changes: a failed SET sends no notification.
-    if (const NlAttr* opts = attr(req, abi::OVS_VPORT_ATTR_OPTIONS))
+    if (const NlAttr* opts = attr(req, uapi::OVS_VPORT_ATTR_OPTIONS))
         return fail(req, make_error(err::OPNOTSUPP, "This vport type takes no options"), opts);
-    if (const NlAttr* pids = attr(req, abi::OVS_VPORT_ATTR_UPCALL_PID)) {
+    if (const NlAttr* pids = attr(req, uapi::OVS_VPORT_ATTR_UPCALL_PID)) {
         if (auto st = vport_set_upcall_pids(v, pids); st.is_error())
             return fail(req, st.error(), pids);
     }
-    vport_reply(req, v, abi::OVS_VPORT_CMD_SET, true);
+    vport_reply(req, v, uapi::OVS_VPORT_CMD_SET, true);
     return 0;
 }
 
@@ -630,7 +630,7 @@ extern "C" int ovsdp_vport_cmd_dump(ovsdp_dump* d)
                 msg.writer().rollback(0);
                 if (vport_msg_size(vport) > 4096 || !vport_fill_info(vport, d->net, msg.writer()))
                     return -err::MSGSIZE;
-                if (ovsdp_dump_append(d, OVSDP_FAMILY_VPORT, abi::OVS_VPORT_CMD_GET, dp_ifindex(dp), msg.data(), msg.size())) {
+                if (ovsdp_dump_append(d, OVSDP_FAMILY_VPORT, uapi::OVS_VPORT_CMD_GET, dp_ifindex(dp), msg.data(), msg.size())) {
                     d->args[0] = bucket;
                     d->args[1] = j;
                     return 0;
@@ -665,7 +665,7 @@ extern "C" void ovsdp_reap_detached_vports(void)
                     bool have_msg = msg.allocated() && vport_fill_info(vport, dp->net, msg.writer());
                     detach_port(vport);
                     if (have_msg)
-                        ovsdp_genl_multicast(dp->net, OVSDP_FAMILY_VPORT, abi::OVS_VPORT_CMD_DEL, dp_ifindex(dp),
+                        ovsdp_genl_multicast(dp->net, OVSDP_FAMILY_VPORT, uapi::OVS_VPORT_CMD_DEL, dp_ifindex(dp),
                                              msg.data(), msg.size());
                 }
                 node = next;

@@ -20,7 +20,7 @@ inline constexpr u32 kDefaultMasksCacheSize = 256;
 // Upstream bounds the per-CPU mask cache by the per-CPU unit size
 // (PCPU_MIN_UNIT_SIZE / sizeof(mask_cache_entry) = 32768 / 8).
 inline constexpr u32 kMaxMasksCacheSize = 4096;
-inline constexpr u32 kKnownUserFeatures = abi::kDpFUnaligned | abi::kDpFVportPids | abi::kDpFDispatchUpcallPerCpu;
+inline constexpr u32 kKnownUserFeatures = uapi::kDpFUnaligned | uapi::kDpFVportPids | uapi::kDpFDispatchUpcallPerCpu;
 
 // Per-CPU datapath counters. Each CPU writes only its own instance (BH
 // disabled); readers sum them with relaxed loads (64-bit hosts only).
@@ -55,7 +55,7 @@ Vport* dp_lookup_vport(const Datapath* dp, u32 port_no);
 // The datapath's name: its local port's device name.
 const char* dp_name(const Datapath* dp);
 int dp_ifindex(const Datapath* dp);
-void dp_get_stats(const Datapath* dp, abi::DpStats* stats, abi::DpMegaflowStats* mega);
+void dp_get_stats(const Datapath* dp, uapi::DpStats* stats, uapi::DpMegaflowStats* mega);
 // Per-CPU dispatch: the port id for upcalls from `cpu`. RCU.
 u32 dp_upcall_pid_for_cpu(const Datapath* dp, u32 cpu);
 

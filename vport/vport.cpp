@@ -45,10 +45,10 @@ bool vport_put_upcall_pids(const Vport* vport, bool all, NlWriter& w)
 {
     const VportUpcallPids* pids = rcu_deref(vport->upcall_pids);
     if (!pids || pids->n_ids == 0)
-        return w.put_u32(abi::OVS_VPORT_ATTR_UPCALL_PID, 0);
+        return w.put_u32(uapi::OVS_VPORT_ATTR_UPCALL_PID, 0);
     if (all)
-        return w.put(abi::OVS_VPORT_ATTR_UPCALL_PID, pids->ids, pids->n_ids * sizeof(u32));
-    return w.put_u32(abi::OVS_VPORT_ATTR_UPCALL_PID, pids->ids[0]);
+        return w.put(uapi::OVS_VPORT_ATTR_UPCALL_PID, pids->ids, pids->n_ids * sizeof(u32));
+    return w.put_u32(uapi::OVS_VPORT_ATTR_UPCALL_PID, pids->ids[0]);
 }
 
 static void vport_free_cb(ovsdp_rcu_head* head)

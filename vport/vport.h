@@ -26,7 +26,7 @@ struct Vport {
     Datapath* dp = nullptr;
     void* dev = nullptr;   // struct net_device*
     u32 port_no = 0;
-    u32 type = 0;          // abi::OVS_VPORT_TYPE_*
+    u32 type = 0;          // uapi::OVS_VPORT_TYPE_*
     VportUpcallPids* upcall_pids = nullptr; // RCU
     bool detached = false; // device gone, removal pending (set under RTNL)
     ovsdp_rcu_head rcu;

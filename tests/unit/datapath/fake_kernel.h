@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: GPL-2.0
+// A userspace stand-in for kmod/: network devices, namespaces and the
+// genetlink sockets the datapath core talks to through platform/genl.h and
+// platform/netdev.h. It records every message the core sends.
+#pragma once
+
+#include "base/netlink.h"
+#include "base/ovs_abi.h"
+#include "platform/genl.h"
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace fake {
+
+struct Net {
+    int id;
+};
+
+struct Device {
+    std::string name;
+    int ifindex;
+    Net* net;
+    bool internal;
+    void* vport = nullptr; // attached vport (rx handler data / internal priv)
+    bool registered = true;
+    bool hooked = false;
+    Device* master = nullptr;
+    int refs = 0;
+};
+
+struct Message {
+    int family;
+    uint8_t cmd;
+    int dp_ifindex;
+    bool notify;    // multicast (vs unicast reply)
+    bool dump;
+    void* net;
+    std::vector<uint8_t> attrs;
+
+    const ovsdp::NlAttr* attr(uint16_t type) const;
+    uint32_t u32(uint16_t type) const;
+    std::string str(uint16_t type) const;
+};
+
+struct Kernel {
+    std::map<std::pair<Net*, std::string>, std::unique_ptr<Device>> devices;
+    std::map<int, Device*> by_ifindex;
+    std::vector<Message> sent;
+    int next_ifindex = 10;
+    size_t dump_capacity = 1 << 16; // bytes one dump skb holds
+    size_t dump_used = 0;
+
+    Device* add_netdev(Net* net, const std::string& name);
+    Device* find(Net* net, const std::string& name);
+    // The device is unregistered (as the netdevice notifier sees it).
+    void unregister(Net* net, const std::string& name);
+    void reset() { sent.clear(); }
+    size_t live_devices() const;
+};
+
+extern Kernel* k;
+
+// Build a request from attributes in a flat buffer (the fake of info->attrs).
+struct Request {
+    std::vector<uint8_t> buf;
+    std::vector<const void*> table;
+    ovsdp_request req {};
+
+    Request(Net* net, int maxattr, int dp_ifindex = 0, uint8_t version = 2);
+    Request& put(uint16_t type, const void* data, size_t len);
+    Request& u32(uint16_t type, uint32_t v) { return put(type, &v, 4); }
+    Request& str(uint16_t type, const std::string& s) { return put(type, s.c_str(), s.size() + 1); }
+    ovsdp_request* finish();
+};
+
+} // namespace fake

@@ -1,0 +1,381 @@
+// SPDX-License-Identifier: GPL-2.0
+// The ovs_datapath / ovs_vport command logic of datapath/, run against the fake
+// kernel: errors and extack, port numbering, notifications, dumps that resume,
+// devices going away, namespaces exiting, and no leaks.
+#include "datapath/datapath.h"
+#include "fake_kernel.h"
+#include "platform/netdev.h"
+#include "platform/user/user_platform.h"
+
+#include <gtest/gtest.h>
+#include <set>
+
+using namespace ovsdp;
+using fake::Net;
+using fake::Request;
+
+namespace {
+
+constexpr int E(int e) { return -e; }
+
+class DatapathTest : public ::testing::Test {
+protected:
+    void SetUp() override
+    {
+        fake::k = &kernel;
+        baseline = user::live_allocations();
+    }
+    void TearDown() override
+    {
+        ovsdp_destroy_all();
+        ovsdp_rcu_barrier();
+        EXPECT_EQ(user::live_allocations(), baseline) << "leaked allocations";
+        for (auto& [key, d] : kernel.devices)
+            EXPECT_EQ(d->refs, 0) << "device reference leaked: " << d->name;
+        fake::k = nullptr;
+    }
+
+    int new_dp(const std::string& name, u32 features = uapi::kDpFUnaligned | uapi::kDpFVportPids, Net* n = nullptr,
+               u8 version = 2)
+    {
+        Request r(n ? n : &net, uapi::kDpAttrMax, 0, version);
+        r.str(uapi::OVS_DP_ATTR_NAME, name).u32(uapi::OVS_DP_ATTR_UPCALL_PID, 0);
+        r.u32(uapi::OVS_DP_ATTR_USER_FEATURES, features);
+        last_rc = ovsdp_dp_cmd_new(r.finish());
+        last_msg = r.req.extack_msg;
+        return last_rc;
+    }
+    int dp_ifindex(const std::string& name, Net* n = nullptr)
+    {
+        fake::Device* d = kernel.find(n ? n : &net, name);
+        return d ? d->ifindex : -1;
+    }
+    int new_port(int ifindex, const std::string& name, u32 type = uapi::OVS_VPORT_TYPE_INTERNAL, u32 port_no = 0,
+                 Net* n = nullptr)
+    {
+        Request r(n ? n : &net, uapi::kVportAttrMax, ifindex, 1);
+        r.str(uapi::OVS_VPORT_ATTR_NAME, name).u32(uapi::OVS_VPORT_ATTR_TYPE, type).u32(uapi::OVS_VPORT_ATTR_UPCALL_PID, 0);
+        if (port_no)
+            r.u32(uapi::OVS_VPORT_ATTR_PORT_NO, port_no);
+        last_rc = ovsdp_vport_cmd_new(r.finish());
+        last_msg = r.req.extack_msg;
+        return last_rc;
+    }
+    int del_port(int ifindex, const std::string& name)
+    {
+        Request r(&net, uapi::kVportAttrMax, ifindex, 1);
+        r.str(uapi::OVS_VPORT_ATTR_NAME, name);
+        return ovsdp_vport_cmd_del(r.finish());
+    }
+    std::vector<fake::Message> dump_ports(int ifindex, size_t capacity = 1 << 20, int* calls = nullptr)
+    {
+        long args[6] = {};
+        ovsdp_dump d {};
+        d.net = &net;
+        d.args = args;
+        d.dp_ifindex = ifindex;
+        kernel.dump_capacity = capacity;
+        std::vector<fake::Message> all;
+        for (int i = 0; i < 100000; i++) {
+            kernel.reset();
+            kernel.dump_used = 0;
+            EXPECT_EQ(ovsdp_vport_cmd_dump(&d), 0);
+            if (kernel.sent.empty())
+                break;
+            all.insert(all.end(), kernel.sent.begin(), kernel.sent.end());
+            if (calls)
+                ++*calls;
+        }
+        return all;
+    }
+
+    fake::Kernel kernel;
+    Net net { 0 };
+    Net other { 7 };
+    long baseline = 0;
+    int last_rc = 0;
+    const char* last_msg = nullptr;
+};
+
+TEST_F(DatapathTest, CreateReplyAndGet)
+{
+    ASSERT_EQ(new_dp("dp0"), 0);
+    ASSERT_EQ(kernel.sent.size(), 1u);
+    const fake::Message& m = kernel.sent[0];
+    EXPECT_TRUE(m.notify);
+    EXPECT_EQ(m.cmd, uapi::OVS_DP_CMD_NEW);
+    EXPECT_EQ(m.dp_ifindex, dp_ifindex("dp0"));
+    EXPECT_EQ(m.str(uapi::OVS_DP_ATTR_NAME), "dp0");
+    EXPECT_EQ(m.u32(uapi::OVS_DP_ATTR_USER_FEATURES), 3u);
+    EXPECT_EQ(m.u32(uapi::OVS_DP_ATTR_MASKS_CACHE_SIZE), 256u);
+    ASSERT_NE(m.attr(uapi::OVS_DP_ATTR_STATS), nullptr);
+    EXPECT_EQ(m.attr(uapi::OVS_DP_ATTR_STATS)->len(), sizeof(uapi::DpStats));
+    EXPECT_EQ(m.attr(uapi::OVS_DP_ATTR_MEGAFLOW_STATS)->len(), sizeof(uapi::DpMegaflowStats));
+    EXPECT_EQ(m.attr(uapi::OVS_DP_ATTR_PER_CPU_PIDS), nullptr);
+
+    kernel.reset();
+    Request r(&net, uapi::kDpAttrMax, dp_ifindex("dp0"));
+    ASSERT_EQ(ovsdp_dp_cmd_get(r.finish()), 0);
+    ASSERT_EQ(kernel.sent.size(), 1u);
+    EXPECT_FALSE(kernel.sent[0].notify);
+    EXPECT_EQ(kernel.sent[0].str(uapi::OVS_DP_ATTR_NAME), "dp0");
+}
+
+TEST_F(DatapathTest, CreateRefusals)
+{
+    Request r(&net, uapi::kDpAttrMax);
+    r.str(uapi::OVS_DP_ATTR_NAME, "dp0");
+    EXPECT_EQ(ovsdp_dp_cmd_new(r.finish()), E(err::INVAL));
+    EXPECT_NE(r.req.extack_msg, nullptr);
+
+    EXPECT_EQ(new_dp("dp0", 1u << 31), E(err::OPNOTSUPP));
+    EXPECT_STREQ(last_msg, "Unsupported datapath user features");
+    EXPECT_EQ(new_dp("dp0", uapi::kDpFTcRecircSharing), E(err::OPNOTSUPP));
+    EXPECT_EQ(kernel.find(&net, "dp0"), nullptr) << "a refused datapath left its device";
+    EXPECT_TRUE(kernel.sent.empty()) << "a refused datapath was announced";
+
+    ASSERT_EQ(new_dp("dp0"), 0);
+    EXPECT_EQ(new_dp("dp0"), E(err::EXIST));
+}
+
+TEST_F(DatapathTest, OldClientReusingADatapathDropsItsFeatures)
+{
+    ASSERT_EQ(new_dp("dp0", uapi::kDpFUnaligned | uapi::kDpFVportPids), 0);
+    EXPECT_EQ(new_dp("dp0", 0, nullptr, /*version=*/1), E(err::EXIST));
+    kernel.reset();
+    Request r(&net, uapi::kDpAttrMax, dp_ifindex("dp0"));
+    ASSERT_EQ(ovsdp_dp_cmd_get(r.finish()), 0);
+    EXPECT_EQ(kernel.sent[0].u32(uapi::OVS_DP_ATTR_USER_FEATURES), 0u);
+}
+
+TEST_F(DatapathTest, SetValidatesBeforeChanging)
+{
+    ASSERT_EQ(new_dp("dp0"), 0);
+    kernel.reset();
+    {
+        Request r(&net, uapi::kDpAttrMax, dp_ifindex("dp0"));
+        r.u32(uapi::OVS_DP_ATTR_USER_FEATURES, uapi::kDpFUnaligned).u32(uapi::OVS_DP_ATTR_MASKS_CACHE_SIZE, 100);
+        EXPECT_EQ(ovsdp_dp_cmd_set(r.finish()), E(err::INVAL));
+        EXPECT_TRUE(kernel.sent.empty()) << "failed SET notified";
+    }
+    for (u32 bad : { 3u, 8192u, 4097u }) {
+        Request r(&net, uapi::kDpAttrMax, dp_ifindex("dp0"));
+        r.u32(uapi::OVS_DP_ATTR_MASKS_CACHE_SIZE, bad);
+        EXPECT_EQ(ovsdp_dp_cmd_set(r.finish()), E(err::INVAL)) << bad;
+    }
+    Request get(&net, uapi::kDpAttrMax, dp_ifindex("dp0"));
+    ASSERT_EQ(ovsdp_dp_cmd_get(get.finish()), 0);
+    EXPECT_EQ(kernel.sent.back().u32(uapi::OVS_DP_ATTR_USER_FEATURES), 3u) << "features changed by a failed SET";
+
+    u32 pids[3] = { 7, 8, 9 };
+    Request r(&net, uapi::kDpAttrMax, dp_ifindex("dp0"));
+    r.u32(uapi::OVS_DP_ATTR_USER_FEATURES, uapi::kDpFDispatchUpcallPerCpu).u32(uapi::OVS_DP_ATTR_MASKS_CACHE_SIZE, 0);
+    r.put(uapi::OVS_DP_ATTR_PER_CPU_PIDS, pids, sizeof(pids));
+    kernel.reset();
+    ASSERT_EQ(ovsdp_dp_cmd_set(r.finish()), 0);
+    const fake::Message& m = kernel.sent.back();
+    EXPECT_TRUE(m.notify);
+    EXPECT_EQ(m.u32(uapi::OVS_DP_ATTR_MASKS_CACHE_SIZE), 0u);
+    ASSERT_NE(m.attr(uapi::OVS_DP_ATTR_PER_CPU_PIDS), nullptr);
+    // As upstream: at most one id per possible CPU is reported.
+    EXPECT_EQ(m.attr(uapi::OVS_DP_ATTR_PER_CPU_PIDS)->len(), sizeof(u32) * std::min(3, ovsdp_nr_cpu_ids()));
+}
+
+TEST_F(DatapathTest, PortNumbers)
+{
+    ASSERT_EQ(new_dp("dp0"), 0);
+    int ifx = dp_ifindex("dp0");
+    for (int i = 1; i <= 3; i++) {
+        kernel.reset();
+        ASSERT_EQ(new_port(ifx, "p" + std::to_string(i)), 0);
+        EXPECT_EQ(kernel.sent[0].u32(uapi::OVS_VPORT_ATTR_PORT_NO), u32(i));
+        EXPECT_TRUE(kernel.sent[0].notify);
+    }
+    ASSERT_EQ(del_port(ifx, "p2"), 0);
+    kernel.reset();
+    ASSERT_EQ(new_port(ifx, "again"), 0);
+    EXPECT_EQ(kernel.sent[0].u32(uapi::OVS_VPORT_ATTR_PORT_NO), 2u) << "lowest free number is reused";
+    EXPECT_EQ(new_port(ifx, "n100", uapi::OVS_VPORT_TYPE_INTERNAL, 100), 0);
+    EXPECT_EQ(new_port(ifx, "dup", uapi::OVS_VPORT_TYPE_INTERNAL, 100), E(err::BUSY));
+    EXPECT_EQ(new_port(ifx, "big", uapi::OVS_VPORT_TYPE_INTERNAL, 65536), E(err::FBIG));
+    EXPECT_EQ(new_port(ifx, "max", uapi::OVS_VPORT_TYPE_INTERNAL, 65535), 0);
+    EXPECT_EQ(del_port(ifx, "dp0"), E(err::INVAL)) << "local port";
+    EXPECT_EQ(new_port(ifx, "gre", uapi::OVS_VPORT_TYPE_GRE), E(err::AFNOSUPPORT));
+    EXPECT_EQ(new_port(ifx, "nodev", uapi::OVS_VPORT_TYPE_NETDEV), E(err::NODEV));
+    EXPECT_EQ(new_port(12345, "x"), E(err::NODEV));
+}
+
+TEST_F(DatapathTest, FullDatapathRefusesPort65536)
+{
+    ASSERT_EQ(new_dp("dp0"), 0);
+    int ifx = dp_ifindex("dp0");
+    for (u32 i = 1; i < uapi::kMaxPorts; i++)
+        ASSERT_EQ(new_port(ifx, "p" + std::to_string(i)), 0) << i;
+    kernel.reset();
+    EXPECT_EQ(new_port(ifx, "onemore"), E(err::FBIG));
+    EXPECT_STREQ(last_msg, "Datapath has no free port number");
+    int calls = 0;
+    auto ports = dump_ports(ifx, 64 * 1024, &calls);
+    EXPECT_EQ(ports.size(), size_t(uapi::kMaxPorts));
+    EXPECT_GT(calls, 1) << "dump should have needed several messages";
+}
+
+TEST_F(DatapathTest, DumpResumesWithoutDuplicates)
+{
+    ASSERT_EQ(new_dp("dp0"), 0);
+    int ifx = dp_ifindex("dp0");
+    // Half with automatic numbers, half crowded into three hash buckets.
+    for (u32 i = 0; i < 300; i++) {
+        u32 j = i - 150;
+        u32 port = i < 150 ? 0 : 1024 * (j % 63 + 1) + j / 63 + 1;
+        ASSERT_EQ(new_port(ifx, "p" + std::to_string(i), uapi::OVS_VPORT_TYPE_INTERNAL, port), 0) << port;
+    }
+    int calls = 0;
+    auto ports = dump_ports(ifx, 700, &calls); // a few ports per message
+    std::set<u32> seen;
+    for (auto& m : ports)
+        EXPECT_TRUE(seen.insert(m.u32(uapi::OVS_VPORT_ATTR_PORT_NO)).second) << "duplicate in dump";
+    EXPECT_EQ(seen.size(), 301u);
+    EXPECT_GT(calls, 50);
+}
+
+TEST_F(DatapathTest, NetdevPortGoesAwayWithItsDevice)
+{
+    ASSERT_EQ(new_dp("dp0"), 0);
+    int ifx = dp_ifindex("dp0");
+    kernel.add_netdev(&net, "eth0");
+    ASSERT_EQ(new_port(ifx, "eth0", uapi::OVS_VPORT_TYPE_NETDEV), 0);
+    EXPECT_EQ(new_port(ifx, "eth0", uapi::OVS_VPORT_TYPE_NETDEV), E(err::BUSY));
+    EXPECT_EQ(new_port(ifx, "dp0", uapi::OVS_VPORT_TYPE_NETDEV), E(err::INVAL)) << "internal device as netdev port";
+    EXPECT_EQ(kernel.find(&net, "eth0")->refs, 1);
+
+    kernel.unregister(&net, "eth0");
+    Request get(&net, uapi::kVportAttrMax, ifx);
+    get.u32(uapi::OVS_VPORT_ATTR_PORT_NO, 1);
+    EXPECT_EQ(ovsdp_vport_cmd_get(get.finish()), E(err::NODEV)) << "a detached port must not be found";
+    kernel.reset();
+    ovsdp_reap_detached_vports();
+    ASSERT_EQ(kernel.sent.size(), 1u);
+    EXPECT_EQ(kernel.sent[0].cmd, uapi::OVS_VPORT_CMD_DEL);
+    EXPECT_TRUE(kernel.sent[0].notify);
+    EXPECT_EQ(kernel.sent[0].str(uapi::OVS_VPORT_ATTR_NAME), "eth0");
+    ovsdp_rcu_barrier();
+    EXPECT_EQ(kernel.devices[std::make_pair(&net, std::string("eth0"))]->refs, 0);
+    EXPECT_EQ(dump_ports(ifx).size(), 1u);
+}
+
+TEST_F(DatapathTest, VportSetRefusalsSendNothing)
+{
+    ASSERT_EQ(new_dp("dp0"), 0);
+    int ifx = dp_ifindex("dp0");
+    ASSERT_EQ(new_port(ifx, "p1"), 0);
+    kernel.reset();
+    {
+        Request r(&net, uapi::kVportAttrMax, ifx);
+        r.str(uapi::OVS_VPORT_ATTR_NAME, "p1").put(uapi::OVS_VPORT_ATTR_OPTIONS, nullptr, 0);
+        EXPECT_EQ(ovsdp_vport_cmd_set(r.finish()), E(err::OPNOTSUPP));
+    }
+    {
+        Request r(&net, uapi::kVportAttrMax, ifx);
+        r.str(uapi::OVS_VPORT_ATTR_NAME, "p1").put(uapi::OVS_VPORT_ATTR_UPCALL_PID, "abc", 3);
+        EXPECT_EQ(ovsdp_vport_cmd_set(r.finish()), E(err::INVAL));
+    }
+    {
+        Request r(&net, uapi::kVportAttrMax, ifx);
+        r.str(uapi::OVS_VPORT_ATTR_NAME, "p1").u32(uapi::OVS_VPORT_ATTR_TYPE, uapi::OVS_VPORT_TYPE_NETDEV);
+        EXPECT_EQ(ovsdp_vport_cmd_set(r.finish()), E(err::INVAL));
+    }
+    {
+        Request r(&net, uapi::kVportAttrMax, ifx);
+        r.u32(uapi::OVS_VPORT_ATTR_IFINDEX, 3);
+        EXPECT_EQ(ovsdp_vport_cmd_set(r.finish()), E(err::OPNOTSUPP));
+    }
+    EXPECT_TRUE(kernel.sent.empty());
+
+    u32 pids[4] = { 1, 2, 3, 4 };
+    Request r(&net, uapi::kVportAttrMax, ifx);
+    r.str(uapi::OVS_VPORT_ATTR_NAME, "p1").put(uapi::OVS_VPORT_ATTR_UPCALL_PID, pids, sizeof(pids));
+    ASSERT_EQ(ovsdp_vport_cmd_set(r.finish()), 0);
+    ASSERT_EQ(kernel.sent.size(), 1u);
+    EXPECT_EQ(kernel.sent[0].attr(uapi::OVS_VPORT_ATTR_UPCALL_PID)->len(), sizeof(pids)) << "VPORT_PIDS: all ids";
+}
+
+TEST_F(DatapathTest, UpcallPidSelection)
+{
+    Vport v;
+    u32 ids[4] = { 10, 20, 30, 40 };
+    u8 buf[64];
+    NlWriter w(buf, sizeof(buf));
+    w.put(uapi::OVS_VPORT_ATTR_UPCALL_PID, ids, sizeof(ids));
+    ASSERT_TRUE(vport_set_upcall_pids(&v, reinterpret_cast<const NlAttr*>(buf)).ok());
+    std::set<u32> hit;
+    for (u32 h = 0; h < 64; h++)
+        hit.insert(vport_find_upcall_pid(&v, h * 0x04000000u));
+    EXPECT_EQ(hit, (std::set<u32> { 10, 20, 30, 40 }));
+    u8 out[64];
+    NlWriter ow(out, sizeof(out));
+    vport_put_upcall_pids(&v, false, ow);
+    EXPECT_EQ(reinterpret_cast<const NlAttr*>(out)->len(), 4u) << "without VPORT_PIDS only the first id";
+    ovsdp_kfree(v.upcall_pids);
+}
+
+TEST_F(DatapathTest, NamespaceExitDestroysOnlyItsDatapaths)
+{
+    ASSERT_EQ(new_dp("dp0"), 0);
+    ASSERT_EQ(new_dp("dp0", 3, &other), 0) << "same name in another namespace";
+    ASSERT_EQ(new_port(dp_ifindex("dp0", &other), "q1", uapi::OVS_VPORT_TYPE_INTERNAL, 0, &other), 0);
+    ovsdp_net_exit(&other);
+    EXPECT_EQ(kernel.find(&other, "dp0"), nullptr);
+    EXPECT_EQ(kernel.find(&other, "q1"), nullptr);
+    EXPECT_NE(kernel.find(&net, "dp0"), nullptr);
+
+    long args[6] = {};
+    ovsdp_dump d {};
+    d.net = &net;
+    d.args = args;
+    kernel.reset();
+    kernel.dump_used = 0;
+    ASSERT_EQ(ovsdp_dp_cmd_dump(&d), 0);
+    ASSERT_EQ(kernel.sent.size(), 1u);
+    EXPECT_EQ(kernel.sent[0].str(uapi::OVS_DP_ATTR_NAME), "dp0");
+}
+
+TEST_F(DatapathTest, DeleteDatapathTearsDownPorts)
+{
+    ASSERT_EQ(new_dp("dp0"), 0);
+    int ifx = dp_ifindex("dp0");
+    kernel.add_netdev(&net, "eth0");
+    ASSERT_EQ(new_port(ifx, "eth0", uapi::OVS_VPORT_TYPE_NETDEV), 0);
+    for (int i = 0; i < 50; i++)
+        ASSERT_EQ(new_port(ifx, "p" + std::to_string(i)), 0);
+    kernel.reset();
+    Request r(&net, uapi::kDpAttrMax, 0);
+    r.str(uapi::OVS_DP_ATTR_NAME, "dp0");
+    ASSERT_EQ(ovsdp_dp_cmd_del(r.finish()), 0);
+    ASSERT_EQ(kernel.sent.size(), 1u);
+    EXPECT_EQ(kernel.sent[0].cmd, uapi::OVS_DP_CMD_DEL);
+    EXPECT_EQ(kernel.sent[0].str(uapi::OVS_DP_ATTR_NAME), "dp0");
+    EXPECT_EQ(kernel.find(&net, "p7"), nullptr);
+    EXPECT_FALSE(kernel.find(&net, "eth0")->hooked);
+    Request again(&net, uapi::kDpAttrMax, 0);
+    again.str(uapi::OVS_DP_ATTR_NAME, "dp0");
+    EXPECT_EQ(ovsdp_dp_cmd_del(again.finish()), E(err::NODEV));
+}
+
+TEST_F(DatapathTest, ReceiveCountsMissAndLoss)
+{
+    ASSERT_EQ(new_dp("dp0"), 0);
+    void* vport = ovsdp_vport_lookup_by_name(&net, "dp0");
+    ASSERT_NE(vport, nullptr);
+    for (int i = 0; i < 5; i++)
+        ovsdp_vport_receive(vport, nullptr);
+    kernel.reset();
+    Request r(&net, uapi::kDpAttrMax, dp_ifindex("dp0"));
+    ASSERT_EQ(ovsdp_dp_cmd_get(r.finish()), 0);
+    uapi::DpStats s = kernel.sent[0].attr(uapi::OVS_DP_ATTR_STATS)->get<uapi::DpStats>();
+    EXPECT_EQ(s.n_missed, 5u);
+    EXPECT_EQ(s.n_lost, 5u);
+    EXPECT_EQ(s.n_hit, 0u);
+}
+
+} // namespace
