@@ -23,8 +23,12 @@ namespace ovsdp {
 
 class BufferPacket {
 public:
-    BufferPacket(u8* buf, usize len) : buf_(buf), len_(len), headlen_(len) {}
-    ~BufferPacket() { ovsdp_kfree(head_); }
+    BufferPacket(u8* buf, usize len) : buf_(buf), data_(buf), len_(len), headlen_(len) {}
+    ~BufferPacket()
+    {
+        if (head_)
+            ovsdp_kfree(head_);
+    }
     BufferPacket(const BufferPacket&) = delete;
     BufferPacket& operator=(const BufferPacket&) = delete;
 
@@ -40,7 +44,7 @@ public:
     void set_pull_limit(usize n) { pull_limit_ = n; }
 
     // ---- The Packet interface ----
-    const u8* data() const { return head_ ? head_ : buf_; }
+    const u8* data() const { return data_; }
     usize len() const { return len_; }
     OVSDP_ALWAYS_INLINE bool pull(usize n)
     {
@@ -59,8 +63,12 @@ public:
         buf_ += kTag;
         len_ -= kTag;
         usize head = headlen_ - kTag;
-        if (head_ && !relinearize(head))
-            return false;
+        if (head_) {
+            if (!relinearize(head))
+                return false;
+        } else {
+            data_ = buf_;
+        }
         headlen_ = head;
         vlan_present_ = true;
         vlan_proto_ = tpid;
@@ -116,11 +124,13 @@ private:
         __builtin_memcpy(head, buf_, n);
         ovsdp_kfree(head_);
         head_ = head;
+        data_ = head;
         headlen_ = n;
         return true;
     }
 
     u8* buf_;
+    const u8* data_; // buf_, or head_ once a prefix was asked for
     usize len_;
     usize headlen_;
     u8* head_ = nullptr; // linear copy, when a prefix was asked for

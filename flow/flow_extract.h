@@ -36,7 +36,10 @@ struct FlowTunnelInfo {
     u8 options_len = 0;
 };
 
-// What the receive path knows about a packet besides its bytes.
+// What the receive path knows about a packet besides its bytes. mac_proto
+// follows the input device as upstream's key_extract_mac_proto(): Ethernet
+// for ARPHRD_ETHER, and for ARPHRD_NONE when skb->protocol is ETH_P_TEB;
+// none for other ARPHRD_NONE packets (then pkt.protocol() is the L3 type).
 struct FlowKeyMetadata {
     const FlowTunnelInfo* tunnel = nullptr; // null when not received from a tunnel
     u32 priority = 0; // skb->priority
@@ -500,9 +503,9 @@ Status key_extract(P& pkt, FlowKey& key)
         case HeaderCheck::NoMem:
             return kErrNoMem;
         }
-        auto eth = wire::read_header<wire::EthHdr>(pkt.data());
-        __builtin_memcpy(key.eth.src, eth.src, kEthAlen);
-        __builtin_memcpy(key.eth.dst, eth.dst, kEthAlen);
+        const u8* eth = pkt.data();
+        __builtin_memcpy(key.eth.src, eth + OVSDP_OFFSETOF(wire::EthHdr, src), kEthAlen);
+        __builtin_memcpy(key.eth.dst, eth + OVSDP_OFFSETOF(wire::EthHdr, dst), kEthAlen);
 
         usize off = OVSDP_OFFSETOF(wire::EthHdr, type);
         if (OVSDP_UNLIKELY(!parse_vlan(pkt, key, off)))

@@ -37,7 +37,10 @@ namespace ovsdp {
 
 // Ethertypes (host order; compare with ntohs() or use htons() on these).
 inline constexpr u16 kEthP8023Min = 0x0600; // ETH_P_802_3_MIN: >= is Ethernet II
-inline constexpr u16 kEthP8022 = 0x0004; // ETH_P_802_2: key's type for 802.2/LLC frames
+// ETH_P_802_2: the kernel key's type for 802.2/LLC frames. flow_netlink omits
+// OVS_KEY_ATTR_ETHERTYPE for it (and maps an absent attribute to it), which
+// OVS userspace reads as its FLOW_DL_TYPE_NONE (0x05ff).
+inline constexpr u16 kEthP8022 = 0x0004;
 inline constexpr u16 kEthPIp = 0x0800;
 inline constexpr u16 kEthPArp = 0x0806;
 inline constexpr u16 kEthPRarp = 0x8035;
