@@ -200,7 +200,8 @@ TEST_F(CommandTest, AddIfErrors)
     EXPECT_EQ(run("add-if system@dp0 veth1,port_no=3"), EBUSY);
     EXPECT_EQ(out.stderr_,
               "ovsdp-ctl: adding veth1 to system@dp0 failed (Device or resource busy)\n");
-    EXPECT_EQ(run("add-if dp0 veth0"), EBUSY);
+    EXPECT_EQ(run("add-if dp0 veth0"), EEXIST);
+    EXPECT_EQ(out.stderr_, "ovsdp-ctl: adding veth0 to dp0 failed (File exists)\n");
 
     // The last error wins; later interfaces are still added.
     EXPECT_EQ(run("add-if dp0 nosuch veth1"), ENODEV);

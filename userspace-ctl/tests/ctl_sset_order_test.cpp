@@ -45,6 +45,15 @@ TEST(SsetOrder, SmallSetsFollowBucketOrder)
     EXPECT_EQ(sorted, expected);
 }
 
+TEST(SsetOrder, MatchesDebianOvsDpctl)
+{
+    // Datapaths created in this order; "ovs-dpctl dump-dps" (Open vSwitch
+    // 3.1.0, Debian 12, stock 6.1 kernel module) listed them as below.
+    std::vector<std::string> created = {"dp0", "dp1", "dp2", "br0", "ovs-system", "a"};
+    std::vector<std::string> listed = {"a", "br0", "dp2", "ovs-system", "dp0", "dp1"};
+    EXPECT_EQ(ovs_sset_order(created), listed);
+}
+
 TEST(SsetOrder, DuplicatesIgnoredAndLargeSetsComplete)
 {
     std::vector<std::string> names;

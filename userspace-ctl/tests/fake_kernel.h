@@ -181,7 +181,7 @@ public:
                     return fail(ENODEV);
                 }
                 if (find_port(*req.name).first) {
-                    return fail(EBUSY);
+                    return fail(EEXIST);  // 6.1: the device already has an rx_handler
                 }
             } else if (*req.type == OVS_VPORT_TYPE_INTERNAL) {
                 if (host_.devices.count(*req.name)) {
