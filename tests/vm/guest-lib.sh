@@ -58,14 +58,16 @@ t_skip() {
 }
 
 # Runs "$@", keeping its output in $T_OUT; on failure shows the output's tail.
+# (Builtins only around the command: every process start is slow under TCG.)
 T_OUT=""
+_T_OUTF=/tmp/.guest-lib-out.$$
 _t_run() {
-	local f rc
-	f=$(mktemp /tmp/t_out.XXXXXX)
-	"$@" >"$f" 2>&1
+	local rc
+	"$@" >"$_T_OUTF" 2>&1
 	rc=$?
-	T_OUT=$(cat "$f")
-	rm -f "$f"
+	T_OUT=""
+	IFS= read -r -d '' T_OUT <"$_T_OUTF"
+	T_OUT=${T_OUT%$'\n'}
 	return $rc
 }
 _t_show_out() {
@@ -137,20 +139,24 @@ t_summary() {
 # ---------------------------------------------------------------------------
 # Time.  $EPOCHREALTIME is a bash builtin: no process start (slow under TCG).
 # ---------------------------------------------------------------------------
-now_us() { local t=${EPOCHREALTIME/./}; echo "$t"; }
-uptime_s() { cut -d' ' -f1 /proc/uptime; }
+now_us() { echo "${EPOCHREALTIME/./}"; }
+uptime_s() {
+	local up _
+	read -r up _ </proc/uptime
+	echo "$up"
+}
 
 # time_cmd_ms N CMD [ARGS...]: runs CMD N times (output discarded), prints the
 # mean wall time per run in milliseconds (integer).  Returns CMD's last status.
 time_cmd_ms() {
 	local n=$1 i t0 t1 rc=0
 	shift
-	t0=$(now_us)
+	t0=${EPOCHREALTIME/./}
 	for ((i = 0; i < n; i++)); do
 		"$@" >/dev/null 2>&1
 		rc=$?
 	done
-	t1=$(now_us)
+	t1=${EPOCHREALTIME/./}
 	echo $(((t1 - t0) / n / 1000))
 	return $rc
 }
@@ -366,10 +372,14 @@ OVS_TIMEOUT=${OVS_TIMEOUT:-180}
 
 # wait_uptime SECS: sleep until the guest has been up SECS seconds.
 wait_uptime() {
-	local want=$1 up
+	local want=$1 wi wf up _
+	wi=${want%%.*}
+	wf=0
+	[ "$wi" != "$want" ] && wf=${want#*.}00 && wf=${wf:0:2}
+	want=$((10#$wi * 100 + 10#$wf))		# centiseconds, like /proc/uptime
 	while :; do
-		up=$(uptime_s)
-		awk -v u="$up" -v w="$want" 'BEGIN { exit !(u >= w) }' && return 0
+		read -r up _ </proc/uptime
+		[ $((10#${up/./})) -ge "$want" ] && return 0
 		sleep 0.2
 	done
 }
