@@ -136,6 +136,26 @@ t_summary() {
 	[ "$T_FAILED" = 0 ]
 }
 
+# Kernel log: vm-run fails the whole run on these; check_kmsg_clean pins them
+# on a case.  kmsg_mark remembers where the log is; kmsg_since_mark prints
+# what came after.
+KMSG_BAD='WARNING:|BUG:|Oops|general protection|Call Trace|Kernel panic'
+_KMSG_MARK=0
+kmsg_mark() { _KMSG_MARK=$(dmesg | wc -l); }
+kmsg_since_mark() { dmesg | tail -n +$((_KMSG_MARK + 1)); }
+# check_kmsg_clean NAME: no warning/oops in the kernel log since kmsg_mark.
+check_kmsg_clean() {
+	local bad
+	bad=$(kmsg_since_mark | grep -E "$KMSG_BAD" | head -n 5)
+	if [ -z "$bad" ]; then
+		t_pass "$1"
+	else
+		t_fail "$1" "kernel log: $(printf '%s' "$bad" | head -n 1)"
+		printf '%s\n' "$bad" | sed 's/^/#   /'
+		return 1
+	fi
+}
+
 # ---------------------------------------------------------------------------
 # Time.  $EPOCHREALTIME is a bash builtin: no process start (slow under TCG).
 # ---------------------------------------------------------------------------

@@ -77,6 +77,7 @@ fi
 check "load_veth" load_veth
 
 # ---- the stock module with ovs-dpctl ----------------------------------------
+kmsg_mark
 t_begin "load_stock_ovs"
 if load_stock_ovs; then t_pass; else t_fail "could not load the stock module"; fi
 check "stock module is loaded" ovs_module_is "$STOCK_OVS_MODULE"
@@ -105,6 +106,7 @@ record python3_start_ms "$(time_cmd_ms 2 python3 -c pass)"
 check "ovs-dpctl del-dp dp0" ovs-dpctl del-dp dp0
 check_fails "dp0 is gone" ovs-dpctl show dp0
 check "ns_cleanup" ns_cleanup
+check_kmsg_clean "no kernel warnings with the stock module"
 
 # ---- ovsdb-server + ovs-vswitchd ---------------------------------------------
 t0=$(now_us)
