@@ -1,0 +1,64 @@
+#!/bin/bash
+# test-all.sh: every test of ovsdp, from a fresh Debian 12 machine.
+#   1. dependencies (apt)
+#   2. the kernel module, warning-free
+#   3. userspace unit tests under ASan/UBSan (ctest)
+#   4. fuzz targets, short deterministic runs (clang, libFuzzer)
+#   5. VM tests: harness self-test, our module over raw netlink, ovs-dpctl
+#      and ovsdp-ctl side by side on our module
+# Prints one line per stage and, last, "N passed, M failed" over all stages.
+set -uo pipefail
+REPO=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
+cd "$REPO"
+OUT=${OVSDP_TEST_OUT:-$REPO/build/test-logs}
+mkdir -p "$OUT"
+
+passed=0
+failed=0
+stage() {
+	local name=$1 t0=$SECONDS rc
+	shift
+	echo "=== $name"
+	"$@" 2>&1 | tee "$OUT/$name.log"
+	rc=${PIPESTATUS[0]}
+	if [ "$rc" = 0 ]; then
+		echo "STAGE PASS: $name ($((SECONDS - t0))s)"
+		passed=$((passed + 1))
+	else
+		echo "STAGE FAIL: $name (exit $rc, $((SECONDS - t0))s; log $OUT/$name.log)"
+		failed=$((failed + 1))
+	fi
+	return "$rc"
+}
+
+stage deps bash scripts/install-deps.sh || { echo "0 passed, 1 failed"; exit 1; }
+stage module bash scripts/build.sh "$REPO/build/release"
+
+unit() {
+	cmake -S "$REPO" -B "$REPO/build/asan" -DOVSDP_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null &&
+		cmake --build "$REPO/build/asan" -j"$(nproc)" &&
+		ctest --test-dir "$REPO/build/asan" --output-on-failure -j2
+}
+stage unit unit
+
+fuzz() {
+	CC=clang CXX=clang++ cmake -S "$REPO" -B "$REPO/build/fuzz" -DOVSDP_FUZZ=ON -DOVSDP_BENCH=OFF \
+		-DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null &&
+		cmake --build "$REPO/build/fuzz" -j"$(nproc)" &&
+		ctest --test-dir "$REPO/build/fuzz" --output-on-failure -R '\.smoke$' -j2
+}
+stage fuzz fuzz
+
+if [ -f "$REPO/openvswitch.ko" ]; then
+	stage vm-harness tests/vm/run-selftest
+	stage vm-ovsdp-abi tests/vm/vm-run --timeout 900 tests/vm/cases/ovsdp-suite.sh
+	stage vm-ctl-compare tests/vm/vm-run --timeout 1200 userspace-ctl/tests/vm-ctl-stock.sh --ovsdp \
+		--ctl "$REPO/build/release/userspace-ctl/ovsdp-ctl"
+else
+	echo "STAGE FAIL: vm (no openvswitch.ko)"
+	failed=$((failed + 1))
+fi
+
+echo "test-all: $passed stages passed, $failed failed (logs in $OUT)"
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]

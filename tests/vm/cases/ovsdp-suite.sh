@@ -1,0 +1,32 @@
+#!/bin/bash
+# ovsdp-suite.sh: guest script for tests/vm/vm-run: our openvswitch.ko over
+# the upstream ABI (raw netlink cases in dp_vport_abi.py), then Debian's
+# unmodified ovs-dpctl against it. Leaves a datapath with 2,000+ ports behind
+# on purpose: vm-run's final rmmod must tear it down cleanly.
+HERE=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)
+. "$HERE/../guest-lib.sh"
+
+t_begin "load our openvswitch.ko by path"
+if load_ovsdp; then t_pass; else t_fail "insmod failed"; t_summary; exit 1; fi
+check "the four OVS genl families are ours" ovs_families_present
+check "/sys/module/openvswitch/version" test -s /sys/module/openvswitch/version
+load_veth
+
+# Debian's ovs-dpctl, unmodified.
+ip link add dv0 type veth peer name dv1
+check "ovs-dpctl add-dp" ovs-dpctl add-dp dpx
+check "ovs-dpctl add-if veth + internal" ovs-dpctl add-if dpx dv0 dvi,type=internal
+check_output "ovs-dpctl show lists both ports" "port 1: dv0.*port 2: dvi \(internal\)" \
+	bash -c "ovs-dpctl show dpx 2>/dev/null | tr '\n' ' '"
+check_output "ovs-dpctl show -s has port counters" "RX packets:" ovs-dpctl show -s dpx
+check "ovs-dpctl del-if" ovs-dpctl del-if dpx dv0
+check_fails "ovs-dpctl del-if of a removed port fails" ovs-dpctl del-if dpx dv0
+check "ovs-dpctl del-dp" ovs-dpctl del-dp dpx
+check_fails "ovs-dpctl show of a deleted datapath fails" ovs-dpctl show dpx
+ip link del dv0
+
+# Raw netlink: every command and error (Python, one process).
+t_begin "dp/vport ABI cases (dp_vport_abi.py)"
+if python3 "$HERE/dp_vport_abi.py"; then t_pass; else t_fail "see the cases above"; fi
+
+t_summary
