@@ -2,9 +2,11 @@
 // The C++ runtime of the kernel build: new/delete over the platform allocator
 // and the few ABI hooks g++ references. Included into kmod/core.cpp.
 //
-// Plain `new` is process context (GFP_KERNEL); the packet path uses
-// `new (ovsdp::nowait) T` or ovsdp::make<T>(Gfp::NoWait). The build uses
-// -fcheck-new, so a null result is checked rather than assumed impossible.
+// Plain `new` is process context (GFP_KERNEL). The core allocates through
+// ovsdp::make<T>(Gfp) (platform/alloc.h), whose Gfp::NoWait / Gfp::Atomic
+// forms are the packet path's non-blocking allocations; they return nullptr on
+// failure. The build uses -fcheck-new, so a null result of operator new is
+// checked rather than assumed impossible.
 #include "platform/platform.h"
 
 void* operator new(size_t size) { return ovsdp_kmalloc(size, OVSDP_GFP_KERNEL); }
