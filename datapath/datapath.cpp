@@ -691,17 +691,3 @@ extern "C" void ovsdp_destroy_all(void)
     while (!g_datapaths.empty())
         destroy_dp(container_of(g_datapaths.next, &Datapath::list_node));
 }
-
-// ---- Packet path (until the flow table exists) --------------------------------------------
-
-extern "C" void ovsdp_vport_receive(void* v, void* skb)
-{
-    auto* vport = static_cast<Vport*>(v);
-    Datapath* dp = vport->dp;
-    auto* stats = static_cast<DpPerCpuStats*>(ovsdp_this_cpu_ptr(dp->stats_percpu));
-    // No flow table yet: every packet is a miss, and with no upcall channel
-    // yet every miss is lost, as upstream counts a miss it could not queue.
-    write_once(stats->n_missed, stats->n_missed + 1);
-    write_once(stats->n_lost, stats->n_lost + 1);
-    ovsdp_skb_free(skb);
-}

@@ -6,3 +6,4 @@
 
 #include "vport/vport.cpp"
 #include "datapath/datapath.cpp"
+#include "kmod/receive.cpp"

@@ -3,6 +3,8 @@
 // kernel: errors and extack, port numbering, notifications, dumps that resume,
 // devices going away, namespaces exiting, and no leaks.
 #include "datapath/datapath.h"
+#include "datapath/dp_receive.h"
+#include "flow/buffer_packet.h"
 #include "fake_kernel.h"
 #include "platform/netdev.h"
 #include "platform/user/user_platform.h"
@@ -365,10 +367,16 @@ TEST_F(DatapathTest, DeleteDatapathTearsDownPorts)
 TEST_F(DatapathTest, ReceiveCountsMissAndLoss)
 {
     ASSERT_EQ(new_dp("dp0"), 0);
-    void* vport = ovsdp_vport_lookup_by_name(&net, "dp0");
+    auto* vport = static_cast<Vport*>(ovsdp_vport_lookup_by_name(&net, "dp0"));
     ASSERT_NE(vport, nullptr);
-    for (int i = 0; i < 5; i++)
-        ovsdp_vport_receive(vport, nullptr);
+    u8 frame[60] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 2, 0, 0, 0, 0, 1, 0x08, 0x06 };
+    FlowKeyMetadata md;
+    for (int i = 0; i < 5; i++) {
+        BufferPacket pkt(frame, sizeof(frame));
+        ASSERT_TRUE(dp_receive(vport, pkt, md));
+    }
+    BufferPacket runt(frame, 10);
+    EXPECT_FALSE(dp_receive(vport, runt, md)) << "a frame shorter than Ethernet cannot be keyed";
     kernel.reset();
     Request r(&net, uapi::kDpAttrMax, dp_ifindex("dp0"));
     ASSERT_EQ(ovsdp_dp_cmd_get(r.finish()), 0);

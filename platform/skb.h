@@ -1,0 +1,40 @@
+// SPDX-License-Identifier: GPL-2.0
+// sk_buff access for the core, implemented by kmod/skb.c. The core keeps a
+// small mirror of the fields the fast path reads (ovsdp_skb_state), refreshed
+// by the calls that can change them, so that reading a header is an inline
+// bounds check rather than a call into C.
+#pragma once
+
+#include "platform/platform.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct ovsdp_skb_state {
+    const uint8_t* data;   // skb_mac_header(skb) (== skb->data on receive)
+    uint32_t len;          // bytes from data to the end of the packet
+    uint32_t headlen;      // of which linear
+    uint16_t vlan_tci;     // skb->vlan_tci (host order)
+    uint16_t vlan_proto;   // skb->vlan_proto (network order)
+    uint16_t protocol;     // skb->protocol (network order)
+    uint8_t vlan_present;  // skb_vlan_tag_present()
+    uint8_t gso_udp;       // skb_is_gso() && SKB_GSO_UDP
+    uint32_t mark;         // skb->mark
+    uint32_t priority;     // skb->priority
+    uint32_t hash;         // skb_get_hash() at load time (0: none computed)
+};
+
+// Fill *st from skb, whose data starts at the mac header.
+void ovsdp_skb_load(void* skb, struct ovsdp_skb_state* st);
+// pskb_may_pull(skb, n), then refresh *st. 0 on success.
+int ovsdp_skb_pull(void* skb, uint32_t n, struct ovsdp_skb_state* st);
+// Move the in-band VLAN header at offset 12 into the accelerated tag, refresh *st.
+int ovsdp_skb_vlan_untag(void* skb, struct ovsdp_skb_state* st);
+// Write back the header offsets and protocol key extraction found.
+void ovsdp_skb_set_headers(void* skb, uint16_t protocol, uint32_t mac_len, uint32_t network_offset,
+                           uint32_t transport_offset, uint32_t inner_network_offset);
+
+#ifdef __cplusplus
+} // extern "C"
+#endif
