@@ -1,0 +1,122 @@
+// SPDX-License-Identifier: GPL-2.0
+// Flow, actions and identifier lifetime; masked key helpers.
+#include "flow_table/flow.h"
+
+#include "platform/alloc.h"
+
+namespace ovsdp {
+
+// ---- Actions ------------------------------------------------------------------
+
+Result<FlowActions*> flow_actions_alloc(u32 capacity, unsigned gfp)
+{
+    if (capacity > kMaxActionsBufsize)
+        return make_error(err::TOOBIG, "Flow actions too large");
+    auto* acts = static_cast<FlowActions*>(ovsdp_kmalloc(sizeof(FlowActions) + capacity, gfp | OVSDP_GFP_ZERO));
+    if (!acts)
+        return make_error(err::NOMEM, nullptr);
+    acts->len = 0;
+    acts->capacity = capacity;
+    return acts;
+}
+
+void flow_actions_free(FlowActions* acts) { ovsdp_kfree(acts); }
+
+namespace flow_detail {
+
+void actions_free_cb(ovsdp_rcu_head* head)
+{
+    flow_actions_free(container_of(head, &FlowActions::rcu));
+}
+
+void flow_free_cb(ovsdp_rcu_head* head)
+{
+    flow_free(container_of(head, &Flow::rcu));
+}
+
+} // namespace flow_detail
+
+void flow_actions_free_rcu(FlowActions* acts)
+{
+    if (acts)
+        ovsdp_call_rcu(&acts->rcu, flow_detail::actions_free_cb);
+}
+
+// ---- Flows --------------------------------------------------------------------
+
+Result<Flow*> flow_alloc()
+{
+    int n = ovsdp_nr_node_ids();
+    u32 n_nodes = n > 0 ? static_cast<u32>(n) : 1;
+    void* mem = ovsdp_kmalloc(sizeof(Flow) + FlowStats::extra_size(n_nodes), OVSDP_GFP_KERNEL | OVSDP_GFP_ZERO);
+    if (!mem)
+        return make_error(err::NOMEM, nullptr);
+    Flow* flow = new (mem) Flow;
+    if (!flow->stats.init(n_nodes)) {
+        flow->stats.destroy();
+        ovsdp_kfree(flow);
+        return make_error(err::NOMEM, nullptr);
+    }
+    return flow;
+}
+
+void flow_free(Flow* flow)
+{
+    if (!flow)
+        return;
+    flow_actions_free(flow->actions);
+    ovsdp_kfree(flow->unmasked_key);
+    flow->stats.destroy();
+    ovsdp_kfree(flow);
+}
+
+void flow_free_rcu(Flow* flow)
+{
+    if (flow)
+        ovsdp_call_rcu(&flow->rcu, flow_detail::flow_free_cb);
+}
+
+Status flow_set_ufid(Flow* flow, const u8* ufid, u32 len)
+{
+    if (len == 0 || len > kMaxUfidLength)
+        return make_error(err::INVAL, "UFID length must be 1 to 16 bytes");
+    flow->ufid = {};
+    flow->ufid.len = len;
+    __builtin_memcpy(flow->ufid.data, ufid, len);
+    flow->ufid_hash = flow_ufid_hash(flow->ufid);
+    return {};
+}
+
+Status flow_set_unmasked_key(Flow* flow, const FlowKey& key)
+{
+    auto* copy = static_cast<FlowKey*>(ovsdp_kmalloc(sizeof(FlowKey), OVSDP_GFP_KERNEL));
+    if (!copy)
+        return make_error(err::NOMEM, nullptr);
+    __builtin_memcpy(copy, &key, sizeof(FlowKey));
+    ovsdp_kfree(flow->unmasked_key);
+    flow->unmasked_key = copy;
+    return {};
+}
+
+void flow_replace_actions_locked(Flow* flow, FlowActions* acts)
+{
+    FlowActions* old = flow->actions;
+    rcu_assign(flow->actions, acts);
+    flow_actions_free_rcu(old);
+}
+
+// ---- Masked keys ----------------------------------------------------------------
+
+void flow_mask_key(FlowKey* dst, const FlowKey& src, const FlowKey& mask, FlowKeyRange range, bool full)
+{
+    if (full)
+        __builtin_memset(dst, 0, sizeof(*dst));
+    auto* d = reinterpret_cast<unsigned long*>(dst->bytes() + range.start);
+    const unsigned long* s = flow_key_ops::words(src, range.start);
+    const unsigned long* m = flow_key_ops::words(mask, range.start);
+    usize n = range.size() / sizeof(long);
+    for (usize i = 0; i < n; i++)
+        d[i] = s[i] & m[i];
+}
+
+} // namespace ovsdp

@@ -1,0 +1,859 @@
+// SPDX-License-Identifier: GPL-2.0
+// The masked megaflow table: see flow_table.h for the structures and their
+// invariants.
+#include "flow_table/flow_table.h"
+
+#include "platform/alloc.h"
+
+namespace ovsdp {
+
+// Internal helpers live in a named namespace: the kernel build compiles every
+// core .cpp as one translation unit, where anonymous namespaces would merge.
+namespace flow_table_detail {
+
+// Instances retired with call_rcu and not yet freed, over all tables, for key
+// ([0]) and UFID ([1]) instances. When it is zero, every instance of that kind
+// replaced so far is past its grace period.
+constinit Atomic<long> g_instances_pending[2];
+
+OVSDP_ALWAYS_INLINE u32 fmix32(u32 h)
+{
+    h ^= h >> 16;
+    h *= 0x85ebca6bu;
+    h ^= h >> 13;
+    h *= 0xc2b2ae35u;
+    h ^= h >> 16;
+    return h;
+}
+
+// A bijection of u64 with mix64(0) == 0 (splitmix64's finaliser): dump keys.
+inline u64 mix64(u64 z)
+{
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+OVSDP_ALWAYS_INLINE HListHead* find_bucket(const TableInstance* ti, u32 hash)
+{
+    return &ti->buckets[fmix32(hash ^ ti->seed) & (ti->n_buckets - 1)];
+}
+
+OVSDP_ALWAYS_INLINE Flow* flow_of_node(const HListNode* n, usize member_offset, u32 ver)
+{
+    return reinterpret_cast<Flow*>(const_cast<u8*>(reinterpret_cast<const u8*>(n)) - member_offset - ver * sizeof(HListNode));
+}
+inline constexpr usize kTableNodeOffset = OVSDP_OFFSETOF(Flow, table_node);
+inline constexpr usize kUfidNodeOffset = OVSDP_OFFSETOF(Flow, ufid_node);
+inline constexpr usize kDumpNodeOffset = OVSDP_OFFSETOF(Flow, dump_node);
+
+inline Flow* dump_flow(const HListNode* n) { return flow_of_node(n, kDumpNodeOffset, 0); }
+
+// Link n at the head of h for concurrent RCU readers. Every field a reader
+// follows is written atomically (the node may be a version reused after a
+// grace period, which a race detector cannot see).
+inline void link_head_rcu(HListHead* h, HListNode* n)
+{
+    HListNode* first = h->first;
+    write_once(n->next, first);
+    n->pprev = &h->first;
+    rcu_assign(h->first, n);
+    if (first)
+        first->pprev = &n->next;
+}
+
+// ---- Table instances ----------------------------------------------------------------
+
+TableInstance* instance_alloc(u32 n_buckets, bool ufid)
+{
+    auto* ti = make_zeroed<TableInstance>(Gfp::Kernel);
+    if (!ti)
+        return nullptr;
+    ti->buckets = static_cast<HListHead*>(ovsdp_kvmalloc(n_buckets * sizeof(HListHead), OVSDP_GFP_KERNEL));
+    if (!ti->buckets) {
+        destroy(ti);
+        return nullptr;
+    }
+    for (u32 i = 0; i < n_buckets; i++)
+        new (&ti->buckets[i]) HListHead;
+    ti->n_buckets = n_buckets;
+    ti->seed = ovsdp_get_random_u32();
+    ti->node_ver = 0;
+    ti->ufid = ufid;
+    return ti;
+}
+
+void instance_free(TableInstance* ti)
+{
+    if (!ti)
+        return;
+    ovsdp_kvfree(ti->buckets);
+    destroy(ti);
+}
+
+void instance_free_cb(ovsdp_rcu_head* head)
+{
+    TableInstance* ti = container_of(head, &TableInstance::rcu);
+    u32 kind = ti->ufid;
+    instance_free(ti);
+    g_instances_pending[kind].fetch_sub(1, __ATOMIC_RELEASE);
+}
+
+void instance_retire(TableInstance* ti)
+{
+    g_instances_pending[ti->ufid].fetch_add(1, __ATOMIC_RELAXED);
+    ovsdp_call_rcu(&ti->rcu, instance_free_cb);
+}
+
+// ---- Masks and mask arrays ------------------------------------------------------------
+
+void mask_free_cb(ovsdp_rcu_head* head) { ovsdp_kfree(container_of(head, &FlowMask::rcu)); }
+
+MaskArray* mask_array_alloc(u32 max)
+{
+    usize size = sizeof(MaskArray) + max * sizeof(FlowMask*) + max * sizeof(u64);
+    auto* ma = static_cast<MaskArray*>(ovsdp_kmalloc(size, OVSDP_GFP_KERNEL | OVSDP_GFP_ZERO));
+    if (!ma)
+        return nullptr;
+    ma->max = max;
+    ma->count = 0;
+    ma->usage_zero = reinterpret_cast<u64*>(&ma->masks[max]);
+    ma->usage = static_cast<u64*>(ovsdp_alloc_percpu(max * sizeof(u64), alignof(u64)));
+    if (!ma->usage) {
+        ovsdp_kfree(ma);
+        return nullptr;
+    }
+    return ma;
+}
+
+void mask_array_free(MaskArray* ma)
+{
+    if (!ma)
+        return;
+    ovsdp_free_percpu(ma->usage);
+    ovsdp_kfree(ma);
+}
+
+void mask_array_free_cb(ovsdp_rcu_head* head) { mask_array_free(container_of(head, &MaskArray::rcu)); }
+
+void mask_array_retire(MaskArray* ma) { ovsdp_call_rcu(&ma->rcu, mask_array_free_cb); }
+
+// Fill `to` (unpublished) with the first `n` masks of `from` except slot
+// `skip` (n or more: none), order kept, with their hit counters, so that a
+// copy keeps the ranking information.
+void mask_array_copy(MaskArray* to, const MaskArray* from, u32 n, u32 skip)
+{
+    int ncpu = ovsdp_nr_cpu_ids();
+    u32 j = 0;
+    for (u32 i = 0; i < n; i++) {
+        if (i == skip)
+            continue;
+        to->masks[j] = from->masks[i];
+        to->usage_zero[j] = from->usage_zero[i];
+        j++;
+    }
+    for (int cpu = 0; cpu < ncpu; cpu++) {
+        auto* f = static_cast<const u64*>(ovsdp_per_cpu_ptr(from->usage, cpu));
+        auto* t = static_cast<u64*>(ovsdp_per_cpu_ptr(to->usage, cpu));
+        j = 0;
+        for (u32 i = 0; i < n; i++)
+            if (i != skip)
+                t[j++] = read_once(f[i]);
+    }
+    to->count = j;
+}
+
+u64 mask_usage_sum(const MaskArray* ma, u32 i)
+{
+    u64 sum = 0;
+    int ncpu = ovsdp_nr_cpu_ids();
+    for (int cpu = 0; cpu < ncpu; cpu++)
+        sum += read_once(static_cast<const u64*>(ovsdp_per_cpu_ptr(ma->usage, cpu))[i]);
+    return sum;
+}
+
+bool mask_equal(const FlowMask* m, const FlowKey& key, FlowKeyRange range)
+{
+    return m->range.start == range.start && m->range.end == range.end &&
+           flow_key_equal_range(m->key, key, range.start, range.end);
+}
+
+// ---- Mask cache -------------------------------------------------------------------------
+
+MaskCache* mask_cache_alloc(u32 size)
+{
+    auto* mc = make_zeroed<MaskCache>(Gfp::Kernel);
+    if (!mc)
+        return nullptr;
+    mc->size = size;
+    if (size) {
+        mc->entries = static_cast<MaskCacheEntry*>(
+            ovsdp_alloc_percpu(size * sizeof(MaskCacheEntry), alignof(MaskCacheEntry)));
+        if (!mc->entries) {
+            destroy(mc);
+            return nullptr;
+        }
+    }
+    return mc;
+}
+
+void mask_cache_free(MaskCache* mc)
+{
+    if (!mc)
+        return;
+    ovsdp_free_percpu(mc->entries);
+    destroy(mc);
+}
+
+void mask_cache_free_cb(ovsdp_rcu_head* head) { mask_cache_free(container_of(head, &MaskCache::rcu)); }
+
+// ---- Rebalance sort ------------------------------------------------------------------------
+
+struct MaskRank {
+    u64 hits;
+    u32 index;
+};
+
+// Strict order: more hits first, then the current slot (so the sort is
+// deterministic and an unchanged ranking is recognised).
+inline bool rank_before(const MaskRank& a, const MaskRank& b)
+{
+    return a.hits != b.hits ? a.hits > b.hits : a.index < b.index;
+}
+
+void sift_down(MaskRank* a, usize start, usize n)
+{
+    usize root = start;
+    for (;;) {
+        usize child = 2 * root + 1;
+        if (child >= n)
+            return;
+        // Max-heap on "sorts later".
+        if (child + 1 < n && rank_before(a[child], a[child + 1]))
+            child++;
+        if (!rank_before(a[root], a[child]))
+            return;
+        swap(a[root], a[child]);
+        root = child;
+    }
+}
+
+// In-place heap sort, no recursion.
+void sort_ranks(MaskRank* a, usize n)
+{
+    if (n < 2)
+        return;
+    for (usize i = n / 2; i-- > 0;)
+        sift_down(a, i, n);
+    for (usize end = n - 1; end > 0; end--) {
+        swap(a[0], a[end]);
+        sift_down(a, 0, end);
+    }
+}
+
+// ---- Lookup core ------------------------------------------------------------------------------
+
+OVSDP_ALWAYS_INLINE Flow* masked_flow_lookup(const TableInstance* ti, const FlowKey& key, const FlowMask* mask,
+                                             u32* n_mask_hit)
+{
+    u32 hash = flow_hash_masked(key, mask->key, mask->range);
+    const HListHead* head = find_bucket(ti, hash);
+    u32 ver = ti->node_ver;
+    (*n_mask_hit)++;
+    for (const HListNode* n = rcu_deref(head->first); n; n = rcu_deref(n->next)) {
+        Flow* flow = flow_of_node(n, kTableNodeOffset, ver);
+        if (flow->mask == mask && flow->hash == hash && flow_cmp_masked(flow->key, key, mask->key, mask->range))
+            return flow;
+    }
+    return nullptr;
+}
+
+OVSDP_ALWAYS_INLINE void count_mask_use(const MaskArray* ma, u32 i)
+{
+    u64* usage = static_cast<u64*>(ovsdp_this_cpu_ptr(ma->usage));
+    write_once(usage[i], read_once(usage[i]) + 1);
+}
+
+} // namespace flow_table_detail
+
+using namespace flow_table_detail;
+
+// ---- Setup and teardown -------------------------------------------------------------------
+
+Status FlowTable::init(u32 masks_cache_size)
+{
+    if (masks_cache_size > kMaskCacheMaxSize || (masks_cache_size && !is_power_of_2(masks_cache_size)))
+        return make_error(err::INVAL, "Masks cache size must be 0 or a power of 2 up to 4096");
+    ti_ = instance_alloc(kTableMinBuckets, false);
+    ufid_ti_ = instance_alloc(kTableMinBuckets, true);
+    mask_array_ = mask_array_alloc(kMaskArraySizeMin);
+    mask_cache_ = mask_cache_alloc(masks_cache_size);
+    dump_bits_ = __builtin_ctz(kDumpMinBuckets);
+    dump_buckets_ = static_cast<HListHead*>(
+        ovsdp_kvmalloc(kDumpMinBuckets * sizeof(HListHead), OVSDP_GFP_KERNEL | OVSDP_GFP_ZERO));
+    if (!ti_ || !ufid_ti_ || !mask_array_ || !mask_cache_ || !dump_buckets_) {
+        instance_free(ti_);
+        instance_free(ufid_ti_);
+        mask_array_free(mask_array_);
+        mask_cache_free(mask_cache_);
+        ovsdp_kvfree(dump_buckets_);
+        ti_ = ufid_ti_ = nullptr;
+        mask_array_ = nullptr;
+        mask_cache_ = nullptr;
+        dump_buckets_ = nullptr;
+        return make_error(err::NOMEM, nullptr);
+    }
+    count_ = ufid_count_ = 0;
+    dump_seq_ = 0;
+    last_rehash_ = ovsdp_jiffies();
+    return {};
+}
+
+namespace flow_table_detail {
+
+// Queue every flow of `ti` (unpublished or being torn down) for freeing.
+void free_instance_flows(TableInstance* ti)
+{
+    u32 ver = ti->node_ver;
+    for (u32 b = 0; b < ti->n_buckets; b++) {
+        HListNode* n = ti->buckets[b].first;
+        while (n) {
+            HListNode* next = n->next; // before the flow can be freed
+            flow_free_rcu(flow_of_node(n, kTableNodeOffset, ver));
+            n = next;
+        }
+    }
+}
+
+void free_masks_rcu(MaskArray* ma)
+{
+    for (u32 i = 0; i < ma->count; i++)
+        if (ma->masks[i])
+            ovsdp_call_rcu(&ma->masks[i]->rcu, mask_free_cb);
+}
+
+} // namespace flow_table_detail
+
+void FlowTable::destroy_locked()
+{
+    if (!ti_)
+        return;
+    free_instance_flows(ti_);
+    free_masks_rcu(mask_array_);
+    mask_array_retire(mask_array_);
+    instance_retire(ti_);
+    instance_retire(ufid_ti_);
+    ovsdp_call_rcu(&mask_cache_->rcu, mask_cache_free_cb);
+    ovsdp_kvfree(dump_buckets_);
+    ti_ = ufid_ti_ = nullptr;
+    mask_array_ = nullptr;
+    mask_cache_ = nullptr;
+    dump_buckets_ = nullptr;
+    count_ = ufid_count_ = 0;
+}
+
+// ---- Lookups -------------------------------------------------------------------------------
+
+// Probe the mask in slot *index first (a cache hit if it matches), then every
+// other slot in rank order; on a hit elsewhere *index names the slot.
+Flow* FlowTable::flow_lookup(const TableInstance* ti, const MaskArray* ma, const FlowKey& key, u32* n_mask_hit,
+                             u32* n_cache_hit, u32* index)
+{
+    u32 count = __atomic_load_n(&ma->count, __ATOMIC_ACQUIRE);
+    u32 hint = *index;
+    if (OVSDP_LIKELY(hint < count)) {
+        const FlowMask* mask = rcu_deref(ma->masks[hint]);
+        if (mask) {
+            if (Flow* flow = masked_flow_lookup(ti, key, mask, n_mask_hit)) {
+                count_mask_use(ma, hint);
+                (*n_cache_hit)++;
+                return flow;
+            }
+        }
+    }
+    for (u32 i = 0; i < count; i++) {
+        if (i == hint)
+            continue;
+        const FlowMask* mask = rcu_deref(ma->masks[i]);
+        if (OVSDP_UNLIKELY(!mask))
+            break; // only after an in-place removal (see mask_remove_locked)
+        if (Flow* flow = masked_flow_lookup(ti, key, mask, n_mask_hit)) {
+            *index = i;
+            count_mask_use(ma, i);
+            return flow;
+        }
+    }
+    return nullptr;
+}
+
+Flow* FlowTable::lookup(const FlowKey& key, u32 skb_hash, u32* n_mask_hit, u32* n_cache_hit)
+{
+    const MaskCache* mc = rcu_deref(mask_cache_);
+    const MaskArray* ma = rcu_deref(mask_array_);
+    const TableInstance* ti = rcu_deref(ti_);
+    *n_mask_hit = 0;
+    *n_cache_hit = 0;
+    if (OVSDP_UNLIKELY(!skb_hash || mc->size == 0)) {
+        u32 index = 0;
+        u32 cache_hit = 0;
+        return flow_lookup(ti, ma, key, n_mask_hit, &cache_hit, &index);
+    }
+    // Pre- and post-recirculation packets share their skb hash: tell them apart.
+    if (key.recirc_id) {
+        skb_hash = fmix32(skb_hash ^ fmix32(key.recirc_id));
+        if (!skb_hash)
+            skb_hash = 1; // 0 marks an empty entry
+    }
+    auto* entries = static_cast<MaskCacheEntry*>(ovsdp_this_cpu_ptr(mc->entries));
+    MaskCacheEntry* victim = nullptr;
+    u32 victim_hash = 0;
+    u32 hash = skb_hash;
+    for (u32 seg = 0; seg < kMaskCacheHashSegs; seg++) {
+        MaskCacheEntry* e = &entries[hash & (mc->size - 1)];
+        u32 e_hash = read_once(e->skb_hash);
+        if (e_hash == skb_hash) {
+            u32 index = read_once(e->mask_index);
+            u32 old_index = index;
+            Flow* flow = flow_lookup(ti, ma, key, n_mask_hit, n_cache_hit, &index);
+            if (!flow)
+                write_once(e->skb_hash, 0u);
+            else if (index != old_index)
+                write_once(e->mask_index, index);
+            return flow;
+        }
+        // Replace the entry with the smallest hash (empty ones first).
+        if (!victim || e_hash < victim_hash) {
+            victim = e;
+            victim_hash = e_hash;
+        }
+        hash >>= kMaskCacheHashShift;
+    }
+    // Cache miss: full lookup, starting from the victim's stale index.
+    u32 index = read_once(victim->mask_index);
+    Flow* flow = flow_lookup(ti, ma, key, n_mask_hit, n_cache_hit, &index);
+    if (flow) {
+        write_once(victim->mask_index, index);
+        write_once(victim->skb_hash, skb_hash);
+    }
+    *n_cache_hit = 0;
+    return flow;
+}
+
+Flow* FlowTable::lookup(const FlowKey& key)
+{
+    u32 n_mask_hit = 0, n_cache_hit = 0, index = 0;
+    // The per-CPU hit counters need the CPU to stay put.
+    ovsdp_local_bh_disable();
+    ovsdp_rcu_read_lock();
+    Flow* flow = flow_lookup(rcu_deref(ti_), rcu_deref(mask_array_), key, &n_mask_hit, &n_cache_hit, &index);
+    ovsdp_rcu_read_unlock();
+    ovsdp_local_bh_enable();
+    return flow;
+}
+
+Flow* FlowTable::lookup_exact(const FlowKey& key, FlowKeyRange range)
+{
+    const MaskArray* ma = rcu_deref(mask_array_);
+    const TableInstance* ti = rcu_deref(ti_);
+    u32 count = __atomic_load_n(&ma->count, __ATOMIC_ACQUIRE);
+    for (u32 i = 0; i < count; i++) {
+        const FlowMask* mask = rcu_deref(ma->masks[i]);
+        if (!mask)
+            break;
+        u32 n_mask_hit = 0;
+        Flow* flow = masked_flow_lookup(ti, key, mask, &n_mask_hit);
+        if (flow && !flow_has_ufid(flow) && flow_cmp_unmasked_key(flow, key, range))
+            return flow;
+    }
+    return nullptr;
+}
+
+Flow* FlowTable::lookup_ufid(const FlowUfid& ufid)
+{
+    const TableInstance* ti = rcu_deref(ufid_ti_);
+    u32 hash = flow_ufid_hash(ufid);
+    const HListHead* head = find_bucket(ti, hash);
+    u32 ver = ti->node_ver;
+    for (const HListNode* n = rcu_deref(head->first); n; n = rcu_deref(n->next)) {
+        Flow* flow = flow_of_node(n, kUfidNodeOffset, ver);
+        if (flow->ufid_hash == hash && flow_cmp_ufid(flow, ufid))
+            return flow;
+    }
+    return nullptr;
+}
+
+// ---- Masks -------------------------------------------------------------------------------
+
+Status FlowTable::mask_array_append_locked(FlowMask* mask)
+{
+    MaskArray* ma = mask_array_;
+    if (ma->count >= ma->max) {
+        MaskArray* bigger = mask_array_alloc(ma->max * 2);
+        if (!bigger)
+            return make_error(err::NOMEM, nullptr);
+        mask_array_copy(bigger, ma, ma->count, ma->count);
+        rcu_assign(mask_array_, bigger);
+        mask_array_retire(ma);
+        ma = bigger;
+    }
+    rcu_assign(ma->masks[ma->count], mask);
+    __atomic_store_n(&ma->count, ma->count + 1, __ATOMIC_RELEASE);
+    return {};
+}
+
+FlowMask* FlowTable::mask_insert_locked(const FlowKey& key, FlowKeyRange range)
+{
+    MaskArray* ma = mask_array_;
+    for (u32 i = 0; i < ma->count; i++) {
+        FlowMask* m = ma->masks[i];
+        if (mask_equal(m, key, range)) {
+            m->ref_count++;
+            return m;
+        }
+    }
+    auto* m = static_cast<FlowMask*>(ovsdp_kmalloc(sizeof(FlowMask), OVSDP_GFP_KERNEL | OVSDP_GFP_ZERO));
+    if (!m)
+        return nullptr;
+    m->ref_count = 1;
+    m->range = range;
+    flow_mask_key(&m->key, key, key, range, true);
+    if (mask_array_append_locked(m).is_error()) {
+        ovsdp_kfree(m);
+        return nullptr;
+    }
+    return m;
+}
+
+void FlowTable::mask_remove_locked(FlowMask* mask)
+{
+    if (--mask->ref_count > 0)
+        return;
+    MaskArray* ma = mask_array_;
+    u32 n = ma->count;
+    u32 slot = n;
+    for (u32 i = 0; i < n; i++) {
+        if (ma->masks[i] == mask) {
+            slot = i;
+            break;
+        }
+    }
+    if (slot < n) {
+        u32 max = ma->max;
+        if (max >= 2 * kMaskArraySizeMin && n - 1 <= max / 3)
+            max /= 2;
+        MaskArray* smaller = mask_array_alloc(max);
+        if (smaller) {
+            // Copy without the slot, order kept: readers of the old array
+            // still see every mask.
+            mask_array_copy(smaller, ma, n, slot);
+            rcu_assign(mask_array_, smaller);
+            mask_array_retire(ma);
+        } else {
+            // No memory for a copy: upstream's in-place removal. A reader
+            // between the two stores may miss the moved mask once.
+            rcu_assign(ma->masks[slot], ma->masks[n - 1]);
+            rcu_assign(ma->masks[n - 1], static_cast<FlowMask*>(nullptr));
+            __atomic_store_n(&ma->count, n - 1, __ATOMIC_RELEASE);
+        }
+    }
+    ovsdp_call_rcu(&mask->rcu, mask_free_cb);
+}
+
+void FlowTable::masks_rebalance_locked()
+{
+    MaskArray* ma = mask_array_;
+    u32 n = ma->count;
+    if (n == 0)
+        return;
+    auto* ranks = static_cast<MaskRank*>(ovsdp_kmalloc(n * sizeof(MaskRank), OVSDP_GFP_KERNEL));
+    if (!ranks)
+        return;
+    for (u32 i = 0; i < n; i++) {
+        u64 sum = mask_usage_sum(ma, i);
+        ranks[i] = { sum - ma->usage_zero[i], i };
+        ma->usage_zero[i] = sum;
+    }
+    sort_ranks(ranks, n);
+    u32 first_moved = n;
+    for (u32 i = 0; i < n; i++) {
+        if (ranks[i].index != i) {
+            first_moved = i;
+            break;
+        }
+    }
+    if (first_moved < n) {
+        MaskArray* sorted = mask_array_alloc(ma->max);
+        if (sorted) {
+            for (u32 i = 0; i < n; i++)
+                sorted->masks[i] = ma->masks[ranks[i].index];
+            sorted->count = n;
+            rcu_assign(mask_array_, sorted);
+            mask_array_retire(ma);
+        }
+    }
+    ovsdp_kfree(ranks);
+}
+
+Status FlowTable::set_masks_cache_size_locked(u32 size)
+{
+    if (size > kMaskCacheMaxSize || (size && !is_power_of_2(size)))
+        return make_error(err::INVAL, "Masks cache size must be 0 or a power of 2 up to 4096");
+    if (mask_cache_->size == size)
+        return {};
+    MaskCache* mc = mask_cache_alloc(size);
+    if (!mc)
+        return make_error(err::NOMEM, nullptr);
+    MaskCache* old = mask_cache_;
+    rcu_assign(mask_cache_, mc);
+    ovsdp_call_rcu(&old->rcu, mask_cache_free_cb);
+    return {};
+}
+
+// ---- Instances -----------------------------------------------------------------------------
+
+// A new instance of `n_buckets` holding every flow of `old`, linked through
+// the other node version; unpublished. nullptr on allocation failure.
+TableInstance* FlowTable::instance_copy_locked(TableInstance* old, u32 n_buckets, bool ufid)
+{
+    // The other version may still be walked by readers of the instance that
+    // used it before `old`. Wait for them if this table retired an instance
+    // of this kind since its last wait and such instances are still pending
+    // (when none is, every retired one is past its grace period).
+    if (retired_[ufid] != synced_[ufid] && g_instances_pending[ufid].load(__ATOMIC_ACQUIRE) != 0) {
+        ovsdp_synchronize_rcu();
+        synced_[0] = retired_[0];
+        synced_[1] = retired_[1];
+    }
+    TableInstance* ti = instance_alloc(n_buckets, ufid);
+    if (!ti)
+        return nullptr;
+    u32 old_ver = old->node_ver;
+    u32 new_ver = !old_ver;
+    ti->node_ver = new_ver;
+    usize offset = ufid ? kUfidNodeOffset : kTableNodeOffset;
+    for (u32 b = 0; b < old->n_buckets; b++) {
+        for (HListNode* n = old->buckets[b].first; n; n = n->next) {
+            Flow* flow = flow_of_node(n, offset, old_ver);
+            u32 hash = ufid ? flow->ufid_hash : flow->hash;
+            HListNode* link = ufid ? &flow->ufid_node[new_ver] : &flow->table_node[new_ver];
+            link_head_rcu(find_bucket(ti, hash), link);
+        }
+    }
+    return ti;
+}
+
+void FlowTable::instance_replace_locked(TableInstance** slot, TableInstance* ti)
+{
+    TableInstance* old = *slot;
+    rcu_assign(*slot, ti);
+    instance_retire(old);
+    retired_[old->ufid]++;
+}
+
+Status FlowTable::rehash_locked()
+{
+    TableInstance* ti = instance_copy_locked(ti_, ti_->n_buckets, false);
+    if (!ti)
+        return make_error(err::NOMEM, nullptr);
+    TableInstance* uti = instance_copy_locked(ufid_ti_, ufid_ti_->n_buckets, true);
+    instance_replace_locked(&ti_, ti);
+    if (uti)
+        instance_replace_locked(&ufid_ti_, uti);
+    last_rehash_ = ovsdp_jiffies();
+    return {};
+}
+
+// ---- Insert and remove ----------------------------------------------------------------------
+
+void FlowTable::key_insert_locked(Flow* flow)
+{
+    TableInstance* ti = ti_;
+    link_head_rcu(find_bucket(ti, flow->hash), &flow->table_node[ti->node_ver]);
+    write_once(count_, count_ + 1);
+    unsigned long now = ovsdp_jiffies();
+    if (count_ > ti->n_buckets) {
+        if (TableInstance* bigger = instance_copy_locked(ti, ti->n_buckets * 2, false)) {
+            instance_replace_locked(&ti_, bigger);
+            last_rehash_ = now;
+        }
+    } else if (jiffies_after(now, last_rehash_ + ovsdp_msecs_to_jiffies(kRehashIntervalMs))) {
+        (void)rehash_locked();
+    }
+}
+
+void FlowTable::ufid_insert_locked(Flow* flow)
+{
+    TableInstance* ti = ufid_ti_;
+    link_head_rcu(find_bucket(ti, flow->ufid_hash), &flow->ufid_node[ti->node_ver]);
+    write_once(ufid_count_, ufid_count_ + 1);
+    if (ufid_count_ > ti->n_buckets) {
+        if (TableInstance* bigger = instance_copy_locked(ti, ti->n_buckets * 2, true))
+            instance_replace_locked(&ufid_ti_, bigger);
+    }
+}
+
+Status FlowTable::insert_locked(Flow* flow, const FlowKey& mask, FlowKeyRange range)
+{
+    if (!flow_key_range_valid(range))
+        return make_error(err::INVAL, "Flow mask range is not long-aligned inside the key");
+    FlowMask* m = mask_insert_locked(mask, range);
+    if (!m)
+        return make_error(err::NOMEM, nullptr);
+    flow->mask = m;
+    flow->hash = flow_hash(flow->key, m->range);
+    dump_insert_locked(flow);
+    key_insert_locked(flow);
+    if (flow_has_ufid(flow))
+        ufid_insert_locked(flow);
+    return {};
+}
+
+void FlowTable::remove_locked(Flow* flow)
+{
+    hlist_del_rcu(&flow->table_node[ti_->node_ver]);
+    write_once(count_, count_ - 1);
+    if (flow_has_ufid(flow)) {
+        hlist_del_rcu(&flow->ufid_node[ufid_ti_->node_ver]);
+        write_once(ufid_count_, ufid_count_ - 1);
+    }
+    // Dump index: writer-only, plain unlink.
+    HListNode* d = &flow->dump_node;
+    *d->pprev = d->next;
+    if (d->next)
+        d->next->pprev = d->pprev;
+    d->next = nullptr;
+    d->pprev = nullptr;
+    mask_remove_locked(flow->mask);
+}
+
+Status FlowTable::flush_locked()
+{
+    TableInstance* ti = instance_alloc(kTableMinBuckets, false);
+    TableInstance* uti = instance_alloc(kTableMinBuckets, true);
+    MaskArray* ma = mask_array_alloc(kMaskArraySizeMin);
+    auto* dump = static_cast<HListHead*>(
+        ovsdp_kvmalloc(kDumpMinBuckets * sizeof(HListHead), OVSDP_GFP_KERNEL | OVSDP_GFP_ZERO));
+    if (!ti || !uti || !ma || !dump) {
+        instance_free(ti);
+        instance_free(uti);
+        mask_array_free(ma);
+        ovsdp_kvfree(dump);
+        return make_error(err::NOMEM, nullptr);
+    }
+    TableInstance* old_ti = ti_;
+    TableInstance* old_uti = ufid_ti_;
+    MaskArray* old_ma = mask_array_;
+    rcu_assign(ti_, ti);
+    rcu_assign(ufid_ti_, uti);
+    rcu_assign(mask_array_, ma);
+    write_once(count_, 0u);
+    write_once(ufid_count_, 0u);
+    last_rehash_ = ovsdp_jiffies();
+
+    free_instance_flows(old_ti);
+    free_masks_rcu(old_ma);
+    mask_array_retire(old_ma);
+    instance_retire(old_ti);
+    instance_retire(old_uti);
+
+    ovsdp_kvfree(dump_buckets_);
+    dump_buckets_ = dump;
+    dump_bits_ = __builtin_ctz(kDumpMinBuckets);
+    return {};
+}
+
+// ---- Dump index -------------------------------------------------------------------------------
+
+void FlowTable::dump_grow_locked()
+{
+    u32 bits = dump_bits_ + 1;
+    u32 n = 1u << bits;
+    auto* buckets = static_cast<HListHead*>(ovsdp_kvmalloc(n * sizeof(HListHead), OVSDP_GFP_KERNEL | OVSDP_GFP_ZERO));
+    if (!buckets)
+        return; // longer chains, still correct
+    u32 old_n = 1u << dump_bits_;
+    for (u32 b = 0; b < old_n; b++) {
+        // Old bucket b splits into 2b and 2b+1; appending in order keeps
+        // each new chain sorted.
+        HListNode** tail[2] = { &buckets[2 * b].first, &buckets[2 * b + 1].first };
+        HListNode* node = dump_buckets_[b].first;
+        while (node) {
+            HListNode* next = node->next;
+            u32 side = static_cast<u32>(dump_flow(node)->dump_key >> (64 - bits)) & 1;
+            node->next = nullptr;
+            node->pprev = tail[side];
+            *tail[side] = node;
+            tail[side] = &node->next;
+            node = next;
+        }
+    }
+    ovsdp_kvfree(dump_buckets_);
+    dump_buckets_ = buckets;
+    dump_bits_ = bits;
+}
+
+void FlowTable::dump_insert_locked(Flow* flow)
+{
+    if (count_ + 1 > (2u << dump_bits_))
+        dump_grow_locked();
+    u64 key = mix64(++dump_seq_);
+    flow->dump_key = key;
+    HListNode** link = &dump_buckets_[key >> (64 - dump_bits_)].first;
+    while (*link && dump_flow(*link)->dump_key < key)
+        link = &(*link)->next;
+    HListNode* n = &flow->dump_node;
+    n->next = *link;
+    n->pprev = link;
+    if (*link)
+        (*link)->pprev = &n->next;
+    *link = n;
+}
+
+Flow* FlowTable::dump_next_locked(u64 cursor) const
+{
+    if (!dump_buckets_ || cursor == ~u64(0))
+        return nullptr;
+    u32 n = 1u << dump_bits_;
+    u32 b = static_cast<u32>(cursor >> (64 - dump_bits_));
+    for (const HListNode* node = dump_buckets_[b].first; node; node = node->next)
+        if (dump_flow(node)->dump_key > cursor)
+            return dump_flow(node);
+    for (b++; b < n; b++)
+        if (const HListNode* node = dump_buckets_[b].first)
+            return dump_flow(node);
+    return nullptr;
+}
+
+// ---- Counters -------------------------------------------------------------------------------
+
+u32 FlowTable::n_masks() const
+{
+    const MaskArray* ma = rcu_deref(mask_array_);
+    return ma ? __atomic_load_n(&ma->count, __ATOMIC_ACQUIRE) : 0;
+}
+
+u32 FlowTable::masks_cache_size() const
+{
+    const MaskCache* mc = rcu_deref(mask_cache_);
+    return mc ? mc->size : 0;
+}
+
+u32 FlowTable::n_buckets() const
+{
+    const TableInstance* ti = rcu_deref(ti_);
+    return ti ? ti->n_buckets : 0;
+}
+
+u32 FlowTable::mask_array_capacity() const
+{
+    const MaskArray* ma = rcu_deref(mask_array_);
+    return ma ? ma->max : 0;
+}
+
+const FlowMask* FlowTable::mask_at(u32 i) const
+{
+    const MaskArray* ma = rcu_deref(mask_array_);
+    return ma && i < ma->count ? ma->masks[i] : nullptr;
+}
+
+} // namespace ovsdp
