@@ -93,11 +93,11 @@ TEST_F(CommandTest, AddDpErrors)
 {
     ASSERT_EQ(run("add-dp dp0"), 0);
     EXPECT_EQ(run("add-dp dp0"), EEXIST);
-    EXPECT_EQ(out.stderr_, "ovsdp-ctl: add_dp (File exists)\n");
+    EXPECT_EQ(out.stderr_, "ovsdp-ctl: creating datapath dp0 failed (File exists)\n");
     EXPECT_EQ(run("add-dp foo@dp1"), EAFNOSUPPORT);
     EXPECT_EQ(out.stderr_,
               "ovsdp-ctl: warning: could not create datapath dp1 of unknown type foo\n"
-              "ovsdp-ctl: add_dp (Address family not supported by protocol)\n");
+              "ovsdp-ctl: creating datapath foo@dp1 failed (Address family not supported by protocol)\n");
 }
 
 TEST_F(CommandTest, ShowFreshDatapath)
@@ -181,7 +181,7 @@ TEST_F(CommandTest, AddIfErrors)
 {
     ASSERT_EQ(run("add-dp dp0"), 0);
     EXPECT_EQ(run("add-if dp1 veth0"), ENODEV);
-    EXPECT_EQ(out.stderr_, "ovsdp-ctl: opening datapath (No such device)\n");
+    EXPECT_EQ(out.stderr_, "ovsdp-ctl: opening datapath dp1 failed (No such device)\n");
 
     EXPECT_EQ(run("add-if dp0 nosuch"), ENODEV);
     EXPECT_EQ(out.stderr_, "ovsdp-ctl: nosuch: failed to open network device (No such device)\n");
@@ -227,7 +227,7 @@ TEST_F(CommandTest, KernelExtackIsPrinted)
     kernel.extack_on_error = "Attribute failed policy validation";
     EXPECT_EQ(run("del-dp dp9"), ENODEV);
     EXPECT_EQ(out.stderr_,
-              "ovsdp-ctl: opening datapath (No such device)\n"
+              "ovsdp-ctl: opening datapath dp9 failed (No such device)\n"
               "ovsdp-ctl: kernel: Attribute failed policy validation\n");
 }
 
@@ -249,7 +249,7 @@ TEST_F(CommandTest, DelIf)
     EXPECT_EQ(out.stderr_, "ovsdp-ctl: deleting port 0 from dp0 failed (Invalid argument)\n");
     EXPECT_EQ(run("del-if dp0 dp0"), EINVAL);
     EXPECT_EQ(run("del-if dp1 1"), ENODEV);
-    EXPECT_EQ(out.stderr_, "ovsdp-ctl: opening datapath (No such device)\n");
+    EXPECT_EQ(out.stderr_, "ovsdp-ctl: opening datapath dp1 failed (No such device)\n");
 }
 
 TEST_F(CommandTest, DelIfPortOfAnotherDatapath)
@@ -295,7 +295,9 @@ TEST_F(CommandTest, DelDp)
     EXPECT_FALSE(host.devices.count("i0"));
     EXPECT_TRUE(host.devices.count("veth0"));
     EXPECT_EQ(run("del-dp dp0"), ENODEV);
-    EXPECT_EQ(out.stderr_, "ovsdp-ctl: opening datapath (No such device)\n");
+    EXPECT_EQ(out.stderr_, "ovsdp-ctl: opening datapath dp0 failed (No such device)\n");
+    EXPECT_EQ(run("set-if nosuch veth0"), ENODEV);
+    EXPECT_EQ(out.stderr_, "ovsdp-ctl: opening datapath nosuch failed (No such device)\n");
 }
 
 TEST_F(CommandTest, DumpDpsUsesOvsOrder)

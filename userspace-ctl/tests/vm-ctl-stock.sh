@@ -18,7 +18,9 @@
 #
 # Standard error is normalised by dropping OVS log lines ("<time>|<n>|<module>|
 # <level>|..."), ovsdp-ctl's "warning:"/"kernel:" lines (what ovs-dpctl
-# logs, ovsdp-ctl prints as warnings) and renaming the program prefix.
+# logs, ovsdp-ctl prints as warnings), renaming the program prefix, and
+# rewriting ovs-dpctl's "opening datapath (...)", "add_dp (...)", "del_dp
+# (...)" into ovsdp-ctl's wording, which names the datapath.
 # Results: PASS/FAIL per step, transcripts and diffs in /results/ctl-compare/.
 # Takes about 5 minutes of TCG time (ovs-dpctl needs seconds per call there).
 # shellcheck disable=SC2317
@@ -236,9 +238,18 @@ def read(tool, step, ext):
     with open(os.path.join(out, tool, step + "." + ext), encoding="utf-8", errors="replace") as f:
         return f.read()
 
-def norm_err(text):
+def norm_err(text, cmd, tool):
     lines = [l for l in text.splitlines(True) if not log_line.match(l) and not own_note.match(l)]
-    return [prefix.sub("PROG: ", l) for l in lines]
+    lines = [prefix.sub("PROG: ", l) for l in lines]
+    if tool == "ovs-dpctl":
+        # ovsdp-ctl names the datapath where ovs-dpctl does not.
+        operands = [w for w in cmd.split() if not w.startswith("-")]
+        dp = operands[1] if len(operands) > 1 else ""
+        for old, new in (("PROG: opening datapath (", "PROG: opening datapath %s failed ("),
+                         ("PROG: add_dp (", "PROG: creating datapath %s failed ("),
+                         ("PROG: del_dp (", "PROG: deleting datapath %s failed (")):
+            lines = [new % dp + l[len(old):] if l.startswith(old) else l for l in lines]
+    return lines
 
 for tool in tools:
     with open(os.path.join(out, tool + ".transcript"), "w") as t:
@@ -258,7 +269,7 @@ with open(os.path.join(out, "diffs.txt"), "w") as d:
             why.append("stdout differs")
             diff += difflib.unified_diff(a["out"].splitlines(True), b["out"].splitlines(True),
                                          "ovs-dpctl " + s + ".out", "ovsdp-ctl " + s + ".out")
-        ea, eb = norm_err(a["err"]), norm_err(b["err"])
+        ea, eb = norm_err(a["err"], a["cmd"], tools[0]), norm_err(b["err"], b["cmd"], tools[1])
         if ea != eb:
             why.append("stderr differs")
             diff += difflib.unified_diff(ea, eb, "ovs-dpctl " + s + ".err", "ovsdp-ctl " + s + ".err")
@@ -266,7 +277,7 @@ with open(os.path.join(out, "diffs.txt"), "w") as d:
         if not why:
             print("PASS: " + name)
             continue
-        print("FAIL: %s: %s" % (name, "; ".join(why)))
+        print("FAIL: %s\t%s" % (name, "; ".join(why)))
         d.writelines(diff)
         for l in diff[:30]:
             print("#   " + l.rstrip("\n"))
@@ -281,7 +292,10 @@ python3 -c "$COMPARE_PY" "$OUT" "${STEPS[@]}" >"$OUT/compare.txt" ||
 while IFS= read -r line; do
 	case $line in
 	"PASS: "*) t_pass "${line#PASS: }" ;;
-	"FAIL: "*) t_fail "${line#FAIL: }" ;;
+	"FAIL: "*)
+		line=${line#FAIL: }
+		t_fail "${line%%$'\t'*}" "${line#*$'\t'}"
+		;;
 	*) echo "$line" ;;
 	esac
 done <"$OUT/compare.txt"
