@@ -127,7 +127,7 @@ bool dp_fill_info(const Datapath* dp, NlWriter& w)
     w.put(uapi::OVS_DP_ATTR_STATS, &stats, sizeof(stats));
     w.put(uapi::OVS_DP_ATTR_MEGAFLOW_STATS, &mega, sizeof(mega));
     w.put_u32(uapi::OVS_DP_ATTR_USER_FEATURES, dp->user_features);
-    w.put_u32(uapi::OVS_DP_ATTR_MASKS_CACHE_SIZE, dp->masks_cache_size);
+    w.put_u32(uapi::OVS_DP_ATTR_MASKS_CACHE_SIZE, dp->table.masks_cache_size());
     const DpUpcallPids* pids = dp->upcall_pids;
     if ((dp->user_features & uapi::kDpFDispatchUpcallPerCpu) && pids) {
         u32 n = min(pids->n_pids, static_cast<u32>(ovsdp_nr_cpu_ids()));
@@ -194,11 +194,12 @@ Status dp_change(ovsdp_request* req, Datapath* dp)
     if ((features & uapi::kDpFDispatchUpcallPerCpu) && a_pids)
         TRY(dp_set_upcall_pids(dp, a_pids));
     if (a_cache)
-        dp->masks_cache_size = a_cache->get_u32();
+        TRY(dp->table.set_masks_cache_size_locked(a_cache->get_u32()));
     dp->user_features = features;
     return {};
 }
 
+// After a grace period: what is left once the table's own callbacks are queued.
 void free_dp_cb(ovsdp_rcu_head* head)
 {
     Datapath* dp = container_of(head, &Datapath::rcu);
@@ -217,7 +218,7 @@ Datapath* dp_alloc(void* net)
     usize ports_size = kVportHashBuckets * sizeof(HListHead) + sizeof(PortBitmap);
     dp->ports = static_cast<HListHead*>(ovsdp_kvmalloc(ports_size, OVSDP_GFP_KERNEL | OVSDP_GFP_ZERO));
     dp->stats_percpu = static_cast<DpPerCpuStats*>(ovsdp_alloc_percpu(sizeof(DpPerCpuStats), alignof(DpPerCpuStats)));
-    if (!dp->ports || !dp->stats_percpu) {
+    if (!dp->ports || !dp->stats_percpu || dp->table.init(kDefaultMasksCacheSize).is_error()) {
         ovsdp_kvfree(dp->ports);
         ovsdp_free_percpu(dp->stats_percpu);
         destroy(dp);
@@ -360,6 +361,7 @@ void destroy_dp(Datapath* dp)
     if (Vport* local = local_port(dp))
         detach_port(local);
     ovsdp_dev_batch_end();
+    dp->table.destroy_locked();
     ovsdp_call_rcu(&dp->rcu, free_dp_cb);
 }
 
@@ -401,9 +403,8 @@ void dp_get_stats(const Datapath* dp, uapi::DpStats* stats, uapi::DpMegaflowStat
         mega->n_mask_hit += read_once(s->n_mask_hit);
         mega->n_cache_hit += read_once(s->n_cache_hit);
     }
-    // Flows and masks are counted by the flow table, which comes later.
-    stats->n_flows = 0;
-    mega->n_masks = 0;
+    stats->n_flows = dp->table.n_flows();
+    mega->n_masks = dp->table.n_masks();
 }
 
 u32 dp_upcall_pid_for_cpu(const Datapath* dp, u32 cpu)
@@ -432,6 +433,7 @@ extern "C" int ovsdp_dp_cmd_new(ovsdp_request* req)
     if (!dp)
         return -err::NOMEM;
     if (auto st = dp_change(req, dp); st.is_error()) {
+        dp->table.destroy_locked();
         free_dp_cb(&dp->rcu);
         return fail(req, st.error(), static_cast<const NlAttr*>(req->extack_attr));
     }
@@ -454,6 +456,7 @@ extern "C" int ovsdp_dp_cmd_new(ovsdp_request* req)
         }
         ovsdp_kfree(dp->upcall_pids);
         dp->upcall_pids = nullptr;
+        dp->table.destroy_locked();
         free_dp_cb(&dp->rcu);
         return fail(req, e.msg ? e : make_error(e.code, "Cannot create the datapath's local port"));
     }
@@ -684,6 +687,12 @@ extern "C" void ovsdp_net_exit(void* net)
             destroy_dp(dp);
         n = next;
     }
+}
+
+extern "C" void ovsdp_masks_rebalance_all(void)
+{
+    for (ListNode* n = g_datapaths.next; n != &g_datapaths; n = n->next)
+        container_of(n, &Datapath::list_node)->table.masks_rebalance_locked();
 }
 
 extern "C" void ovsdp_destroy_all(void)

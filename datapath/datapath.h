@@ -9,6 +9,7 @@
 #include "base/netlink.h"
 #include "base/ovs_abi.h"
 #include "base/result.h"
+#include "flow_table/flow_table.h"
 #include "platform/genl.h"
 #include "platform/platform.h"
 #include "vport/vport.h"
@@ -16,10 +17,8 @@
 namespace ovsdp {
 
 inline constexpr u32 kVportHashBuckets = 1024;
-inline constexpr u32 kDefaultMasksCacheSize = 256;
-// Upstream bounds the per-CPU mask cache by the per-CPU unit size
-// (PCPU_MIN_UNIT_SIZE / sizeof(mask_cache_entry) = 32768 / 8).
-inline constexpr u32 kMaxMasksCacheSize = 4096;
+inline constexpr u32 kDefaultMasksCacheSize = kMaskCacheDefaultSize;
+inline constexpr u32 kMaxMasksCacheSize = kMaskCacheMaxSize;
 inline constexpr u32 kKnownUserFeatures = uapi::kDpFUnaligned | uapi::kDpFVportPids | uapi::kDpFDispatchUpcallPerCpu;
 
 // Per-CPU datapath counters. Each CPU writes only its own instance (BH
@@ -45,9 +44,9 @@ struct Datapath {
     HListHead* ports = nullptr;    // kVportHashBuckets buckets by port number
     u32 n_ports = 0;
     u32 user_features = 0;
-    u32 masks_cache_size = kDefaultMasksCacheSize;
     DpPerCpuStats* stats_percpu = nullptr; // per-CPU area
     DpUpcallPids* upcall_pids = nullptr;   // RCU; per-CPU dispatch targets
+    FlowTable table;
 };
 
 // Port lookup by number: under RCU or ovs_mutex.
@@ -75,4 +74,6 @@ int ovsdp_vport_cmd_set(struct ovsdp_request* req);
 int ovsdp_vport_cmd_dump(struct ovsdp_dump* dump);
 // Module unload: destroy every datapath (ovs_mutex held, families gone).
 void ovsdp_destroy_all(void);
+// Periodic (every 4 s, ovs_mutex held): re-rank every datapath's masks by use.
+void ovsdp_masks_rebalance_all(void);
 }

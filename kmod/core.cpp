@@ -4,6 +4,9 @@
 // across the fast path. Each part's sources are listed here.
 #include "kmod/cxx_runtime.cpp"
 
+#include "flow_table/flow.cpp"
+#include "flow_table/flow_stats.cpp"
+#include "flow_table/flow_table.cpp"
 #include "vport/vport.cpp"
 #include "datapath/datapath.cpp"
 #include "kmod/receive.cpp"

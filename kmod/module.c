@@ -5,11 +5,27 @@
 #include <linux/module.h>
 #include <linux/kernel.h>
 #include <linux/rcupdate.h>
+#include <linux/workqueue.h>
 
 #include "kmod/kmod.h"
 
 void ovsdp_fatal(const char *what);
 void ovsdp_destroy_all(void);
+void ovsdp_masks_rebalance_all(void);
+
+/* Every 4 s, as upstream: re-rank each datapath's masks by recent hits. */
+#define MASKS_REBALANCE_INTERVAL (4 * HZ)
+
+static void masks_rebalance(struct work_struct *work);
+static DECLARE_DELAYED_WORK(masks_rebalance_work, masks_rebalance);
+
+static void masks_rebalance(struct work_struct *work)
+{
+	ovs_lock();
+	ovsdp_masks_rebalance_all();
+	ovs_unlock();
+	schedule_delayed_work(&masks_rebalance_work, MASKS_REBALANCE_INTERVAL);
+}
 
 void ovsdp_fatal(const char *what)
 {
@@ -28,12 +44,14 @@ static int __init ovsdp_init(void)
 		ovsdp_dev_exit();
 		return err;
 	}
+	schedule_delayed_work(&masks_rebalance_work, MASKS_REBALANCE_INTERVAL);
 	pr_info("openvswitch: ovsdp %s: Open vSwitch datapath (C++ core)\n", OVSDP_VERSION);
 	return 0;
 }
 
 static void __exit ovsdp_exit(void)
 {
+	cancel_delayed_work_sync(&masks_rebalance_work);
 	ovsdp_genl_exit();
 	ovsdp_dev_exit();
 	ovs_lock();

@@ -14,7 +14,7 @@ extern "C" void ovsdp_vport_receive(void* v, void* skb)
     md.in_port = static_cast<u16>(vport->port_no);
     md.priority = pkt.priority();
     md.skb_mark = pkt.mark();
-    if (dp_receive(vport, pkt, md))
+    if (dp_receive(vport, pkt, md, pkt.hash()))
         pkt.commit_headers();
     // Until the flow table and actions exist nothing consumes the packet.
     ovsdp_skb_free(skb);

@@ -20,7 +20,7 @@ void ovsdp_skb_load(void *p, struct ovsdp_skb_state *st)
 	st->gso_udp = skb_is_gso(skb) && (skb_shinfo(skb)->gso_type & SKB_GSO_UDP);
 	st->mark = skb->mark;
 	st->priority = skb->priority;
-	st->hash = skb->hash;
+	st->hash = skb_get_hash(skb);
 }
 
 static void refresh(struct sk_buff *skb, struct ovsdp_skb_state *st)

@@ -373,10 +373,10 @@ TEST_F(DatapathTest, ReceiveCountsMissAndLoss)
     FlowKeyMetadata md;
     for (int i = 0; i < 5; i++) {
         BufferPacket pkt(frame, sizeof(frame));
-        ASSERT_TRUE(dp_receive(vport, pkt, md));
+        ASSERT_TRUE(dp_receive(vport, pkt, md, 0));
     }
     BufferPacket runt(frame, 10);
-    EXPECT_FALSE(dp_receive(vport, runt, md)) << "a frame shorter than Ethernet cannot be keyed";
+    EXPECT_FALSE(dp_receive(vport, runt, md, 0)) << "a frame shorter than Ethernet cannot be keyed";
     kernel.reset();
     Request r(&net, uapi::kDpAttrMax, dp_ifindex("dp0"));
     ASSERT_EQ(ovsdp_dp_cmd_get(r.finish()), 0);
