@@ -201,7 +201,8 @@ int set_one_if(Context& ctx, const DpInfo& dp, const std::string& dp_arg, const 
             }
             upcall_pids.push_back(*pid);
         } else {
-            std::erase_if(config, [&](const auto& kv) { return kv.first == key; });
+            const std::string& option = key; // clang 14 cannot capture structured bindings
+            std::erase_if(config, [&](const auto& kv) { return kv.first == option; });
             if (!value.empty()) {
                 config.emplace_back(key, value);
             }
