@@ -358,6 +358,11 @@ static struct genl_family ovsdp_families[OVSDP_FAMILY_COUNT] = {
 	},
 };
 
+struct genl_family *ovsdp_family(int family)
+{
+	return &ovsdp_families[family];
+}
+
 int ovsdp_genl_init(void)
 {
 	int i, err;

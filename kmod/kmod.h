@@ -9,6 +9,8 @@ void ovs_lock(void);
 void ovs_unlock(void);
 
 int ovsdp_genl_init(void);
+struct genl_family;
+struct genl_family *ovsdp_family(int family);
 void ovsdp_genl_exit(void);
 
 int ovsdp_dev_init(void);

@@ -38,3 +38,23 @@ void ovsdp_skb_set_headers(void* skb, uint16_t protocol, uint32_t mac_len, uint3
 #ifdef __cplusplus
 } // extern "C"
 #endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+// Queue a copy of `skb` to userspace as an ovs_packet message `cmd`
+// (OVS_PACKET_CMD_MISS or _ACTION) for Netlink port `portid` of namespace
+// `net`. `attrs` holds every attribute but OVS_PACKET_ATTR_PACKET, which this
+// call appends from the packet (first `cutlen` bytes if cutlen is non-zero),
+// after pushing an accelerated VLAN tag into the data and completing a partial
+// checksum, as upstream does. A GSO packet is segmented first and every segment
+// is sent; UDP fragments after the first get `attrs_later` (key with frag =
+// later) if given. The skb is not consumed. Softirq or process context.
+// 0, or -errno (-ENOBUFS when the socket's queue is full).
+int ovsdp_upcall_send(void* net, uint32_t portid, uint8_t cmd, int dp_ifindex, const void* attrs,
+                      size_t attrs_len, const void* attrs_later, void* skb, uint32_t cutlen);
+
+#ifdef __cplusplus
+} // extern "C"
+#endif
