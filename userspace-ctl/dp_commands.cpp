@@ -65,6 +65,12 @@ int add_one_if(Context& ctx, const DpInfo& dp, const std::string& dp_arg, const 
     if (!type.ok()) {
         return type.code();
     }
+    if (a.name == "default" || a.name == "all") {
+        // /proc/sys/net/ipv4/conf/ reserves these; OVS refuses to open them.
+        ctx.warn(a.name + ": Linux forbids network device with this name");
+        ctx.error(EINVAL, a.name + ": failed to open network device");
+        return EINVAL;
+    }
     if (*type == OVS_VPORT_TYPE_NETDEV) {
         if (Status st = ctx.host.link_exists(a.name); !st.ok()) {
             ctx.error(st.error(), a.name + ": failed to open network device");

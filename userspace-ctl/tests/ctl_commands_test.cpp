@@ -191,6 +191,11 @@ TEST_F(CommandTest, AddIfErrors)
               "ovsdp-ctl: x: failed to open network device (Address family not supported by "
               "protocol)\n");
 
+    EXPECT_EQ(run("add-if dp0 all,type=internal"), EINVAL);
+    EXPECT_EQ(out.stderr_,
+              "ovsdp-ctl: warning: all: Linux forbids network device with this name\n"
+              "ovsdp-ctl: all: failed to open network device (Invalid argument)\n");
+
     EXPECT_EQ(run("add-if dp0 ,,"), EINVAL);
     EXPECT_EQ(out.stderr_, "ovsdp-ctl: ,, is not a valid network device name\n");
 

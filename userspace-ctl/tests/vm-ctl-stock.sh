@@ -212,6 +212,13 @@ sequence() {
 	step 68-bad-long-option --bogus show
 	step 69-bad-short-option -x show
 	step 70-timeout -t 0 show
+	# Requests the kernel rejects by policy (extended ACK on our side).
+	step 71-dp-name-too-long add-dp dp-name-much-too-long
+	step 72-add-dp add-dp dp0
+	step 73-internal-name-too-long add-if dp0 int-name-too-long0,type=internal
+	step 74-reserved-name add-if dp0 all,type=internal
+	step 75-show show
+	step 76-del-dp del-dp dp0
 }
 
 run_tool() {
