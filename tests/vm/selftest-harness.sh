@@ -1,4 +1,5 @@
 #!/bin/bash
+# shellcheck disable=SC2016  # awk programs in single quotes
 # selftest-harness.sh: guest script that checks the VM harness itself, using
 # the kernel's stock openvswitch.ko.  Run it with tests/vm/vm-run, or run all
 # modes (with the expected verdicts) through tests/vm/run-selftest.
