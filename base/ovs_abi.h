@@ -21,6 +21,9 @@ inline constexpr u8 kPacketVersion = 1;
 
 inline constexpr u32 kLocalPort = 0;     // OVSP_LOCAL
 inline constexpr u32 kMaxPorts = 65536;  // port numbers are below this (DP_MAX_PORTS)
+// Upstream's DP_MAX_PORTS proper (USHRT_MAX): the "no input port" value of a
+// flow key, and the bound flow_netlink checks in_port and output ports against.
+inline constexpr u32 kDpMaxPorts = 65535;
 inline constexpr usize kIfNameSize = 16; // IFNAMSIZ
 
 // ---- ovs_datapath ---------------------------------------------------------------
@@ -142,6 +145,253 @@ enum PacketAttr : u16 {
     OVS_PACKET_ATTR_LEN,
     OVS_PACKET_ATTR_HASH,
     kPacketAttrMax = OVS_PACKET_ATTR_HASH,
+};
+
+// ---- Flow keys (OVS_FLOW_ATTR_KEY, OVS_FLOW_ATTR_MASK, OVS_PACKET_ATTR_KEY) -------
+
+enum KeyAttr : u16 {
+    OVS_KEY_ATTR_UNSPEC,
+    OVS_KEY_ATTR_ENCAP,              // nested OVS_KEY_ATTR_* inside a VLAN tag
+    OVS_KEY_ATTR_PRIORITY,           // u32 skb->priority
+    OVS_KEY_ATTR_IN_PORT,            // u32 input port number
+    OVS_KEY_ATTR_ETHERNET,           // struct OvsKeyEthernet
+    OVS_KEY_ATTR_VLAN,               // be16 TCI (with the CFI bit as "present")
+    OVS_KEY_ATTR_ETHERTYPE,          // be16
+    OVS_KEY_ATTR_IPV4,               // struct OvsKeyIpv4
+    OVS_KEY_ATTR_IPV6,               // struct OvsKeyIpv6
+    OVS_KEY_ATTR_TCP,                // struct OvsKeyPorts
+    OVS_KEY_ATTR_UDP,                // struct OvsKeyPorts
+    OVS_KEY_ATTR_ICMP,               // struct OvsKeyIcmp
+    OVS_KEY_ATTR_ICMPV6,             // struct OvsKeyIcmp
+    OVS_KEY_ATTR_ARP,                // struct OvsKeyArp
+    OVS_KEY_ATTR_ND,                 // struct OvsKeyNd
+    OVS_KEY_ATTR_SKB_MARK,           // u32 skb->mark
+    OVS_KEY_ATTR_TUNNEL,             // nested OVS_TUNNEL_KEY_ATTR_*
+    OVS_KEY_ATTR_SCTP,               // struct OvsKeyPorts
+    OVS_KEY_ATTR_TCP_FLAGS,          // be16
+    OVS_KEY_ATTR_DP_HASH,            // u32
+    OVS_KEY_ATTR_RECIRC_ID,          // u32
+    OVS_KEY_ATTR_MPLS,               // array of be32 label stack entries
+    OVS_KEY_ATTR_CT_STATE,           // u32 OVS_CS_F_*
+    OVS_KEY_ATTR_CT_ZONE,            // u16
+    OVS_KEY_ATTR_CT_MARK,            // u32
+    OVS_KEY_ATTR_CT_LABELS,          // 16 bytes
+    OVS_KEY_ATTR_CT_ORIG_TUPLE_IPV4, // struct OvsKeyCtTupleIpv4
+    OVS_KEY_ATTR_CT_ORIG_TUPLE_IPV6, // struct OvsKeyCtTupleIpv6
+    OVS_KEY_ATTR_NSH,                // nested OVS_NSH_KEY_ATTR_*
+    OVS_KEY_ATTR_PACKET_TYPE,        // userspace only: never accepted from userspace
+    OVS_KEY_ATTR_ND_EXTENSIONS,      // userspace only: never accepted from userspace
+    OVS_KEY_ATTR_TUNNEL_INFO,        // kernel internal: never accepted from userspace
+    OVS_KEY_ATTR_IPV6_EXTHDRS,       // struct OvsKeyIpv6Exthdrs
+    kKeyAttrMax = OVS_KEY_ATTR_IPV6_EXTHDRS,
+};
+
+enum TunnelKeyAttr : u16 {
+    OVS_TUNNEL_KEY_ATTR_ID,               // be64 tunnel ID
+    OVS_TUNNEL_KEY_ATTR_IPV4_SRC,         // be32
+    OVS_TUNNEL_KEY_ATTR_IPV4_DST,         // be32
+    OVS_TUNNEL_KEY_ATTR_TOS,              // u8
+    OVS_TUNNEL_KEY_ATTR_TTL,              // u8
+    OVS_TUNNEL_KEY_ATTR_DONT_FRAGMENT,    // flag
+    OVS_TUNNEL_KEY_ATTR_CSUM,             // flag
+    OVS_TUNNEL_KEY_ATTR_OAM,              // flag
+    OVS_TUNNEL_KEY_ATTR_GENEVE_OPTS,      // Geneve options, a multiple of 4 bytes
+    OVS_TUNNEL_KEY_ATTR_TP_SRC,           // be16
+    OVS_TUNNEL_KEY_ATTR_TP_DST,           // be16
+    OVS_TUNNEL_KEY_ATTR_VXLAN_OPTS,       // nested OVS_VXLAN_EXT_*
+    OVS_TUNNEL_KEY_ATTR_IPV6_SRC,         // 16 bytes
+    OVS_TUNNEL_KEY_ATTR_IPV6_DST,         // 16 bytes
+    OVS_TUNNEL_KEY_ATTR_PAD,
+    OVS_TUNNEL_KEY_ATTR_ERSPAN_OPTS,      // struct erspan_metadata
+    OVS_TUNNEL_KEY_ATTR_IPV4_INFO_BRIDGE, // flag
+    kTunnelKeyAttrMax = OVS_TUNNEL_KEY_ATTR_IPV4_INFO_BRIDGE,
+};
+
+enum VxlanExtAttr : u16 {
+    OVS_VXLAN_EXT_UNSPEC,
+    OVS_VXLAN_EXT_GBP, // u32 group-based policy
+    kVxlanExtMax = OVS_VXLAN_EXT_GBP,
+};
+
+enum NshKeyAttr : u16 {
+    OVS_NSH_KEY_ATTR_UNSPEC,
+    OVS_NSH_KEY_ATTR_BASE,
+    OVS_NSH_KEY_ATTR_MD1,
+    OVS_NSH_KEY_ATTR_MD2,
+    kNshKeyAttrMax = OVS_NSH_KEY_ATTR_MD2,
+};
+
+enum FragType : u8 {
+    OVS_FRAG_TYPE_NONE,
+    OVS_FRAG_TYPE_FIRST,
+    OVS_FRAG_TYPE_LATER,
+    kFragTypeMax = OVS_FRAG_TYPE_LATER,
+};
+
+// Key attribute payloads. Multi-byte fields are in network order.
+struct OvsKeyEthernet {
+    u8 eth_src[6];
+    u8 eth_dst[6];
+};
+struct OvsKeyMpls {
+    be32 mpls_lse;
+};
+struct OvsKeyIpv4 {
+    be32 ipv4_src;
+    be32 ipv4_dst;
+    u8 ipv4_proto;
+    u8 ipv4_tos;
+    u8 ipv4_ttl;
+    u8 ipv4_frag; // OVS_FRAG_TYPE_*
+};
+struct OvsKeyIpv6 {
+    be32 ipv6_src[4];
+    be32 ipv6_dst[4];
+    be32 ipv6_label; // 20 low bits
+    u8 ipv6_proto;
+    u8 ipv6_tclass;
+    u8 ipv6_hlimit;
+    u8 ipv6_frag; // OVS_FRAG_TYPE_*
+};
+struct OvsKeyIpv6Exthdrs {
+    u16 hdrs;
+};
+// ovs_key_tcp, ovs_key_udp and ovs_key_sctp share this layout.
+struct OvsKeyPorts {
+    be16 src;
+    be16 dst;
+};
+// ovs_key_icmp and ovs_key_icmpv6 share this layout.
+struct OvsKeyIcmp {
+    u8 type;
+    u8 code;
+};
+struct OvsKeyArp {
+    be32 arp_sip;
+    be32 arp_tip;
+    be16 arp_op;
+    u8 arp_sha[6];
+    u8 arp_tha[6];
+};
+struct OvsKeyNd {
+    be32 nd_target[4];
+    u8 nd_sll[6];
+    u8 nd_tll[6];
+};
+struct OvsKeyCtTupleIpv4 {
+    be32 ipv4_src;
+    be32 ipv4_dst;
+    be16 src_port;
+    be16 dst_port;
+    u8 ipv4_proto;
+};
+struct OvsKeyCtTupleIpv6 {
+    be32 ipv6_src[4];
+    be32 ipv6_dst[4];
+    be16 src_port;
+    be16 dst_port;
+    u8 ipv6_proto;
+};
+inline constexpr usize kCtLabelsLen = 16; // OVS_CT_LABELS_LEN
+struct OvsNshKeyBase {
+    u8 flags;
+    u8 ttl;
+    u8 mdtype;
+    u8 np;
+    be32 path_hdr;
+};
+struct OvsNshKeyMd1 {
+    be32 context[4];
+};
+
+// ---- Actions (OVS_FLOW_ATTR_ACTIONS, OVS_PACKET_ATTR_ACTIONS) ------------------
+
+enum ActionAttr : u16 {
+    OVS_ACTION_ATTR_UNSPEC,
+    OVS_ACTION_ATTR_OUTPUT,        // u32 port number
+    OVS_ACTION_ATTR_USERSPACE,     // nested OVS_USERSPACE_ATTR_*
+    OVS_ACTION_ATTR_SET,           // one nested OVS_KEY_ATTR_*
+    OVS_ACTION_ATTR_PUSH_VLAN,     // struct OvsActionPushVlan
+    OVS_ACTION_ATTR_POP_VLAN,      // no payload
+    OVS_ACTION_ATTR_SAMPLE,        // nested OVS_SAMPLE_ATTR_*
+    OVS_ACTION_ATTR_RECIRC,        // u32 recirculation ID
+    OVS_ACTION_ATTR_HASH,          // struct OvsActionHash
+    OVS_ACTION_ATTR_PUSH_MPLS,     // struct OvsActionPushMpls
+    OVS_ACTION_ATTR_POP_MPLS,      // be16 ethertype
+    OVS_ACTION_ATTR_SET_MASKED,    // one nested OVS_KEY_ATTR_*: value then mask
+    OVS_ACTION_ATTR_CT,            // nested OVS_CT_ATTR_*
+    OVS_ACTION_ATTR_TRUNC,         // struct OvsActionTrunc
+    OVS_ACTION_ATTR_PUSH_ETH,      // struct OvsActionPushEth
+    OVS_ACTION_ATTR_POP_ETH,       // no payload
+    OVS_ACTION_ATTR_CT_CLEAR,      // no payload
+    OVS_ACTION_ATTR_PUSH_NSH,      // nested OVS_NSH_KEY_ATTR_*
+    OVS_ACTION_ATTR_POP_NSH,       // no payload
+    OVS_ACTION_ATTR_METER,         // u32 meter ID
+    OVS_ACTION_ATTR_CLONE,         // nested actions
+    OVS_ACTION_ATTR_CHECK_PKT_LEN, // nested OVS_CHECK_PKT_LEN_ATTR_*
+    OVS_ACTION_ATTR_ADD_MPLS,      // struct OvsActionAddMpls
+    OVS_ACTION_ATTR_DEC_TTL,       // nested OVS_DEC_TTL_ATTR_*
+    kActionAttrMax = OVS_ACTION_ATTR_DEC_TTL,
+};
+
+enum SampleAttr : u16 {
+    OVS_SAMPLE_ATTR_UNSPEC,
+    OVS_SAMPLE_ATTR_PROBABILITY, // u32, UINT32_MAX is always
+    OVS_SAMPLE_ATTR_ACTIONS,     // nested actions
+    kSampleAttrMax = OVS_SAMPLE_ATTR_ACTIONS,
+};
+
+enum UserspaceAttr : u16 {
+    OVS_USERSPACE_ATTR_UNSPEC,
+    OVS_USERSPACE_ATTR_PID,             // u32 Netlink PID of the upcall's receiver
+    OVS_USERSPACE_ATTR_USERDATA,        // opaque cookie
+    OVS_USERSPACE_ATTR_EGRESS_TUN_PORT, // u32 output port for egress tunnel info
+    OVS_USERSPACE_ATTR_ACTIONS,         // flag: include the actions in the upcall
+    kUserspaceAttrMax = OVS_USERSPACE_ATTR_ACTIONS,
+};
+
+enum CheckPktLenAttr : u16 {
+    OVS_CHECK_PKT_LEN_ATTR_UNSPEC,
+    OVS_CHECK_PKT_LEN_ATTR_PKT_LEN,               // u16
+    OVS_CHECK_PKT_LEN_ATTR_ACTIONS_IF_GREATER,    // nested actions
+    OVS_CHECK_PKT_LEN_ATTR_ACTIONS_IF_LESS_EQUAL, // nested actions
+    kCheckPktLenAttrMax = OVS_CHECK_PKT_LEN_ATTR_ACTIONS_IF_LESS_EQUAL,
+};
+
+enum DecTtlAttr : u16 {
+    OVS_DEC_TTL_ATTR_UNSPEC,
+    OVS_DEC_TTL_ATTR_ACTION, // nested actions for packets whose TTL expires
+    kDecTtlAttrMax = OVS_DEC_TTL_ATTR_ACTION,
+};
+
+enum HashAlg : u32 {
+    OVS_HASH_ALG_L4,
+};
+
+inline constexpr u16 kMplsL3TunnelFlagMask = 1u << 0; // OVS_MPLS_L3_TUNNEL_FLAG_MASK
+
+struct OvsActionTrunc {
+    u32 max_len;
+};
+struct OvsActionPushMpls {
+    be32 mpls_lse;
+    be16 mpls_ethertype;
+};
+struct OvsActionAddMpls {
+    be32 mpls_lse;
+    be16 mpls_ethertype;
+    u16 tun_flags; // kMplsL3TunnelFlagMask
+};
+struct OvsActionPushVlan {
+    be16 vlan_tpid;
+    be16 vlan_tci;
+};
+struct OvsActionHash {
+    u32 hash_alg; // HashAlg
+    u32 hash_basis;
+};
+struct OvsActionPushEth {
+    OvsKeyEthernet addresses;
 };
 
 } // namespace ovsdp::uapi

@@ -49,6 +49,76 @@ static_assert(sizeof(ovsdp::uapi::VportStats) == sizeof(ovs_vport_stats));
 static_assert(offsetof(ovsdp::uapi::VportStats, tx_dropped) == offsetof(ovs_vport_stats, tx_dropped));
 static_assert(sizeof(ovsdp::uapi::FlowStats) == sizeof(ovs_flow_stats));
 
+// Flow keys.
+SAME(OVS_KEY_ATTR_UNSPEC); SAME(OVS_KEY_ATTR_ENCAP); SAME(OVS_KEY_ATTR_PRIORITY); SAME(OVS_KEY_ATTR_IN_PORT);
+SAME(OVS_KEY_ATTR_ETHERNET); SAME(OVS_KEY_ATTR_VLAN); SAME(OVS_KEY_ATTR_ETHERTYPE); SAME(OVS_KEY_ATTR_IPV4);
+SAME(OVS_KEY_ATTR_IPV6); SAME(OVS_KEY_ATTR_TCP); SAME(OVS_KEY_ATTR_UDP); SAME(OVS_KEY_ATTR_ICMP);
+SAME(OVS_KEY_ATTR_ICMPV6); SAME(OVS_KEY_ATTR_ARP); SAME(OVS_KEY_ATTR_ND); SAME(OVS_KEY_ATTR_SKB_MARK);
+SAME(OVS_KEY_ATTR_TUNNEL); SAME(OVS_KEY_ATTR_SCTP); SAME(OVS_KEY_ATTR_TCP_FLAGS); SAME(OVS_KEY_ATTR_DP_HASH);
+SAME(OVS_KEY_ATTR_RECIRC_ID); SAME(OVS_KEY_ATTR_MPLS); SAME(OVS_KEY_ATTR_CT_STATE); SAME(OVS_KEY_ATTR_CT_ZONE);
+SAME(OVS_KEY_ATTR_CT_MARK); SAME(OVS_KEY_ATTR_CT_LABELS); SAME(OVS_KEY_ATTR_CT_ORIG_TUPLE_IPV4);
+SAME(OVS_KEY_ATTR_CT_ORIG_TUPLE_IPV6); SAME(OVS_KEY_ATTR_NSH); SAME(OVS_KEY_ATTR_PACKET_TYPE);
+SAME(OVS_KEY_ATTR_ND_EXTENSIONS); SAME(OVS_KEY_ATTR_TUNNEL_INFO); SAME(OVS_KEY_ATTR_IPV6_EXTHDRS);
+static_assert(ovsdp::uapi::kKeyAttrMax == OVS_KEY_ATTR_MAX);
+SAME(OVS_TUNNEL_KEY_ATTR_ID); SAME(OVS_TUNNEL_KEY_ATTR_IPV4_SRC); SAME(OVS_TUNNEL_KEY_ATTR_IPV4_DST);
+SAME(OVS_TUNNEL_KEY_ATTR_TOS); SAME(OVS_TUNNEL_KEY_ATTR_TTL); SAME(OVS_TUNNEL_KEY_ATTR_DONT_FRAGMENT);
+SAME(OVS_TUNNEL_KEY_ATTR_CSUM); SAME(OVS_TUNNEL_KEY_ATTR_OAM); SAME(OVS_TUNNEL_KEY_ATTR_GENEVE_OPTS);
+SAME(OVS_TUNNEL_KEY_ATTR_TP_SRC); SAME(OVS_TUNNEL_KEY_ATTR_TP_DST); SAME(OVS_TUNNEL_KEY_ATTR_VXLAN_OPTS);
+SAME(OVS_TUNNEL_KEY_ATTR_IPV6_SRC); SAME(OVS_TUNNEL_KEY_ATTR_IPV6_DST); SAME(OVS_TUNNEL_KEY_ATTR_PAD);
+SAME(OVS_TUNNEL_KEY_ATTR_ERSPAN_OPTS); SAME(OVS_TUNNEL_KEY_ATTR_IPV4_INFO_BRIDGE);
+static_assert(ovsdp::uapi::kTunnelKeyAttrMax == OVS_TUNNEL_KEY_ATTR_MAX);
+SAME(OVS_VXLAN_EXT_UNSPEC); SAME(OVS_VXLAN_EXT_GBP); static_assert(ovsdp::uapi::kVxlanExtMax == OVS_VXLAN_EXT_MAX);
+SAME(OVS_NSH_KEY_ATTR_BASE); SAME(OVS_NSH_KEY_ATTR_MD1); SAME(OVS_NSH_KEY_ATTR_MD2);
+static_assert(ovsdp::uapi::kNshKeyAttrMax == OVS_NSH_KEY_ATTR_MAX);
+SAME(OVS_FRAG_TYPE_NONE); SAME(OVS_FRAG_TYPE_FIRST); SAME(OVS_FRAG_TYPE_LATER);
+static_assert(ovsdp::uapi::kFragTypeMax == OVS_FRAG_TYPE_MAX);
+
+#define SAME_SIZE(ours, theirs) static_assert(sizeof(ovsdp::uapi::ours) == sizeof(theirs), #ours)
+#define SAME_OFF(ours, f, theirs, g) static_assert(offsetof(ovsdp::uapi::ours, f) == offsetof(theirs, g), #ours "." #f)
+SAME_SIZE(OvsKeyEthernet, ovs_key_ethernet); SAME_OFF(OvsKeyEthernet, eth_dst, ovs_key_ethernet, eth_dst);
+SAME_SIZE(OvsKeyMpls, ovs_key_mpls);
+SAME_SIZE(OvsKeyIpv4, ovs_key_ipv4); SAME_OFF(OvsKeyIpv4, ipv4_proto, ovs_key_ipv4, ipv4_proto);
+SAME_OFF(OvsKeyIpv4, ipv4_frag, ovs_key_ipv4, ipv4_frag);
+SAME_SIZE(OvsKeyIpv6, ovs_key_ipv6); SAME_OFF(OvsKeyIpv6, ipv6_dst, ovs_key_ipv6, ipv6_dst);
+SAME_OFF(OvsKeyIpv6, ipv6_label, ovs_key_ipv6, ipv6_label); SAME_OFF(OvsKeyIpv6, ipv6_frag, ovs_key_ipv6, ipv6_frag);
+SAME_SIZE(OvsKeyIpv6Exthdrs, ovs_key_ipv6_exthdrs);
+SAME_SIZE(OvsKeyPorts, ovs_key_tcp); SAME_SIZE(OvsKeyPorts, ovs_key_udp); SAME_SIZE(OvsKeyPorts, ovs_key_sctp);
+SAME_OFF(OvsKeyPorts, dst, ovs_key_tcp, tcp_dst); SAME_OFF(OvsKeyPorts, dst, ovs_key_udp, udp_dst);
+SAME_OFF(OvsKeyPorts, dst, ovs_key_sctp, sctp_dst);
+SAME_SIZE(OvsKeyIcmp, ovs_key_icmp); SAME_SIZE(OvsKeyIcmp, ovs_key_icmpv6);
+SAME_OFF(OvsKeyIcmp, code, ovs_key_icmp, icmp_code); SAME_OFF(OvsKeyIcmp, code, ovs_key_icmpv6, icmpv6_code);
+SAME_SIZE(OvsKeyArp, ovs_key_arp); SAME_OFF(OvsKeyArp, arp_op, ovs_key_arp, arp_op);
+SAME_OFF(OvsKeyArp, arp_sha, ovs_key_arp, arp_sha); SAME_OFF(OvsKeyArp, arp_tha, ovs_key_arp, arp_tha);
+SAME_SIZE(OvsKeyNd, ovs_key_nd); SAME_OFF(OvsKeyNd, nd_sll, ovs_key_nd, nd_sll); SAME_OFF(OvsKeyNd, nd_tll, ovs_key_nd, nd_tll);
+SAME_SIZE(OvsKeyCtTupleIpv4, ovs_key_ct_tuple_ipv4); SAME_SIZE(OvsKeyCtTupleIpv6, ovs_key_ct_tuple_ipv6);
+static_assert(ovsdp::uapi::kCtLabelsLen == OVS_CT_LABELS_LEN);
+SAME_SIZE(OvsNshKeyBase, ovs_nsh_key_base); SAME_SIZE(OvsNshKeyMd1, ovs_nsh_key_md1);
+
+// Actions.
+SAME(OVS_ACTION_ATTR_UNSPEC); SAME(OVS_ACTION_ATTR_OUTPUT); SAME(OVS_ACTION_ATTR_USERSPACE); SAME(OVS_ACTION_ATTR_SET);
+SAME(OVS_ACTION_ATTR_PUSH_VLAN); SAME(OVS_ACTION_ATTR_POP_VLAN); SAME(OVS_ACTION_ATTR_SAMPLE);
+SAME(OVS_ACTION_ATTR_RECIRC); SAME(OVS_ACTION_ATTR_HASH); SAME(OVS_ACTION_ATTR_PUSH_MPLS);
+SAME(OVS_ACTION_ATTR_POP_MPLS); SAME(OVS_ACTION_ATTR_SET_MASKED); SAME(OVS_ACTION_ATTR_CT); SAME(OVS_ACTION_ATTR_TRUNC);
+SAME(OVS_ACTION_ATTR_PUSH_ETH); SAME(OVS_ACTION_ATTR_POP_ETH); SAME(OVS_ACTION_ATTR_CT_CLEAR);
+SAME(OVS_ACTION_ATTR_PUSH_NSH); SAME(OVS_ACTION_ATTR_POP_NSH); SAME(OVS_ACTION_ATTR_METER); SAME(OVS_ACTION_ATTR_CLONE);
+SAME(OVS_ACTION_ATTR_CHECK_PKT_LEN); SAME(OVS_ACTION_ATTR_ADD_MPLS); SAME(OVS_ACTION_ATTR_DEC_TTL);
+static_assert(ovsdp::uapi::kActionAttrMax == OVS_ACTION_ATTR_MAX);
+SAME(OVS_SAMPLE_ATTR_PROBABILITY); SAME(OVS_SAMPLE_ATTR_ACTIONS); static_assert(ovsdp::uapi::kSampleAttrMax == OVS_SAMPLE_ATTR_MAX);
+SAME(OVS_USERSPACE_ATTR_PID); SAME(OVS_USERSPACE_ATTR_USERDATA); SAME(OVS_USERSPACE_ATTR_EGRESS_TUN_PORT);
+SAME(OVS_USERSPACE_ATTR_ACTIONS); static_assert(ovsdp::uapi::kUserspaceAttrMax == OVS_USERSPACE_ATTR_MAX);
+SAME(OVS_CHECK_PKT_LEN_ATTR_PKT_LEN); SAME(OVS_CHECK_PKT_LEN_ATTR_ACTIONS_IF_GREATER);
+SAME(OVS_CHECK_PKT_LEN_ATTR_ACTIONS_IF_LESS_EQUAL);
+static_assert(ovsdp::uapi::kCheckPktLenAttrMax == OVS_CHECK_PKT_LEN_ATTR_MAX);
+SAME(OVS_DEC_TTL_ATTR_ACTION); static_assert(ovsdp::uapi::kDecTtlAttrMax == OVS_DEC_TTL_ATTR_MAX);
+SAME(OVS_HASH_ALG_L4);
+static_assert(ovsdp::uapi::kMplsL3TunnelFlagMask == OVS_MPLS_L3_TUNNEL_FLAG_MASK);
+SAME_SIZE(OvsActionTrunc, ovs_action_trunc);
+SAME_SIZE(OvsActionPushMpls, ovs_action_push_mpls); SAME_OFF(OvsActionPushMpls, mpls_ethertype, ovs_action_push_mpls, mpls_ethertype);
+SAME_SIZE(OvsActionAddMpls, ovs_action_add_mpls); SAME_OFF(OvsActionAddMpls, tun_flags, ovs_action_add_mpls, tun_flags);
+SAME_SIZE(OvsActionPushVlan, ovs_action_push_vlan); SAME_OFF(OvsActionPushVlan, vlan_tci, ovs_action_push_vlan, vlan_tci);
+SAME_SIZE(OvsActionHash, ovs_action_hash); SAME_OFF(OvsActionHash, hash_basis, ovs_action_hash, hash_basis);
+SAME_SIZE(OvsActionPushEth, ovs_action_push_eth);
+
 TEST(OvsAbi, FamilyNames)
 {
     EXPECT_STREQ(ovsdp::uapi::kDatapathFamily, OVS_DATAPATH_FAMILY);
