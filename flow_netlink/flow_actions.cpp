@@ -8,9 +8,6 @@
 
 namespace ovsdp {
 
-using namespace uapi;
-using namespace flow_netlink_detail;
-
 // ---- ActionsBuf -------------------------------------------------------------------------
 
 Status ActionsBuf::reserve(usize n)
@@ -83,6 +80,13 @@ Status ActionsBuf::copy(const NlAttr* a)
 }
 
 static_assert(kMaxActionsBufsize < 65536, "nest lengths must fit nla_len");
+
+// No namespace-scope using-directives outside our own namespaces: the kernel
+// build compiles the whole core as one translation unit.
+namespace flow_actions_detail {
+
+using namespace uapi;
+using namespace flow_netlink_detail;
 
 namespace {
 
@@ -943,8 +947,11 @@ bool put_actions(ConstBytes blob, W& w)
 
 } // namespace
 
+} // namespace flow_actions_detail
+
 Status copy_actions(ConstBytes actions, const FlowKey& key, ActionsBuf& out, bool log)
 {
+    using namespace flow_actions_detail;
     out.clear();
     // Usually the copy is about the size of what userspace sent.
     Status s = out.reserve(actions.size());
@@ -960,15 +967,17 @@ Status copy_actions(ConstBytes actions, const FlowKey& key, ActionsBuf& out, boo
 
 Result<FlowActions*> validate_and_copy_actions(ConstBytes actions, const FlowKey& key, bool log)
 {
+    using namespace flow_actions_detail;
     ActionsBuf buf;
     TRY(copy_actions(actions, key, buf, log));
     return buf.release();
 }
 
-bool actions_to_nlattrs(ConstBytes blob, NlWriter& w) { return put_actions(blob, w); }
+bool actions_to_nlattrs(ConstBytes blob, NlWriter& w) { return flow_actions_detail::put_actions(blob, w); }
 
 usize actions_nlattr_size(ConstBytes blob)
 {
+    using namespace flow_actions_detail;
     NlSizeCounter c;
     put_actions(blob, c);
     return c.size();

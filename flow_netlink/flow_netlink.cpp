@@ -7,10 +7,11 @@
 
 namespace ovsdp {
 
-using namespace uapi;
-using namespace flow_netlink_detail;
-
+// No namespace-scope using-directives outside our own namespaces: the kernel
+// build compiles the whole core as one translation unit.
 namespace flow_netlink_detail {
+
+using namespace uapi;
 
 namespace {
 
@@ -841,6 +842,8 @@ bool put_tunnel_attrs(NlWriter& w, const FlowTunnelKey& k, const u8* opts, usize
 
 Status flow_key_from_nlattrs(ConstBytes key_attrs, ConstBytes mask_attrs, bool has_mask, FlowMatch& m, bool log)
 {
+    using namespace uapi;
+    using namespace flow_netlink_detail;
     __builtin_memset(m.key, 0, sizeof(FlowKey));
     m.range = {};
     if (m.mask)
@@ -851,6 +854,8 @@ Status flow_key_from_nlattrs(ConstBytes key_attrs, ConstBytes mask_attrs, bool h
 
 Status flow_metadata_from_nlattrs(ConstBytes key_attrs, FlowKey* key, bool log)
 {
+    using namespace uapi;
+    using namespace flow_netlink_detail;
     __builtin_memset(key, 0, sizeof(FlowKey));
     FlowMatch m { key, nullptr, {}, {} };
     Parser p { m, FlowKeyWriter(*key, m.range), FlowKeyWriter(*key, m.range), {} };
@@ -863,6 +868,8 @@ Status flow_metadata_from_nlattrs(ConstBytes key_attrs, FlowKey* key, bool log)
 
 u32 ufid_from_nlattr(const NlAttr* attr, u8* ufid, bool log)
 {
+    using namespace uapi;
+    using namespace flow_netlink_detail;
     if (!attr)
         return 0;
     usize len = attr->len();
@@ -878,6 +885,8 @@ u32 ufid_from_nlattr(const NlAttr* attr, u8* ufid, bool log)
 // Upstream __ovs_nla_put_key.
 bool flow_key_to_nlattrs(const FlowKey& key, const FlowKey& output, bool is_mask, NlWriter& w)
 {
+    using namespace uapi;
+    using namespace flow_netlink_detail;
     w.put_u32(OVS_KEY_ATTR_RECIRC_ID, output.recirc_id);
     w.put_u32(OVS_KEY_ATTR_DP_HASH, output.dp_hash);
     w.put_u32(OVS_KEY_ATTR_PRIORITY, output.priority);
@@ -1015,6 +1024,8 @@ unencap:
 
 bool put_flow_key(NlWriter& w, u16 attr, const FlowKey& key, const FlowKey& output, bool is_mask)
 {
+    using namespace uapi;
+    using namespace flow_netlink_detail;
     usize nest = w.nest_begin(attr);
     if (!flow_key_to_nlattrs(key, output, is_mask, w))
         return false;
@@ -1024,12 +1035,16 @@ bool put_flow_key(NlWriter& w, u16 attr, const FlowKey& key, const FlowKey& outp
 
 bool put_tunnel_info(NlWriter& w, const FlowTunnelKey& key, const u8* opts, usize opts_len, u8 mode)
 {
+    using namespace uapi;
+    using namespace flow_netlink_detail;
     u8 af = (mode & kTunnelInfoIpv6) ? kAfInet6 : kAfInet;
     return put_tunnel_attrs(w, key, opts, opts_len, af, mode);
 }
 
 usize tunnel_key_attr_size()
 {
+    using namespace uapi;
+    using namespace flow_netlink_detail;
     // As upstream's ovs_tun_key_attr_size(): the option blocks are mutually
     // exclusive and Geneve's 256 bytes cover the others.
     return nla_total_size(8) + nla_total_size(16) + nla_total_size(16) + nla_total_size(1) + nla_total_size(1)
@@ -1039,6 +1054,8 @@ usize tunnel_key_attr_size()
 
 usize flow_key_attr_size()
 {
+    using namespace uapi;
+    using namespace flow_netlink_detail;
     return nla_total_size(4) // PRIORITY
         + nla_total_size(0) + tunnel_key_attr_size() // TUNNEL
         + nla_total_size(4) // IN_PORT
