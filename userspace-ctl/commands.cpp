@@ -13,6 +13,7 @@ using CommandTable = std::span<const Command> (*)();
 // Every family of commands; add new tables here.
 constexpr CommandTable kTables[] = {
     datapath_commands,
+    flow_commands,
 };
 
 const Command* find_command(std::string_view name)
@@ -113,9 +114,18 @@ std::string usage_text(std::string_view program)
          "                               device; internal: a new device)\n"
          "  port_no=N                    port number to request\n"
          "  upcall_pid=PID               Netlink port for upcalls (repeatable; default 0)\n"
+         "FLOW and ACTIONS use ovs-dpctl's syntax; FLOW may start with ufid:UUID.\n"
          "\n"
          "Options:\n"
-         "  -s, --statistics            print statistics for ports\n"
+         "  -s, --statistics            print statistics for ports (and flows on\n"
+         "                              add-flow, mod-flow, del-flow)\n"
+         "  -m, --more                  verbose flow output (ufid, wildcarded fields,\n"
+         "                              port names)\n"
+         "  --names, --no-names         port names in flow output (default: with -m)\n"
+         "  --clear                     mod-flow: reset the flow's statistics\n"
+         "  --may-create                mod-flow: create the flow if it is missing\n"
+         "  --numa                      dump-flows, get-flow: per-NUMA-node statistics\n"
+         "  -j, --format=json|text      dump-flows, get-flow, show: JSON output\n"
          "  --read-only                 do not run commands that change the datapath\n"
          "  -t, --timeout=SECS          give up after SECS seconds\n"
          "  -h, --help                  display this help message\n"

@@ -47,6 +47,9 @@ struct Context {
     DpClient& dp;
     HostNet& host;
     Output& output;
+    // CLOCK_MONOTONIC in msecs, the clock of flow "used" times; 0 = read it
+    // when needed (tests set a fixed value).
+    uint64_t now_ms = 0;
 
     void print(std::string_view s) { output.out(s); }
     // ovs-dpctl's error line: "PROGRAM: MESSAGE (ERRNO TEXT)"; errnum 0
@@ -76,6 +79,7 @@ struct Command {
 
 // Command tables, one per family of commands.
 std::span<const Command> datapath_commands();
+std::span<const Command> flow_commands();
 
 // Finds and runs operands[0].  Argument-count and unknown-command errors
 // are reported like ovs-dpctl's and return EINVAL.

@@ -84,6 +84,50 @@ struct VportRequest {
     std::optional<std::vector<uint32_t>> upcall_pids;
 };
 
+struct FlowStats {                // OVS_FLOW_ATTR_STATS (struct ovs_flow_stats)
+    uint64_t n_packets = 0;
+    uint64_t n_bytes = 0;
+};
+
+// One NUMA node's share of a flow's statistics (ovsdp extension,
+// datapath/ovsdp_ext.h).
+struct NumaFlowStats {
+    uint32_t node = 0;
+    uint64_t packets = 0;
+    uint64_t bytes = 0;
+    std::optional<uint64_t> used;                 // msecs, absent if never used
+    uint16_t tcp_flags = 0;
+};
+
+// A flow as the kernel describes it in an ovs_flow reply.  Key, mask and
+// actions are the raw attribute streams (see odp.h).
+struct FlowInfo {
+    int dp_ifindex = 0;
+    std::vector<uint8_t> key;                     // OVS_FLOW_ATTR_KEY
+    std::optional<std::vector<uint8_t>> mask;     // OVS_FLOW_ATTR_MASK
+    std::optional<std::vector<uint8_t>> actions;  // OVS_FLOW_ATTR_ACTIONS
+    std::vector<uint8_t> ufid;                    // OVS_FLOW_ATTR_UFID, empty if none
+    FlowStats stats;                              // zeros if absent
+    std::optional<uint64_t> used;                 // OVS_FLOW_ATTR_USED (msecs)
+    uint8_t tcp_flags = 0;                        // OVS_FLOW_ATTR_TCP_FLAGS
+    std::optional<std::vector<NumaFlowStats>> numa;  // OVSDP_FLOW_ATTR_NUMA_STATS
+};
+
+// An ovs_flow request.  Unset optionals are not sent.
+struct FlowRequest {
+    uint8_t cmd = 0;                              // OVS_FLOW_CMD_*
+    uint16_t nlm_flags = 0;                       // extra NLM_F_* (NLM_F_CREATE...)
+    int dp_ifindex = 0;
+    std::optional<std::vector<uint8_t>> key;
+    std::optional<std::vector<uint8_t>> mask;
+    std::optional<std::vector<uint8_t>> actions;
+    std::optional<std::vector<uint8_t>> ufid;
+    std::optional<uint32_t> ufid_flags;
+    bool clear = false;                           // OVS_FLOW_ATTR_CLEAR
+    bool probe = false;                           // OVS_FLOW_ATTR_PROBE
+    bool numa_stats = false;                      // OVSDP_FLOW_ATTR_NUMA_STATS
+};
+
 class DpClient {
 public:
     virtual ~DpClient() = default;
@@ -97,6 +141,12 @@ public:
     virtual Result<std::optional<VportInfo>> vport_transact(const VportRequest& req) = 0;
     // Dumps the vports of the datapath with 'dp_ifindex', in the kernel's order.
     virtual Result<std::vector<VportInfo>> vport_dump(int dp_ifindex) = 0;
+
+    // Sends one ovs_flow request with NLM_F_ECHO (plus req.nlm_flags) and
+    // returns the kernel's reply, or nullopt if it sent none.
+    virtual Result<std::optional<FlowInfo>> flow_transact(const FlowRequest& req) = 0;
+    // Dumps the flows of req.dp_ifindex (req.cmd is ignored: GET).
+    virtual Result<std::vector<FlowInfo>> flow_dump(const FlowRequest& req) = 0;
 };
 
 }  // namespace ovsdp::ctl

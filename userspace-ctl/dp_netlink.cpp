@@ -9,6 +9,8 @@
 
 #include <cstring>
 
+#include "userspace-ctl/ovsdp_ext_compat.h"
+
 namespace ovsdp::ctl {
 namespace {
 
@@ -61,10 +63,11 @@ Result<int> parse_ovs_msg(const nlmsghdr* hdr, nlattr** tb, int maxtype)
     return oh->dp_ifindex;
 }
 
-nl_msg* start_msg(nl_msg* msg, int family, uint8_t cmd, uint8_t version, int dp_ifindex)
+nl_msg* start_msg(nl_msg* msg, int family, uint8_t cmd, uint8_t version, int dp_ifindex,
+                  int extra_flags = 0)
 {
     void* user = genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, family, sizeof(ovs_header),
-                             NLM_F_ECHO, cmd, version);
+                             NLM_F_ECHO | extra_flags, cmd, version);
     if (!user) {
         return nullptr;
     }
@@ -116,6 +119,133 @@ Status encode_vport_request(nl_msg* msg, int family, const VportRequest& req)
                        req.upcall_pids->data());
     }
     return err ? Status(Error::from_errno(ENOBUFS)) : Status::success();
+}
+
+Status encode_flow_request(nl_msg* msg, int family, const FlowRequest& req)
+{
+    if (!start_msg(msg, family, req.cmd, OVS_FLOW_VERSION, req.dp_ifindex, req.nlm_flags)) {
+        return Error::from_errno(ENOBUFS);
+    }
+    int err = 0;
+    auto put_bytes = [&](int type, const std::optional<std::vector<uint8_t>>& v) {
+        if (v) {
+            err |= nla_put(msg, type, static_cast<int>(v->size()), v->data());
+        }
+    };
+    put_bytes(OVS_FLOW_ATTR_KEY, req.key);
+    put_bytes(OVS_FLOW_ATTR_MASK, req.mask);
+    put_bytes(OVS_FLOW_ATTR_ACTIONS, req.actions);
+    put_bytes(OVS_FLOW_ATTR_UFID, req.ufid);
+    if (req.ufid_flags) {
+        err |= nla_put_u32(msg, OVS_FLOW_ATTR_UFID_FLAGS, *req.ufid_flags);
+    }
+    if (req.clear) {
+        err |= nla_put_flag(msg, OVS_FLOW_ATTR_CLEAR);
+    }
+    if (req.probe) {
+        err |= nla_put_flag(msg, OVS_FLOW_ATTR_PROBE);
+    }
+    if (req.numa_stats) {
+        err |= nla_put_flag(msg, OVSDP_FLOW_ATTR_NUMA_STATS);
+    }
+    return err ? Status(Error::from_errno(ENOBUFS)) : Status::success();
+}
+
+namespace {
+
+std::vector<uint8_t> read_bytes(const nlattr* a)
+{
+    const auto* p = static_cast<const uint8_t*>(nla_data(a));
+    return std::vector<uint8_t>(p, p + nla_len(a));
+}
+
+Result<std::vector<NumaFlowStats>> decode_numa_stats(nlattr* nest)
+{
+    std::vector<NumaFlowStats> out;
+    nlattr* node;
+    int rem;
+    nla_for_each_nested(node, nest, rem)
+    {
+        if (nla_type(node) != OVSDP_NUMA_ATTR_NODE) {
+            continue;
+        }
+        nlattr* tb[__OVSDP_NUMA_NODE_MAX];
+        if (nla_parse_nested(tb, __OVSDP_NUMA_NODE_MAX - 1, node, nullptr) < 0) {
+            return malformed("OVSDP_NUMA_ATTR_NODE");
+        }
+        NumaFlowStats s;
+        if (!tb[OVSDP_NUMA_NODE_ID] || !read_attr(tb[OVSDP_NUMA_NODE_ID], &s.node)) {
+            return malformed("OVSDP_NUMA_NODE_ID");
+        }
+        if (tb[OVSDP_NUMA_NODE_PACKETS] && !read_attr(tb[OVSDP_NUMA_NODE_PACKETS], &s.packets)) {
+            return malformed("OVSDP_NUMA_NODE_PACKETS");
+        }
+        if (tb[OVSDP_NUMA_NODE_BYTES] && !read_attr(tb[OVSDP_NUMA_NODE_BYTES], &s.bytes)) {
+            return malformed("OVSDP_NUMA_NODE_BYTES");
+        }
+        if (tb[OVSDP_NUMA_NODE_USED]) {
+            uint64_t used;
+            if (!read_attr(tb[OVSDP_NUMA_NODE_USED], &used)) {
+                return malformed("OVSDP_NUMA_NODE_USED");
+            }
+            s.used = used;
+        }
+        if (tb[OVSDP_NUMA_NODE_TCP_FLAGS] &&
+            !read_attr(tb[OVSDP_NUMA_NODE_TCP_FLAGS], &s.tcp_flags)) {
+            return malformed("OVSDP_NUMA_NODE_TCP_FLAGS");
+        }
+        out.push_back(s);
+    }
+    return out;
+}
+
+}  // namespace
+
+Result<FlowInfo> decode_flow_reply(const nlmsghdr* hdr)
+{
+    constexpr int kMax = OVSDP_FLOW_ATTR_NUMA_STATS;
+    nlattr* tb[kMax + 1];
+    auto ifindex = parse_ovs_msg(hdr, tb, kMax);
+    OVSDP_TRY(ifindex);
+    FlowInfo f;
+    f.dp_ifindex = *ifindex;
+    if (const nlattr* a = tb[OVS_FLOW_ATTR_KEY]) {
+        f.key = read_bytes(a);
+    }
+    if (const nlattr* a = tb[OVS_FLOW_ATTR_MASK]) {
+        f.mask = read_bytes(a);
+    }
+    if (const nlattr* a = tb[OVS_FLOW_ATTR_ACTIONS]) {
+        f.actions = read_bytes(a);
+    }
+    if (const nlattr* a = tb[OVS_FLOW_ATTR_UFID]) {
+        f.ufid = read_bytes(a);
+    }
+    if (const nlattr* a = tb[OVS_FLOW_ATTR_STATS]) {
+        ovs_flow_stats s;
+        if (!read_attr(a, &s)) {
+            return malformed("OVS_FLOW_ATTR_STATS");
+        }
+        f.stats = FlowStats{s.n_packets, s.n_bytes};
+    }
+    if (const nlattr* a = tb[OVS_FLOW_ATTR_USED]) {
+        uint64_t used;
+        if (!read_attr(a, &used)) {
+            return malformed("OVS_FLOW_ATTR_USED");
+        }
+        f.used = used;
+    }
+    if (const nlattr* a = tb[OVS_FLOW_ATTR_TCP_FLAGS]) {
+        if (!read_attr(a, &f.tcp_flags)) {
+            return malformed("OVS_FLOW_ATTR_TCP_FLAGS");
+        }
+    }
+    if (nlattr* a = tb[OVSDP_FLOW_ATTR_NUMA_STATS]) {
+        auto numa = decode_numa_stats(a);
+        OVSDP_TRY(numa);
+        f.numa = std::move(numa).value();
+    }
+    return f;
 }
 
 Result<DpInfo> decode_dp_reply(const nlmsghdr* hdr)
@@ -312,6 +442,47 @@ Result<std::vector<VportInfo>> NetlinkDpClient::vport_dump(int dp_ifindex)
         auto v = decode_vport_reply(msg.hdr());
         OVSDP_TRY(v);
         out.push_back(std::move(v).value());
+    }
+    return out;
+}
+
+Result<std::optional<FlowInfo>> NetlinkDpClient::flow_transact(const FlowRequest& req)
+{
+    auto family = sock_.genl_family(OVS_FLOW_FAMILY);
+    OVSDP_TRY(family);
+    MsgGuard m;
+    if (!m.msg) {
+        return Error::from_errno(ENOMEM);
+    }
+    OVSDP_TRY(encode_flow_request(m.msg, *family, req));
+    auto replies = sock_.transact(m.msg);
+    OVSDP_TRY(replies);
+    if (replies->empty()) {
+        return std::optional<FlowInfo>();
+    }
+    auto f = decode_flow_reply(replies->front().hdr());
+    OVSDP_TRY(f);
+    return std::optional<FlowInfo>(std::move(f).value());
+}
+
+Result<std::vector<FlowInfo>> NetlinkDpClient::flow_dump(const FlowRequest& req)
+{
+    auto family = sock_.genl_family(OVS_FLOW_FAMILY);
+    OVSDP_TRY(family);
+    MsgGuard m;
+    if (!m.msg) {
+        return Error::from_errno(ENOMEM);
+    }
+    FlowRequest get = req;
+    get.cmd = OVS_FLOW_CMD_GET;
+    OVSDP_TRY(encode_flow_request(m.msg, *family, get));
+    auto replies = sock_.dump(m.msg);
+    OVSDP_TRY(replies);
+    std::vector<FlowInfo> out;
+    for (const NlMessage& msg : *replies) {
+        auto f = decode_flow_reply(msg.hdr());
+        OVSDP_TRY(f);
+        out.push_back(std::move(f).value());
     }
     return out;
 }

@@ -16,11 +16,13 @@ namespace ovsdp::ctl {
 // Appends genl + ovs_header + attributes for 'req' to the empty 'msg'.
 Status encode_dp_request(nl_msg* msg, int family, const DpRequest& req);
 Status encode_vport_request(nl_msg* msg, int family, const VportRequest& req);
+Status encode_flow_request(nl_msg* msg, int family, const FlowRequest& req);
 
 // Parses one ovs_datapath / ovs_vport message.  Malformed attributes are
 // EPROTO (with Error::detail naming the attribute).
 Result<DpInfo> decode_dp_reply(const nlmsghdr* hdr);
 Result<VportInfo> decode_vport_reply(const nlmsghdr* hdr);
+Result<FlowInfo> decode_flow_reply(const nlmsghdr* hdr);
 
 class NetlinkDpClient final : public DpClient {
 public:
@@ -31,6 +33,8 @@ public:
     Result<std::vector<DpInfo>> dp_dump() override;
     Result<std::optional<VportInfo>> vport_transact(const VportRequest& req) override;
     Result<std::vector<VportInfo>> vport_dump(int dp_ifindex) override;
+    Result<std::optional<FlowInfo>> flow_transact(const FlowRequest& req) override;
+    Result<std::vector<FlowInfo>> flow_dump(const FlowRequest& req) override;
 
 private:
     explicit NetlinkDpClient(NlSocket sock) : sock_(std::move(sock)) {}

@@ -8,7 +8,7 @@ namespace ovsdp::ctl {
 namespace {
 
 enum class Opt { statistics, more, names, no_names, read_only, clear, may_create,
-                 timeout, help, version };
+                 numa, json, format, timeout, help, version };
 
 struct OptDef {
     std::string_view long_name;
@@ -25,6 +25,9 @@ constexpr OptDef kOptions[] = {
     {"read-only", 0, false, Opt::read_only},
     {"clear", 0, false, Opt::clear},
     {"may-create", 0, false, Opt::may_create},
+    {"numa", 0, false, Opt::numa},
+    {"json", 'j', false, Opt::json},
+    {"format", 0, true, Opt::format},
     {"timeout", 't', true, Opt::timeout},
     {"help", 'h', false, Opt::help},
     {"version", 'V', false, Opt::version},
@@ -47,6 +50,17 @@ Status apply(GlobalOptions& o, Opt id, const std::string& arg)
     case Opt::read_only: o.read_only = true; break;
     case Opt::clear: o.clear = true; break;
     case Opt::may_create: o.may_create = true; break;
+    case Opt::numa: o.numa = true; break;
+    case Opt::json: o.json = true; break;
+    case Opt::format:
+        if (arg == "json") {
+            o.json = true;
+        } else if (arg == "text") {
+            o.json = false;
+        } else {
+            return usage_error("unknown output format '" + arg + "' (use json or text)");
+        }
+        break;
     case Opt::help: o.help = true; break;
     case Opt::version: o.version = true; break;
     case Opt::timeout: {

@@ -23,6 +23,8 @@ struct GlobalOptions {
     bool read_only = false;       // --read-only: refuse commands that change the datapath
     bool clear = false;           // --clear: reset flow statistics (mod-flow)
     bool may_create = false;      // --may-create: mod-flow may create the flow
+    bool numa = false;            // --numa: per-NUMA flow statistics (ovsdp extension)
+    bool json = false;            // -j, --format=json: JSON output
     unsigned timeout = 0;         // -t, --timeout=SECS: give up after SECS seconds (0: never)
     bool help = false;            // -h, --help
     bool version = false;         // -V, --version

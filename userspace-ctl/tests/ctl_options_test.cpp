@@ -70,7 +70,7 @@ TEST(Options, ErrorsWordedLikeGetopt)
     EXPECT_EQ(error_of({"--timeout"}), "option '--timeout' requires an argument");
     EXPECT_EQ(error_of({"--help=1"}), "option '--help' doesn't allow an argument");
     EXPECT_EQ(error_of({"--n"}),
-              "option '--n' is ambiguous; possibilities: '--names' '--no-names'");
+              "option '--n' is ambiguous; possibilities: '--names' '--no-names' '--numa'");
     EXPECT_EQ(error_of({"-t", "0"}), "value 0 on -t or --timeout is invalid");
     EXPECT_EQ(error_of({"--timeout=abc"}), "value abc on -t or --timeout is invalid");
 }

@@ -4,6 +4,7 @@
 // ovsdp-ctl makes.  For command tests; not a model of packet processing.
 #pragma once
 
+#include <linux/netlink.h>
 #include <linux/openvswitch.h>
 
 #include <algorithm>
@@ -65,7 +66,12 @@ struct FakePort {
     VportStats stats;
 };
 
+struct FakeFlow {
+    FlowInfo info;                    // key, mask, actions, ufid, stats...
+};
+
 struct FakeDp {
+    std::vector<FakeFlow> flows;      // in insertion order
     int ifindex = 0;
     std::string name;
     uint32_t features = 0;
@@ -86,6 +92,112 @@ public:
     std::map<std::string, FakeDp> dps;
     std::vector<DpRequest> dp_log;
     std::vector<VportRequest> vport_log;
+    std::vector<FlowRequest> flow_log;
+    bool supports_numa_stats = true;         // ovsdp's OVSDP_FLOW_ATTR_NUMA_STATS
+    std::vector<NumaFlowStats> numa_for_new_flows{NumaFlowStats{0, 0, 0, std::nullopt, 0}};
+
+    // Linux 6.1 ovs_flow_cmd_{new,set,get,del}: flows are found by UFID if
+    // the request has one, else by key.
+    Result<std::optional<FlowInfo>> flow_transact(const FlowRequest& req) override
+    {
+        flow_log.push_back(req);
+        FakeDp* dp = dp_by_ifindex(req.dp_ifindex);
+        if (!dp) {
+            return fail(ENODEV);
+        }
+        auto find = [&]() -> std::vector<FakeFlow>::iterator {
+            return std::find_if(dp->flows.begin(), dp->flows.end(), [&](const FakeFlow& f) {
+                if (req.ufid) {
+                    return f.info.ufid == *req.ufid;
+                }
+                return req.key && f.info.key == *req.key;
+            });
+        };
+        switch (req.cmd) {
+        case OVS_FLOW_CMD_NEW: {
+            if (!req.key || !req.actions) {
+                return fail(EINVAL);
+            }
+            auto it = find();
+            if (it != dp->flows.end()) {
+                if (req.nlm_flags & (NLM_F_CREATE | NLM_F_EXCL)) {
+                    return fail(EEXIST);
+                }
+                it->info.actions = *req.actions;
+                return std::optional<FlowInfo>(reply(*it, req));
+            }
+            FakeFlow f;
+            f.info.dp_ifindex = dp->ifindex;
+            f.info.key = *req.key;
+            f.info.mask = req.mask.value_or(*req.key);
+            if (!req.mask) {
+                std::fill(f.info.mask->begin(), f.info.mask->end(), 0xff);
+            }
+            f.info.actions = *req.actions;
+            f.info.ufid = req.ufid.value_or(std::vector<uint8_t>{});
+            f.info.numa = numa_for_new_flows;
+            dp->flows.push_back(f);
+            return std::optional<FlowInfo>(reply(dp->flows.back(), req));
+        }
+        case OVS_FLOW_CMD_SET: {
+            if (!req.key && !req.ufid) {
+                return fail(EINVAL);
+            }
+            auto it = find();
+            if (it == dp->flows.end()) {
+                return fail(ENOENT);
+            }
+            if (req.actions) {
+                it->info.actions = *req.actions;
+            }
+            FlowInfo r = reply(*it, req);
+            if (req.clear) {
+                it->info.stats = FlowStats{};
+                it->info.used.reset();
+                it->info.tcp_flags = 0;
+            }
+            return std::optional<FlowInfo>(r);
+        }
+        case OVS_FLOW_CMD_GET: {
+            if (!req.key && !req.ufid) {
+                return fail(EINVAL);
+            }
+            auto it = find();
+            if (it == dp->flows.end()) {
+                return fail(ENOENT);
+            }
+            return std::optional<FlowInfo>(reply(*it, req));
+        }
+        case OVS_FLOW_CMD_DEL: {
+            if (!req.key && !req.ufid) {
+                dp->flows.clear();
+                return std::optional<FlowInfo>();
+            }
+            auto it = find();
+            if (it == dp->flows.end()) {
+                return fail(ENOENT);
+            }
+            FlowInfo r = reply(*it, req);
+            dp->flows.erase(it);
+            return std::optional<FlowInfo>(r);
+        }
+        }
+        return fail(EOPNOTSUPP);
+    }
+
+    Result<std::vector<FlowInfo>> flow_dump(const FlowRequest& req) override
+    {
+        flow_log.push_back(req);
+        FakeDp* dp = dp_by_ifindex(req.dp_ifindex);
+        if (!dp) {
+            return fail(ENODEV);
+        }
+        std::vector<FlowInfo> out;
+        for (const FakeFlow& f : dp->flows) {
+            out.push_back(reply(f, req));
+        }
+        return out;
+    }
 
     Result<std::optional<DpInfo>> dp_transact(const DpRequest& req) override
     {
@@ -238,6 +350,15 @@ public:
     }
 
 private:
+    FlowInfo reply(const FakeFlow& f, const FlowRequest& req) const
+    {
+        FlowInfo r = f.info;
+        if (!(req.numa_stats && supports_numa_stats)) {
+            r.numa.reset();
+        }
+        return r;
+    }
+
     Error fail(int code)
     {
         Error e = Error::from_errno(code);
