@@ -72,6 +72,11 @@ int ovsdp_vport_cmd_del(struct ovsdp_request* req);
 int ovsdp_vport_cmd_get(struct ovsdp_request* req);
 int ovsdp_vport_cmd_set(struct ovsdp_request* req);
 int ovsdp_vport_cmd_dump(struct ovsdp_dump* dump);
+int ovsdp_flow_cmd_new(struct ovsdp_request* req);
+int ovsdp_flow_cmd_del(struct ovsdp_request* req);
+int ovsdp_flow_cmd_get(struct ovsdp_request* req);
+int ovsdp_flow_cmd_set(struct ovsdp_request* req);
+int ovsdp_flow_cmd_dump(struct ovsdp_dump* dump);
 // Module unload: destroy every datapath (ovs_mutex held, families gone).
 void ovsdp_destroy_all(void);
 // Periodic (every 4 s, ovs_mutex held): re-rank every datapath's masks by use.

@@ -24,3 +24,15 @@ extern "C" void __cxa_pure_virtual()
     ovsdp_fatal("pure virtual function called");
     __builtin_trap();
 }
+
+// libgcc helpers g++ calls for __builtin_popcount* when the target has no
+// POPCNT instruction (the kernel is built for generic x86-64).
+extern "C" int __popcountdi2(unsigned long x)
+{
+    x = x - ((x >> 1) & 0x5555555555555555UL);
+    x = (x & 0x3333333333333333UL) + ((x >> 2) & 0x3333333333333333UL);
+    x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0fUL;
+    return static_cast<int>((x * 0x0101010101010101UL) >> 56);
+}
+
+extern "C" int __popcountsi2(unsigned int x) { return __popcountdi2(x); }

@@ -8,6 +8,7 @@
 #include <linux/etherdevice.h>
 #include <linux/ethtool.h>
 #include <linux/if_arp.h>
+#include <linux/if_vlan.h>
 #include <linux/module.h>
 #include <linux/netdevice.h>
 #include <linux/openvswitch.h>
@@ -17,7 +18,12 @@
 #include <net/net_namespace.h>
 #include <net/rtnetlink.h>
 
+#include <net/dst.h>
+#include <net/xfrm.h>
+#include <linux/netfilter.h>
+
 #include "platform/netdev.h"
+#include "platform/skb_ops.h"
 #include "kmod/kmod.h"
 
 struct internal_dev {
@@ -401,6 +407,79 @@ void ovsdp_skb_free(void *skb)
 unsigned int ovsdp_skb_len(void *skb)
 {
 	return ((struct sk_buff *)skb)->len;
+}
+
+/* ---- Sending (ovs_vport_send) -------------------------------------------------------- */
+
+/* A packet output to an internal port enters the host stack as if received
+ * on that device. Whatever the packet carried from its previous life (route,
+ * conntrack entry, IPsec state) is dropped first: it belongs to another path. */
+static void internal_dev_recv(struct sk_buff *skb)
+{
+	struct net_device *dev = skb->dev;
+
+	if (unlikely(!(dev->flags & IFF_UP))) {
+		kfree_skb(skb);
+		dev->stats.rx_dropped++;
+		return;
+	}
+	skb_dst_drop(skb);
+	nf_reset_ct(skb);
+	secpath_reset(skb);
+	skb->pkt_type = PACKET_HOST;
+	skb->protocol = eth_type_trans(skb, dev);
+	skb_postpull_rcsum(skb, eth_hdr(skb), ETH_HLEN);
+	dev_sw_netstats_rx_add(dev, skb->len);
+	netif_rx(skb);
+}
+
+static unsigned int packet_length(const struct sk_buff *skb, struct net_device *dev)
+{
+	int length = skb->len - dev->hard_header_len;
+
+	if (!skb_vlan_tag_present(skb) && eth_type_vlan(skb->protocol))
+		length -= VLAN_HLEN;
+	return length > 0 ? length : 0;
+}
+
+void ovsdp_vport_send(void *d, uint32_t type, void *p, uint8_t mac_proto)
+{
+	struct net_device *dev = d;
+	struct sk_buff *skb = p;
+
+	switch (dev->type) {
+	case ARPHRD_NONE:
+		if (mac_proto == 1 /* Ethernet */) {
+			skb_reset_network_header(skb);
+			skb_reset_mac_len(skb);
+			skb->protocol = htons(ETH_P_TEB);
+		} else if (mac_proto != 0) {
+			goto drop;
+		}
+		break;
+	case ARPHRD_ETHER:
+		if (mac_proto != 1)
+			goto drop;
+		break;
+	default:
+		goto drop;
+	}
+	if (unlikely(packet_length(skb, dev) > dev->mtu && !skb_is_gso(skb))) {
+		dev->stats.tx_errors++;
+		if (dev->flags & IFF_UP)
+			net_warn_ratelimited("%s: dropped over-mtu packet: %d > %d\n", dev->name,
+					     packet_length(skb, dev), dev->mtu);
+		goto drop;
+	}
+	skb->dev = dev;
+	skb_clear_tstamp(skb);
+	if (type == OVS_VPORT_TYPE_INTERNAL)
+		internal_dev_recv(skb);
+	else
+		dev_queue_xmit(skb);
+	return;
+drop:
+	kfree_skb(skb);
 }
 
 /* ---- Devices going away ------------------------------------------------------------- */

@@ -15,6 +15,7 @@
 #include <net/sock.h>
 
 #include "platform/genl.h"
+#include "datapath/ovsdp_ext.h"
 #include "kmod/kmod.h"
 
 /* Entry points of the core (datapath/datapath.h). */
@@ -28,6 +29,11 @@ int ovsdp_vport_cmd_del(struct ovsdp_request *req);
 int ovsdp_vport_cmd_get(struct ovsdp_request *req);
 int ovsdp_vport_cmd_set(struct ovsdp_request *req);
 int ovsdp_vport_cmd_dump(struct ovsdp_dump *dump);
+int ovsdp_flow_cmd_new(struct ovsdp_request *req);
+int ovsdp_flow_cmd_del(struct ovsdp_request *req);
+int ovsdp_flow_cmd_get(struct ovsdp_request *req);
+int ovsdp_flow_cmd_set(struct ovsdp_request *req);
+int ovsdp_flow_cmd_dump(struct ovsdp_dump *dump);
 
 static DEFINE_MUTEX(ovs_mutex);
 
@@ -56,6 +62,7 @@ static int run_doit(ovsdp_doit_t fn, int maxattr, struct sk_buff *skb, struct ge
 		.dp_ifindex = oh->dp_ifindex,
 		.version = info->genlhdr->version,
 		.cmd = info->genlhdr->cmd,
+		.nlmsg_flags = info->nlhdr->nlmsg_flags,
 		.info = info,
 	};
 	int err;
@@ -76,19 +83,30 @@ static int run_dumpit(ovsdp_dumpit_t fn, struct genl_family *family, const struc
 		      int maxattr, struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct ovs_header *oh = genlmsg_data(nlmsg_data(cb->nlh));
+	struct nlattr **attrs;
 	struct ovsdp_dump d = {
 		.net = sock_net(skb->sk),
 		.skb = skb,
 		.portid = NETLINK_CB(cb->skb).portid,
 		.seq = cb->nlh->nlmsg_seq,
 		.args = cb->args,
+		.maxattr = maxattr,
 		.dp_ifindex = oh->dp_ifindex,
 	};
 	int err;
 
+	attrs = kcalloc(maxattr + 1, sizeof(*attrs), GFP_KERNEL);
+	if (!attrs)
+		return -ENOMEM;
+	err = genlmsg_parse_deprecated(cb->nlh, family, attrs, maxattr, policy, NULL);
+	if (err)
+		goto out;
+	d.attrs = (const void *const *)attrs;
 	ovs_lock();
 	err = fn(&d);
 	ovs_unlock();
+out:
+	kfree(attrs);
 	return err ? err : skb->len;
 }
 
@@ -238,11 +256,13 @@ static const struct genl_small_ops vport_ops[] = {
 static const struct genl_multicast_group vport_mcgrp = { .name = OVS_VPORT_MCGROUP };
 
 /* ---- ovs_flow and ovs_packet ------------------------------------------------
- * Registered so that clients resolve all four families; flow installation
- * and packet execution arrive with the flow table and the action engine.
+ * Packet execution arrives with the action engine.
  */
 
-static const struct nla_policy flow_policy[OVS_FLOW_ATTR_MAX + 1] = {
+/* Upstream's attributes plus ovsdp's opt-in extensions (datapath/ovsdp_ext.h). */
+#define OVSDP_FLOW_MAXATTR OVSDP_FLOW_ATTR_NUMA_STATS
+
+static const struct nla_policy flow_policy[OVSDP_FLOW_MAXATTR + 1] = {
 	[OVS_FLOW_ATTR_KEY] = { .type = NLA_NESTED },
 	[OVS_FLOW_ATTR_MASK] = { .type = NLA_NESTED },
 	[OVS_FLOW_ATTR_ACTIONS] = { .type = NLA_NESTED },
@@ -250,29 +270,32 @@ static const struct nla_policy flow_policy[OVS_FLOW_ATTR_MAX + 1] = {
 	[OVS_FLOW_ATTR_PROBE] = { .type = NLA_FLAG },
 	[OVS_FLOW_ATTR_UFID] = { .type = NLA_UNSPEC, .len = 1 },
 	[OVS_FLOW_ATTR_UFID_FLAGS] = { .type = NLA_U32 },
+	[OVSDP_FLOW_ATTR_NUMA_STATS] = { .type = NLA_FLAG },
 };
 
-static int flow_unsupported(struct sk_buff *skb, struct genl_info *info)
-{
-	NL_SET_ERR_MSG(info->extack, "Flow commands are not implemented by this datapath yet");
-	return -EOPNOTSUPP;
-}
+#define FLOW_DOIT(name, fn) \
+	static int name(struct sk_buff *skb, struct genl_info *info) \
+	{ return run_doit(fn, OVSDP_FLOW_MAXATTR, skb, info); }
+FLOW_DOIT(flow_new, ovsdp_flow_cmd_new)
+FLOW_DOIT(flow_del, ovsdp_flow_cmd_del)
+FLOW_DOIT(flow_get, ovsdp_flow_cmd_get)
+FLOW_DOIT(flow_set, ovsdp_flow_cmd_set)
 
-/* No flow can be installed yet, so a dump of any datapath is empty. */
 static int flow_dump(struct sk_buff *skb, struct netlink_callback *cb)
 {
-	return 0;
+	return run_dumpit(ovsdp_flow_cmd_dump, &ovsdp_families[OVSDP_FAMILY_FLOW], flow_policy,
+			  OVSDP_FLOW_MAXATTR, skb, cb);
 }
 
 static const struct genl_small_ops flow_ops[] = {
 	{ .cmd = OVS_FLOW_CMD_NEW, .validate = GENL_DONT_VALIDATE_STRICT | GENL_DONT_VALIDATE_DUMP,
-	  .flags = GENL_UNS_ADMIN_PERM, .doit = flow_unsupported },
+	  .flags = GENL_UNS_ADMIN_PERM, .doit = flow_new },
 	{ .cmd = OVS_FLOW_CMD_DEL, .validate = GENL_DONT_VALIDATE_STRICT | GENL_DONT_VALIDATE_DUMP,
-	  .flags = GENL_UNS_ADMIN_PERM, .doit = flow_unsupported },
+	  .flags = GENL_UNS_ADMIN_PERM, .doit = flow_del },
 	{ .cmd = OVS_FLOW_CMD_GET, .validate = GENL_DONT_VALIDATE_STRICT | GENL_DONT_VALIDATE_DUMP,
-	  .flags = 0, .doit = flow_unsupported, .dumpit = flow_dump },
+	  .flags = 0, .doit = flow_get, .dumpit = flow_dump },
 	{ .cmd = OVS_FLOW_CMD_SET, .validate = GENL_DONT_VALIDATE_STRICT | GENL_DONT_VALIDATE_DUMP,
-	  .flags = GENL_UNS_ADMIN_PERM, .doit = flow_unsupported },
+	  .flags = GENL_UNS_ADMIN_PERM, .doit = flow_set },
 };
 
 static const struct genl_multicast_group flow_mcgrp = { .name = OVS_FLOW_MCGROUP };
@@ -332,7 +355,7 @@ static struct genl_family ovsdp_families[OVSDP_FAMILY_COUNT] = {
 		.hdrsize = sizeof(struct ovs_header),
 		.name = OVS_FLOW_FAMILY,
 		.version = OVS_FLOW_VERSION,
-		.maxattr = OVS_FLOW_ATTR_MAX,
+		.maxattr = OVSDP_FLOW_MAXATTR,
 		.policy = flow_policy,
 		.netnsok = true,
 		.parallel_ops = true,

@@ -17,4 +17,11 @@ int ovsdp_dev_init(void);
 void ovsdp_dev_exit(void);
 bool ovsdp_is_internal_dev(const struct net_device *dev);
 
+/* The datapath's part of skb->cb while a packet is in it (upstream's OVS_CB). */
+struct ovsdp_skb_cb {
+	u16 mru;	/* maximum received fragment size, 0 if not reassembled */
+	u32 cutlen;	/* bytes to keep on output/upcall; U32_MAX: all */
+};
+#define OVSDP_CB(skb) ((struct ovsdp_skb_cb *)(skb)->cb)
+
 #endif

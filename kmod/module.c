@@ -12,6 +12,8 @@
 void ovsdp_fatal(const char *what);
 void ovsdp_destroy_all(void);
 void ovsdp_masks_rebalance_all(void);
+int ovsdp_core_init(void);
+void ovsdp_core_exit(void);
 
 /* Every 4 s, as upstream: re-rank each datapath's masks by recent hits. */
 #define MASKS_REBALANCE_INTERVAL (4 * HZ)
@@ -36,17 +38,24 @@ static int __init ovsdp_init(void)
 {
 	int err;
 
-	err = ovsdp_dev_init();
+	err = ovsdp_core_init();
 	if (err)
 		return err;
+	err = ovsdp_dev_init();
+	if (err)
+		goto err_core;
 	err = ovsdp_genl_init();
-	if (err) {
-		ovsdp_dev_exit();
-		return err;
-	}
+	if (err)
+		goto err_dev;
 	schedule_delayed_work(&masks_rebalance_work, MASKS_REBALANCE_INTERVAL);
 	pr_info("openvswitch: ovsdp %s: Open vSwitch datapath (C++ core)\n", OVSDP_VERSION);
 	return 0;
+
+err_dev:
+	ovsdp_dev_exit();
+err_core:
+	ovsdp_core_exit();
+	return err;
 }
 
 static void __exit ovsdp_exit(void)
@@ -58,6 +67,7 @@ static void __exit ovsdp_exit(void)
 	ovsdp_destroy_all(); /* nothing should be left; belt and braces */
 	ovs_unlock();
 	rcu_barrier(); /* every call_rcu callback of ours has run */
+	ovsdp_core_exit();
 }
 
 module_init(ovsdp_init);

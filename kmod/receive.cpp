@@ -1,9 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
-// The kernel's entry into the receive path: an skb arrives on a vport.
-// Included into kmod/core.cpp.
-#include "datapath/dp_receive.h"
-#include "kmod/skb_packet.h"
-#include "platform/netdev.h"
+// The kernel's entry into the receive path: an skb arrives on a vport (upstream
+// ovs_vport_receive). Included into kmod/core.cpp.
+#include "kmod/dp_env.h"
 
 extern "C" void ovsdp_vport_receive(void* v, void* skb)
 {
@@ -14,8 +12,24 @@ extern "C" void ovsdp_vport_receive(void* v, void* skb)
     md.in_port = static_cast<u16>(vport->port_no);
     md.priority = pkt.priority();
     md.skb_mark = pkt.mark();
-    if (dp_receive(vport, pkt, md, pkt.hash()))
-        pkt.commit_headers();
-    // Until the flow table and actions exist nothing consumes the packet.
-    ovsdp_skb_free(skb);
+    FlowKey key;
+    if (OVSDP_UNLIKELY(key_extract_with_metadata(pkt, md, key).is_error())) {
+        ovsdp_skb_free(pkt.release());
+        return;
+    }
+    dp_process_packet(vport->dp, move(pkt), key);
+}
+
+extern "C" int ovsdp_core_init(void)
+{
+    using namespace ovsdp;
+    g_action_state = static_cast<ActionState<SkbPacket>*>(
+        ovsdp_alloc_percpu(sizeof(ActionState<SkbPacket>), alignof(ActionState<SkbPacket>)));
+    return g_action_state ? 0 : -err::NOMEM;
+}
+
+extern "C" void ovsdp_core_exit(void)
+{
+    ovsdp_free_percpu(ovsdp::g_action_state);
+    ovsdp::g_action_state = nullptr;
 }

@@ -4,12 +4,16 @@
 #include <linux/skbuff.h>
 
 #include "platform/skb.h"
+#include "kmod/kmod.h"
 
+/* Fill *st for a packet entering the datapath, and start its OVS control block. */
 void ovsdp_skb_load(void *p, struct ovsdp_skb_state *st)
 {
 	struct sk_buff *skb = p;
 
 	skb_reset_mac_header(skb);
+	OVSDP_CB(skb)->mru = 0;
+	OVSDP_CB(skb)->cutlen = U32_MAX;
 	st->data = skb->data;
 	st->len = skb->len;
 	st->headlen = skb_headlen(skb);
@@ -74,4 +78,167 @@ void ovsdp_skb_set_headers(void *p, uint16_t protocol, uint32_t mac_len, uint32_
 	skb_set_transport_header(skb, transport_offset);
 	if (inner_network_offset)
 		skb_set_inner_network_header(skb, inner_network_offset);
+}
+
+/* ---- The action engine's packet operations (platform/skb_ops.h) ---------- */
+
+#include <linux/netdevice.h>
+
+#include "platform/skb_ops.h"
+#include "kmod/kmod.h"
+
+static_assert(sizeof(struct ovsdp_skb_cb) <= sizeof_field(struct sk_buff, cb));
+
+int64_t ovsdp_skb_get(void *p, int field)
+{
+	struct sk_buff *skb = p;
+
+	switch (field) {
+	case OVSDP_SKB_MARK:
+		return skb->mark;
+	case OVSDP_SKB_PRIORITY:
+		return skb->priority;
+	case OVSDP_SKB_PROTOCOL:
+		return (__force u16)skb->protocol;
+	case OVSDP_SKB_MAC_LEN:
+		return skb->mac_len;
+	case OVSDP_SKB_NETWORK_OFFSET:
+		return skb_network_offset(skb);
+	case OVSDP_SKB_TRANSPORT_OFFSET:
+		return skb_transport_offset(skb);
+	case OVSDP_SKB_INNER_NETWORK_OFFSET:
+		return skb_inner_network_offset(skb);
+	case OVSDP_SKB_INNER_PROTOCOL:
+		return (__force u16)skb->inner_protocol;
+	case OVSDP_SKB_ENCAPSULATION:
+		return skb->encapsulation;
+	case OVSDP_SKB_IP_SUMMED:
+		return skb->ip_summed;
+	case OVSDP_SKB_CSUM:
+		return (__force u32)skb->csum;
+	case OVSDP_SKB_CSUM_START_OFFSET:
+		return skb_checksum_start_offset(skb);
+	case OVSDP_SKB_HASH:
+		return skb_get_hash(skb);
+	case OVSDP_SKB_CUTLEN:
+		return OVSDP_CB(skb)->cutlen;
+	case OVSDP_SKB_MRU:
+		return OVSDP_CB(skb)->mru;
+	}
+	WARN_ONCE(1, "openvswitch: unknown skb field %d", field);
+	return 0;
+}
+
+void ovsdp_skb_set(void *p, int field, int64_t v)
+{
+	struct sk_buff *skb = p;
+
+	switch (field) {
+	case OVSDP_SKB_MARK:
+		skb->mark = v;
+		break;
+	case OVSDP_SKB_PRIORITY:
+		skb->priority = v;
+		break;
+	case OVSDP_SKB_PROTOCOL:
+		skb->protocol = (__force __be16)(u16)v;
+		break;
+	case OVSDP_SKB_MAC_LEN:
+		skb->mac_len = v;
+		break;
+	case OVSDP_SKB_NETWORK_OFFSET:
+		skb_set_network_header(skb, v);
+		break;
+	case OVSDP_SKB_TRANSPORT_OFFSET:
+		skb_set_transport_header(skb, v);
+		break;
+	case OVSDP_SKB_INNER_NETWORK_OFFSET:
+		skb_set_inner_network_header(skb, v);
+		break;
+	case OVSDP_SKB_INNER_PROTOCOL:
+		skb_set_inner_protocol(skb, (__force __be16)(u16)v);
+		break;
+	case OVSDP_SKB_IP_SUMMED:
+		skb->ip_summed = v;
+		break;
+	case OVSDP_SKB_CSUM:
+		skb->csum = (__force __wsum)(u32)v;
+		break;
+	case OVSDP_SKB_HASH:
+		skb_clear_hash(skb);
+		break;
+	case OVSDP_SKB_CUTLEN:
+		OVSDP_CB(skb)->cutlen = v;
+		break;
+	default:
+		WARN_ONCE(1, "openvswitch: field %d is read-only", field);
+	}
+}
+
+uint8_t *ovsdp_skb_make_writable(void *p, uint32_t n, struct ovsdp_skb_state *st)
+{
+	struct sk_buff *skb = p;
+
+	if (skb_ensure_writable(skb, n))
+		return NULL;
+	refresh(skb, st);
+	return skb->data;
+}
+
+uint8_t *ovsdp_skb_push_head(void *p, uint32_t n, struct ovsdp_skb_state *st)
+{
+	struct sk_buff *skb = p;
+
+	if (skb_cow_head(skb, n))
+		return NULL;
+	skb_push(skb, n);
+	skb_reset_mac_header(skb);
+	refresh(skb, st);
+	return skb->data;
+}
+
+void ovsdp_skb_pull_head(void *p, uint32_t n, struct ovsdp_skb_state *st)
+{
+	struct sk_buff *skb = p;
+
+	__skb_pull(skb, n);
+	skb_reset_mac_header(skb);
+	refresh(skb, st);
+}
+
+int ovsdp_skb_trim(void *p, uint32_t n, struct ovsdp_skb_state *st)
+{
+	struct sk_buff *skb = p;
+	int err = pskb_trim_rcsum(skb, n);
+
+	refresh(skb, st);
+	return err;
+}
+
+void ovsdp_skb_vlan_set(void *p, uint16_t proto, uint16_t tci, struct ovsdp_skb_state *st)
+{
+	struct sk_buff *skb = p;
+
+	if (proto)
+		__vlan_hwaccel_put_tag(skb, (__force __be16)proto, tci);
+	else
+		__vlan_hwaccel_clear_tag(skb);
+	refresh(skb, st);
+}
+
+int ovsdp_skb_gso_mac_len_fits(void *p, uint32_t n)
+{
+	struct sk_buff *skb = p;
+
+	return skb_is_gso(skb) && skb_gso_validate_mac_len(skb, n);
+}
+
+void *ovsdp_skb_clone(void *p)
+{
+	return skb_clone(p, GFP_ATOMIC);
+}
+
+void ovsdp_skb_consume(void *p)
+{
+	consume_skb(p);
 }

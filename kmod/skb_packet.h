@@ -1,22 +1,42 @@
 // SPDX-License-Identifier: GPL-2.0
-// SkbPacket: the flow/packet.h interface over an sk_buff, for the kernel build.
-// Reads are inline against a mirror of the skb's data pointer and lengths;
-// only pulls beyond the linear area and VLAN untagging call into C. Header
-// offsets found by extraction are collected here and written back once.
+// SkbPacket: an sk_buff as the core's packet, for the kernel build. It is
+// flow/packet.h's Packet (key extraction) and actions/packet_ops.h's
+// MutablePacket (the action engine).
+//
+// Reads of the data are inline against a mirror of the skb's data pointer and
+// lengths (ovsdp_skb_state); calls that can move the data refresh it. Scalar
+// metadata goes through ovsdp_skb_get/set (platform/skb_ops.h).
+//
+// A handle: moved, never copied. The moved-from handle is inert; freeing and
+// cloning belong to the datapath environment.
 #pragma once
 
-#include "platform/skb.h"
+#include "actions/packet_ops.h"
+#include "base/util.h"
+#include "platform/skb_ops.h"
 
 namespace ovsdp {
 
 class SkbPacket {
 public:
     explicit SkbPacket(void* skb) : skb_(skb) { ovsdp_skb_load(skb, &st_); }
+    SkbPacket(SkbPacket&& o) : skb_(exchange(o.skb_, nullptr)), st_(o.st_) {}
+    SkbPacket& operator=(SkbPacket&& o)
+    {
+        skb_ = exchange(o.skb_, nullptr);
+        st_ = o.st_;
+        return *this;
+    }
+    SkbPacket(const SkbPacket&) = delete;
+    SkbPacket& operator=(const SkbPacket&) = delete;
 
     void* skb() const { return skb_; }
+    void* release() { return exchange(skb_, nullptr); }
+
+    // ---- Packet (flow/packet.h) ----
     const u8* data() const { return st_.data; }
     usize len() const { return st_.len; }
-    bool pull(usize n)
+    OVSDP_ALWAYS_INLINE bool pull(usize n)
     {
         if (OVSDP_LIKELY(n <= st_.headlen))
             return true;
@@ -26,38 +46,54 @@ public:
     bool vlan_tag_present() const { return st_.vlan_present; }
     u16 vlan_tci() const { return st_.vlan_tci; }
     be16 vlan_proto() const { return st_.vlan_proto; }
-    be16 protocol() const { return protocol_set_ ? protocol_ : st_.protocol; }
-    void set_protocol(be16 p)
-    {
-        protocol_ = p;
-        protocol_set_ = true;
-    }
+    be16 protocol() const { return static_cast<be16>(get(OVSDP_SKB_PROTOCOL)); }
+    void set_protocol(be16 p) { set(OVSDP_SKB_PROTOCOL, p); }
     bool gso_udp() const { return st_.gso_udp; }
-    void set_mac_len(usize n) { mac_len_ = static_cast<u32>(n); }
-    void set_network_offset(usize n) { network_ = static_cast<u32>(n); }
-    void set_transport_offset(usize n) { transport_ = static_cast<u32>(n); }
-    void set_inner_network_offset(usize n) { inner_network_ = static_cast<u32>(n); }
+    void set_mac_len(usize n) { set(OVSDP_SKB_MAC_LEN, static_cast<s64>(n)); }
+    void set_network_offset(usize n) { set(OVSDP_SKB_NETWORK_OFFSET, static_cast<s64>(n)); }
+    void set_transport_offset(usize n) { set(OVSDP_SKB_TRANSPORT_OFFSET, static_cast<s64>(n)); }
+    void set_inner_network_offset(usize n) { set(OVSDP_SKB_INNER_NETWORK_OFFSET, static_cast<s64>(n)); }
 
-    u32 mark() const { return st_.mark; }
-    u32 priority() const { return st_.priority; }
+    // ---- MutablePacket (actions/packet_ops.h) ----
+    u8* make_writable(usize n) { return ovsdp_skb_make_writable(skb_, static_cast<u32>(n), &st_); }
+    u8* push_head(usize n) { return ovsdp_skb_push_head(skb_, static_cast<u32>(n), &st_); }
+    void pull_head(usize n) { ovsdp_skb_pull_head(skb_, static_cast<u32>(n), &st_); }
+    bool trim(usize n) { return ovsdp_skb_trim(skb_, static_cast<u32>(n), &st_) == 0; }
+    int mac_len() const { return static_cast<int>(get(OVSDP_SKB_MAC_LEN)); }
+    int network_offset() const { return static_cast<int>(get(OVSDP_SKB_NETWORK_OFFSET)); }
+    int transport_offset() const { return static_cast<int>(get(OVSDP_SKB_TRANSPORT_OFFSET)); }
+    be16 inner_protocol() const { return static_cast<be16>(get(OVSDP_SKB_INNER_PROTOCOL)); }
+    void set_inner_protocol(be16 p) { set(OVSDP_SKB_INNER_PROTOCOL, p); }
+    bool encapsulation() const { return get(OVSDP_SKB_ENCAPSULATION) != 0; }
+    void vlan_set_tag(be16 proto, u16 tci) { ovsdp_skb_vlan_set(skb_, proto, tci, &st_); }
+    void vlan_clear_tag() { ovsdp_skb_vlan_set(skb_, 0, 0, &st_); }
+    IpSummed ip_summed() const { return static_cast<IpSummed>(get(OVSDP_SKB_IP_SUMMED)); }
+    void set_ip_summed(IpSummed s) { set(OVSDP_SKB_IP_SUMMED, static_cast<s64>(s)); }
+    wsum csum() const { return static_cast<wsum>(get(OVSDP_SKB_CSUM)); }
+    void set_csum(wsum v) { set(OVSDP_SKB_CSUM, v); }
+    int csum_start_offset() const { return static_cast<int>(get(OVSDP_SKB_CSUM_START_OFFSET)); }
+    u32 mark() const { return static_cast<u32>(get(OVSDP_SKB_MARK)); }
+    void set_mark(u32 v) { set(OVSDP_SKB_MARK, v); }
+    u32 priority() const { return static_cast<u32>(get(OVSDP_SKB_PRIORITY)); }
+    void set_priority(u32 v) { set(OVSDP_SKB_PRIORITY, v); }
+    u32 get_hash() { return static_cast<u32>(get(OVSDP_SKB_HASH)); }
+    void clear_hash() { set(OVSDP_SKB_HASH, 0); }
+    u32 cutlen() const { return static_cast<u32>(get(OVSDP_SKB_CUTLEN)); }
+    void set_cutlen(u32 v) { set(OVSDP_SKB_CUTLEN, v); }
+    u16 mru() const { return static_cast<u16>(get(OVSDP_SKB_MRU)); }
+    bool gso_mac_len_fits(usize n) const { return ovsdp_skb_gso_mac_len_fits(skb_, static_cast<u32>(n)) != 0; }
+
+    // The flow hash at load time (skb_get_hash()), for the mask cache.
     u32 hash() const { return st_.hash; }
 
-    // Write what extraction found back to the skb (skb->protocol, mac_len,
-    // network/transport/inner network headers).
-    void commit_headers()
-    {
-        ovsdp_skb_set_headers(skb_, protocol(), mac_len_, network_, transport_, inner_network_);
-    }
-
 private:
+    s64 get(int f) const { return ovsdp_skb_get(skb_, f); }
+    void set(int f, s64 v) { ovsdp_skb_set(skb_, f, v); }
+
     void* skb_;
     ovsdp_skb_state st_ {};
-    be16 protocol_ = 0;
-    bool protocol_set_ = false;
-    u32 mac_len_ = 0;
-    u32 network_ = 0;
-    u32 transport_ = 0;
-    u32 inner_network_ = 0;
 };
+
+static_assert(MutablePacket<SkbPacket>);
 
 } // namespace ovsdp

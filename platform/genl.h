@@ -27,6 +27,7 @@ struct ovsdp_request {
     int dp_ifindex;                // struct ovs_header.dp_ifindex
     uint8_t version;               // genl header version of the request
     uint8_t cmd;
+    uint16_t nlmsg_flags;          // of the request's netlink header (NLM_F_*)
     void* info;                    // struct genl_info*, for replies and notifications
     const char* extack_msg;        // out
     const void* extack_attr;       // out

@@ -25,6 +25,11 @@ check "ovs-dpctl del-dp" ovs-dpctl del-dp dpx
 check_fails "ovs-dpctl show of a deleted datapath fails" ovs-dpctl show dpx
 ip link del dv0
 
+# Flows: forwarding between namespaces, per-NUMA statistics, used time.
+sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+t_begin "flows and per-NUMA stats (numa_stats.py)"
+if python3 "$HERE/numa_stats.py"; then t_pass; else t_fail "see the cases above"; fi
+
 # Raw netlink: every command and error (Python, one process).
 t_begin "dp/vport ABI cases (dp_vport_abi.py)"
 if python3 "$HERE/dp_vport_abi.py"; then t_pass; else t_fail "see the cases above"; fi

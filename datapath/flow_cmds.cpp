@@ -1,0 +1,388 @@
+// SPDX-License-Identifier: GPL-2.0
+// The ovs_flow genetlink commands: NEW (create, or replace actions), SET,
+// DEL (one, or all), GET and dump, with upstream's semantics for identifiers
+// (UFID or unmasked key), NLM_F_CREATE/EXCL, UFID terse flags and PROBE.
+// Called by kmod/ with ovs_mutex held.
+#include "datapath/datapath.h"
+#include "datapath/ovsdp_ext.h"
+
+#include "flow_netlink/flow_actions.h"
+#include "flow_netlink/flow_netlink.h"
+#include "platform/alloc.h"
+#include "platform/netdev.h"
+
+namespace ovsdp {
+
+namespace {
+
+constexpr u16 kNlmFExcl = 0x200;   // NLM_F_EXCL
+constexpr u16 kNlmFCreate = 0x400; // NLM_F_CREATE
+
+const NlAttr* fattr(const ovsdp_request* req, int type)
+{
+    return type > req->maxattr ? nullptr : static_cast<const NlAttr*>(req->attrs[type]);
+}
+
+int ffail(ovsdp_request* req, Error e, const NlAttr* bad = nullptr)
+{
+    req->extack_msg = e.msg;
+    if (bad)
+        req->extack_attr = bad;
+    return e.negative();
+}
+
+// A parsed match lives on the heap: two FlowKeys would take most of a frame.
+struct ParsedMatch {
+    FlowKey key;
+    FlowKey mask;
+    FlowMatch m;
+    FlowUfid ufid;
+};
+
+struct ParsedMatchDeleter {
+    ParsedMatch* p;
+    ~ParsedMatchDeleter() { destroy(p); }
+};
+
+Datapath* flow_get_dp(void* net, int dp_ifindex)
+{
+    auto* vport = static_cast<Vport*>(ovsdp_vport_lookup_by_ifindex(net, dp_ifindex));
+    return vport && vport->port_no == uapi::kLocalPort ? vport->dp : nullptr;
+}
+
+// Upstream's ovs_flow_used_time(): jiffies of last use -> milliseconds on the
+// monotonic clock (what ovs-dpctl subtracts from its own clock).
+u64 used_time_ms(unsigned long used)
+{
+    u64 ns = ovsdp_ktime_get_ns();
+    u64 cur_ms = static_cast<u64>(static_cast<u32>(ns / 1000000000ULL)) * 1000 + (ns % 1000000000ULL) / 1000000;
+    u64 idle_ms = ovsdp_jiffies_to_msecs(ovsdp_jiffies() - used);
+    return cur_ms - idle_ms;
+}
+
+usize flow_msg_size(const Flow* flow, const FlowActions* acts)
+{
+    usize n = nla_total_size(kMaxUfidLength) + 3 * nla_total_size(flow_key_attr_size()) +
+              nla_total_size(sizeof(uapi::FlowStats)) + nla_total_size(sizeof(u64)) + nla_total_size(sizeof(u8));
+    if (acts)
+        n += nla_total_size(actions_nlattr_size({ acts->data, acts->len }));
+    // The per-NUMA extension: one nest per node with five attributes.
+    n += nla_total_size(0) + flow->stats.n_nodes() * nla_total_size(4 * nla_total_size(8) + nla_total_size(4));
+    return n;
+}
+
+// The per-NUMA statistics extension (datapath/ovsdp_ext.h).
+void put_numa_stats(const Flow* flow, NlWriter& w)
+{
+    usize outer = w.nest_begin(OVSDP_FLOW_ATTR_NUMA_STATS);
+    for (u32 node = 0; node < flow->stats.n_nodes(); node++) {
+        FlowStatsReading st;
+        if (!flow->stats.read_node(static_cast<int>(node), &st))
+            continue;
+        usize inner = w.nest_begin(OVSDP_NUMA_ATTR_NODE);
+        w.put_u32(OVSDP_NUMA_NODE_ID, node);
+        w.put_u64(OVSDP_NUMA_NODE_PACKETS, st.packets);
+        w.put_u64(OVSDP_NUMA_NODE_BYTES, st.bytes);
+        if (st.used)
+            w.put_u64(OVSDP_NUMA_NODE_USED, used_time_ms(st.used));
+        w.put_u16(OVSDP_NUMA_NODE_TCP_FLAGS, ntohs(st.tcp_flags));
+        w.nest_end(inner);
+    }
+    w.nest_end(outer);
+}
+
+// Upstream's ovs_flow_cmd_fill_info (attributes only). Actions that do not fit
+// are left out, as upstream does for a flow alone in its message. `numa`: the
+// client asked for per-NUMA statistics.
+bool flow_fill_info(const Flow* flow, u32 ufid_flags, bool numa, NlWriter& w)
+{
+    bool ufid = flow_has_ufid(flow);
+    if (ufid)
+        w.put(uapi::OVS_FLOW_ATTR_UFID, flow->ufid.data, flow->ufid.len);
+    else
+        put_flow_key(w, uapi::OVS_FLOW_ATTR_KEY, *flow->unmasked_key, *flow->unmasked_key, false);
+    if (ufid && !(ufid_flags & uapi::kUfidFOmitKey))
+        put_flow_key(w, uapi::OVS_FLOW_ATTR_KEY, flow->key, flow->key, false);
+    if (!(ufid_flags & uapi::kUfidFOmitMask))
+        put_flow_key(w, uapi::OVS_FLOW_ATTR_MASK, flow->key, flow->mask->key, true);
+
+    FlowStatsReading st;
+    flow->stats.read(&st);
+    if (st.used)
+        w.put_u64(uapi::OVS_FLOW_ATTR_USED, used_time_ms(st.used));
+    if (st.packets) {
+        uapi::FlowStats fs = { st.packets, st.bytes };
+        w.put(uapi::OVS_FLOW_ATTR_STATS, &fs, sizeof(fs));
+    }
+    if (static_cast<u8>(ntohs(st.tcp_flags)))
+        w.put_u8(uapi::OVS_FLOW_ATTR_TCP_FLAGS, static_cast<u8>(ntohs(st.tcp_flags)));
+    if (numa)
+        put_numa_stats(flow, w);
+    if (w.overflowed())
+        return false;
+
+    if (!(ufid_flags & uapi::kUfidFOmitActions)) {
+        const FlowActions* acts = flow_actions(flow);
+        usize mark = w.size();
+        usize nest = w.nest_begin(uapi::OVS_FLOW_ATTR_ACTIONS);
+        if (acts && !put_actions(acts, w)) {
+            w.rollback(mark); // too large for one message: omit them
+            return true;
+        }
+        w.nest_end(nest);
+    }
+    return !w.overflowed();
+}
+
+int flow_reply(ovsdp_request* req, const Flow* flow, int dp_ifindex, u32 ufid_flags, u8 cmd, bool notify,
+               bool numa = false)
+{
+    usize cap = flow_msg_size(flow, flow_actions(flow));
+    u8* buf = static_cast<u8*>(ovsdp_kvmalloc(cap, OVSDP_GFP_KERNEL));
+    if (!buf)
+        return -err::NOMEM;
+    NlWriter w(buf, cap);
+    int rc;
+    if (!flow_fill_info(flow, ufid_flags, numa, w))
+        rc = -err::MSGSIZE;
+    else
+        rc = ovsdp_genl_reply(req, OVSDP_FAMILY_FLOW, cmd, dp_ifindex, buf, w.size(), notify);
+    ovsdp_kvfree(buf);
+    return rc;
+}
+
+// Parse KEY/MASK (mask optional) and UFID into p. `need_key`: KEY required.
+Status parse_match(ovsdp_request* req, ParsedMatch* p, bool with_mask, bool log)
+{
+    const NlAttr* key = fattr(req, uapi::OVS_FLOW_ATTR_KEY);
+    p->m.key = &p->key;
+    p->m.mask = with_mask ? &p->mask : nullptr;
+    p->ufid.len = ufid_from_nlattr(fattr(req, uapi::OVS_FLOW_ATTR_UFID), p->ufid.data, log);
+    if (!key)
+        return {};
+    Status st = flow_key_from_nlattrs(key, with_mask ? fattr(req, uapi::OVS_FLOW_ATTR_MASK) : nullptr, p->m, log);
+    if (st.is_error())
+        req->extack_attr = key;
+    return st;
+}
+
+// The flow named by the request's UFID, or else by its exact key.
+Flow* lookup_by_id(Datapath* dp, const ParsedMatch* p)
+{
+    if (p->ufid.len)
+        return dp->table.lookup_ufid(p->ufid);
+    return dp->table.lookup_exact(p->key, p->m.range);
+}
+
+} // namespace
+
+} // namespace ovsdp
+
+using namespace ovsdp;
+
+extern "C" int ovsdp_flow_cmd_new(ovsdp_request* req)
+{
+    bool log = !fattr(req, uapi::OVS_FLOW_ATTR_PROBE);
+    const NlAttr* a_key = fattr(req, uapi::OVS_FLOW_ATTR_KEY);
+    const NlAttr* a_acts = fattr(req, uapi::OVS_FLOW_ATTR_ACTIONS);
+    if (!a_key)
+        return ffail(req, make_error(err::INVAL, "Flow key attribute not present in new flow"));
+    if (!a_acts)
+        return ffail(req, make_error(err::INVAL, "Flow actions attribute not present in new flow"));
+
+    ParsedMatch* p = make<ParsedMatch>(Gfp::Kernel);
+    if (!p)
+        return -err::NOMEM;
+    ParsedMatchDeleter guard { p };
+    if (auto st = parse_match(req, p, true, log); st.is_error())
+        return ffail(req, st.error());
+
+    auto fr = flow_alloc();
+    if (fr.is_error())
+        return -err::NOMEM;
+    Flow* flow = fr.value();
+    // The flow's key is the masked key; the actions are checked against it.
+    flow_mask_key(&flow->key, p->key, p->mask, p->m.mask_range, true);
+    Status st = p->ufid.len ? flow_set_ufid(flow, p->ufid.data, p->ufid.len) : flow_set_unmasked_key(flow, p->key);
+    if (st.is_error()) {
+        flow_free(flow);
+        return ffail(req, st.error());
+    }
+    auto acts = validate_and_copy_actions(a_acts->payload(), flow->key, log);
+    if (acts.is_error()) {
+        flow_free(flow);
+        return ffail(req, acts.error(), a_acts);
+    }
+
+    Datapath* dp = flow_get_dp(req->net, req->dp_ifindex);
+    if (!dp) {
+        flow_actions_free(acts.value());
+        flow_free(flow);
+        return ffail(req, make_error(err::NODEV, "No datapath with this ifindex"));
+    }
+    u32 ufid_flags = ufid_flags_from_nlattr(fattr(req, uapi::OVS_FLOW_ATTR_UFID_FLAGS));
+    int ifindex = dp_ifindex(dp);
+
+    Flow* existing = p->ufid.len ? dp->table.lookup_ufid(p->ufid) : dp->table.lookup(p->key);
+    if (!existing) {
+        flow->actions = acts.value();
+        if (auto ins = dp->table.insert_locked(flow, p->mask, p->m.mask_range); ins.is_error()) {
+            flow_free(flow);
+            return ffail(req, ins.error());
+        }
+        flow_reply(req, flow, ifindex, ufid_flags, uapi::OVS_FLOW_CMD_NEW, true);
+        return 0;
+    }
+
+    // A flow already covers this key. Generic netlink turns NLM_F_EXCL into a
+    // dump request, so NLM_F_CREATE stands in for it, as upstream accepts.
+    if (req->nlmsg_flags & (kNlmFCreate | kNlmFExcl)) {
+        flow_actions_free(acts.value());
+        flow_free(flow);
+        return ffail(req, make_error(err::EXIST, "Flow already exists"));
+    }
+    // The identifier must be the same for an update; a key-identified flow
+    // may be found again by its exact key among overlapping ones.
+    bool same = p->ufid.len ? true : flow_cmp_unmasked_key(existing, p->key, p->m.range);
+    if (!same)
+        existing = existing->unmasked_key ? dp->table.lookup_exact(p->key, p->m.range) : nullptr;
+    if (!existing) {
+        flow_actions_free(acts.value());
+        flow_free(flow);
+        return ffail(req, make_error(err::NOENT, "Flow with a different identifier overlaps"));
+    }
+    flow_replace_actions_locked(existing, acts.value());
+    flow_free(flow);
+    flow_reply(req, existing, ifindex, ufid_flags, uapi::OVS_FLOW_CMD_NEW, true);
+    return 0;
+}
+
+extern "C" int ovsdp_flow_cmd_set(ovsdp_request* req)
+{
+    bool log = !fattr(req, uapi::OVS_FLOW_ATTR_PROBE);
+    const NlAttr* a_key = fattr(req, uapi::OVS_FLOW_ATTR_KEY);
+    const NlAttr* a_acts = fattr(req, uapi::OVS_FLOW_ATTR_ACTIONS);
+    ParsedMatch* p = make<ParsedMatch>(Gfp::Kernel);
+    if (!p)
+        return -err::NOMEM;
+    ParsedMatchDeleter guard { p };
+    if (auto st = parse_match(req, p, a_acts != nullptr, log); st.is_error())
+        return ffail(req, st.error());
+    if (!p->ufid.len && !a_key)
+        return ffail(req, make_error(err::INVAL, "Flow set needs a key or a UFID"));
+
+    FlowActions* acts = nullptr;
+    if (a_acts) {
+        if (!a_key)
+            return ffail(req, make_error(err::INVAL, "Flow key attribute not present in set flow"));
+        // Actions are validated against the masked key, as for a new flow.
+        FlowKey* masked = make<FlowKey>(Gfp::Kernel);
+        if (!masked)
+            return -err::NOMEM;
+        flow_mask_key(masked, p->key, p->mask, p->m.mask_range, true);
+        auto r = validate_and_copy_actions(a_acts->payload(), *masked, log);
+        destroy(masked);
+        if (r.is_error())
+            return ffail(req, r.error(), a_acts);
+        acts = r.value();
+    }
+
+    Datapath* dp = flow_get_dp(req->net, req->dp_ifindex);
+    if (!dp) {
+        flow_actions_free(acts);
+        return ffail(req, make_error(err::NODEV, "No datapath with this ifindex"));
+    }
+    Flow* flow = lookup_by_id(dp, p);
+    if (!flow) {
+        flow_actions_free(acts);
+        return ffail(req, make_error(err::NOENT, "Flow not found"));
+    }
+    if (acts)
+        flow_replace_actions_locked(flow, acts);
+    if (fattr(req, uapi::OVS_FLOW_ATTR_CLEAR))
+        flow->stats.clear();
+    u32 ufid_flags = ufid_flags_from_nlattr(fattr(req, uapi::OVS_FLOW_ATTR_UFID_FLAGS));
+    flow_reply(req, flow, dp_ifindex(dp), ufid_flags, uapi::OVS_FLOW_CMD_SET, true);
+    return 0;
+}
+
+extern "C" int ovsdp_flow_cmd_get(ovsdp_request* req)
+{
+    bool log = !fattr(req, uapi::OVS_FLOW_ATTR_PROBE);
+    ParsedMatch* p = make<ParsedMatch>(Gfp::Kernel);
+    if (!p)
+        return -err::NOMEM;
+    ParsedMatchDeleter guard { p };
+    if (auto st = parse_match(req, p, false, log); st.is_error())
+        return ffail(req, st.error());
+    if (!p->ufid.len && !fattr(req, uapi::OVS_FLOW_ATTR_KEY))
+        return ffail(req, make_error(err::INVAL, "Flow get needs a key or a UFID"));
+    Datapath* dp = flow_get_dp(req->net, req->dp_ifindex);
+    if (!dp)
+        return ffail(req, make_error(err::NODEV, "No datapath with this ifindex"));
+    Flow* flow = lookup_by_id(dp, p);
+    if (!flow)
+        return ffail(req, make_error(err::NOENT, "Flow not found"));
+    u32 ufid_flags = ufid_flags_from_nlattr(fattr(req, uapi::OVS_FLOW_ATTR_UFID_FLAGS));
+    bool numa = fattr(req, OVSDP_FLOW_ATTR_NUMA_STATS) != nullptr;
+    return flow_reply(req, flow, dp_ifindex(dp), ufid_flags, uapi::OVS_FLOW_CMD_GET, false, numa);
+}
+
+extern "C" int ovsdp_flow_cmd_del(ovsdp_request* req)
+{
+    bool log = !fattr(req, uapi::OVS_FLOW_ATTR_PROBE);
+    ParsedMatch* p = make<ParsedMatch>(Gfp::Kernel);
+    if (!p)
+        return -err::NOMEM;
+    ParsedMatchDeleter guard { p };
+    if (auto st = parse_match(req, p, false, log); st.is_error())
+        return ffail(req, st.error());
+    Datapath* dp = flow_get_dp(req->net, req->dp_ifindex);
+    if (!dp)
+        return ffail(req, make_error(err::NODEV, "No datapath with this ifindex"));
+    if (!p->ufid.len && !fattr(req, uapi::OVS_FLOW_ATTR_KEY)) {
+        if (auto st = dp->table.flush_locked(); st.is_error())
+            return ffail(req, st.error());
+        return 0;
+    }
+    Flow* flow = lookup_by_id(dp, p);
+    if (!flow)
+        return ffail(req, make_error(err::NOENT, "Flow not found"));
+    dp->table.remove_locked(flow);
+    u32 ufid_flags = ufid_flags_from_nlattr(fattr(req, uapi::OVS_FLOW_ATTR_UFID_FLAGS));
+    flow_reply(req, flow, dp_ifindex(dp), ufid_flags, uapi::OVS_FLOW_CMD_DEL, true);
+    flow_free_rcu(flow);
+    return 0;
+}
+
+// Cursor: args[0] is the dump key of the last flow written (0: start).
+extern "C" int ovsdp_flow_cmd_dump(ovsdp_dump* d)
+{
+    Datapath* dp = flow_get_dp(d->net, d->dp_ifindex);
+    if (!dp)
+        return -err::NODEV;
+    u32 ufid_flags = 0;
+    if (d->attrs && uapi::OVS_FLOW_ATTR_UFID_FLAGS <= d->maxattr && d->attrs[uapi::OVS_FLOW_ATTR_UFID_FLAGS])
+        ufid_flags = static_cast<const NlAttr*>(d->attrs[uapi::OVS_FLOW_ATTR_UFID_FLAGS])->get_u32();
+    bool numa = d->attrs && OVSDP_FLOW_ATTR_NUMA_STATS <= d->maxattr && d->attrs[OVSDP_FLOW_ATTR_NUMA_STATS];
+    usize cap = 64 * 1024;
+    u8* buf = static_cast<u8*>(ovsdp_kvmalloc(cap, OVSDP_GFP_KERNEL));
+    if (!buf)
+        return -err::NOMEM;
+    int ifindex = dp_ifindex(dp);
+    u64 cursor = static_cast<u64>(d->args[0]);
+    int rc = 0;
+    for (Flow* flow = dp->table.dump_next_locked(cursor); flow; flow = dp->table.dump_next_locked(cursor)) {
+        NlWriter w(buf, cap);
+        if (!flow_fill_info(flow, ufid_flags, numa, w)) {
+            rc = -err::MSGSIZE;
+            break;
+        }
+        if (ovsdp_dump_append(d, OVSDP_FAMILY_FLOW, uapi::OVS_FLOW_CMD_GET, ifindex, buf, w.size()))
+            break;
+        cursor = flow->dump_key;
+    }
+    d->args[0] = static_cast<long>(cursor);
+    ovsdp_kvfree(buf);
+    return rc;
+}

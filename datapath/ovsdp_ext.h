@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * ovsdp's extensions to the Open vSwitch generic netlink ABI. Opt-in and
+ * invisible to clients that do not ask: nothing here is sent unless the
+ * request carries the matching request attribute. Attribute numbers start at
+ * 200, far above upstream's dense ranges (ovs_flow's end at 11), so they
+ * cannot collide with what upstream may add. C and C++; userspace tools
+ * include it too.
+ */
+#ifndef OVSDP_EXT_H
+#define OVSDP_EXT_H
+
+/*
+ * Per-NUMA-node flow statistics (ovs_flow family).
+ *
+ * Request: OVS_FLOW_CMD_GET (one flow or a dump) with the flag attribute
+ * OVSDP_FLOW_ATTR_NUMA_STATS. Reply: each flow message also carries a nested
+ * OVSDP_FLOW_ATTR_NUMA_STATS holding one nested OVSDP_NUMA_ATTR_NODE per node
+ * that has a statistics instance for the flow (node 0 always; another node
+ * once a CPU of it updated the flow). The sum over nodes equals
+ * OVS_FLOW_ATTR_STATS.
+ */
+#define OVSDP_FLOW_ATTR_NUMA_STATS 200
+
+enum ovsdp_numa_attr {
+	OVSDP_NUMA_ATTR_UNSPEC,
+	OVSDP_NUMA_ATTR_NODE,      /* nested: one node's statistics */
+};
+
+enum ovsdp_numa_node_attr {
+	OVSDP_NUMA_NODE_UNSPEC,
+	OVSDP_NUMA_NODE_ID,        /* u32: NUMA node */
+	OVSDP_NUMA_NODE_PACKETS,   /* u64 */
+	OVSDP_NUMA_NODE_BYTES,     /* u64 */
+	OVSDP_NUMA_NODE_USED,      /* u64: msecs, same clock as OVS_FLOW_ATTR_USED; absent if never used */
+	OVSDP_NUMA_NODE_TCP_FLAGS, /* u16: OR of the TCP flags seen, host order */
+	__OVSDP_NUMA_NODE_MAX
+};
+
+#endif
