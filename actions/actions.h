@@ -311,7 +311,7 @@ int execute_dec_ttl(P& pkt, FlowKey& key)
 // The first attribute nested in `a` and the attribute stream after it.
 struct NestedArg {
     const NlAttr* arg = nullptr; // nullptr when `a` holds no whole attribute
-    const u8* rest = nullptr;
+    const u8* rest = nullptr; // never null with arg: an empty list is a list
     u32 rest_len = 0;
 };
 
@@ -326,10 +326,10 @@ inline NestedArg split_nested(const NlAttr* a)
         return r;
     r.arg = first;
     usize step = nla_align(first->nla_len);
-    if (step < len) {
-        r.rest = a->data() + step;
-        r.rest_len = static_cast<u32>(len - step);
-    }
+    if (step > len)
+        step = len;
+    r.rest = a->data() + step;
+    r.rest_len = static_cast<u32>(len - step);
     return r;
 }
 
@@ -480,10 +480,11 @@ private:
         env_.output(move(pkt), port, key);
     }
 
-    // Runs `actions` (or, with none, recirculates with recirc_id) on a clone
-    // of the frame's packet, or on the packet itself when `last`, with a key
-    // copy when `clone_flow_key` (clone_execute()). A pushed list finishes
-    // later; anything else is done when this returns.
+    // Runs `actions` (or, when it is nullptr, recirculates with recirc_id)
+    // on a clone of the frame's packet, or on the packet itself when `last`,
+    // with a key copy when `clone_flow_key` (clone_execute()). An empty list
+    // is a non-null `actions` with len 0. A pushed list finishes later;
+    // anything else is done when this returns.
     Step clone_execute(ActionFrame<P>& f, u32 recirc_id, const u8* actions, u32 len, bool last, bool clone_flow_key)
     {
         PacketSlot<P> slot;

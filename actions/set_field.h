@@ -69,10 +69,14 @@ inline constexpr usize kUdpHlen = 8;
 inline constexpr usize kIcmpv6Hlen = 8;
 inline constexpr usize kSctpHlen = 12;
 
-// Bytes of the packet from the transport header on (may be negative).
+// Bytes of the packet from the transport header on; negative when there is
+// no transport header in the packet (beyond its end, or, after headers were
+// popped from a packet it was never set for, before its start).
 template <MutablePacket P>
 OVSDP_ALWAYS_INLINE long transport_len(const P& pkt)
 {
+    if (OVSDP_UNLIKELY(pkt.transport_offset() < 0))
+        return -1;
     return static_cast<long>(pkt.len()) - pkt.transport_offset();
 }
 
@@ -83,7 +87,7 @@ template <MutablePacket P>
 usize l4_csum_field_end(const P& pkt, u8 proto)
 {
     long tlen = transport_len(pkt);
-    usize th = static_cast<usize>(pkt.transport_offset());
+    usize th = static_cast<usize>(tlen < 0 ? 0 : pkt.transport_offset());
     if (proto == kIpProtoTcp && tlen >= static_cast<long>(kTcpHlen))
         return th + kTcpCheckOff + 2;
     if (proto == kIpProtoUdp && tlen >= static_cast<long>(kUdpHlen))
@@ -100,14 +104,13 @@ void update_ip_l4_checksum(P& pkt, u8* base, const u8* nh, be32 addr, be32 new_a
     if (load_unaligned<be16>(nh + ipv4_off::kFragOff) & htons(wire::kIpOffset))
         return;
     long tlen = transport_len(pkt);
-    u8* th = base + pkt.transport_offset();
     u8 proto = nh[ipv4_off::kProto];
     if (proto == kIpProtoTcp) {
         if (OVSDP_LIKELY(tlen >= static_cast<long>(kTcpHlen)))
-            inet_proto_csum_replace4(pkt, th + kTcpCheckOff, addr, new_addr, true);
+            inet_proto_csum_replace4(pkt, base + pkt.transport_offset() + kTcpCheckOff, addr, new_addr, true);
     } else if (proto == kIpProtoUdp) {
         if (OVSDP_LIKELY(tlen >= static_cast<long>(kUdpHlen))) {
-            u8* check = th + kUdpCheckOff;
+            u8* check = base + pkt.transport_offset() + kUdpCheckOff;
             if (load_unaligned<u16>(check) || pkt.ip_summed() == IpSummed::Partial) {
                 inet_proto_csum_replace4(pkt, check, addr, new_addr, true);
                 if (!load_unaligned<u16>(check))
@@ -265,6 +268,8 @@ template <MutablePacket P>
 bool update_ipv6_checksum(P& pkt, u8* base, u8 l4_proto, const u8* addr, const u8* new_addr)
 {
     long tlen = transport_len(pkt);
+    if (tlen < 0)
+        return false;
     u8* th = base + pkt.transport_offset();
     if (l4_proto == kIpProtoTcp) {
         if (OVSDP_LIKELY(tlen >= static_cast<long>(kTcpHlen))) {
@@ -378,12 +383,13 @@ int set_ipv6(P& pkt, FlowKey& fk, const uapi::OvsKeyIpv6& key, const uapi::OvsKe
         fk.ip.tos = ipv6_get_dsfield(nh);
     }
     if (mask.ipv6_label) {
-        u32 fl = ntohl(key.ipv6_label);
-        u32 fl_mask = ntohl(mask.ipv6_label);
+        // Validation keeps the mask (and so the value) to the label's 20
+        // bits; clamp anyway, so that the traffic class nibble in nh[1] comes
+        // back unchanged from ofl and the csum sees exactly the bytes written.
+        u32 fl_mask = ntohl(mask.ipv6_label) & kIpv6FlowinfoFlowlabel;
+        u32 fl = ntohl(key.ipv6_label) & fl_mask;
         u32 ofl = (u32(nh[1]) << 16) | (u32(nh[2]) << 8) | nh[3];
         fl = ovs_masked(ofl, fl, fl_mask);
-        // The mask never covers the traffic class nibble in nh[1] (validation
-        // clears it), so those bits come back unchanged from ofl.
         nh[1] = static_cast<u8>(fl >> 16);
         nh[2] = static_cast<u8>(fl >> 8);
         nh[3] = static_cast<u8>(fl);

@@ -335,6 +335,28 @@ TEST_F(Exec, ALastCloneRunsOnThePacketItself)
     EXPECT_EQ(env.clones, 0);
 }
 
+TEST_F(Exec, EmptyNestedListsConsumeTheirCloneAndNothingElse)
+{
+    env.random_values = { 0 };
+    Received r = receive(ipv4_udp());
+    EXPECT_EQ(run(r, Actions()
+                         .clone(true, Actions())
+                         .clone(false, Actions())
+                         .sample(0xffffffff, false, Actions())
+                         .check_pkt_len(10, Actions(), true, Actions(), false)
+                         .output(2)),
+              0);
+    EXPECT_EQ(env.trace(), "consume:0 consume:0 consume:0 consume:0 output:2 ");
+    EXPECT_EQ(env.clones, 4);
+}
+
+TEST_F(Exec, ALastEmptyCloneConsumesThePacket)
+{
+    Received r = receive(ipv4_udp());
+    EXPECT_EQ(run(r, Actions().output(1).clone(false, Actions())), 0);
+    EXPECT_EQ(env.trace(), "output:1 consume:0 ");
+}
+
 TEST_F(Exec, ACloneThatCannotBeMadeIsSkipped)
 {
     env.clone_fail = true;
