@@ -220,7 +220,7 @@ int cmd_del_flow(Context& ctx, std::span<const std::string> args)
     auto r = ctx.dp.flow_transact(req);
     if (!r.ok()) {
         ctx.error(r.error(), "deleting flow");
-        if (r.code() == ENOENT && ufid.empty()) {
+        if (r.code() == ENOENT) {  // ovs-dpctl 3.1 says so with a UFID too
             ctx.print("Perhaps you need to specify a UFID?\n");
         }
         return r.code();
@@ -294,6 +294,11 @@ int cmd_dump_flows(Context& ctx, std::span<const std::string> all_args)
             args.pop_back();
         }
     }
+    if (types) {
+        // ovs-dpctl leaves type= to ovs-appctl (the userspace datapath).
+        ctx.error(0, "Invalid argument 'type'. Use 'ovs-appctl dpctl/dump-flows' instead.");
+        return EINVAL;
+    }
     auto dp = open_flow_dp(ctx, args, 2);
     if (!dp.ok()) {
         return dp.code();
@@ -309,34 +314,6 @@ int cmd_dump_flows(Context& ctx, std::span<const std::string> all_args)
         }
         ff = std::move(parsed).value();
     }
-    if (types) {
-        // Kernel flows are "ovs" and never offloaded.
-        size_t pos = 0;
-        while (pos <= types->size()) {
-            size_t comma = types->find(',', pos);
-            std::string t = types->substr(pos, comma == std::string::npos ? std::string::npos
-                                                                            : comma - pos);
-            if (t != "ovs" && t != "tc" && t != "offloaded" && t != "non-offloaded" &&
-                t != "all" && !t.empty()) {
-                ctx.error(EINVAL, "Failed to parse type (" + t + ")");
-                return EINVAL;
-            }
-            if (comma == std::string::npos) {
-                break;
-            }
-            pos = comma + 1;
-        }
-    }
-    bool show_kernel_flows = true;
-    if (types) {
-        show_kernel_flows = false;
-        for (std::string_view t : {"ovs", "non-offloaded", "all"}) {
-            std::string list = "," + *types + ",";
-            if (list.find("," + std::string(t) + ",") != std::string::npos) {
-                show_kernel_flows = true;
-            }
-        }
-    }
     FlowRequest req;
     req.cmd = OVS_FLOW_CMD_GET;
     req.dp_ifindex = dp->dp_ifindex;
@@ -349,9 +326,6 @@ int cmd_dump_flows(Context& ctx, std::span<const std::string> all_args)
     FlowPrintOptions o = print_options(ctx, names);
     std::string dp_name = "system@" + dp->name;
     for (const FlowInfo& f : *flows) {
-        if (!show_kernel_flows) {
-            continue;
-        }
         if (ff && !flow_filter_matches(*ff, f)) {
             continue;
         }

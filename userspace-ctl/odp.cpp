@@ -1028,7 +1028,8 @@ void format_action(std::string& ds, const AttrView& a, const PortNames* names)
             case OVS_CT_ATTR_COMMIT: inner += "commit,"; break;
             case OVS_CT_ATTR_FORCE_COMMIT: inner += "force_commit,"; break;
             case OVS_CT_ATTR_ZONE:
-                if (c.data.size() == 2) {
+                // The kernel always reports the zone; OVS omits zone 0.
+                if (c.data.size() == 2 && load<uint16_t>(c.data.data())) {
                     inner += fmt("zone=%" PRIu16 ",", load<uint16_t>(c.data.data()));
                 }
                 break;

@@ -813,13 +813,17 @@ Status ActionParser::action(Scanner& sc, Bytes& out)
         put_u32_attr(out, OVS_ACTION_ATTR_OUTPUT, port);
         return Status::success();
     }
-    auto u32_action = [&](const char* name, uint16_t type) -> std::optional<Status> {
+    // recirc() and meter() take decimal only (OVS scans them with %u).
+    auto u32_action = [&](const char* name, uint16_t type, bool decimal) -> std::optional<Status> {
         if (!sc.s.starts_with(name)) {
             return std::nullopt;
         }
         Scanner t = sc;
         t.eat(name);
         uint32_t v;
+        if (decimal && t.s.starts_with("0x")) {
+            return Status(action_error());
+        }
         if (!scan_num(t, &v) || !t.eat(")")) {
             return Status(action_error());
         }
@@ -827,9 +831,9 @@ Status ActionParser::action(Scanner& sc, Bytes& out)
         sc = t;
         return Status::success();
     };
-    if (auto st = u32_action("recirc(", OVS_ACTION_ATTR_RECIRC)) return *st;
-    if (auto st = u32_action("trunc(", OVS_ACTION_ATTR_TRUNC)) return *st;
-    if (auto st = u32_action("meter(", OVS_ACTION_ATTR_METER)) return *st;
+    if (auto st = u32_action("recirc(", OVS_ACTION_ATTR_RECIRC, true)) return *st;
+    if (auto st = u32_action("trunc(", OVS_ACTION_ATTR_TRUNC, false)) return *st;
+    if (auto st = u32_action("meter(", OVS_ACTION_ATTR_METER, true)) return *st;
     if (sc.s.starts_with("drop") && (sc.s.size() == 4 || is_delim(sc.s[4]) || sc.s[4] == ')')) {
         // OVS 3.1's DROP action is unknown to Linux 6.1: an empty list is
         // how a kernel flow drops.
@@ -955,6 +959,9 @@ Status ActionParser::action(Scanner& sc, Bytes& out)
         if (!have_userdata) {
             // OVS 3.1 sends its (zeroed, 48-byte) cookie when none is given.
             userdata.assign(kOvsCookieSize, 0);
+        } else if (userdata.size() < 8) {
+            // Zero-padded to 8 bytes, for kernels before 3.10 (as OVS does).
+            userdata.resize(8, 0);
         }
         put_attr(out, OVS_USERSPACE_ATTR_USERDATA, userdata);
         if (tun_port) {

@@ -257,9 +257,9 @@ TEST(OdpActions, EveryActionRoundTrips)
         "set(skb_mark(0x5))",
         "set(skb_priority(0x3/0xff))",
         "set(tunnel(tun_id=0x5,dst=1.1.1.1,ttl=64,tp_dst=4789,flags(df|key)))",
-        "userspace(pid=99,userdata(01020304),actions)",
-        "userspace(pid=7,userdata(01),tunnel_out_port=3)",
-        "recirc(0x5)",
+        "userspace(pid=99,userdata(0102030405060708),actions)",
+        "userspace(pid=7,userdata(010203040506070809),tunnel_out_port=3)",
+        "recirc(0)",
         "trunc(100)",
         "meter(1)",
         "ct_clear",
@@ -292,6 +292,12 @@ TEST(OdpActions, DefaultsAndErrors)
     EXPECT_TRUE(parse_actions("drop")->empty());
     EXPECT_TRUE(parse_actions("DROP")->empty());
     EXPECT_TRUE(parse_actions("")->empty());
+    // Short userdata is zero-padded to 8 bytes, as OVS does.
+    EXPECT_EQ(format_actions(*parse_actions("userspace(pid=1,userdata(01))"), nullptr),
+              "userspace(pid=1,userdata(0100000000000000))");
+    // recirc() reads decimal (%u in OVS) but prints hex.
+    EXPECT_EQ(format_actions(*parse_actions("recirc(5)"), nullptr), "recirc(0x5)");
+    EXPECT_FALSE(parse_actions("recirc(0x5)").ok());
     EXPECT_FALSE(parse_actions("bogus").ok());
     EXPECT_FALSE(parse_actions("1,bogus").ok());
     EXPECT_FALSE(parse_actions("clone(1").ok());

@@ -111,14 +111,14 @@ PY
 # The flows: key and actions, in ovs-dpctl's syntax.  Each is added by the
 # tool under test.
 FLOWS=(
-	'in_port(1),eth(),eth_type(0x0800),ipv4(proto=6,frag=no),tcp(dst=80)' '2'
+	'in_port(1),eth(),eth_type(0x0800),ipv4(proto=6,frag=no),tcp(dst=80),tcp_flags(0/0)' '2'
 	'in_port(1),eth(),eth_type(0x0800),ipv4(src=10.0.0.1,dst=10.0.0.0/255.255.255.0,proto=17,frag=no),udp(dst=53)' '2,1'
 	'in_port(1),eth(src=00:01:02:03:04:05/ff:ff:ff:00:00:00),eth_type(0x0806),arp(op=1)' 'push_vlan(vid=5,pcp=3),2'
 	'in_port(2),eth(src=00:00:00:00:00:01,dst=00:0a:0b:0c:0d:0e),eth_type(0x0800),ipv4(src=10.1.0.1,proto=6,tos=0x4/0xfc,ttl=64,frag=no),tcp(src=1/0xff00,dst=443),tcp_flags(+syn-ack)' 'set(ipv4(src=1.2.3.4)),1'
 	'in_port(2),eth(),eth_type(0x0800),ipv4(frag=later)' 'set(eth(src=00:00:00:00:00:01,dst=00:00:00:00:00:02)),1'
 	'in_port(2),eth(),eth_type(0x0800),ipv4(proto=1,frag=first),icmp(type=8,code=0)' 'userspace(pid=99,userdata(01020304),actions),1'
 	'in_port(2),eth(),eth_type(0x0800),ipv4(proto=17,frag=no),udp(src=67,dst=68)' 'userspace(pid=7)'
-	'in_port(2),eth(),eth_type(0x86dd),ipv6(src=2001:db8::1,dst=2001:db8::/ffff:ffff::,label=0x12345,proto=17,tclass=0x10,hlimit=64,frag=no),udp(src=53)' 'recirc(0x5)'
+	'in_port(2),eth(),eth_type(0x86dd),ipv6(src=2001:db8::1,dst=2001:db8::/ffff:ffff::,label=0x12345,proto=17,tclass=0x10,hlimit=64,frag=no),udp(src=53)' 'recirc(5)'
 	'skb_priority(0x5),skb_mark(0x10/0xf0),recirc_id(0),dp_hash(0x1/0xf),in_port(1),eth(),eth_type(0x86dd),ipv6(proto=58),icmpv6(type=135,code=0),nd(target=2001:db8::2,sll=00:00:00:00:00:07)' ''
 	'in_port(2),eth(src=00:00:00:00:00:01/ff:ff:ff:00:00:00),eth_type(0x8100),vlan(vid=10,pcp=2),encap(eth_type(0x0806),arp(sip=1.1.1.1,tip=2.2.2.2,op=1,sha=00:00:00:00:00:03,tha=00:00:00:00:00:00))' 'pop_vlan,sample(sample=50.0%,actions(1)),clone(2,pop_vlan)'
 	'in_port(1),eth(),eth_type(0x8847),mpls(label=100,tc=3,ttl=64,bos=1)' 'trunc(100),1'
@@ -128,7 +128,7 @@ FLOWS=(
 	'in_port(1),eth(),eth_type(0x0800),ipv4(proto=17,frag=no),udp(dst=4795)' 'check_pkt_len(size=200,gt(1),le(2))'
 	'in_port(1),eth(),eth_type(0x0800),ipv4(proto=17,frag=no),udp(dst=4796)' 'set(udp(src=1,dst=2)),meter(1),2'
 	'ufid:11111111-2222-3333-4444-555555555555,in_port(2),eth(),eth_type(0x0806),arp(op=2)' '1'
-	'in_port(veth1),eth(),eth_type(0x0800),ipv4(proto=6,frag=no),tcp(dst=22),tcp_flags(0x2/0x12)' 'veth0'
+	'in_port(veth1),eth(),eth_type(0x0800),ipv4(proto=6,frag=no),tcp(dst=22),tcp_flags(0x2/0x12)' '1'
 )
 if [ "$MODE" = stock ]; then
 	FLOWS+=('in_port(1),ct_state(+trk),eth(),eth_type(0x0800),ipv4(proto=17,frag=no),udp(dst=4799)' 'ct(commit),1')
@@ -166,7 +166,7 @@ sequence() {
 	done
 	step add-dp-arg add-flow dp0 'in_port(2),eth(),eth_type(0x0800),ipv4(proto=17,frag=no),udp(dst=9999)' '1'
 	step add-system-dp-arg add-flow system@dp0 'in_port(2),eth(),eth_type(0x0800),ipv4(proto=17,frag=no),udp(dst=9998)' '1'
-	step add-exists add-flow 'in_port(1),eth(),eth_type(0x0800),ipv4(proto=6,frag=no),tcp(dst=80)' '2'
+	step add-exists add-flow 'in_port(1),eth(),eth_type(0x0800),ipv4(proto=6,frag=no),tcp(dst=80),tcp_flags(0/0)' '2'
 	step add-bad-key add-flow 'in_port(1),bogus(1)' '1'
 	step add-bad-tcp-flags add-flow 'in_port(1),eth(),eth_type(0x0800),ipv4(proto=6),tcp(),tcp_flags(syn|ack/syn)' '1'
 	step add-bad-port-name add-flow 'in_port(nosuch),eth()' '1'
@@ -193,7 +193,7 @@ sequence() {
 	dump get-ufid get-flow ufid:11111111-2222-3333-4444-555555555555
 	dump get-ufid-m -m get-flow dp0 ufid:11111111-2222-3333-4444-555555555555
 	dump get-ufid-missing get-flow ufid:11111111-2222-3333-4444-000000000000
-	step mod-actions mod-flow 'in_port(1),eth(),eth_type(0x0800),ipv4(proto=6,frag=no),tcp(dst=80)' '1'
+	step mod-actions mod-flow 'in_port(1),eth(),eth_type(0x0800),ipv4(proto=6,frag=no),tcp(dst=80),tcp_flags(0/0)' '1'
 	step mod-stats -s mod-flow 'in_port(1),eth(),eth_type(0x0800),ipv4(proto=17,frag=no),udp(dst=4791)' '2'
 	step mod-clear -s --clear mod-flow 'in_port(1),eth(),eth_type(0x0800),ipv4(src=10.0.0.1,dst=10.0.0.0/255.255.255.0,proto=17,frag=no),udp(dst=53)' '1'
 	step mod-missing mod-flow 'in_port(2),eth(),eth_type(0x0800),ipv4(proto=17,frag=no),udp(dst=1234)' '1'
@@ -340,15 +340,16 @@ done <"$OUT/compare.txt"
 
 # ovsdp-ctl only: --numa and JSON output (no ovs-dpctl counterpart).
 reset_state
-"$CTL" add-flow 'in_port(1),eth(),eth_type(0x0800),ipv4(proto=6,frag=no),tcp(dst=80)' '2' ||
-	t_fail "ovsdp-ctl add-flow for --numa" "failed"
+check "ovsdp-ctl add-flow for --numa" "$CTL" add-flow \
+	'in_port(1),eth(),eth_type(0x0800),ipv4(proto=6,frag=no),tcp(dst=80),tcp_flags(0/0)' '2'
+
 send_traffic veth0p 2
 check_output "ovsdp-ctl --numa dump-flows" 'numa:(\[0:packets:|unavailable)' "$CTL" --numa dump-flows
 check_output "ovsdp-ctl -j dump-flows" '^\{"dp":"system@dp0".*"packets":2,' "$CTL" -j dump-flows
 check_output "ovsdp-ctl --format=json --numa get-flow" '"numa":' "$CTL" --format=json --numa get-flow \
-	'in_port(1),eth(),eth_type(0x0800),ipv4(proto=6,frag=no),tcp(dst=80)'
+	'in_port(1),eth(),eth_type(0x0800),ipv4(proto=6,frag=no),tcp(dst=80),tcp_flags(0/0)'
 check "ovsdp-ctl add-flow drop (empty action list)" "$CTL" add-flow \
-	'in_port(2),eth(),eth_type(0x0800),ipv4(proto=6,frag=no),tcp(dst=81)' drop
+	'in_port(2),eth(),eth_type(0x0800),ipv4(proto=6,frag=no),tcp(dst=81),tcp_flags(0/0)' drop
 check_output "ovs-dpctl shows ovsdp-ctl's drop" 'tcp\(dst=81\), packets:0, bytes:0, used:never, actions:drop' ovs-dpctl dump-flows
 if [ "$MODE" = ovsdp ]; then
 	check_output "ovsdp-ctl --numa sums to the flow stats" 'packets:2, .*numa:\[' "$CTL" --numa dump-flows
