@@ -9,7 +9,7 @@
 
 #include <cstring>
 
-#include "userspace-ctl/ovsdp_ext_compat.h"
+#include "datapath/ovsdp_ext.h"
 
 namespace ovsdp::ctl {
 namespace {

@@ -9,7 +9,7 @@
 #include "userspace-ctl/flow_filter.h"
 #include "userspace-ctl/flow_format.h"
 #include "userspace-ctl/odp.h"
-#include "userspace-ctl/ovsdp_ext_compat.h"
+#include "datapath/ovsdp_ext.h"
 
 namespace ovsdp::ctl {
 namespace {
