@@ -13,3 +13,4 @@
 #include "datapath/datapath.cpp"
 #include "datapath/flow_cmds.cpp"
 #include "kmod/receive.cpp"
+#include "kmod/packet_cmd.cpp"

@@ -6,6 +6,8 @@
 
 #include "actions/actions.h"
 #include "datapath/datapath.h"
+#include "flow_netlink/flow_actions.h"
+#include "flow_netlink/flow_netlink.h"
 #include "kmod/skb_packet.h"
 #include "platform/netdev.h"
 #include "platform/skb_ops.h"
@@ -16,6 +18,53 @@ namespace ovsdp {
 constinit ActionState<SkbPacket>* g_action_state = nullptr;
 
 void dp_process_packet(Datapath* dp, SkbPacket&& pkt, FlowKey& key);
+
+// Upstream's ovs_dp_upcall / queue_userspace_packet: send the packet and its
+// key (and for a userspace action its userdata and actions) to `portid`.
+// The packet stays the caller's. 0 or -errno; a failure counts as lost.
+int dp_upcall(Datapath* dp, SkbPacket& pkt, const FlowKey& key, u8 cmd, u32 portid, const UpcallRequest* req)
+{
+    if (!portid)
+        return -err::NOTCONN;
+    usize cap = nla_total_size(flow_key_attr_size()) + nla_total_size(sizeof(u64)) + 2 * nla_total_size(4);
+    if (req && req->userdata)
+        cap += nla_total_size(req->userdata->len());
+    if (req && req->actions)
+        cap += nla_total_size(actions_nlattr_size({ req->actions, req->actions_len }));
+    u8* buf = static_cast<u8*>(ovsdp_kmalloc(cap, OVSDP_GFP_ATOMIC));
+    if (!buf)
+        return -err::NOMEM;
+    NlWriter w(buf, cap);
+    put_flow_key(w, uapi::OVS_PACKET_ATTR_KEY, key, key, false);
+    if (req && req->userdata)
+        w.put(uapi::OVS_PACKET_ATTR_USERDATA, req->userdata->data(), req->userdata->len());
+    if (req && req->actions) {
+        usize nest = w.nest_begin(uapi::OVS_PACKET_ATTR_ACTIONS);
+        actions_to_nlattrs({ req->actions, req->actions_len }, w);
+        w.nest_end(nest);
+    }
+    if (u16 mru = pkt.mru())
+        w.put_u16(uapi::OVS_PACKET_ATTR_MRU, mru);
+    u32 cut = req ? req->cutlen : kNoCut;
+    if (cut != kNoCut && cut < pkt.len())
+        w.put_u32(uapi::OVS_PACKET_ATTR_LEN, static_cast<u32>(pkt.len()));
+    w.put_u64(uapi::OVS_PACKET_ATTR_HASH, pkt.get_hash());
+    int rc = -err::MSGSIZE;
+    if (!w.overflowed())
+        rc = ovsdp_upcall_send(dp->net, portid, cmd, dp_ifindex(dp), buf, w.size(), nullptr, pkt.skb(),
+                               cut == kNoCut ? 0 : cut);
+    ovsdp_kfree(buf);
+    return rc;
+}
+
+// The port id a miss from `key`'s input port goes to.
+u32 dp_miss_portid(Datapath* dp, const FlowKey& key, u32 hash)
+{
+    if (dp->user_features & uapi::kDpFDispatchUpcallPerCpu)
+        return dp_upcall_pid_for_cpu(dp, static_cast<u32>(ovsdp_smp_processor_id()));
+    Vport* in = dp_lookup_vport(dp, key.in_port);
+    return in ? vport_find_upcall_pid(in, hash) : 0;
+}
 
 class KernelEnv {
 public:
@@ -52,10 +101,17 @@ public:
         }
         ovsdp_vport_send(vport->dev, vport->type, pkt.release(), act::key_mac_proto(key));
     }
-    int upcall(SkbPacket&, const FlowKey&, const UpcallRequest&)
+    int upcall(SkbPacket& pkt, const FlowKey& key, const UpcallRequest& req)
     {
-        // OVS_PACKET_CMD_ACTION upcalls arrive with the upcall channel.
-        return -err::NOTCONN;
+        u32 portid = dp_->user_features & uapi::kDpFDispatchUpcallPerCpu
+            ? dp_upcall_pid_for_cpu(dp_, static_cast<u32>(ovsdp_smp_processor_id()))
+            : req.portid;
+        int rc = dp_upcall(dp_, pkt, key, uapi::OVS_PACKET_CMD_ACTION, portid, &req);
+        if (rc) {
+            auto* stats = static_cast<DpPerCpuStats*>(ovsdp_this_cpu_ptr(dp_->stats_percpu));
+            write_once(stats->n_lost, stats->n_lost + 1);
+        }
+        return rc;
     }
     void recirc(SkbPacket&& pkt, FlowKey& key) { dp_process_packet(dp_, move(pkt), key); }
     bool meter(SkbPacket&, const FlowKey&, u32) { return false; }
@@ -79,11 +135,14 @@ void dp_process_packet(Datapath* dp, SkbPacket&& pkt, FlowKey& key)
     write_once(stats->n_mask_hit, stats->n_mask_hit + n_mask_hit);
     write_once(stats->n_cache_hit, stats->n_cache_hit + n_cache_hit);
     if (OVSDP_UNLIKELY(!flow)) {
-        // With no upcall channel yet every miss is lost, as upstream counts a
-        // miss it could not queue.
         write_once(stats->n_missed, stats->n_missed + 1);
-        write_once(stats->n_lost, stats->n_lost + 1);
-        ovsdp_skb_free(pkt.release());
+        int rc = dp_upcall(dp, pkt, key, uapi::OVS_PACKET_CMD_MISS, dp_miss_portid(dp, key, pkt.hash()), nullptr);
+        if (rc)
+            write_once(stats->n_lost, stats->n_lost + 1);
+        if (rc == 0)
+            ovsdp_skb_consume(pkt.release());
+        else
+            ovsdp_skb_free(pkt.release());
         return;
     }
     flow->stats.update(key.tp.flags, static_cast<u32>(pkt.len()));

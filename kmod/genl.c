@@ -34,6 +34,7 @@ int ovsdp_flow_cmd_del(struct ovsdp_request *req);
 int ovsdp_flow_cmd_get(struct ovsdp_request *req);
 int ovsdp_flow_cmd_set(struct ovsdp_request *req);
 int ovsdp_flow_cmd_dump(struct ovsdp_dump *dump);
+int ovsdp_packet_cmd_execute(struct ovsdp_request *req);
 
 static DEFINE_MUTEX(ovs_mutex);
 
@@ -255,9 +256,7 @@ static const struct genl_small_ops vport_ops[] = {
 
 static const struct genl_multicast_group vport_mcgrp = { .name = OVS_VPORT_MCGROUP };
 
-/* ---- ovs_flow and ovs_packet ------------------------------------------------
- * Packet execution arrives with the action engine.
- */
+/* ---- ovs_flow and ovs_packet ------------------------------------------------ */
 
 /* Upstream's attributes plus ovsdp's opt-in extensions (datapath/ovsdp_ext.h). */
 #define OVSDP_FLOW_MAXATTR OVSDP_FLOW_ATTR_NUMA_STATS
@@ -309,15 +308,14 @@ static const struct nla_policy packet_policy[OVS_PACKET_ATTR_MAX + 1] = {
 	[OVS_PACKET_ATTR_HASH] = { .type = NLA_U64 },
 };
 
-static int packet_unsupported(struct sk_buff *skb, struct genl_info *info)
+static int packet_execute(struct sk_buff *skb, struct genl_info *info)
 {
-	NL_SET_ERR_MSG(info->extack, "Packet execution is not implemented by this datapath yet");
-	return -EOPNOTSUPP;
+	return run_doit(ovsdp_packet_cmd_execute, OVS_PACKET_ATTR_MAX, skb, info);
 }
 
 static const struct genl_small_ops packet_ops[] = {
 	{ .cmd = OVS_PACKET_CMD_EXECUTE, .validate = GENL_DONT_VALIDATE_STRICT | GENL_DONT_VALIDATE_DUMP,
-	  .flags = GENL_UNS_ADMIN_PERM, .doit = packet_unsupported },
+	  .flags = GENL_UNS_ADMIN_PERM, .doit = packet_execute },
 };
 
 static struct genl_family ovsdp_families[OVSDP_FAMILY_COUNT] = {

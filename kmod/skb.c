@@ -170,6 +170,13 @@ void ovsdp_skb_set(void *p, int field, int64_t v)
 	case OVSDP_SKB_CUTLEN:
 		OVSDP_CB(skb)->cutlen = v;
 		break;
+	case OVSDP_SKB_MRU:
+		OVSDP_CB(skb)->mru = v;
+		skb->ignore_df = 1;
+		break;
+	case OVSDP_SKB_HASH_RAW:
+		__skb_set_hash(skb, (u32)v, !!(v & (1ULL << 32)), !!(v & (1ULL << 33)));
+		break;
 	default:
 		WARN_ONCE(1, "openvswitch: field %d is read-only", field);
 	}
@@ -231,6 +238,18 @@ int ovsdp_skb_gso_mac_len_fits(void *p, uint32_t n)
 	struct sk_buff *skb = p;
 
 	return skb_is_gso(skb) && skb_gso_validate_mac_len(skb, n);
+}
+
+void *ovsdp_skb_from_data(const void *data, uint32_t len, void *dev)
+{
+	struct sk_buff *skb = __dev_alloc_skb(NET_IP_ALIGN + len, GFP_KERNEL);
+
+	if (!skb)
+		return NULL;
+	skb_reserve(skb, NET_IP_ALIGN);
+	skb_put_data(skb, data, len);
+	skb->dev = dev;
+	return skb;
 }
 
 void *ovsdp_skb_clone(void *p)

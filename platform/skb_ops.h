@@ -26,7 +26,8 @@ enum ovsdp_skb_field {
     OVSDP_SKB_CSUM_START_OFFSET, // skb_checksum_start_offset()
     OVSDP_SKB_HASH,              // get: skb_get_hash(); set (any value): skb_clear_hash()
     OVSDP_SKB_CUTLEN,            // OVS control block
-    OVSDP_SKB_MRU,               // OVS control block
+    OVSDP_SKB_MRU,               // OVS control block; set: also skb->ignore_df
+    OVSDP_SKB_HASH_RAW,          // set only: __skb_set_hash(low 32 bits, bit 32 sw, bit 33 l4)
 };
 
 int64_t ovsdp_skb_get(void* skb, int field);
@@ -39,6 +40,10 @@ void ovsdp_skb_pull_head(void* skb, uint32_t n, struct ovsdp_skb_state* st);
 int ovsdp_skb_trim(void* skb, uint32_t n, struct ovsdp_skb_state* st);
 void ovsdp_skb_vlan_set(void* skb, uint16_t proto, uint16_t tci, struct ovsdp_skb_state* st);
 int ovsdp_skb_gso_mac_len_fits(void* skb, uint32_t n);
+
+// A new packet holding a copy of data[0, len) (OVS_PACKET_CMD_EXECUTE), whose
+// device is `dev`; NULL when memory is short. Process context.
+void* ovsdp_skb_from_data(const void* data, uint32_t len, void* dev);
 
 // Lifetime: a clone sharing the data (skb_clone, GFP_ATOMIC), or NULL.
 void* ovsdp_skb_clone(void* skb);

@@ -8,7 +8,7 @@ PKGS=(
 	linux-image-amd64 linux-headers-amd64
 	libgtest-dev libgmock-dev libbenchmark-dev liburcu-dev libnl-3-dev libnl-genl-3-dev
 	clang libclang-rt-14-dev valgrind
-	qemu-system-x86 busybox-static iproute2 iputils-ping tcpdump
+	qemu-system-x86 busybox-static iproute2 iputils-ping netcat-openbsd tcpdump
 	openvswitch-switch
 )
 
