@@ -358,7 +358,9 @@ int cmd_dump_dps(Context& ctx, std::span<const std::string>)
 int cmd_show(Context& ctx, std::span<const std::string> args)
 {
     auto show = [&](const DpInfo& dp) {
-        ctx.print(format_show_dp(collect_show(ctx, dp), ctx.opts.statistics));
+        ShowDp s = collect_show(ctx, dp);
+        ctx.print(ctx.opts.json ? format_show_dp_json(s, ctx.opts.statistics) + "\n"
+                                : format_show_dp(s, ctx.opts.statistics));
     };
     if (args.size() <= 1) {
         return for_each_dp(ctx, show);

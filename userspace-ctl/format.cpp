@@ -9,6 +9,8 @@
 #include <cstdio>
 #include <cstring>
 
+#include "userspace-ctl/flow_format.h"
+
 namespace ovsdp::ctl {
 namespace {
 
@@ -189,6 +191,85 @@ std::string format_show_dp(const ShowDp& dp, bool with_stats)
         out += "\n";
     }
     return out;
+}
+
+namespace {
+
+std::string json_u64(uint64_t v)
+{
+    return v == kStatUnknown ? "null" : std::to_string(v);
+}
+
+}  // namespace
+
+std::string format_show_dp_json(const ShowDp& dp, bool with_stats)
+{
+    std::string out = "{\"name\":" + json_string(dp.name);
+    if (dp.have_stats) {
+        const DpStats& s = dp.stats;
+        out += ",\"lookups\":{\"hit\":" + std::to_string(s.n_hit) +
+               ",\"missed\":" + std::to_string(s.n_missed) +
+               ",\"lost\":" + std::to_string(s.n_lost) + "}";
+        out += ",\"flows\":" + std::to_string(s.n_flows);
+        if (dp.megaflow && dp.megaflow->n_masks != UINT32_MAX) {
+            const MegaflowStats& m = *dp.megaflow;
+            uint64_t n_pkts = s.n_hit + s.n_missed;
+            out += ",\"masks\":{\"hit\":" + std::to_string(m.n_mask_hit) +
+                   ",\"total\":" + std::to_string(m.n_masks) +
+                   printf_string(",\"hit_per_pkt\":%.2f}",
+                                 n_pkts ? static_cast<double>(m.n_mask_hit) / n_pkts : 0.0);
+            if (cache_hits_reported(m)) {
+                out += ",\"cache\":{\"hit\":" + std::to_string(m.n_cache_hit) +
+                       printf_string(",\"hit_rate\":%.2f}",
+                                     n_pkts ? static_cast<double>(m.n_cache_hit) / n_pkts * 100
+                                            : 0.0);
+            }
+        }
+    }
+    if (dp.masks_cache_size) {
+        out += ",\"masks_cache_size\":" + std::to_string(*dp.masks_cache_size);
+    }
+    std::vector<const ShowPort*> ports;
+    for (const ShowPort& p : dp.ports) {
+        ports.push_back(&p);
+    }
+    std::stable_sort(ports.begin(), ports.end(),
+                     [](const ShowPort* a, const ShowPort* b) { return a->port_no < b->port_no; });
+    out += ",\"ports\":[";
+    for (size_t i = 0; i < ports.size(); i++) {
+        const ShowPort& p = *ports[i];
+        out += i ? "," : "";
+        out += "{\"port_no\":" + std::to_string(p.port_no) + ",\"name\":" + json_string(p.name) +
+               ",\"type\":" + json_string(p.type) + ",\"config\":{";
+        auto config = p.config;
+        std::sort(config.begin(), config.end());
+        for (size_t j = 0; j < config.size(); j++) {
+            out += (j ? "," : "") + json_string(config[j].first) + ":" + json_string(config[j].second);
+        }
+        out += "}";
+        if (with_stats && p.stats) {
+            if (!p.stats->ok()) {
+                out += ",\"stats_error\":" + json_string(errno_text(p.stats->error().code));
+            } else {
+                const NetdevStats& s = p.stats->value();
+                out += ",\"stats\":{\"rx_packets\":" + json_u64(s.rx_packets) +
+                       ",\"rx_bytes\":" + json_u64(s.rx_bytes) +
+                       ",\"rx_errors\":" + json_u64(s.rx_errors) +
+                       ",\"rx_dropped\":" + json_u64(s.rx_dropped) +
+                       ",\"rx_over_errors\":" + json_u64(s.rx_over_errors) +
+                       ",\"rx_frame_errors\":" + json_u64(s.rx_frame_errors) +
+                       ",\"tx_packets\":" + json_u64(s.tx_packets) +
+                       ",\"tx_bytes\":" + json_u64(s.tx_bytes) +
+                       ",\"tx_errors\":" + json_u64(s.tx_errors) +
+                       ",\"tx_dropped\":" + json_u64(s.tx_dropped) +
+                       ",\"tx_aborted_errors\":" + json_u64(s.tx_aborted_errors) +
+                       ",\"tx_carrier_errors\":" + json_u64(s.tx_carrier_errors) +
+                       ",\"collisions\":" + json_u64(s.collisions) + "}";
+            }
+        }
+        out += "}";
+    }
+    return out + "]}";
 }
 
 }  // namespace ovsdp::ctl

@@ -54,4 +54,9 @@ bool cache_hits_reported(const MegaflowStats& m);
 
 std::string format_show_dp(const ShowDp& dp, bool with_stats);
 
+// The same as one JSON object on one line (ovsdp-ctl's -j): name, lookups,
+// flows, masks, cache (when reported), masks_cache_size, and ports by
+// number with type, config and (with -s) counters; unknown counters are null.
+std::string format_show_dp_json(const ShowDp& dp, bool with_stats);
+
 }  // namespace ovsdp::ctl

@@ -268,6 +268,23 @@ TEST_F(FlowCommandTest, NumaAndJson)
     EXPECT_NE(out.stdout_.find("\"actions\":\"2\"}"), std::string::npos);
 }
 
+TEST_F(FlowCommandTest, ShowJson)
+{
+    GlobalOptions json;
+    json.json = true;
+    EXPECT_EQ(run({"show", "dp0"}, json), 0);
+    EXPECT_EQ(out.stdout_,
+              "{\"name\":\"system@dp0\",\"lookups\":{\"hit\":0,\"missed\":0,\"lost\":0},"
+              "\"flows\":0,\"masks\":{\"hit\":0,\"total\":0,\"hit_per_pkt\":0.00},"
+              "\"masks_cache_size\":256,\"ports\":["
+              "{\"port_no\":0,\"name\":\"dp0\",\"type\":\"internal\",\"config\":{}},"
+              "{\"port_no\":1,\"name\":\"veth0\",\"type\":\"system\",\"config\":{}},"
+              "{\"port_no\":2,\"name\":\"veth1\",\"type\":\"system\",\"config\":{}}]}\n");
+    json.statistics = true;
+    EXPECT_EQ(run({"show"}, json), 0);
+    EXPECT_NE(out.stdout_.find("\"stats\":{\"rx_packets\":0,"), std::string::npos);
+}
+
 TEST_F(FlowCommandTest, DropIsAnEmptyActionList)
 {
     EXPECT_EQ(run({"add-flow", kTcp80, "drop"}), 0);
