@@ -401,6 +401,10 @@ void format_field(std::string& ds, const Field& f, const uint8_t* k, const uint8
     const uint8_t* mp = m ? m + f.offset : nullptr;
     bool empty = mp && all_bytes({mp, n}, 0);
     bool full = !mp || all_bytes({mp, n}, 0xff);
+    if (f.kind == Kind::label) {
+        // Only the 20 label bits count for an exact match.
+        full = !mp || (ntohl(load<uint32_t>(mp)) & 0xfffff) == 0xfffff;
+    }
     switch (f.kind) {
     case Kind::frag:
         // An enumeration: partial masks are an error, and it is omitted when

@@ -145,7 +145,7 @@ bool scan_ipv6_addr(Scanner& sc, uint8_t* out)
     return true;
 }
 
-enum class Kind { eth, ipv4, ipv6, u8, be16, be32, frag };
+enum class Kind { eth, ipv4, ipv6, u8, be16, be32, label, frag };
 
 struct Field {
     const char* name;  // with '='
@@ -215,6 +215,25 @@ bool scan_field(Scanner& sc, Kind kind, uint8_t* k, uint8_t* m)
         }
         return true;
     }
+    case Kind::label: {
+        // 20 bits; the default mask is the 20 label bits, as OVS has it.
+        uint32_t key, mask = 0xfffff;
+        if (!scan_num(sc, &key) || (key & ~0xfffffu)) {
+            return false;
+        }
+        Scanner save = sc;
+        if (m && !(sc.eat("/") && scan_num(sc, &mask) && !(mask & ~0xfffffu))) {
+            sc = save;
+            mask = 0xfffff;
+        }
+        key = htonl(key);
+        std::memcpy(k, &key, 4);
+        if (m) {
+            mask = htonl(mask);
+            std::memcpy(m, &mask, 4);
+        }
+        return true;
+    }
     case Kind::frag: {
         size_t n = 0;
         while (n < sc.s.size() && n < 7 && sc.s[n] >= 'a' && sc.s[n] <= 'z') {
@@ -247,7 +266,7 @@ constexpr Field kIpv4[] = {{"src=", 0, Kind::ipv4}, {"dst=", 4, Kind::ipv4},
                            {"proto=", 8, Kind::u8}, {"tos=", 9, Kind::u8},
                            {"ttl=", 10, Kind::u8}, {"frag=", 11, Kind::frag}};
 constexpr Field kIpv6[] = {{"src=", 0, Kind::ipv6}, {"dst=", 16, Kind::ipv6},
-                           {"label=", 32, Kind::be32}, {"proto=", 36, Kind::u8},
+                           {"label=", 32, Kind::label}, {"proto=", 36, Kind::u8},
                            {"tclass=", 37, Kind::u8}, {"hlimit=", 38, Kind::u8},
                            {"frag=", 39, Kind::frag}};
 constexpr Field kPorts[] = {{"src=", 0, Kind::be16}, {"dst=", 2, Kind::be16}};

@@ -132,6 +132,7 @@ TEST(OdpKey, EveryKeyAttributeRoundTrips)
         "ipv6(src=2001:db8::1,dst=2001:db8::/ffff:ffff::,label=0x12345,proto=17,tclass=0x10,"
         "hlimit=64,frag=no)",
         "ipv6(label=0x5/0xff)",
+        "ipv6(label=0xfffff)",
         "tcp(src=1/0xff00,dst=80)",
         "udp(src=53)",
         "sctp(dst=9)",
@@ -170,6 +171,16 @@ TEST(OdpKey, VerboseShowsWildcardedFieldsAndZeroMasks)
     EXPECT_EQ(format_flow_key(k.key, {}, nullptr, false),
               "in_port(1),eth(src=00:00:00:00:00:00,dst=00:00:00:00:00:00),eth_type(0x0800),"
               "ipv4(src=0.0.0.0,dst=0.0.0.0,proto=6,tos=0,ttl=0,frag=no),tcp(src=0,dst=80)");
+}
+
+TEST(OdpKey, Ipv6LabelIsTwentyBits)
+{
+    // The kernel's mask for an exact label is 0x000fffff: still exact.
+    ParsedKey k = parse_ok("ipv6(label=0x12345)");
+    EXPECT_EQ(format_flow_key(k.key, k.mask, nullptr, false), "ipv6(label=0x12345)");
+    EXPECT_EQ(k.mask[4 + 32], 0x00);
+    EXPECT_EQ(k.mask[4 + 33], 0x0f);
+    EXPECT_FALSE(parse_flow_key("ipv6(label=0x100000)", nullptr).ok());
 }
 
 TEST(OdpKey, PortNames)
