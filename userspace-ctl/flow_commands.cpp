@@ -10,6 +10,7 @@
 
 #include <cinttypes>
 #include <climits>
+#include <cerrno>
 #include <cstdio>
 
 #include "userspace-ctl/commands.h"
@@ -121,14 +122,11 @@ void print_flow(Context& ctx, const std::string& dp_name, const FlowInfo& f,
     ctx.print((ctx.opts.json ? format_flow_json(dp_name, f, o) : format_flow_line(f, o)) + "\n");
 }
 
-int put_flow(Context& ctx, std::span<const std::string> args, bool modify)
+// Adds (or with 'modify', changes) one flow in 'dp'; returns 0 or errno.
+int put_flow_on(Context& ctx, const DpInfo& dp, std::string_view key_s,
+                std::string_view actions_s, bool modify)
 {
-    auto dp = open_flow_dp(ctx, args, 4);
-    if (!dp.ok()) {
-        return dp.code();
-    }
-    std::string_view key_s = args[args.size() - 2];
-    const std::string& actions_s = args[args.size() - 1];
+    const DpInfo* dpp = &dp;
     Bytes ufid;
     auto n = parse_ufid_prefix(key_s, &ufid);
     if (!n.ok()) {
@@ -136,7 +134,7 @@ int put_flow(Context& ctx, std::span<const std::string> args, bool modify)
         return n.code();
     }
     key_s.remove_prefix(*n);
-    PortNumbers ports = port_numbers(ctx, *dp);
+    PortNumbers ports = port_numbers(ctx, dp);
     auto key = parse_flow_key(key_s, &ports);
     if (!key.ok()) {
         ctx.error(key.error().code, "parsing flow key (" + key.error().detail + ")");
@@ -150,7 +148,7 @@ int put_flow(Context& ctx, std::span<const std::string> args, bool modify)
 
     // dpif-netlink's mapping of DPIF_FP_* flags.
     FlowRequest req;
-    req.dp_ifindex = dp->dp_ifindex;
+    req.dp_ifindex = dpp->dp_ifindex;
     bool create = !modify || ctx.opts.may_create;
     req.cmd = create ? OVS_FLOW_CMD_NEW : OVS_FLOW_CMD_SET;
     req.nlm_flags = modify ? 0 : NLM_F_CREATE;
@@ -178,6 +176,15 @@ int put_flow(Context& ctx, std::span<const std::string> args, bool modify)
     return 0;
 }
 
+int put_flow(Context& ctx, std::span<const std::string> args, bool modify)
+{
+    auto dp = open_flow_dp(ctx, args, 4);
+    if (!dp.ok()) {
+        return dp.code();
+    }
+    return put_flow_on(ctx, *dp, args[args.size() - 2], args[args.size() - 1], modify);
+}
+
 int cmd_add_flow(Context& ctx, std::span<const std::string> args)
 {
     return put_flow(ctx, args, false);
@@ -188,13 +195,10 @@ int cmd_mod_flow(Context& ctx, std::span<const std::string> args)
     return put_flow(ctx, args, true);
 }
 
-int cmd_del_flow(Context& ctx, std::span<const std::string> args)
+// Deletes one flow (by key or ufid:) from 'dp'; returns 0 or errno.
+int del_flow_on(Context& ctx, const DpInfo& dp, std::string_view key_s)
 {
-    auto dp = open_flow_dp(ctx, args, 3);
-    if (!dp.ok()) {
-        return dp.code();
-    }
-    std::string_view key_s = args.back();
+    const DpInfo* dpp = &dp;
     Bytes ufid;
     auto n = parse_ufid_prefix(key_s, &ufid);
     if (!n.ok()) {
@@ -202,7 +206,7 @@ int cmd_del_flow(Context& ctx, std::span<const std::string> args)
         return n.code();
     }
     key_s.remove_prefix(*n);
-    PortNumbers ports = port_numbers(ctx, *dp);
+    PortNumbers ports = port_numbers(ctx, dp);
     auto key = parse_flow_key(key_s, &ports);
     if (!key.ok()) {
         ctx.error(key.error().code, key.error().detail);
@@ -210,7 +214,7 @@ int cmd_del_flow(Context& ctx, std::span<const std::string> args)
     }
     FlowRequest req;
     req.cmd = OVS_FLOW_CMD_DEL;
-    req.dp_ifindex = dp->dp_ifindex;
+    req.dp_ifindex = dpp->dp_ifindex;
     if (!key->key.empty()) {
         req.key = key->key;
     }
@@ -230,6 +234,149 @@ int cmd_del_flow(Context& ctx, std::span<const std::string> args)
         ctx.print(format_flow_stats(stats, now_ms(ctx)) + "\n");
     }
     return 0;
+}
+
+int cmd_del_flow(Context& ctx, std::span<const std::string> args)
+{
+    auto dp = open_flow_dp(ctx, args, 3);
+    if (!dp.ok()) {
+        return dp.code();
+    }
+    return del_flow_on(ctx, *dp, args.back());
+}
+
+// One line of a flows file, as ovs-dpctl splits it: an optional command
+// ("add", "modify", "delete" or a prefix of one), the flow (up to white
+// space), and the actions (the rest).
+struct FlowLine {
+    enum Cmd { add, modify, del } cmd;
+    std::string flow;
+    std::string actions;
+};
+
+FlowLine split_flow_line(FlowLine::Cmd def, std::string_view line)
+{
+    constexpr std::string_view ws = " \t\r\n";
+    auto skip = [&](std::string_view chars) {
+        size_t n = line.find_first_not_of(chars);
+        line.remove_prefix(n == std::string_view::npos ? line.size() : n);
+    };
+    auto token_len = [&](std::string_view stop) {
+        size_t n = line.find_first_of(stop);
+        return n == std::string_view::npos ? line.size() : n;
+    };
+    FlowLine fl{def, {}, {}};
+    skip(ws);
+    size_t len = token_len(", \t\r\n");
+    std::string_view word = line.substr(0, len);
+    if (std::string_view("add").starts_with(word)) {
+        fl.cmd = FlowLine::add;
+    } else if (std::string_view("delete").starts_with(word)) {
+        fl.cmd = FlowLine::del;
+    } else if (std::string_view("modify").starts_with(word)) {
+        fl.cmd = FlowLine::modify;
+    } else {
+        len = 0;
+    }
+    line.remove_prefix(len);
+    skip(ws);
+    len = token_len(ws);
+    fl.flow = line.substr(0, len);
+    line.remove_prefix(len);
+    skip(ws);
+    fl.actions = line;
+    return fl;
+}
+
+// Reads the next line as OVS's ds_get_preprocessed_line(): '#' starts a
+// comment, a trailing backslash continues the line, blank lines are
+// skipped.  Returns false at end of file.
+bool read_preprocessed_line(std::FILE* f, std::string* out, unsigned* line_number)
+{
+    for (;;) {
+        std::string line;
+        bool any = false;
+        int c;
+        for (;;) {
+            while ((c = std::fgetc(f)) != EOF && c != '\n') {
+                line += static_cast<char>(c);
+                any = true;
+            }
+            if (c == '\n') {
+                any = true;
+            }
+            if (any) {
+                (*line_number)++;
+            }
+            if (!line.empty() && line.back() == '\\' && c != EOF) {
+                line.pop_back();
+                continue;
+            }
+            break;
+        }
+        if (!any) {
+            return false;
+        }
+        if (size_t hash = line.find('#'); hash != std::string::npos) {
+            line.erase(hash);
+        }
+        if (line.find_first_not_of(" \t\r\n") != std::string::npos) {
+            *out = line;
+            return true;
+        }
+    }
+}
+
+// add-flows, mod-flows, del-flows FILE: one flow per line.  Unlike
+// ovs-dpctl, which exits 0 whatever happened, failures set the exit status
+// (the last line's error).
+int process_flows(Context& ctx, std::span<const std::string> args, FlowLine::Cmd def)
+{
+    auto dp = open_flow_dp(ctx, args, 4);  // as ovs-dpctl (4, not 3)
+    if (!dp.ok()) {
+        return dp.code();
+    }
+    const std::string& file = args.back();
+    std::FILE* f = file == "-" ? stdin : std::fopen(file.c_str(), "r");
+    if (!f) {
+        int err = errno;
+        ctx.error(err, "Opening file \"" + file + "\" failed");
+        return err;
+    }
+    int last = 0;
+    unsigned line_number = 0;
+    std::string line;
+    while (read_preprocessed_line(f, &line, &line_number)) {
+        FlowLine fl = split_flow_line(def, line);
+        if (fl.flow.empty() ||
+            ((fl.cmd == FlowLine::add || fl.cmd == FlowLine::modify) && fl.actions.empty()) ||
+            (fl.cmd == FlowLine::del && !fl.actions.empty())) {
+            ctx.error(0, "Failed parsing line number " + std::to_string(line_number) +
+                             ", skipped!");
+            last = EINVAL;
+            continue;
+        }
+        int err = fl.cmd == FlowLine::del
+                      ? del_flow_on(ctx, *dp, fl.flow)
+                      : put_flow_on(ctx, *dp, fl.flow, fl.actions, fl.cmd == FlowLine::modify);
+        if (err) {
+            last = err;
+        }
+    }
+    if (f != stdin) {
+        std::fclose(f);
+    }
+    return last;
+}
+
+int cmd_add_flows(Context& ctx, std::span<const std::string> args)
+{
+    return process_flows(ctx, args, FlowLine::add);
+}
+
+int cmd_mod_flows(Context& ctx, std::span<const std::string> args)
+{
+    return process_flows(ctx, args, FlowLine::modify);
 }
 
 int cmd_get_flow(Context& ctx, std::span<const std::string> args)
@@ -336,6 +483,12 @@ int cmd_dump_flows(Context& ctx, std::span<const std::string> all_args)
 
 int cmd_del_flows(Context& ctx, std::span<const std::string> args)
 {
+    // "del-flows FILE" (a lone argument that is not a datapath) or
+    // "del-flows DP FILE" delete the flows listed in FILE.
+    bool lone_non_dp = args.size() == 2 && !dpif_open(ctx, parse_dp_name(args[1])).ok();
+    if (lone_non_dp || args.size() > 2) {
+        return process_flows(ctx, args, FlowLine::del);
+    }
     auto dp = open_flow_dp(ctx, args, 2);
     if (!dp.ok()) {
         return dp.code();
@@ -359,7 +512,9 @@ constexpr Command kFlowCommands[] = {
      false},
     {"del-flow", "[DP] FLOW", "delete FLOW from DP", 1, 2, cmd_del_flow, true},
     {"dump-flows", "[DP] [filter=F]", "display flows in DP", 0, 3, cmd_dump_flows, false},
-    {"del-flows", "[DP]", "delete all flows from DP", 0, 1, cmd_del_flows, true},
+    {"add-flows", "[DP] FILE", "add flows from FILE (- for stdin)", 1, 2, cmd_add_flows, true},
+    {"mod-flows", "[DP] FILE", "modify flows from FILE", 1, 2, cmd_mod_flows, true},
+    {"del-flows", "[DP] [FILE]", "delete all flows, or those in FILE", 0, 2, cmd_del_flows, true},
 };
 
 }  // namespace

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // Flow commands against the in-memory kernel: requests sent, output,
 // messages and exit statuses.
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include "userspace-ctl/commands.h"
 #include "userspace-ctl/odp.h"
@@ -283,6 +285,46 @@ TEST_F(FlowCommandTest, ShowJson)
     json.statistics = true;
     EXPECT_EQ(run({"show"}, json), 0);
     EXPECT_NE(out.stdout_.find("\"stats\":{\"rx_packets\":0,"), std::string::npos);
+}
+
+TEST_F(FlowCommandTest, FlowsFromAFile)
+{
+    char path[] = "/tmp/ovsdp-ctl-flows-XXXXXX";
+    int fd = mkstemp(path);
+    ASSERT_GE(fd, 0);
+    std::string text = std::string("# a comment\n") + kTcp80 + " 2\n" +
+                       "\n"
+                       "add in_port(2),eth(),eth_type(0x0806),arp(op=1) \\\n  1\n"
+                       "in_port(2),eth(),eth_type(0x0806),arp(op=2)\n"          // no actions
+                       "modify " + kTcp80 + " 1\n"
+                       "in_port(1),bogus(1) 1   # parse error\n";
+    ASSERT_EQ(write(fd, text.data(), text.size()), static_cast<ssize_t>(text.size()));
+    close(fd);
+    EXPECT_EQ(run({"add-flows", path}), EINVAL);  // ovs-dpctl would exit 0
+    EXPECT_EQ(out.stderr_,
+              "ovsdp-ctl: Failed parsing line number 6, skipped!\n"
+              "ovsdp-ctl: parsing flow key (syntax error at bogus(1)) (Invalid argument)\n");
+    ASSERT_EQ(dp0().flows.size(), 2u);
+    EXPECT_EQ(run({"dump-flows"}), 0);
+    EXPECT_EQ(out.stdout_,
+              std::string(kTcp80) + ", packets:0, bytes:0, used:never, actions:1\n"
+              "in_port(2),eth(),eth_type(0x0806),arp(op=1), packets:0, bytes:0, used:never, "
+              "actions:1\n");
+
+    std::string del = std::string("delete ") + kTcp80 + "\n";
+    fd = open(path, O_WRONLY | O_TRUNC);
+    ASSERT_EQ(write(fd, del.data(), del.size()), static_cast<ssize_t>(del.size()));
+    close(fd);
+    EXPECT_EQ(run({"del-flows", "dp0", path}), 0);
+    EXPECT_EQ(dp0().flows.size(), 1u);
+    // "delete" overrides mod-flows' default command.
+    EXPECT_EQ(run({"mod-flows", path}), ENOENT);
+    EXPECT_EQ(out.stderr_, "ovsdp-ctl: deleting flow (No such file or directory)\n");
+    EXPECT_EQ(dp0().flows.size(), 1u);
+    unlink(path);
+    EXPECT_EQ(run({"add-flows", "dp0", "/nonexistent/flows"}), ENOENT);
+    EXPECT_EQ(out.stderr_,
+              "ovsdp-ctl: Opening file \"/nonexistent/flows\" failed (No such file or directory)\n");
 }
 
 TEST_F(FlowCommandTest, DropIsAnEmptyActionList)
