@@ -20,9 +20,9 @@ inline constexpr u8 kFlowVersion = 1;
 inline constexpr u8 kPacketVersion = 1;
 
 inline constexpr u32 kLocalPort = 0;     // OVSP_LOCAL
-inline constexpr u32 kMaxPorts = 65536;  // port numbers are below this (DP_MAX_PORTS)
-// Upstream's DP_MAX_PORTS proper (USHRT_MAX): the "no input port" value of a
-// flow key, and the bound flow_netlink checks in_port and output ports against.
+// Upstream's DP_MAX_PORTS (USHRT_MAX): port numbers are below it, so a
+// datapath has at most 65535 ports (0..65534); it is also the "no input port"
+// value of a flow key, and the bound for in_port and output ports.
 inline constexpr u32 kDpMaxPorts = 65535;
 inline constexpr usize kIfNameSize = 16; // IFNAMSIZ
 

@@ -14,9 +14,10 @@ namespace {
 // Every datapath of every namespace; ovs_mutex.
 constinit ListNode g_datapaths;
 
-// Bitmap of port numbers in use, per datapath (65536 bits).
+// Bitmap of port numbers in use, per datapath (one bit per number below
+// kDpMaxPorts, rounded up to whole words).
 struct PortBitmap {
-    u64 words[uapi::kMaxPorts / 64];
+    u64 words[(uapi::kDpMaxPorts + 63) / 64];
 };
 
 // A reply under construction: attributes are written into a heap buffer and
@@ -78,8 +79,10 @@ u32 bitmap_first_free(const PortBitmap* b)
         u64 used = b->words[w];
         if (w == 0)
             used |= 1; // port 0 is the local port
-        if (~used)
-            return w * 64 + static_cast<u32>(__builtin_ctzll(~used));
+        if (~used) {
+            u32 port = w * 64 + static_cast<u32>(__builtin_ctzll(~used));
+            return port < uapi::kDpMaxPorts ? port : 0;
+        }
     }
     return 0;
 }
@@ -328,7 +331,7 @@ Result<Vport*> lookup_vport(ovsdp_request* req)
     }
     if (const NlAttr* a = attr(req, uapi::OVS_VPORT_ATTR_PORT_NO)) {
         u32 port_no = a->get_u32();
-        if (port_no >= uapi::kMaxPorts) {
+        if (port_no >= uapi::kDpMaxPorts) {
             req->extack_attr = a;
             return make_error(err::FBIG, "Port number out of range");
         }
@@ -547,7 +550,7 @@ extern "C" int ovsdp_vport_cmd_new(ovsdp_request* req)
     const NlAttr* a_port = attr(req, uapi::OVS_VPORT_ATTR_PORT_NO);
     if (a_port) {
         port_no = a_port->get_u32();
-        if (port_no >= uapi::kMaxPorts)
+        if (port_no >= uapi::kDpMaxPorts)
             return fail(req, make_error(err::FBIG, "Port number out of range"), a_port);
     }
 

@@ -1,7 +1,8 @@
 #!/bin/bash
 # demo.sh: the main job. Installs what is missing, builds openvswitch.ko and
 # ovsdp-ctl, boots Debian's 6.1 kernel in QEMU, loads the module, joins two
-# network namespaces to a datapath and shows it (ports, counters).
+# network namespaces to a datapath, installs flows that forward ping between
+# them and shows the flows and the counters.
 set -euo pipefail
 REPO=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
 cd "$REPO"

@@ -4,8 +4,9 @@
 #   2. the kernel module, warning-free
 #   3. userspace unit tests under ASan/UBSan (ctest)
 #   4. fuzz targets, short deterministic runs (clang, libFuzzer)
-#   5. VM tests: harness self-test, our module over raw netlink, ovs-dpctl
-#      and ovsdp-ctl side by side on our module
+#   5. VM tests: harness self-test; our module over raw netlink, flows and
+#      per-NUMA stats with ovs-dpctl; unmodified ovs-vswitchd running a bridge
+#      on it; ovs-dpctl and ovsdp-ctl side by side on our module
 # Prints one line per stage and, last, "N passed, M failed" over all stages.
 set -uo pipefail
 REPO=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
@@ -51,7 +52,8 @@ stage fuzz fuzz
 
 if [ -f "$REPO/openvswitch.ko" ]; then
 	stage vm-harness tests/vm/run-selftest
-	stage vm-ovsdp-abi tests/vm/vm-run --timeout 900 tests/vm/cases/ovsdp-suite.sh
+	stage vm-ovsdp-suite tests/vm/vm-run --timeout 900 tests/vm/cases/ovsdp-suite.sh
+	stage vm-vswitchd tests/vm/vm-run --timeout 600 tests/vm/cases/vswitchd.sh
 	stage vm-ctl-compare tests/vm/vm-run --timeout 1200 userspace-ctl/tests/vm-ctl-stock.sh --ovsdp \
 		--ctl "$REPO/build/release/userspace-ctl/ovsdp-ctl"
 else

@@ -199,26 +199,26 @@ TEST_F(DatapathTest, PortNumbers)
     EXPECT_EQ(kernel.sent[0].u32(uapi::OVS_VPORT_ATTR_PORT_NO), 2u) << "lowest free number is reused";
     EXPECT_EQ(new_port(ifx, "n100", uapi::OVS_VPORT_TYPE_INTERNAL, 100), 0);
     EXPECT_EQ(new_port(ifx, "dup", uapi::OVS_VPORT_TYPE_INTERNAL, 100), E(err::BUSY));
-    EXPECT_EQ(new_port(ifx, "big", uapi::OVS_VPORT_TYPE_INTERNAL, 65536), E(err::FBIG));
-    EXPECT_EQ(new_port(ifx, "max", uapi::OVS_VPORT_TYPE_INTERNAL, 65535), 0);
+    EXPECT_EQ(new_port(ifx, "big", uapi::OVS_VPORT_TYPE_INTERNAL, 65535), E(err::FBIG));
+    EXPECT_EQ(new_port(ifx, "max", uapi::OVS_VPORT_TYPE_INTERNAL, 65534), 0);
     EXPECT_EQ(del_port(ifx, "dp0"), E(err::INVAL)) << "local port";
     EXPECT_EQ(new_port(ifx, "gre", uapi::OVS_VPORT_TYPE_GRE), E(err::AFNOSUPPORT));
     EXPECT_EQ(new_port(ifx, "nodev", uapi::OVS_VPORT_TYPE_NETDEV), E(err::NODEV));
     EXPECT_EQ(new_port(12345, "x"), E(err::NODEV));
 }
 
-TEST_F(DatapathTest, FullDatapathRefusesPort65536)
+TEST_F(DatapathTest, FullDatapathHolds65535Ports)
 {
     ASSERT_EQ(new_dp("dp0"), 0);
     int ifx = dp_ifindex("dp0");
-    for (u32 i = 1; i < uapi::kMaxPorts; i++)
+    for (u32 i = 1; i < uapi::kDpMaxPorts; i++)
         ASSERT_EQ(new_port(ifx, "p" + std::to_string(i)), 0) << i;
     kernel.reset();
     EXPECT_EQ(new_port(ifx, "onemore"), E(err::FBIG));
     EXPECT_STREQ(last_msg, "Datapath has no free port number");
     int calls = 0;
     auto ports = dump_ports(ifx, 64 * 1024, &calls);
-    EXPECT_EQ(ports.size(), size_t(uapi::kMaxPorts));
+    EXPECT_EQ(ports.size(), size_t(uapi::kDpMaxPorts));
     EXPECT_GT(calls, 1) << "dump should have needed several messages";
 }
 
