@@ -1002,6 +1002,17 @@ void format_action(std::string& ds, const AttrView& a, const PortNames* names)
         ds += "))";
         return;
     }
+    case OVS_ACTION_ATTR_ADD_MPLS:
+        ds += "add_mpls(" + mpls_lse_str(ntohl(load<uint32_t>(p))) +
+              fmt(",eth_type=0x%" PRIx16 ")", ntohs(load<uint16_t>(p + 4)));
+        return;
+    case OVS_ACTION_ATTR_DEC_TTL:
+        ds += "dec_ttl(le_1(";
+        if (auto inner = find_attr(a.data, OVS_DEC_TTL_ATTR_ACTION)) {
+            format_action_stream(ds, inner->data, names);
+        }
+        ds += "))";
+        return;
     case OVS_ACTION_ATTR_CLONE:
         ds += "clone(";
         format_action_stream(ds, a.data, names);

@@ -936,6 +936,62 @@ Status ActionParser::action(Scanner& sc, Bytes& out)
         put_attr(out, OVS_ACTION_ATTR_POP_MPLS, {reinterpret_cast<const uint8_t*>(&et), 2});
         return Status::success();
     }
+    // Actions ovs-dpctl 3.1 cannot express (ovsdp-ctl extensions), in the
+    // form OVS prints them.
+    if (sc.eat("push_mpls(") || sc.s.starts_with("add_mpls(")) {
+        bool add = sc.eat("add_mpls(");
+        uint32_t label, tc, ttl, bos;
+        uint16_t et;
+        if (!(sc.eat("label=") && scan_num(sc, &label) && sc.eat(",tc=") && scan_num(sc, &tc) &&
+              sc.eat(",ttl=") && scan_num(sc, &ttl) && sc.eat(",bos=") && scan_num(sc, &bos) &&
+              sc.eat(",eth_type=") && scan_num(sc, &et) && sc.eat(")"))) {
+            return action_error();
+        }
+        uint32_t lse = htonl(((label & 0xfffff) << 12) | ((tc & 7) << 9) | ((bos & 1) << 8) |
+                             (ttl & 0xff));
+        uint8_t buf[8] = {};
+        std::memcpy(buf, &lse, 4);
+        et = htons(et);
+        std::memcpy(buf + 4, &et, 2);
+        put_attr(out, add ? OVS_ACTION_ATTR_ADD_MPLS : OVS_ACTION_ATTR_PUSH_MPLS,
+                 {buf, add ? size_t{8} : size_t{6}});
+        return Status::success();
+    }
+    if (sc.eat("push_eth(src=")) {
+        uint8_t buf[12];
+        if (!(scan_eth_addr(sc, buf) && sc.eat(",dst=") && scan_eth_addr(sc, buf + 6) &&
+              sc.eat(")"))) {
+            return action_error();
+        }
+        put_attr(out, OVS_ACTION_ATTR_PUSH_ETH, buf);
+        return Status::success();
+    }
+    if (sc.eat("hash(")) {
+        uint32_t v[2];
+        if (sc.eat("l4(")) {
+            v[0] = OVS_HASH_ALG_L4;
+        } else if (sc.eat("sym_l4(")) {
+            v[0] = OVS_HASH_ALG_L4 + 1;  // OVS_HASH_ALG_SYM_L4
+        } else {
+            return action_error();
+        }
+        if (!scan_num(sc, &v[1]) || !sc.eat("))")) {
+            return action_error();
+        }
+        put_attr(out, OVS_ACTION_ATTR_HASH, {reinterpret_cast<const uint8_t*>(v), 8});
+        return Status::success();
+    }
+    if (sc.eat("dec_ttl(le_1(")) {
+        size_t n = begin_nest(out, OVS_ACTION_ATTR_DEC_TTL);
+        size_t an = begin_nest(out, OVS_DEC_TTL_ATTR_ACTION);
+        OVSDP_TRY(list_until_paren(sc, out));
+        end_nest(out, an);
+        end_nest(out, n);
+        if (!sc.eat(")")) {
+            return action_error();
+        }
+        return Status::success();
+    }
     if (sc.eat("userspace(pid=")) {
         uint32_t pid;
         if (!scan_num(sc, &pid)) {
