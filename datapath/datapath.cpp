@@ -43,20 +43,6 @@ private:
     NlWriter writer_;
 };
 
-const NlAttr* attr(const ovsdp_request* req, int type)
-{
-    if (type > req->maxattr)
-        return nullptr;
-    return static_cast<const NlAttr*>(req->attrs[type]);
-}
-
-int fail(ovsdp_request* req, Error e, const NlAttr* bad = nullptr)
-{
-    req->extack_msg = e.msg;
-    req->extack_attr = bad;
-    return e.negative();
-}
-
 PortBitmap* port_bitmap(Datapath* dp)
 {
     // Stored right after the hash buckets (one allocation).
@@ -95,18 +81,13 @@ Datapath* dp_of_local_vport(void* v)
     return vport && vport->port_no == uapi::kLocalPort ? vport->dp : nullptr;
 }
 
-Datapath* get_dp(void* net, int dp_ifindex)
-{
-    return dp_of_local_vport(ovsdp_vport_lookup_by_ifindex(net, dp_ifindex));
-}
-
 Result<Datapath*> lookup_datapath(ovsdp_request* req)
 {
     Datapath* dp;
-    if (const NlAttr* name = attr(req, uapi::OVS_DP_ATTR_NAME))
+    if (const NlAttr* name = req_attr(req, uapi::OVS_DP_ATTR_NAME))
         dp = dp_of_local_vport(ovsdp_vport_lookup_by_name(req->net, name->get_string()));
     else
-        dp = get_dp(req->net, req->dp_ifindex);
+        dp = dp_lookup_by_ifindex(req->net, req->dp_ifindex);
     if (!dp)
         return make_error(err::NODEV, "No datapath with this name or ifindex");
     return dp;
@@ -146,7 +127,7 @@ int dp_reply(ovsdp_request* req, const Datapath* dp, u8 cmd, bool notify)
     if (!msg.allocated())
         return -err::NOMEM;
     if (!dp_fill_info(dp, msg.writer()))
-        return fail(req, make_error(err::MSGSIZE, "Datapath reply too large"));
+        return req_fail(req, make_error(err::MSGSIZE, "Datapath reply too large"));
     return ovsdp_genl_reply(req, OVSDP_FAMILY_DATAPATH, cmd, dp_ifindex(dp), msg.data(), msg.size(), notify);
 }
 
@@ -177,7 +158,7 @@ Status dp_set_upcall_pids(Datapath* dp, const NlAttr* ids)
 Status dp_change(ovsdp_request* req, Datapath* dp)
 {
     u32 features = 0;
-    const NlAttr* a_features = attr(req, uapi::OVS_DP_ATTR_USER_FEATURES);
+    const NlAttr* a_features = req_attr(req, uapi::OVS_DP_ATTR_USER_FEATURES);
     if (a_features) {
         features = a_features->get_u32();
         if (features & ~kKnownUserFeatures) {
@@ -185,7 +166,7 @@ Status dp_change(ovsdp_request* req, Datapath* dp)
             return make_error(err::OPNOTSUPP, "Unsupported datapath user features");
         }
     }
-    const NlAttr* a_cache = attr(req, uapi::OVS_DP_ATTR_MASKS_CACHE_SIZE);
+    const NlAttr* a_cache = req_attr(req, uapi::OVS_DP_ATTR_MASKS_CACHE_SIZE);
     if (a_cache) {
         u32 size = a_cache->get_u32();
         if (size > kMaxMasksCacheSize || (size && !is_power_of_2(size))) {
@@ -193,7 +174,7 @@ Status dp_change(ovsdp_request* req, Datapath* dp)
             return make_error(err::INVAL, "Masks cache size must be 0 or a power of 2 up to 4096");
         }
     }
-    const NlAttr* a_pids = attr(req, uapi::OVS_DP_ATTR_PER_CPU_PIDS);
+    const NlAttr* a_pids = req_attr(req, uapi::OVS_DP_ATTR_PER_CPU_PIDS);
     if ((features & uapi::kDpFDispatchUpcallPerCpu) && a_pids)
         TRY(dp_set_upcall_pids(dp, a_pids));
     if (a_cache)
@@ -311,17 +292,17 @@ int vport_reply(ovsdp_request* req, const Vport* vport, u8 cmd, bool notify)
     if (!msg.allocated())
         return -err::NOMEM;
     if (!vport_fill_info(vport, req->net, msg.writer()))
-        return fail(req, make_error(err::MSGSIZE, "Vport reply too large"));
+        return req_fail(req, make_error(err::MSGSIZE, "Vport reply too large"));
     return ovsdp_genl_reply(req, OVSDP_FAMILY_VPORT, cmd, dp_ifindex(vport->dp), msg.data(), msg.size(), notify);
 }
 
 Result<Vport*> lookup_vport(ovsdp_request* req)
 {
-    if (const NlAttr* a = attr(req, uapi::OVS_VPORT_ATTR_IFINDEX)) {
+    if (const NlAttr* a = req_attr(req, uapi::OVS_VPORT_ATTR_IFINDEX)) {
         req->extack_attr = a;
         return make_error(err::OPNOTSUPP, "Vport lookup by ifindex is not supported");
     }
-    if (const NlAttr* name = attr(req, uapi::OVS_VPORT_ATTR_NAME)) {
+    if (const NlAttr* name = req_attr(req, uapi::OVS_VPORT_ATTR_NAME)) {
         auto* vport = static_cast<Vport*>(ovsdp_vport_lookup_by_name(req->net, name->get_string()));
         if (!vport || vport->detached)
             return make_error(err::NODEV, "No vport with this name");
@@ -329,13 +310,13 @@ Result<Vport*> lookup_vport(ovsdp_request* req)
             return make_error(err::NODEV, "Vport is not in this datapath");
         return vport;
     }
-    if (const NlAttr* a = attr(req, uapi::OVS_VPORT_ATTR_PORT_NO)) {
+    if (const NlAttr* a = req_attr(req, uapi::OVS_VPORT_ATTR_PORT_NO)) {
         u32 port_no = a->get_u32();
         if (port_no >= uapi::kDpMaxPorts) {
             req->extack_attr = a;
             return make_error(err::FBIG, "Port number out of range");
         }
-        Datapath* dp = get_dp(req->net, req->dp_ifindex);
+        Datapath* dp = dp_lookup_by_ifindex(req->net, req->dp_ifindex);
         if (!dp)
             return make_error(err::NODEV, "No datapath with this ifindex");
         Vport* vport = dp_lookup_vport(dp, port_no);
@@ -371,6 +352,11 @@ void destroy_dp(Datapath* dp)
 } // namespace
 
 // ---- Shared helpers -----------------------------------------------------------------
+
+Datapath* dp_lookup_by_ifindex(void* net, int dp_ifindex)
+{
+    return dp_of_local_vport(ovsdp_vport_lookup_by_ifindex(net, dp_ifindex));
+}
 
 Vport* dp_lookup_vport(const Datapath* dp, u32 port_no)
 {
@@ -427,10 +413,10 @@ using namespace ovsdp;
 
 extern "C" int ovsdp_dp_cmd_new(ovsdp_request* req)
 {
-    const NlAttr* name = attr(req, uapi::OVS_DP_ATTR_NAME);
-    const NlAttr* pid = attr(req, uapi::OVS_DP_ATTR_UPCALL_PID);
+    const NlAttr* name = req_attr(req, uapi::OVS_DP_ATTR_NAME);
+    const NlAttr* pid = req_attr(req, uapi::OVS_DP_ATTR_UPCALL_PID);
     if (!name || !pid)
-        return fail(req, make_error(err::INVAL, "Datapath name and upcall PID are required"));
+        return req_fail(req, make_error(err::INVAL, "Datapath name and upcall PID are required"));
 
     Datapath* dp = dp_alloc(req->net);
     if (!dp)
@@ -438,10 +424,10 @@ extern "C" int ovsdp_dp_cmd_new(ovsdp_request* req)
     if (auto st = dp_change(req, dp); st.is_error()) {
         dp->table.destroy_locked();
         free_dp_cb(&dp->rcu);
-        return fail(req, st.error(), static_cast<const NlAttr*>(req->extack_attr));
+        return req_fail(req, st.error(), static_cast<const NlAttr*>(req->extack_attr));
     }
 
-    const NlAttr* ifindex = attr(req, uapi::OVS_DP_ATTR_IFINDEX);
+    const NlAttr* ifindex = req_attr(req, uapi::OVS_DP_ATTR_IFINDEX);
     VportParms parms = { name->get_string(), uapi::OVS_VPORT_TYPE_INTERNAL, uapi::kLocalPort,
                          ifindex ? static_cast<int>(ifindex->get_u32()) : 0, pid };
     auto vport = new_vport(dp, parms, req);
@@ -461,7 +447,7 @@ extern "C" int ovsdp_dp_cmd_new(ovsdp_request* req)
         dp->upcall_pids = nullptr;
         dp->table.destroy_locked();
         free_dp_cb(&dp->rcu);
-        return fail(req, e.msg ? e : make_error(e.code, "Cannot create the datapath's local port"));
+        return req_fail(req, e.msg ? e : make_error(e.code, "Cannot create the datapath's local port"));
     }
 
     g_datapaths.add_tail(&dp->list_node);
@@ -474,7 +460,7 @@ extern "C" int ovsdp_dp_cmd_del(ovsdp_request* req)
 {
     auto dp = lookup_datapath(req);
     if (dp.is_error())
-        return fail(req, dp.error());
+        return req_fail(req, dp.error());
     // Build the reply while the datapath still has its name and ports.
     MsgBuffer msg(dp_msg_size());
     if (!msg.allocated())
@@ -490,7 +476,7 @@ extern "C" int ovsdp_dp_cmd_get(ovsdp_request* req)
 {
     auto dp = lookup_datapath(req);
     if (dp.is_error())
-        return fail(req, dp.error());
+        return req_fail(req, dp.error());
     return dp_reply(req, dp.value(), uapi::OVS_DP_CMD_GET, false);
 }
 
@@ -498,9 +484,9 @@ extern "C" int ovsdp_dp_cmd_set(ovsdp_request* req)
 {
     auto dp = lookup_datapath(req);
     if (dp.is_error())
-        return fail(req, dp.error());
+        return req_fail(req, dp.error());
     if (auto st = dp_change(req, dp.value()); st.is_error())
-        return fail(req, st.error(), static_cast<const NlAttr*>(req->extack_attr));
+        return req_fail(req, st.error(), static_cast<const NlAttr*>(req->extack_attr));
     dp_reply(req, dp.value(), uapi::OVS_DP_CMD_SET, true);
     return 0;
 }
@@ -532,44 +518,44 @@ extern "C" int ovsdp_dp_cmd_dump(ovsdp_dump* d)
 
 extern "C" int ovsdp_vport_cmd_new(ovsdp_request* req)
 {
-    const NlAttr* name = attr(req, uapi::OVS_VPORT_ATTR_NAME);
-    const NlAttr* type = attr(req, uapi::OVS_VPORT_ATTR_TYPE);
-    const NlAttr* pids = attr(req, uapi::OVS_VPORT_ATTR_UPCALL_PID);
+    const NlAttr* name = req_attr(req, uapi::OVS_VPORT_ATTR_NAME);
+    const NlAttr* type = req_attr(req, uapi::OVS_VPORT_ATTR_TYPE);
+    const NlAttr* pids = req_attr(req, uapi::OVS_VPORT_ATTR_UPCALL_PID);
     if (!name || !type || !pids)
-        return fail(req, make_error(err::INVAL, "Vport name, type and upcall PID are required"));
+        return req_fail(req, make_error(err::INVAL, "Vport name, type and upcall PID are required"));
     u32 vtype = type->get_u32();
-    const NlAttr* ifindex = attr(req, uapi::OVS_VPORT_ATTR_IFINDEX);
+    const NlAttr* ifindex = req_attr(req, uapi::OVS_VPORT_ATTR_IFINDEX);
     if (ifindex && vtype != uapi::OVS_VPORT_TYPE_INTERNAL)
-        return fail(req, make_error(err::OPNOTSUPP, "Only internal vports take an ifindex"), ifindex);
+        return req_fail(req, make_error(err::OPNOTSUPP, "Only internal vports take an ifindex"), ifindex);
     if (vtype != uapi::OVS_VPORT_TYPE_NETDEV && vtype != uapi::OVS_VPORT_TYPE_INTERNAL)
-        return fail(req, make_error(err::AFNOSUPPORT, "Vport type not supported by this datapath"), type);
-    if (const NlAttr* opts = attr(req, uapi::OVS_VPORT_ATTR_OPTIONS))
-        return fail(req, make_error(err::OPNOTSUPP, "This vport type takes no options"), opts);
+        return req_fail(req, make_error(err::AFNOSUPPORT, "Vport type not supported by this datapath"), type);
+    if (const NlAttr* opts = req_attr(req, uapi::OVS_VPORT_ATTR_OPTIONS))
+        return req_fail(req, make_error(err::OPNOTSUPP, "This vport type takes no options"), opts);
 
     u32 port_no = 0;
-    const NlAttr* a_port = attr(req, uapi::OVS_VPORT_ATTR_PORT_NO);
+    const NlAttr* a_port = req_attr(req, uapi::OVS_VPORT_ATTR_PORT_NO);
     if (a_port) {
         port_no = a_port->get_u32();
         if (port_no >= uapi::kDpMaxPorts)
-            return fail(req, make_error(err::FBIG, "Port number out of range"), a_port);
+            return req_fail(req, make_error(err::FBIG, "Port number out of range"), a_port);
     }
 
-    Datapath* dp = get_dp(req->net, req->dp_ifindex);
+    Datapath* dp = dp_lookup_by_ifindex(req->net, req->dp_ifindex);
     if (!dp)
-        return fail(req, make_error(err::NODEV, "No datapath with this ifindex"));
+        return req_fail(req, make_error(err::NODEV, "No datapath with this ifindex"));
     if (port_no) {
         if (dp_lookup_vport(dp, port_no))
-            return fail(req, make_error(err::BUSY, "Port number already in use"), a_port);
+            return req_fail(req, make_error(err::BUSY, "Port number already in use"), a_port);
     } else {
         port_no = bitmap_first_free(port_bitmap(dp));
         if (!port_no)
-            return fail(req, make_error(err::FBIG, "Datapath has no free port number"));
+            return req_fail(req, make_error(err::FBIG, "Datapath has no free port number"));
     }
 
     VportParms parms = { name->get_string(), vtype, port_no, ifindex ? static_cast<int>(ifindex->get_u32()) : 0, pids };
     auto vport = new_vport(dp, parms, req);
     if (vport.is_error())
-        return fail(req, vport.error(), static_cast<const NlAttr*>(req->extack_attr));
+        return req_fail(req, vport.error(), static_cast<const NlAttr*>(req->extack_attr));
     vport_reply(req, vport.value(), uapi::OVS_VPORT_CMD_NEW, true);
     return 0;
 }
@@ -578,10 +564,10 @@ extern "C" int ovsdp_vport_cmd_del(ovsdp_request* req)
 {
     auto vport = lookup_vport(req);
     if (vport.is_error())
-        return fail(req, vport.error(), static_cast<const NlAttr*>(req->extack_attr));
+        return req_fail(req, vport.error(), static_cast<const NlAttr*>(req->extack_attr));
     Vport* v = vport.value();
     if (v->port_no == uapi::kLocalPort)
-        return fail(req, make_error(err::INVAL, "The local port is deleted with its datapath"));
+        return req_fail(req, make_error(err::INVAL, "The local port is deleted with its datapath"));
     MsgBuffer msg(vport_msg_size(v));
     if (!msg.allocated())
         return -err::NOMEM;
@@ -596,7 +582,7 @@ extern "C" int ovsdp_vport_cmd_get(ovsdp_request* req)
 {
     auto vport = lookup_vport(req);
     if (vport.is_error())
-        return fail(req, vport.error(), static_cast<const NlAttr*>(req->extack_attr));
+        return req_fail(req, vport.error(), static_cast<const NlAttr*>(req->extack_attr));
     return vport_reply(req, vport.value(), uapi::OVS_VPORT_CMD_GET, false);
 }
 
@@ -604,16 +590,16 @@ extern "C" int ovsdp_vport_cmd_set(ovsdp_request* req)
 {
     auto vport = lookup_vport(req);
     if (vport.is_error())
-        return fail(req, vport.error(), static_cast<const NlAttr*>(req->extack_attr));
+        return req_fail(req, vport.error(), static_cast<const NlAttr*>(req->extack_attr));
     Vport* v = vport.value();
-    if (const NlAttr* type = attr(req, uapi::OVS_VPORT_ATTR_TYPE); type && type->get_u32() != v->type)
-        return fail(req, make_error(err::INVAL, "Vport type cannot be changed"), type);
+    if (const NlAttr* type = req_attr(req, uapi::OVS_VPORT_ATTR_TYPE); type && type->get_u32() != v->type)
+        return req_fail(req, make_error(err::INVAL, "Vport type cannot be changed"), type);
     // Refused before anything changes: a failed SET sends no notification.
-    if (const NlAttr* opts = attr(req, uapi::OVS_VPORT_ATTR_OPTIONS))
-        return fail(req, make_error(err::OPNOTSUPP, "This vport type takes no options"), opts);
-    if (const NlAttr* pids = attr(req, uapi::OVS_VPORT_ATTR_UPCALL_PID)) {
+    if (const NlAttr* opts = req_attr(req, uapi::OVS_VPORT_ATTR_OPTIONS))
+        return req_fail(req, make_error(err::OPNOTSUPP, "This vport type takes no options"), opts);
+    if (const NlAttr* pids = req_attr(req, uapi::OVS_VPORT_ATTR_UPCALL_PID)) {
         if (auto st = vport_set_upcall_pids(v, pids); st.is_error())
-            return fail(req, st.error(), pids);
+            return req_fail(req, st.error(), pids);
     }
     vport_reply(req, v, uapi::OVS_VPORT_CMD_SET, true);
     return 0;
@@ -621,7 +607,7 @@ extern "C" int ovsdp_vport_cmd_set(ovsdp_request* req)
 
 extern "C" int ovsdp_vport_cmd_dump(ovsdp_dump* d)
 {
-    Datapath* dp = get_dp(d->net, d->dp_ifindex);
+    Datapath* dp = dp_lookup_by_ifindex(d->net, d->dp_ifindex);
     if (!dp)
         return -err::NODEV;
     long bucket = d->args[0];

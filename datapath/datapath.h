@@ -49,6 +49,26 @@ struct Datapath {
     FlowTable table;
 };
 
+// A request's attribute of `type`, or nullptr (absent or above maxattr).
+inline const NlAttr* req_attr(const ovsdp_request* req, int type)
+{
+    return type > req->maxattr ? nullptr : static_cast<const NlAttr*>(req->attrs[type]);
+}
+
+// Fail a request with `e`: its message (and `bad`, when given, as the
+// offending attribute) go to extack. Returns -errno.
+inline int req_fail(ovsdp_request* req, Error e, const NlAttr* bad = nullptr)
+{
+    req->extack_msg = e.msg;
+    if (bad)
+        req->extack_attr = bad;
+    return e.negative();
+}
+
+// The datapath whose local port has ifindex `dp_ifindex` in `net`, or nullptr.
+// Under ovs_mutex or RCU.
+Datapath* dp_lookup_by_ifindex(void* net, int dp_ifindex);
+
 // Port lookup by number: under RCU or ovs_mutex.
 Vport* dp_lookup_vport(const Datapath* dp, u32 port_no);
 // The datapath's name: its local port's device name.

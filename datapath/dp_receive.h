@@ -1,10 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
-// The receive path shared by every packet source (netdev rx_handler, internal
-// device transmit): key extraction, then the datapath's processing. A template
-// over the packet type: the kernel passes an SkbPacket, tests a BufferPacket.
+// The receive path's datapath side, shared by the kernel (kmod/dp_env.h) and
+// the userspace tests: the lookup with its per-CPU counters, and a keying
+// front end over any Packet.
 //
-// Context: softirq or BH disabled, under rcu_read_lock. Returns false when the
-// packet could not be keyed; the caller then frees it.
+// Context: softirq or BH disabled, under rcu_read_lock.
 #pragma once
 
 #include "datapath/datapath.h"
@@ -12,8 +11,42 @@
 
 namespace ovsdp {
 
-// `skb_hash` is the packet's flow hash (skb_get_hash()), which selects the
-// mask cache entry.
+inline DpPerCpuStats* dp_this_cpu_stats(Datapath* dp)
+{
+    return static_cast<DpPerCpuStats*>(ovsdp_this_cpu_ptr(dp->stats_percpu));
+}
+
+// Bump one of this CPU's datapath counters (only this CPU writes it).
+inline void dp_count(Datapath* dp, u64 DpPerCpuStats::*counter, u64 n = 1)
+{
+    DpPerCpuStats* s = dp_this_cpu_stats(dp);
+    write_once(s->*counter, s->*counter + n);
+}
+
+// Upstream's ovs_flow_tbl_lookup_stats plus the counting around it in
+// ovs_dp_process_packet: the flow for `key` (its per-NUMA stats updated with a
+// packet of `len` bytes) or nullptr, with hit or miss and the masks and cache
+// hits counted. `skb_hash` selects the mask cache entry.
+inline Flow* dp_lookup_count(Datapath* dp, const FlowKey& key, u32 skb_hash, u32 len)
+{
+    u32 n_mask_hit = 0;
+    u32 n_cache_hit = 0;
+    Flow* flow = dp->table.lookup(key, skb_hash, &n_mask_hit, &n_cache_hit);
+    DpPerCpuStats* s = dp_this_cpu_stats(dp);
+    write_once(s->n_mask_hit, s->n_mask_hit + n_mask_hit);
+    write_once(s->n_cache_hit, s->n_cache_hit + n_cache_hit);
+    if (OVSDP_UNLIKELY(!flow)) {
+        write_once(s->n_missed, s->n_missed + 1);
+        return nullptr;
+    }
+    write_once(s->n_hit, s->n_hit + 1);
+    flow->stats.update(key.tp.flags, len);
+    return flow;
+}
+
+// Key a packet received on `vport` and look it up; false when it could not be
+// keyed (the caller frees it). For tests, which have no upcall channel: a
+// miss is counted as lost, as upstream counts a miss it could not queue.
 template <Packet P>
 bool dp_receive(Vport* vport, P& pkt, const FlowKeyMetadata& md, u32 skb_hash)
 {
@@ -21,22 +54,8 @@ bool dp_receive(Vport* vport, P& pkt, const FlowKeyMetadata& md, u32 skb_hash)
     FlowKey key;
     if (OVSDP_UNLIKELY(key_extract_with_metadata(pkt, md, key).is_error()))
         return false;
-
-    u32 n_mask_hit = 0;
-    u32 n_cache_hit = 0;
-    Flow* flow = dp->table.lookup(key, skb_hash, &n_mask_hit, &n_cache_hit);
-    auto* stats = static_cast<DpPerCpuStats*>(ovsdp_this_cpu_ptr(dp->stats_percpu));
-    if (flow) {
-        flow->stats.update(key.tp.flags, static_cast<u32>(pkt.len()));
-        write_once(stats->n_hit, stats->n_hit + 1);
-    } else {
-        // With no upcall channel yet every miss is lost, as upstream counts a
-        // miss it could not queue.
-        write_once(stats->n_missed, stats->n_missed + 1);
-        write_once(stats->n_lost, stats->n_lost + 1);
-    }
-    write_once(stats->n_mask_hit, stats->n_mask_hit + n_mask_hit);
-    write_once(stats->n_cache_hit, stats->n_cache_hit + n_cache_hit);
+    if (!dp_lookup_count(dp, key, skb_hash, static_cast<u32>(pkt.len())))
+        dp_count(dp, &DpPerCpuStats::n_lost);
     return true;
 }
 

@@ -18,19 +18,6 @@ namespace {
 constexpr u16 kNlmFExcl = 0x200;   // NLM_F_EXCL
 constexpr u16 kNlmFCreate = 0x400; // NLM_F_CREATE
 
-const NlAttr* fattr(const ovsdp_request* req, int type)
-{
-    return type > req->maxattr ? nullptr : static_cast<const NlAttr*>(req->attrs[type]);
-}
-
-int ffail(ovsdp_request* req, Error e, const NlAttr* bad = nullptr)
-{
-    req->extack_msg = e.msg;
-    if (bad)
-        req->extack_attr = bad;
-    return e.negative();
-}
-
 // A parsed match lives on the heap: two FlowKeys would take most of a frame.
 struct ParsedMatch {
     FlowKey key;
@@ -43,12 +30,6 @@ struct ParsedMatchDeleter {
     ParsedMatch* p;
     ~ParsedMatchDeleter() { destroy(p); }
 };
-
-Datapath* flow_get_dp(void* net, int dp_ifindex)
-{
-    auto* vport = static_cast<Vport*>(ovsdp_vport_lookup_by_ifindex(net, dp_ifindex));
-    return vport && vport->port_no == uapi::kLocalPort ? vport->dp : nullptr;
-}
 
 // Upstream's ovs_flow_used_time(): jiffies of last use -> milliseconds on the
 // monotonic clock (what ovs-dpctl subtracts from its own clock).
@@ -154,13 +135,13 @@ int flow_reply(ovsdp_request* req, const Flow* flow, int dp_ifindex, u32 ufid_fl
 // Parse KEY/MASK (mask optional) and UFID into p. `need_key`: KEY required.
 Status parse_match(ovsdp_request* req, ParsedMatch* p, bool with_mask, bool log)
 {
-    const NlAttr* key = fattr(req, uapi::OVS_FLOW_ATTR_KEY);
+    const NlAttr* key = req_attr(req, uapi::OVS_FLOW_ATTR_KEY);
     p->m.key = &p->key;
     p->m.mask = with_mask ? &p->mask : nullptr;
-    p->ufid.len = ufid_from_nlattr(fattr(req, uapi::OVS_FLOW_ATTR_UFID), p->ufid.data, log);
+    p->ufid.len = ufid_from_nlattr(req_attr(req, uapi::OVS_FLOW_ATTR_UFID), p->ufid.data, log);
     if (!key)
         return {};
-    Status st = flow_key_from_nlattrs(key, with_mask ? fattr(req, uapi::OVS_FLOW_ATTR_MASK) : nullptr, p->m, log);
+    Status st = flow_key_from_nlattrs(key, with_mask ? req_attr(req, uapi::OVS_FLOW_ATTR_MASK) : nullptr, p->m, log);
     if (st.is_error())
         req->extack_attr = key;
     return st;
@@ -182,20 +163,20 @@ using namespace ovsdp;
 
 extern "C" int ovsdp_flow_cmd_new(ovsdp_request* req)
 {
-    bool log = !fattr(req, uapi::OVS_FLOW_ATTR_PROBE);
-    const NlAttr* a_key = fattr(req, uapi::OVS_FLOW_ATTR_KEY);
-    const NlAttr* a_acts = fattr(req, uapi::OVS_FLOW_ATTR_ACTIONS);
+    bool log = !req_attr(req, uapi::OVS_FLOW_ATTR_PROBE);
+    const NlAttr* a_key = req_attr(req, uapi::OVS_FLOW_ATTR_KEY);
+    const NlAttr* a_acts = req_attr(req, uapi::OVS_FLOW_ATTR_ACTIONS);
     if (!a_key)
-        return ffail(req, make_error(err::INVAL, "Flow key attribute not present in new flow"));
+        return req_fail(req, make_error(err::INVAL, "Flow key attribute not present in new flow"));
     if (!a_acts)
-        return ffail(req, make_error(err::INVAL, "Flow actions attribute not present in new flow"));
+        return req_fail(req, make_error(err::INVAL, "Flow actions attribute not present in new flow"));
 
     ParsedMatch* p = make<ParsedMatch>(Gfp::Kernel);
     if (!p)
         return -err::NOMEM;
     ParsedMatchDeleter guard { p };
     if (auto st = parse_match(req, p, true, log); st.is_error())
-        return ffail(req, st.error());
+        return req_fail(req, st.error());
 
     auto fr = flow_alloc();
     if (fr.is_error())
@@ -206,21 +187,21 @@ extern "C" int ovsdp_flow_cmd_new(ovsdp_request* req)
     Status st = p->ufid.len ? flow_set_ufid(flow, p->ufid.data, p->ufid.len) : flow_set_unmasked_key(flow, p->key);
     if (st.is_error()) {
         flow_free(flow);
-        return ffail(req, st.error());
+        return req_fail(req, st.error());
     }
     auto acts = validate_and_copy_actions(a_acts->payload(), flow->key, log);
     if (acts.is_error()) {
         flow_free(flow);
-        return ffail(req, acts.error(), a_acts);
+        return req_fail(req, acts.error(), a_acts);
     }
 
-    Datapath* dp = flow_get_dp(req->net, req->dp_ifindex);
+    Datapath* dp = dp_lookup_by_ifindex(req->net, req->dp_ifindex);
     if (!dp) {
         flow_actions_free(acts.value());
         flow_free(flow);
-        return ffail(req, make_error(err::NODEV, "No datapath with this ifindex"));
+        return req_fail(req, make_error(err::NODEV, "No datapath with this ifindex"));
     }
-    u32 ufid_flags = ufid_flags_from_nlattr(fattr(req, uapi::OVS_FLOW_ATTR_UFID_FLAGS));
+    u32 ufid_flags = ufid_flags_from_nlattr(req_attr(req, uapi::OVS_FLOW_ATTR_UFID_FLAGS));
     int ifindex = dp_ifindex(dp);
 
     Flow* existing = p->ufid.len ? dp->table.lookup_ufid(p->ufid) : dp->table.lookup(p->key);
@@ -228,7 +209,7 @@ extern "C" int ovsdp_flow_cmd_new(ovsdp_request* req)
         flow->actions = acts.value();
         if (auto ins = dp->table.insert_locked(flow, p->mask, p->m.mask_range); ins.is_error()) {
             flow_free(flow);
-            return ffail(req, ins.error());
+            return req_fail(req, ins.error());
         }
         flow_reply(req, flow, ifindex, ufid_flags, uapi::OVS_FLOW_CMD_NEW, true);
         return 0;
@@ -239,7 +220,7 @@ extern "C" int ovsdp_flow_cmd_new(ovsdp_request* req)
     if (req->nlmsg_flags & (kNlmFCreate | kNlmFExcl)) {
         flow_actions_free(acts.value());
         flow_free(flow);
-        return ffail(req, make_error(err::EXIST, "Flow already exists"));
+        return req_fail(req, make_error(err::EXIST, "Flow already exists"));
     }
     // The identifier must be the same for an update; a key-identified flow
     // may be found again by its exact key among overlapping ones.
@@ -249,7 +230,7 @@ extern "C" int ovsdp_flow_cmd_new(ovsdp_request* req)
     if (!existing) {
         flow_actions_free(acts.value());
         flow_free(flow);
-        return ffail(req, make_error(err::NOENT, "Flow with a different identifier overlaps"));
+        return req_fail(req, make_error(err::NOENT, "Flow with a different identifier overlaps"));
     }
     flow_replace_actions_locked(existing, acts.value());
     flow_free(flow);
@@ -259,22 +240,22 @@ extern "C" int ovsdp_flow_cmd_new(ovsdp_request* req)
 
 extern "C" int ovsdp_flow_cmd_set(ovsdp_request* req)
 {
-    bool log = !fattr(req, uapi::OVS_FLOW_ATTR_PROBE);
-    const NlAttr* a_key = fattr(req, uapi::OVS_FLOW_ATTR_KEY);
-    const NlAttr* a_acts = fattr(req, uapi::OVS_FLOW_ATTR_ACTIONS);
+    bool log = !req_attr(req, uapi::OVS_FLOW_ATTR_PROBE);
+    const NlAttr* a_key = req_attr(req, uapi::OVS_FLOW_ATTR_KEY);
+    const NlAttr* a_acts = req_attr(req, uapi::OVS_FLOW_ATTR_ACTIONS);
     ParsedMatch* p = make<ParsedMatch>(Gfp::Kernel);
     if (!p)
         return -err::NOMEM;
     ParsedMatchDeleter guard { p };
     if (auto st = parse_match(req, p, a_acts != nullptr, log); st.is_error())
-        return ffail(req, st.error());
+        return req_fail(req, st.error());
     if (!p->ufid.len && !a_key)
-        return ffail(req, make_error(err::INVAL, "Flow set needs a key or a UFID"));
+        return req_fail(req, make_error(err::INVAL, "Flow set needs a key or a UFID"));
 
     FlowActions* acts = nullptr;
     if (a_acts) {
         if (!a_key)
-            return ffail(req, make_error(err::INVAL, "Flow key attribute not present in set flow"));
+            return req_fail(req, make_error(err::INVAL, "Flow key attribute not present in set flow"));
         // Actions are validated against the masked key, as for a new flow.
         FlowKey* masked = make<FlowKey>(Gfp::Kernel);
         if (!masked)
@@ -283,73 +264,73 @@ extern "C" int ovsdp_flow_cmd_set(ovsdp_request* req)
         auto r = validate_and_copy_actions(a_acts->payload(), *masked, log);
         destroy(masked);
         if (r.is_error())
-            return ffail(req, r.error(), a_acts);
+            return req_fail(req, r.error(), a_acts);
         acts = r.value();
     }
 
-    Datapath* dp = flow_get_dp(req->net, req->dp_ifindex);
+    Datapath* dp = dp_lookup_by_ifindex(req->net, req->dp_ifindex);
     if (!dp) {
         flow_actions_free(acts);
-        return ffail(req, make_error(err::NODEV, "No datapath with this ifindex"));
+        return req_fail(req, make_error(err::NODEV, "No datapath with this ifindex"));
     }
     Flow* flow = lookup_by_id(dp, p);
     if (!flow) {
         flow_actions_free(acts);
-        return ffail(req, make_error(err::NOENT, "Flow not found"));
+        return req_fail(req, make_error(err::NOENT, "Flow not found"));
     }
     if (acts)
         flow_replace_actions_locked(flow, acts);
-    if (fattr(req, uapi::OVS_FLOW_ATTR_CLEAR))
+    if (req_attr(req, uapi::OVS_FLOW_ATTR_CLEAR))
         flow->stats.clear();
-    u32 ufid_flags = ufid_flags_from_nlattr(fattr(req, uapi::OVS_FLOW_ATTR_UFID_FLAGS));
+    u32 ufid_flags = ufid_flags_from_nlattr(req_attr(req, uapi::OVS_FLOW_ATTR_UFID_FLAGS));
     flow_reply(req, flow, dp_ifindex(dp), ufid_flags, uapi::OVS_FLOW_CMD_SET, true);
     return 0;
 }
 
 extern "C" int ovsdp_flow_cmd_get(ovsdp_request* req)
 {
-    bool log = !fattr(req, uapi::OVS_FLOW_ATTR_PROBE);
+    bool log = !req_attr(req, uapi::OVS_FLOW_ATTR_PROBE);
     ParsedMatch* p = make<ParsedMatch>(Gfp::Kernel);
     if (!p)
         return -err::NOMEM;
     ParsedMatchDeleter guard { p };
     if (auto st = parse_match(req, p, false, log); st.is_error())
-        return ffail(req, st.error());
-    if (!p->ufid.len && !fattr(req, uapi::OVS_FLOW_ATTR_KEY))
-        return ffail(req, make_error(err::INVAL, "Flow get needs a key or a UFID"));
-    Datapath* dp = flow_get_dp(req->net, req->dp_ifindex);
+        return req_fail(req, st.error());
+    if (!p->ufid.len && !req_attr(req, uapi::OVS_FLOW_ATTR_KEY))
+        return req_fail(req, make_error(err::INVAL, "Flow get needs a key or a UFID"));
+    Datapath* dp = dp_lookup_by_ifindex(req->net, req->dp_ifindex);
     if (!dp)
-        return ffail(req, make_error(err::NODEV, "No datapath with this ifindex"));
+        return req_fail(req, make_error(err::NODEV, "No datapath with this ifindex"));
     Flow* flow = lookup_by_id(dp, p);
     if (!flow)
-        return ffail(req, make_error(err::NOENT, "Flow not found"));
-    u32 ufid_flags = ufid_flags_from_nlattr(fattr(req, uapi::OVS_FLOW_ATTR_UFID_FLAGS));
-    bool numa = fattr(req, OVSDP_FLOW_ATTR_NUMA_STATS) != nullptr;
+        return req_fail(req, make_error(err::NOENT, "Flow not found"));
+    u32 ufid_flags = ufid_flags_from_nlattr(req_attr(req, uapi::OVS_FLOW_ATTR_UFID_FLAGS));
+    bool numa = req_attr(req, OVSDP_FLOW_ATTR_NUMA_STATS) != nullptr;
     return flow_reply(req, flow, dp_ifindex(dp), ufid_flags, uapi::OVS_FLOW_CMD_GET, false, numa);
 }
 
 extern "C" int ovsdp_flow_cmd_del(ovsdp_request* req)
 {
-    bool log = !fattr(req, uapi::OVS_FLOW_ATTR_PROBE);
+    bool log = !req_attr(req, uapi::OVS_FLOW_ATTR_PROBE);
     ParsedMatch* p = make<ParsedMatch>(Gfp::Kernel);
     if (!p)
         return -err::NOMEM;
     ParsedMatchDeleter guard { p };
     if (auto st = parse_match(req, p, false, log); st.is_error())
-        return ffail(req, st.error());
-    Datapath* dp = flow_get_dp(req->net, req->dp_ifindex);
+        return req_fail(req, st.error());
+    Datapath* dp = dp_lookup_by_ifindex(req->net, req->dp_ifindex);
     if (!dp)
-        return ffail(req, make_error(err::NODEV, "No datapath with this ifindex"));
-    if (!p->ufid.len && !fattr(req, uapi::OVS_FLOW_ATTR_KEY)) {
+        return req_fail(req, make_error(err::NODEV, "No datapath with this ifindex"));
+    if (!p->ufid.len && !req_attr(req, uapi::OVS_FLOW_ATTR_KEY)) {
         if (auto st = dp->table.flush_locked(); st.is_error())
-            return ffail(req, st.error());
+            return req_fail(req, st.error());
         return 0;
     }
     Flow* flow = lookup_by_id(dp, p);
     if (!flow)
-        return ffail(req, make_error(err::NOENT, "Flow not found"));
+        return req_fail(req, make_error(err::NOENT, "Flow not found"));
     dp->table.remove_locked(flow);
-    u32 ufid_flags = ufid_flags_from_nlattr(fattr(req, uapi::OVS_FLOW_ATTR_UFID_FLAGS));
+    u32 ufid_flags = ufid_flags_from_nlattr(req_attr(req, uapi::OVS_FLOW_ATTR_UFID_FLAGS));
     flow_reply(req, flow, dp_ifindex(dp), ufid_flags, uapi::OVS_FLOW_CMD_DEL, true);
     flow_free_rcu(flow);
     return 0;
@@ -358,7 +339,7 @@ extern "C" int ovsdp_flow_cmd_del(ovsdp_request* req)
 // Cursor: args[0] is the dump key of the last flow written (0: start).
 extern "C" int ovsdp_flow_cmd_dump(ovsdp_dump* d)
 {
-    Datapath* dp = flow_get_dp(d->net, d->dp_ifindex);
+    Datapath* dp = dp_lookup_by_ifindex(d->net, d->dp_ifindex);
     if (!dp)
         return -err::NODEV;
     u32 ufid_flags = 0;

@@ -6,6 +6,7 @@
 
 #include "actions/actions.h"
 #include "datapath/datapath.h"
+#include "datapath/dp_receive.h"
 #include "flow_netlink/flow_actions.h"
 #include "flow_netlink/flow_netlink.h"
 #include "kmod/skb_packet.h"
@@ -107,10 +108,8 @@ public:
             ? dp_upcall_pid_for_cpu(dp_, static_cast<u32>(ovsdp_smp_processor_id()))
             : req.portid;
         int rc = dp_upcall(dp_, pkt, key, uapi::OVS_PACKET_CMD_ACTION, portid, &req);
-        if (rc) {
-            auto* stats = static_cast<DpPerCpuStats*>(ovsdp_this_cpu_ptr(dp_->stats_percpu));
-            write_once(stats->n_lost, stats->n_lost + 1);
-        }
+        if (rc)
+            dp_count(dp_, &DpPerCpuStats::n_lost);
         return rc;
     }
     void recirc(SkbPacket&& pkt, FlowKey& key) { dp_process_packet(dp_, move(pkt), key); }
@@ -128,25 +127,17 @@ static_assert(ActionEnv<KernelEnv, SkbPacket>);
 // flow's per-NUMA stats and runs its actions, a miss goes to userspace.
 void dp_process_packet(Datapath* dp, SkbPacket&& pkt, FlowKey& key)
 {
-    u32 n_mask_hit = 0;
-    u32 n_cache_hit = 0;
-    Flow* flow = dp->table.lookup(key, pkt.hash(), &n_mask_hit, &n_cache_hit);
-    auto* stats = static_cast<DpPerCpuStats*>(ovsdp_this_cpu_ptr(dp->stats_percpu));
-    write_once(stats->n_mask_hit, stats->n_mask_hit + n_mask_hit);
-    write_once(stats->n_cache_hit, stats->n_cache_hit + n_cache_hit);
+    Flow* flow = dp_lookup_count(dp, key, pkt.hash(), static_cast<u32>(pkt.len()));
     if (OVSDP_UNLIKELY(!flow)) {
-        write_once(stats->n_missed, stats->n_missed + 1);
         int rc = dp_upcall(dp, pkt, key, uapi::OVS_PACKET_CMD_MISS, dp_miss_portid(dp, key, pkt.hash()), nullptr);
-        if (rc)
-            write_once(stats->n_lost, stats->n_lost + 1);
-        if (rc == 0)
-            ovsdp_skb_consume(pkt.release());
-        else
+        if (rc) {
+            dp_count(dp, &DpPerCpuStats::n_lost);
             ovsdp_skb_free(pkt.release());
+        } else {
+            ovsdp_skb_consume(pkt.release());
+        }
         return;
     }
-    flow->stats.update(key.tp.flags, static_cast<u32>(pkt.len()));
-    write_once(stats->n_hit, stats->n_hit + 1);
     const FlowActions* acts = flow_actions(flow);
     KernelEnv env(dp);
     execute_actions(env, move(pkt), key, acts->data, acts->len);

@@ -8,43 +8,36 @@
 extern "C" int ovsdp_packet_cmd_execute(ovsdp_request* req)
 {
     using namespace ovsdp;
-    auto attr = [req](int t) { return t > req->maxattr ? nullptr : static_cast<const NlAttr*>(req->attrs[t]); };
-    auto fail = [req](Error e, const NlAttr* bad = nullptr) {
-        req->extack_msg = e.msg;
-        req->extack_attr = bad;
-        return e.negative();
-    };
-    const NlAttr* a_pkt = attr(uapi::OVS_PACKET_ATTR_PACKET);
-    const NlAttr* a_key = attr(uapi::OVS_PACKET_ATTR_KEY);
-    const NlAttr* a_acts = attr(uapi::OVS_PACKET_ATTR_ACTIONS);
+    const NlAttr* a_pkt = req_attr(req, uapi::OVS_PACKET_ATTR_PACKET);
+    const NlAttr* a_key = req_attr(req, uapi::OVS_PACKET_ATTR_KEY);
+    const NlAttr* a_acts = req_attr(req, uapi::OVS_PACKET_ATTR_ACTIONS);
     if (!a_pkt || !a_key || !a_acts)
-        return fail(make_error(err::INVAL, "Packet, key and actions are required"));
-    bool log = !attr(uapi::OVS_PACKET_ATTR_PROBE);
+        return req_fail(req, make_error(err::INVAL, "Packet, key and actions are required"));
+    bool log = !req_attr(req, uapi::OVS_PACKET_ATTR_PROBE);
 
-    auto* vport = static_cast<Vport*>(ovsdp_vport_lookup_by_ifindex(req->net, req->dp_ifindex));
-    Datapath* dp = vport && vport->port_no == uapi::kLocalPort ? vport->dp : nullptr;
+    Datapath* dp = dp_lookup_by_ifindex(req->net, req->dp_ifindex);
     if (!dp)
-        return fail(make_error(err::NODEV, "No datapath with this ifindex"));
+        return req_fail(req, make_error(err::NODEV, "No datapath with this ifindex"));
 
     FlowKey* key = make<FlowKey>(Gfp::Kernel);
     if (!key)
         return -err::NOMEM;
     if (auto st = flow_metadata_from_nlattrs(a_key->payload(), key, log); st.is_error()) {
         destroy(key);
-        return fail(st.error(), a_key);
+        return req_fail(req, st.error(), a_key);
     }
     Vport* in = dp_lookup_vport(dp, key->in_port);
     if (!in)
-        in = vport;
+        in = dp_lookup_vport(dp, uapi::kLocalPort);
     void* skb = ovsdp_skb_from_data(a_pkt->data(), static_cast<u32>(a_pkt->len()), in->dev);
     if (!skb) {
         destroy(key);
         return -err::NOMEM;
     }
     SkbPacket pkt(skb);
-    if (const NlAttr* mru = attr(uapi::OVS_PACKET_ATTR_MRU))
+    if (const NlAttr* mru = req_attr(req, uapi::OVS_PACKET_ATTR_MRU))
         ovsdp_skb_set(skb, OVSDP_SKB_MRU, mru->get_u16());
-    if (const NlAttr* hash = attr(uapi::OVS_PACKET_ATTR_HASH))
+    if (const NlAttr* hash = req_attr(req, uapi::OVS_PACKET_ATTR_HASH))
         ovsdp_skb_set(skb, OVSDP_SKB_HASH_RAW, static_cast<s64>(hash->get_u64()));
     // An L3 packet's protocol comes from the key (upstream sets skb->protocol
     // before key_extract); an Ethernet one's from its header.
@@ -53,13 +46,13 @@ extern "C" int ovsdp_packet_cmd_execute(ovsdp_request* req)
     if (auto st = key_extract(pkt, *key); st.is_error()) {
         ovsdp_skb_free(pkt.release());
         destroy(key);
-        return fail(st.error(), a_pkt);
+        return req_fail(req, st.error(), a_pkt);
     }
     auto acts = validate_and_copy_actions(a_acts->payload(), *key, log);
     if (acts.is_error()) {
         ovsdp_skb_free(pkt.release());
         destroy(key);
-        return fail(acts.error(), a_acts);
+        return req_fail(req, acts.error(), a_acts);
     }
     pkt.set_priority(key->priority);
     pkt.set_mark(key->skb_mark);
