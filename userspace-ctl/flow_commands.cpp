@@ -288,35 +288,21 @@ FlowLine split_flow_line(FlowLine::Cmd def, std::string_view line)
     return fl;
 }
 
-// Reads the next line as OVS's ds_get_preprocessed_line(): '#' starts a
-// comment, a trailing backslash continues the line, blank lines are
-// skipped.  Returns false at end of file.
+// Reads the next line as ovs-dpctl 3.1 does: '#' starts a comment, blank
+// lines are skipped (a trailing backslash does not continue a line).
+// Returns false at end of file.
 bool read_preprocessed_line(std::FILE* f, std::string* out, unsigned* line_number)
 {
     for (;;) {
         std::string line;
-        bool any = false;
         int c;
-        for (;;) {
-            while ((c = std::fgetc(f)) != EOF && c != '\n') {
-                line += static_cast<char>(c);
-                any = true;
-            }
-            if (c == '\n') {
-                any = true;
-            }
-            if (any) {
-                (*line_number)++;
-            }
-            if (!line.empty() && line.back() == '\\' && c != EOF) {
-                line.pop_back();
-                continue;
-            }
-            break;
+        while ((c = std::fgetc(f)) != EOF && c != '\n') {
+            line += static_cast<char>(c);
         }
-        if (!any) {
+        if (c == EOF && line.empty()) {
             return false;
         }
+        (*line_number)++;
         if (size_t hash = line.find('#'); hash != std::string::npos) {
             line.erase(hash);
         }

@@ -294,7 +294,8 @@ TEST_F(FlowCommandTest, FlowsFromAFile)
     ASSERT_GE(fd, 0);
     std::string text = std::string("# a comment\n") + kTcp80 + " 2\n" +
                        "\n"
-                       "add in_port(2),eth(),eth_type(0x0806),arp(op=1) \\\n  1\n"
+                       "add in_port(2),eth(),eth_type(0x0806),arp(op=1)   1\n"
+                       "in_port(2),eth(),eth_type(0x0806),arp(op=3) \\\n  1\n"    // no continuation
                        "in_port(2),eth(),eth_type(0x0806),arp(op=2)\n"          // no actions
                        "modify " + kTcp80 + " 1\n"
                        "in_port(1),bogus(1) 1   # parse error\n";
@@ -302,7 +303,9 @@ TEST_F(FlowCommandTest, FlowsFromAFile)
     close(fd);
     EXPECT_EQ(run({"add-flows", path}), EINVAL);  // ovs-dpctl would exit 0
     EXPECT_EQ(out.stderr_,
+              "ovsdp-ctl: parsing actions (Invalid argument)\n"
               "ovsdp-ctl: Failed parsing line number 6, skipped!\n"
+              "ovsdp-ctl: Failed parsing line number 7, skipped!\n"
               "ovsdp-ctl: parsing flow key (syntax error at bogus(1)) (Invalid argument)\n");
     ASSERT_EQ(dp0().flows.size(), 2u);
     EXPECT_EQ(run({"dump-flows"}), 0);

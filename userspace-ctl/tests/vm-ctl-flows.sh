@@ -215,6 +215,19 @@ sequence() {
 	ovs-dpctl del-dp dp1 2>/dev/null
 	step del-flows del-flows
 	dump dump-empty dump-flows
+	# Flows files (all lines valid: ovs-dpctl exits 0 even when some fail).
+	printf '%s\n' '# flows' \
+		'in_port(1),eth(),eth_type(0x0800),ipv4(proto=17,frag=no),udp(dst=7) 2' \
+		'add in_port(2),eth(),eth_type(0x0806),arp(op=1)  1' >/tmp/flows-add.txt
+	printf '%s\n' 'modify in_port(1),eth(),eth_type(0x0800),ipv4(proto=17,frag=no),udp(dst=7) 1' \
+		'delete in_port(2),eth(),eth_type(0x0806),arp(op=1)' >/tmp/flows-mod.txt
+	step add-flows-file add-flows /tmp/flows-add.txt
+	dump dump-flows-file dump-flows
+	step mod-flows-file mod-flows dp0 /tmp/flows-mod.txt
+	dump dump-flows-file-mod dump-flows
+	printf '%s\n' 'in_port(1),eth(),eth_type(0x0800),ipv4(proto=17,frag=no),udp(dst=7)' >/tmp/flows-del.txt
+	step del-flows-file del-flows /tmp/flows-del.txt
+	dump dump-flows-file-del dump-flows
 	step del-flows-named del-flows system@dp0
 	ovs-dpctl del-dp dp0 2>/dev/null
 	step dump-no-dp dump-flows
