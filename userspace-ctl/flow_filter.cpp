@@ -178,14 +178,11 @@ struct Flat {
 
 void flatten(std::span<const uint8_t> key, std::span<const uint8_t> mask, bool have_mask, Flat& out)
 {
-    std::optional<AttrView> encap_mask;
     for (const AttrView& a : split_attrs(key)) {
         if (a.type == OVS_KEY_ATTR_ENCAP) {
+            // Without a mask for the encapsulation, all of it is wildcarded.
             auto m = have_mask ? find_attr(mask, OVS_KEY_ATTR_ENCAP) : std::nullopt;
-            flatten(a.data, m ? m->data : std::span<const uint8_t>{}, have_mask && m, out);
-            if (have_mask && !m) {
-                // no mask for the encapsulation: all wildcarded
-            }
+            flatten(a.data, m ? m->data : std::span<const uint8_t>{}, have_mask, out);
             continue;
         }
         out.key[a.type] = a.data;

@@ -340,6 +340,59 @@ TEST(OdpActions, UnknownAndMalformedActionsPrintLikeOvs)
     EXPECT_EQ(format_actions(short_output, nullptr), "bad length 2, expected 4 for: action1(0a 0b)");
 }
 
+// Random attribute streams print without reading out of bounds, and
+// mutated flow and action texts parse or fail cleanly (run under ASan).
+TEST(OdpRobustness, RandomStreamsAndMutatedTexts)
+{
+    uint32_t seed = 12345;
+    auto rnd = [&]() {
+        seed = seed * 1103515245 + 12345;
+        return (seed >> 16) & 0x7fff;
+    };
+    for (int i = 0; i < 3000; i++) {
+        Bytes b(rnd() % 80);
+        for (auto& x : b) {
+            x = static_cast<uint8_t>(rnd());
+        }
+        // Make some attribute headers plausible.
+        if (b.size() >= 4) {
+            b[0] = static_cast<uint8_t>(4 + rnd() % (b.size() - 3));
+            b[1] = 0;
+            b[2] = static_cast<uint8_t>(rnd() % 34);
+            b[3] = 0;
+        }
+        (void)format_flow_key(b, b, nullptr, i % 2);
+        (void)format_flow_key(b, {}, nullptr, false);
+        (void)format_actions(b, nullptr);
+    }
+    const std::string seeds[] = {
+        kCaptured[0].verbose, kCaptured[1].terse, "tunnel(tun_id=0x7,src=1.1.1.1,flags(key))",
+        "in_port(1),eth(),eth_type(0x8100),vlan(vid=10),encap(eth_type(0x0800),ipv4(frag=no))",
+        "sample(sample=50.0%,actions(clone(1,2),userspace(pid=3,userdata(0102))))",
+        "check_pkt_len(size=200,gt(1),le(dec_ttl(le_1(2))))",
+    };
+    for (int i = 0; i < 3000; i++) {
+        std::string t = seeds[rnd() % std::size(seeds)];
+        int edits = 1 + rnd() % 4;
+        for (int e = 0; e < edits && !t.empty(); e++) {
+            size_t pos = rnd() % t.size();
+            switch (rnd() % 3) {
+            case 0: t.erase(pos, 1 + rnd() % 3); break;
+            case 1: t.insert(pos, 1, "(),=/x0:.+-|"[rnd() % 12]); break;
+            default: t = t.substr(0, pos); break;
+            }
+        }
+        auto k = parse_flow_key(t, nullptr);
+        if (k.ok()) {
+            (void)format_flow_key(k->key, k->mask, nullptr, true);
+        }
+        auto a = parse_actions(t);
+        if (a.ok()) {
+            (void)format_actions(*a, nullptr);
+        }
+    }
+}
+
 TEST(FlowFormat, StatsUsedFlagsAndNuma)
 {
     FlowInfo f;
