@@ -366,7 +366,18 @@ check "ovsdp-ctl add-flow drop (empty action list)" "$CTL" add-flow \
 check_output "ovs-dpctl shows ovsdp-ctl's drop" 'tcp\(dst=81\), packets:0, bytes:0, used:never, actions:drop' ovs-dpctl dump-flows
 if [ "$MODE" = ovsdp ]; then
 	check_output "ovsdp-ctl --numa sums to the flow stats" 'packets:2, .*numa:\[' "$CTL" --numa dump-flows
+	# A sender on each node's CPU: both nodes get counters.
+	taskset -c 0 bash -c "$(declare -f send_traffic); send_traffic veth0p 3"
+	taskset -c 1 bash -c "$(declare -f send_traffic); send_traffic veth0p 4"
+	check_output "ovsdp-ctl --numa shows both nodes" \
+		'packets:9, .*numa:\[0:packets:[0-9]+,.* 1:packets:[0-9]+,' "$CTL" --numa dump-flows
 fi
+info "ovsdp-ctl --numa dump-flows:"
+"$CTL" --numa dump-flows | sed 's/^/#   /'
+info "ovsdp-ctl -j --numa dump-flows:"
+"$CTL" -j --numa dump-flows | sed 's/^/#   /'
+info "ovsdp-ctl -j show:"
+"$CTL" -j -s show | sed 's/^/#   /'
 
 info "transcripts and per-step diffs in $OUT"
 for dp in $(ovs-dpctl dump-dps 2>/dev/null); do
