@@ -872,6 +872,62 @@ int action_len(uint16_t type)
     }
 }
 
+const char* slow_path_reason_name(uint32_t bit)
+{
+    switch (bit) {
+    case 1: return "cfm";
+    case 2: return "bfd";
+    case 4: return "lacp";
+    case 8: return "stp";
+    case 16: return "lldp";
+    case 32: return "action";
+    case 64: return "match";
+    default: return nullptr;
+    }
+}
+
+// OVS 3.1's struct user_action_cookie (48 bytes, host order): u16 type,
+// u16 OpenFlow in_port, 16-byte ofproto UUID, then a per-type union at
+// offset 20.  Returns ",sFlow(...)" etc., or "" when OVS would print the
+// bytes as userdata(hex).
+std::string format_cookie(std::span<const uint8_t> c, const PortNames* names)
+{
+    if (c.size() != kOvsCookieSize) {
+        return {};
+    }
+    const uint8_t* u = c.data() + 20;
+    switch (load<uint16_t>(c.data())) {
+    case kCookieSflow: {
+        uint16_t tci = ntohs(load<uint16_t>(u));
+        return fmt(",sFlow(vid=%u,pcp=%u,output=%" PRIu32 ")", tci & 0xfff, tci >> 13,
+                   load<uint32_t>(u + 4));
+    }
+    case kCookieSlowPath:
+        return ",slow_path(" + flags_str(slow_path_reason_name, load<uint32_t>(u + 4), ',') + ")";
+    case kCookieFlowSample: {
+        std::string s = fmt(",flow_sample(probability=%u,collector_set_id=%" PRIu32
+                            ",obs_domain_id=%" PRIu32 ",obs_point_id=%" PRIu32 ",output_port=",
+                            load<uint16_t>(u), load<uint32_t>(u + 4), load<uint32_t>(u + 8),
+                            load<uint32_t>(u + 12));
+        s += port_str(load<uint32_t>(u + 16), names);
+        uint32_t dir = load<uint32_t>(u + 20);
+        s += dir == 1 ? ",ingress" : dir == 2 ? ",egress" : "";
+        return s + ")";
+    }
+    case kCookieIpfix:
+        return ",ipfix(output_port=" + port_str(load<uint32_t>(u), names) + ")";
+    case kCookieController: {
+        uint64_t cookie = be64toh(load<uint64_t>(u + 8));
+        return fmt(",controller(reason=%u,dont_send=%d,continuation=%d,recirc_id=%" PRIu32
+                   ",rule_cookie=%#" PRIx64 ",controller_id=%u,max_len=%u)",
+                   load<uint16_t>(u + 2), u[0] ? 1 : 0, u[1] ? 1 : 0, load<uint32_t>(u + 4), cookie,
+                   load<uint16_t>(u + 16), load<uint16_t>(u + 18));
+    }
+    default:
+        return {};
+    }
+}
+
 void format_generic_action(std::string& ds, const AttrView& a)
 {
     ds += fmt("action%d", a.type);
@@ -977,7 +1033,8 @@ void format_action(std::string& ds, const AttrView& a, const PortNames* names)
         }
         ds += fmt("userspace(pid=%" PRIu32, load<uint32_t>(pid->data.data()));
         if (auto ud = find_attr(a.data, OVS_USERSPACE_ATTR_USERDATA)) {
-            ds += ",userdata(" + hex_bytes(ud->data, "") + ")";
+            std::string cookie = format_cookie(ud->data, names);
+            ds += cookie.empty() ? ",userdata(" + hex_bytes(ud->data, "") + ")" : cookie;
         }
         if (find_attr(a.data, OVS_USERSPACE_ATTR_ACTIONS)) {
             ds += ",actions";

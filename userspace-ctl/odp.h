@@ -23,6 +23,18 @@ namespace ovsdp::ctl {
 
 using Bytes = std::vector<uint8_t>;
 
+// OVS 3.1's userspace action cookie (struct user_action_cookie): its size
+// and the types ovs-dpctl decodes.
+inline constexpr size_t kOvsCookieSize = 48;
+enum : uint16_t {
+    kCookieUnspec,
+    kCookieSflow,
+    kCookieSlowPath,
+    kCookieFlowSample,
+    kCookieIpfix,
+    kCookieController,
+};
+
 // One attribute of a stream: its type (flags stripped) and payload.
 struct AttrView {
     uint16_t type = 0;

@@ -21,7 +21,6 @@ namespace {
 
 constexpr std::string_view kDelimiters = ", \t\r\n";
 constexpr int kMaxDepth = 32;
-constexpr size_t kOvsCookieSize = 48;  // sizeof(union user_action_cookie) in OVS 3.1
 
 Error syntax_error(std::string_view at)
 {
@@ -1003,8 +1002,91 @@ Status ActionParser::action(Scanner& sc, Bytes& out)
         bool have_userdata = false;
         bool actions = false;
         std::optional<uint32_t> tun_port;
+        // A typed cookie: OFPP_NONE as OpenFlow port, zero UUID, then the
+        // type's fields at offset 20 (see format_cookie()).
+        auto cookie = [&](uint16_t type) {
+            have_userdata = true;
+            userdata.assign(kOvsCookieSize, 0);
+            std::memcpy(userdata.data(), &type, 2);
+            uint16_t none = 0xffff;
+            std::memcpy(userdata.data() + 2, &none, 2);
+            return userdata.data() + 20;
+        };
+        auto put32 = [](uint8_t* p, uint32_t v) { std::memcpy(p, &v, 4); };
+        auto put16 = [](uint8_t* p, uint16_t v) { std::memcpy(p, &v, 2); };
         while (sc.eat(",")) {
-            if (sc.eat("userdata(")) {
+            uint32_t v[7];
+            if (sc.eat("sFlow(vid=")) {
+                if (!(scan_num(sc, &v[0]) && sc.eat(",pcp=") && scan_num(sc, &v[1]) &&
+                      sc.eat(",output=") && scan_num(sc, &v[2]) && sc.eat(")"))) {
+                    return action_error();
+                }
+                uint16_t tci = static_cast<uint16_t>(v[0] | (v[1] << 13));
+                if (tci) {
+                    tci |= 0x1000;
+                }
+                uint8_t* u = cookie(kCookieSflow);
+                put16(u, htons(tci));
+                put32(u + 4, v[2]);
+            } else if (sc.eat("slow_path(")) {
+                static constexpr const char* reasons[] = {"cfm", "bfd", "lacp", "stp",
+                                                          "lldp", "action", "match"};
+                uint32_t flags = 0;
+                while (!sc.eat(")")) {
+                    bool found = false;
+                    for (int i = 0; i < 7 && !found; i++) {
+                        if (sc.eat(reasons[i])) {
+                            flags |= 1u << i;
+                            found = true;
+                        }
+                    }
+                    if (!found || (!sc.eat(",") && sc.peek() != ')')) {
+                        return action_error();
+                    }
+                }
+                put32(cookie(kCookieSlowPath) + 4, flags);
+            } else if (sc.eat("flow_sample(probability=")) {
+                if (!(scan_num(sc, &v[0]) && sc.eat(",collector_set_id=") && scan_num(sc, &v[1]) &&
+                      sc.eat(",obs_domain_id=") && scan_num(sc, &v[2]) &&
+                      sc.eat(",obs_point_id=") && scan_num(sc, &v[3]) &&
+                      sc.eat(",output_port=") && scan_num(sc, &v[4]))) {
+                    return action_error();
+                }
+                uint32_t dir = sc.eat(",ingress") ? 1 : sc.eat(",egress") ? 2 : 0;
+                if (!sc.eat(")")) {
+                    return action_error();
+                }
+                uint8_t* u = cookie(kCookieFlowSample);
+                put16(u, static_cast<uint16_t>(v[0]));
+                for (int i = 1; i < 5; i++) {
+                    put32(u + 4 * i, v[i]);
+                }
+                put32(u + 20, dir);
+            } else if (sc.eat("ipfix(output_port=")) {
+                if (!(scan_num(sc, &v[0]) && sc.eat(")"))) {
+                    return action_error();
+                }
+                put32(cookie(kCookieIpfix), v[0]);
+            } else if (sc.eat("controller(reason=")) {
+                uint64_t rule_cookie;
+                if (!(scan_num(sc, &v[0]) && sc.eat(",dont_send=") && scan_num(sc, &v[1]) &&
+                      sc.eat(",continuation=") && scan_num(sc, &v[2]) && sc.eat(",recirc_id=") &&
+                      scan_num(sc, &v[3]) && sc.eat(",rule_cookie=") &&
+                      scan_num(sc, &rule_cookie) && sc.eat(",controller_id=") &&
+                      scan_num(sc, &v[4]) && sc.eat(",max_len=") && scan_num(sc, &v[5]) &&
+                      sc.eat(")"))) {
+                    return action_error();
+                }
+                uint8_t* u = cookie(kCookieController);
+                u[0] = v[1] ? 1 : 0;
+                u[1] = v[2] ? 1 : 0;
+                put16(u + 2, static_cast<uint16_t>(v[0]));
+                put32(u + 4, v[3]);
+                uint64_t be = htobe64(rule_cookie);
+                std::memcpy(u + 8, &be, 8);
+                put16(u + 16, static_cast<uint16_t>(v[4]));
+                put16(u + 18, static_cast<uint16_t>(v[5]));
+            } else if (sc.eat("userdata(")) {
                 have_userdata = true;
                 while (sc.peek() != ')') {
                     if (sc.s.size() < 2 || !std::isxdigit(static_cast<unsigned char>(sc.s[0])) ||

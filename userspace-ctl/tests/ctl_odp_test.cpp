@@ -270,6 +270,15 @@ TEST(OdpActions, EveryActionRoundTrips)
         "set(tunnel(tun_id=0x5,dst=1.1.1.1,ttl=64,tp_dst=4789,flags(df|key)))",
         "userspace(pid=99,userdata(0102030405060708),actions)",
         "userspace(pid=7,userdata(010203040506070809),tunnel_out_port=3)",
+        "userspace(pid=1,sFlow(vid=5,pcp=2,output=7))",
+        "userspace(pid=1,slow_path(cfm,lacp,match))",
+        "userspace(pid=1,flow_sample(probability=100,collector_set_id=1,obs_domain_id=2,"
+        "obs_point_id=3,output_port=4,ingress))",
+        "userspace(pid=1,flow_sample(probability=1,collector_set_id=0,obs_domain_id=0,"
+        "obs_point_id=0,output_port=0))",
+        "userspace(pid=1,ipfix(output_port=9),actions)",
+        "userspace(pid=1,controller(reason=1,dont_send=0,continuation=1,recirc_id=5,"
+        "rule_cookie=0xabc,controller_id=2,max_len=128))",
         "recirc(0)",
         "trunc(100)",
         "meter(1)",
