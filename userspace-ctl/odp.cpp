@@ -886,16 +886,17 @@ const char* slow_path_reason_name(uint32_t bit)
     }
 }
 
-// OVS 3.1's struct user_action_cookie (48 bytes, host order): u16 type,
-// u16 OpenFlow in_port, 16-byte ofproto UUID, then a per-type union at
-// offset 20.  Returns ",sFlow(...)" etc., or "" when OVS would print the
+// OVS 3.1's struct user_action_cookie (48 bytes, host order): u16 type at
+// offset 0, a header ovs-dpctl does not print, then the per-type fields at
+// offset 24 (the layout Debian's ovs-dpctl 3.1 writes and reads, checked in
+// the VM).  Returns ",sFlow(...)" etc., or "" when OVS would print the
 // bytes as userdata(hex).
 std::string format_cookie(std::span<const uint8_t> c, const PortNames* names)
 {
     if (c.size() != kOvsCookieSize) {
         return {};
     }
-    const uint8_t* u = c.data() + 20;
+    const uint8_t* u = c.data() + kOvsCookieUnion;
     switch (load<uint16_t>(c.data())) {
     case kCookieSflow: {
         uint16_t tci = ntohs(load<uint16_t>(u));

@@ -26,6 +26,7 @@ using Bytes = std::vector<uint8_t>;
 // OVS 3.1's userspace action cookie (struct user_action_cookie): its size
 // and the types ovs-dpctl decodes.
 inline constexpr size_t kOvsCookieSize = 48;
+inline constexpr size_t kOvsCookieUnion = 24;  // offset of the per-type fields
 enum : uint16_t {
     kCookieUnspec,
     kCookieSflow,

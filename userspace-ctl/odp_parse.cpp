@@ -1002,15 +1002,13 @@ Status ActionParser::action(Scanner& sc, Bytes& out)
         bool have_userdata = false;
         bool actions = false;
         std::optional<uint32_t> tun_port;
-        // A typed cookie: OFPP_NONE as OpenFlow port, zero UUID, then the
-        // type's fields at offset 20 (see format_cookie()).
+        // A typed cookie: the type, a zeroed header, then the type's fields
+        // (see format_cookie()).
         auto cookie = [&](uint16_t type) {
             have_userdata = true;
             userdata.assign(kOvsCookieSize, 0);
             std::memcpy(userdata.data(), &type, 2);
-            uint16_t none = 0xffff;
-            std::memcpy(userdata.data() + 2, &none, 2);
-            return userdata.data() + 20;
+            return userdata.data() + kOvsCookieUnion;
         };
         auto put32 = [](uint8_t* p, uint32_t v) { std::memcpy(p, &v, 4); };
         auto put16 = [](uint8_t* p, uint16_t v) { std::memcpy(p, &v, 2); };
@@ -1040,7 +1038,8 @@ Status ActionParser::action(Scanner& sc, Bytes& out)
                             found = true;
                         }
                     }
-                    if (!found || (!sc.eat(",") && sc.peek() != ')')) {
+                    // Reasons are joined with '|' (OVS prints them with ',').
+                    if (!found || (!sc.eat("|") && sc.peek() != ')')) {
                         return action_error();
                     }
                 }

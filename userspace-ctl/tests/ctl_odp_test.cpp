@@ -271,7 +271,7 @@ TEST(OdpActions, EveryActionRoundTrips)
         "userspace(pid=99,userdata(0102030405060708),actions)",
         "userspace(pid=7,userdata(010203040506070809),tunnel_out_port=3)",
         "userspace(pid=1,sFlow(vid=5,pcp=2,output=7))",
-        "userspace(pid=1,slow_path(cfm,lacp,match))",
+        "userspace(pid=1,slow_path(match))",
         "userspace(pid=1,flow_sample(probability=100,collector_set_id=1,obs_domain_id=2,"
         "obs_point_id=3,output_port=4,ingress))",
         "userspace(pid=1,flow_sample(probability=1,collector_set_id=0,obs_domain_id=0,"
@@ -323,6 +323,10 @@ TEST(OdpActions, DefaultsAndErrors)
     // Short userdata is zero-padded to 8 bytes, as OVS does.
     EXPECT_EQ(format_actions(*parse_actions("userspace(pid=1,userdata(01))"), nullptr),
               "userspace(pid=1,userdata(0100000000000000))");
+    // slow_path() reasons parse joined with '|' and print joined with ','.
+    EXPECT_EQ(format_actions(*parse_actions("userspace(pid=1,slow_path(cfm|lacp))"), nullptr),
+              "userspace(pid=1,slow_path(cfm,lacp))");
+    EXPECT_FALSE(parse_actions("userspace(pid=1,slow_path(cfm,lacp))").ok());
     // recirc() reads decimal (%u in OVS) but prints hex.
     EXPECT_EQ(format_actions(*parse_actions("recirc(5)"), nullptr), "recirc(0x5)");
     EXPECT_FALSE(parse_actions("recirc(0x5)").ok());

@@ -127,7 +127,7 @@ FLOWS=(
 	'in_port(1),eth(),eth_type(0x0800),ipv4(proto=17,frag=no),udp(dst=4791)' 'set(ipv4(src=1.2.3.4,dst=5.6.7.8,proto=17,tos=0,ttl=9,frag=no)),set(skb_mark(0x5)),set(skb_priority(0x3/0xff))'
 	'in_port(1),eth(),eth_type(0x0800),ipv4(proto=17,frag=no),udp(dst=4795)' 'check_pkt_len(size=200,gt(1),le(2))'
 	'in_port(1),eth(),eth_type(0x0800),ipv4(proto=17,frag=no),udp(dst=4796)' 'set(udp(src=1,dst=2)),meter(1),2'
-	'in_port(1),eth(),eth_type(0x0800),ipv4(proto=17,frag=no),udp(dst=5001)' 'userspace(pid=3,slow_path(lacp,action))'
+	'in_port(1),eth(),eth_type(0x0800),ipv4(proto=17,frag=no),udp(dst=5001)' 'userspace(pid=3,slow_path(lacp|action))'
 	'in_port(1),eth(),eth_type(0x0800),ipv4(proto=17,frag=no),udp(dst=5002)' 'userspace(pid=3,controller(reason=1,dont_send=0,continuation=1,recirc_id=5,rule_cookie=0xabc,controller_id=2,max_len=128)),2'
 	'in_port(1),eth(),eth_type(0x0800),ipv4(proto=17,frag=no),udp(dst=5003)' 'userspace(pid=3,flow_sample(probability=100,collector_set_id=1,obs_domain_id=2,obs_point_id=3,output_port=2,egress))'
 	'in_port(1),eth(),eth_type(0x0800),ipv4(proto=17,frag=no),udp(dst=5004)' 'userspace(pid=3,sFlow(vid=5,pcp=2,output=7)),userspace(pid=4,ipfix(output_port=2),actions)'
