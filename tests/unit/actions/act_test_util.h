@@ -300,6 +300,8 @@ public:
     {
         usize tok = w_.nest_begin(action);
         u8* p = w_.reserve(key_type, 2 * sizeof(T));
+        if (!p)
+            return *this; // the writer remembers the overflow
         std::memcpy(p, &value, sizeof(T));
         std::memcpy(p + sizeof(T), &mask, sizeof(T));
         w_.nest_end(tok);
