@@ -7,6 +7,8 @@
 #   5. VM tests: harness self-test; our module over raw netlink, flows and
 #      per-NUMA stats with ovs-dpctl; unmodified ovs-vswitchd running a bridge
 #      on it; ovs-dpctl and ovsdp-ctl side by side on our module
+#      (datapaths, ports, flows). tests/vm/cases/flows-scale.sh (100,000
+#      flows) is run by hand for now: see the README
 # Prints one line per stage and, last, "N passed, M failed" over all stages.
 set -uo pipefail
 REPO=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
@@ -45,7 +47,7 @@ stage unit unit
 fuzz() {
 	CC=clang CXX=clang++ cmake -S "$REPO" -B "$REPO/build/fuzz" -DOVSDP_FUZZ=ON -DOVSDP_BENCH=OFF \
 		-DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null &&
-		cmake --build "$REPO/build/fuzz" -j"$(nproc)" &&
+		cmake --build "$REPO/build/fuzz" -j"$(nproc)" --target fuzzers &&
 		ctest --test-dir "$REPO/build/fuzz" --output-on-failure -R '\.smoke$' -j2
 }
 stage fuzz fuzz
@@ -55,6 +57,8 @@ if [ -f "$REPO/openvswitch.ko" ]; then
 	stage vm-ovsdp-suite tests/vm/vm-run --timeout 900 tests/vm/cases/ovsdp-suite.sh
 	stage vm-vswitchd tests/vm/vm-run --timeout 600 tests/vm/cases/vswitchd.sh
 	stage vm-ctl-compare tests/vm/vm-run --timeout 1200 userspace-ctl/tests/vm-ctl-stock.sh --ovsdp \
+		--ctl "$REPO/build/release/userspace-ctl/ovsdp-ctl"
+	stage vm-ctl-flows tests/vm/vm-run --timeout 1200 userspace-ctl/tests/vm-ctl-flows.sh --ovsdp \
 		--ctl "$REPO/build/release/userspace-ctl/ovsdp-ctl"
 else
 	echo "STAGE FAIL: vm (no openvswitch.ko)"
