@@ -53,13 +53,14 @@ static struct genl_family ovsdp_families[OVSDP_FAMILY_COUNT];
 typedef int (*ovsdp_doit_t)(struct ovsdp_request *req);
 typedef int (*ovsdp_dumpit_t)(struct ovsdp_dump *dump);
 
-static int run_doit(ovsdp_doit_t fn, int maxattr, struct sk_buff *skb, struct genl_info *info)
+/* The attribute table's size and policy come from the family's registration. */
+static int run_doit(ovsdp_doit_t fn, int fam, struct sk_buff *skb, struct genl_info *info)
 {
 	struct ovs_header *oh = info->userhdr;
 	struct ovsdp_request req = {
 		.net = sock_net(skb->sk),
 		.attrs = (const void *const *)info->attrs,
-		.maxattr = maxattr,
+		.maxattr = ovsdp_families[fam].maxattr,
 		.dp_ifindex = oh->dp_ifindex,
 		.version = info->genlhdr->version,
 		.cmd = info->genlhdr->cmd,
@@ -80,9 +81,10 @@ static int run_doit(ovsdp_doit_t fn, int maxattr, struct sk_buff *skb, struct ge
 	return err;
 }
 
-static int run_dumpit(ovsdp_dumpit_t fn, struct genl_family *family, const struct nla_policy *policy,
-		      int maxattr, struct sk_buff *skb, struct netlink_callback *cb)
+static int run_dumpit(ovsdp_dumpit_t fn, int fam, struct sk_buff *skb, struct netlink_callback *cb)
 {
+	const struct genl_family *family = &ovsdp_families[fam];
+	int maxattr = family->maxattr;
 	struct ovs_header *oh = genlmsg_data(nlmsg_data(cb->nlh));
 	struct nlattr **attrs;
 	struct ovsdp_dump d = {
@@ -99,7 +101,7 @@ static int run_dumpit(ovsdp_dumpit_t fn, struct genl_family *family, const struc
 	attrs = kcalloc(maxattr + 1, sizeof(*attrs), GFP_KERNEL);
 	if (!attrs)
 		return -ENOMEM;
-	err = genlmsg_parse_deprecated(cb->nlh, family, attrs, maxattr, policy, NULL);
+	err = genlmsg_parse_deprecated(cb->nlh, family, attrs, maxattr, family->policy, NULL);
 	if (err)
 		goto out;
 	d.attrs = (const void *const *)attrs;
@@ -191,7 +193,7 @@ static const struct nla_policy datapath_policy[OVS_DP_ATTR_MAX + 1] = {
 
 #define DP_DOIT(name, fn) \
 	static int name(struct sk_buff *skb, struct genl_info *info) \
-	{ return run_doit(fn, OVS_DP_ATTR_MAX, skb, info); }
+	{ return run_doit(fn, OVSDP_FAMILY_DATAPATH, skb, info); }
 DP_DOIT(dp_new, ovsdp_dp_cmd_new)
 DP_DOIT(dp_del, ovsdp_dp_cmd_del)
 DP_DOIT(dp_get, ovsdp_dp_cmd_get)
@@ -199,8 +201,7 @@ DP_DOIT(dp_set, ovsdp_dp_cmd_set)
 
 static int dp_dump(struct sk_buff *skb, struct netlink_callback *cb)
 {
-	return run_dumpit(ovsdp_dp_cmd_dump, &ovsdp_families[OVSDP_FAMILY_DATAPATH], datapath_policy,
-			  OVS_DP_ATTR_MAX, skb, cb);
+	return run_dumpit(ovsdp_dp_cmd_dump, OVSDP_FAMILY_DATAPATH, skb, cb);
 }
 
 static const struct genl_small_ops datapath_ops[] = {
@@ -231,7 +232,7 @@ static const struct nla_policy vport_policy[OVS_VPORT_ATTR_MAX + 1] = {
 
 #define VPORT_DOIT(name, fn) \
 	static int name(struct sk_buff *skb, struct genl_info *info) \
-	{ return run_doit(fn, OVS_VPORT_ATTR_MAX, skb, info); }
+	{ return run_doit(fn, OVSDP_FAMILY_VPORT, skb, info); }
 VPORT_DOIT(vport_new, ovsdp_vport_cmd_new)
 VPORT_DOIT(vport_del, ovsdp_vport_cmd_del)
 VPORT_DOIT(vport_get, ovsdp_vport_cmd_get)
@@ -239,8 +240,7 @@ VPORT_DOIT(vport_set, ovsdp_vport_cmd_set)
 
 static int vport_dump(struct sk_buff *skb, struct netlink_callback *cb)
 {
-	return run_dumpit(ovsdp_vport_cmd_dump, &ovsdp_families[OVSDP_FAMILY_VPORT], vport_policy,
-			  OVS_VPORT_ATTR_MAX, skb, cb);
+	return run_dumpit(ovsdp_vport_cmd_dump, OVSDP_FAMILY_VPORT, skb, cb);
 }
 
 static const struct genl_small_ops vport_ops[] = {
@@ -274,7 +274,7 @@ static const struct nla_policy flow_policy[OVSDP_FLOW_MAXATTR + 1] = {
 
 #define FLOW_DOIT(name, fn) \
 	static int name(struct sk_buff *skb, struct genl_info *info) \
-	{ return run_doit(fn, OVSDP_FLOW_MAXATTR, skb, info); }
+	{ return run_doit(fn, OVSDP_FAMILY_FLOW, skb, info); }
 FLOW_DOIT(flow_new, ovsdp_flow_cmd_new)
 FLOW_DOIT(flow_del, ovsdp_flow_cmd_del)
 FLOW_DOIT(flow_get, ovsdp_flow_cmd_get)
@@ -282,8 +282,7 @@ FLOW_DOIT(flow_set, ovsdp_flow_cmd_set)
 
 static int flow_dump(struct sk_buff *skb, struct netlink_callback *cb)
 {
-	return run_dumpit(ovsdp_flow_cmd_dump, &ovsdp_families[OVSDP_FAMILY_FLOW], flow_policy,
-			  OVSDP_FLOW_MAXATTR, skb, cb);
+	return run_dumpit(ovsdp_flow_cmd_dump, OVSDP_FAMILY_FLOW, skb, cb);
 }
 
 static const struct genl_small_ops flow_ops[] = {
@@ -310,7 +309,7 @@ static const struct nla_policy packet_policy[OVS_PACKET_ATTR_MAX + 1] = {
 
 static int packet_execute(struct sk_buff *skb, struct genl_info *info)
 {
-	return run_doit(ovsdp_packet_cmd_execute, OVS_PACKET_ATTR_MAX, skb, info);
+	return run_doit(ovsdp_packet_cmd_execute, OVSDP_FAMILY_PACKET, skb, info);
 }
 
 static const struct genl_small_ops packet_ops[] = {
