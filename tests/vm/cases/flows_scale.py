@@ -45,18 +45,20 @@ def flow_del_msg(i, seq):
     return struct.pack("=IHHII", 16 + len(payload), fid, NLM_F_REQUEST | NLM_F_ACK, seq, 0) + payload
 
 
-def batch(make, ids):
-    """Send requests in windows of 64 and count the acks that report errors."""
+def batch(make, ids, conn=None):
+    """Send requests in windows of 64 on `conn` (default: the main socket) and
+    count the acks that report errors."""
+    conn = conn or nl
     errors = 0
     ids = list(ids)
     for off in range(0, len(ids), 64):
         chunk = ids[off:off + 64]
         for i in chunk:
-            nl.seq += 1
-            nl.sock.send(make(i, nl.seq))
+            conn.seq += 1
+            conn.sock.send(make(i, conn.seq))
         pending = len(chunk)
         while pending:
-            data = nl.sock.recv(1 << 20)
+            data = conn.sock.recv(1 << 20)
             o = 0
             while o + 16 <= len(data):
                 length, mtype = struct.unpack_from("=IH", data, o)
@@ -129,8 +131,10 @@ t.ok("dump returns each of the %d flows once" % N, len(seen) == N and len(set(se
 print("# dumped in %.1fs" % (time.time() - start), flush=True)
 
 # Concurrent change: the even flows stay; between dump chunks (every 10th),
-# 20 odd flows are deleted and 10 new ones (ids >= N) added.
+# 20 odd flows are deleted and 10 new ones (ids >= N) added, over a second
+# socket (requests on the dumping socket would consume the dump's replies).
 state = {"next_del": 1, "next_add": N, "chunks": 0}
+churn_nl = Genl()
 
 
 def churn():
@@ -139,13 +143,15 @@ def churn():
     if state["chunks"] % 10:
         return
     dels = range(state["next_del"], min(state["next_del"] + 40, N), 2)
-    batch(flow_del_msg, dels)
+    state["errors"] = state.get("errors", 0) + batch(flow_del_msg, dels, churn_nl)
     state["next_del"] += 40
-    batch(flow_new_msg, range(state["next_add"], state["next_add"] + 10))
+    state["errors"] += batch(flow_new_msg, range(state["next_add"], state["next_add"] + 10), churn_nl)
     state["next_add"] += 10
 
 
 seen = dump_ufids(between=churn)
+t.ok("flows added and deleted during the dump (%d chunks)" % state["chunks"],
+     state["chunks"] >= 10 and state.get("errors", 1) == 0, "errors %s" % state.get("errors"))
 stable = [i for i in range(0, N, 2)]
 seen_set = set(seen)
 t.ok("dump under concurrent add/delete completes with every stable flow exactly once",
