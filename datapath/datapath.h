@@ -49,9 +49,14 @@ struct Datapath {
     FlowTable table;
 };
 
-// A request's attribute of `type`, or nullptr (absent or above maxattr).
+// A request's attribute of `type`, or nullptr (absent or above maxattr). An
+// extension attribute (ovsdp_ext.h) comes from ext_attrs.
 inline const NlAttr* req_attr(const ovsdp_request* req, int type)
 {
+    if (type >= OVSDP_EXT_ATTR_BASE)
+        return type < OVSDP_EXT_ATTR_BASE + OVSDP_EXT_ATTR_COUNT
+            ? static_cast<const NlAttr*>(req->ext_attrs[type - OVSDP_EXT_ATTR_BASE])
+            : nullptr;
     return type > req->maxattr ? nullptr : static_cast<const NlAttr*>(req->attrs[type]);
 }
 

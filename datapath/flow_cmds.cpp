@@ -118,6 +118,10 @@ bool flow_fill_info(const Flow* flow, u32 ufid_flags, bool numa, NlWriter& w)
 int flow_reply(ovsdp_request* req, const Flow* flow, int dp_ifindex, u32 ufid_flags, u8 cmd, bool notify,
                bool numa = false)
 {
+    // A notification nobody receives (no echo asked, no listener): do not
+    // build it. ovs-vswitchd installs and deletes flows this way.
+    if (notify && !ovsdp_genl_must_notify(req, OVSDP_FAMILY_FLOW))
+        return 0;
     usize cap = flow_msg_size(flow, flow_actions(flow));
     u8* buf = static_cast<u8*>(ovsdp_kvmalloc(cap, OVSDP_GFP_KERNEL));
     if (!buf)
@@ -345,7 +349,7 @@ extern "C" int ovsdp_flow_cmd_dump(ovsdp_dump* d)
     u32 ufid_flags = 0;
     if (d->attrs && uapi::OVS_FLOW_ATTR_UFID_FLAGS <= d->maxattr && d->attrs[uapi::OVS_FLOW_ATTR_UFID_FLAGS])
         ufid_flags = static_cast<const NlAttr*>(d->attrs[uapi::OVS_FLOW_ATTR_UFID_FLAGS])->get_u32();
-    bool numa = d->attrs && OVSDP_FLOW_ATTR_NUMA_STATS <= d->maxattr && d->attrs[OVSDP_FLOW_ATTR_NUMA_STATS];
+    bool numa = d->ext_attrs[OVSDP_FLOW_ATTR_NUMA_STATS - OVSDP_EXT_ATTR_BASE] != nullptr;
     usize cap = 64 * 1024;
     u8* buf = static_cast<u8*>(ovsdp_kvmalloc(cap, OVSDP_GFP_KERNEL));
     if (!buf)

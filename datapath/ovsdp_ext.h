@@ -22,6 +22,14 @@
  */
 #define OVSDP_FLOW_ATTR_NUMA_STATS 200
 
+/*
+ * Extension request attributes are numbered from OVSDP_EXT_ATTR_BASE. The
+ * families' attribute tables stay upstream's size (a request never pays for
+ * the gap); the kernel finds these in the message separately.
+ */
+#define OVSDP_EXT_ATTR_BASE 200
+#define OVSDP_EXT_ATTR_COUNT 1
+
 enum ovsdp_numa_attr {
 	OVSDP_NUMA_ATTR_UNSPEC,
 	OVSDP_NUMA_ATTR_NODE,      /* nested: one node's statistics */

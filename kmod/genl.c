@@ -53,6 +53,31 @@ static struct genl_family ovsdp_families[OVSDP_FAMILY_COUNT];
 typedef int (*ovsdp_doit_t)(struct ovsdp_request *req);
 typedef int (*ovsdp_dumpit_t)(struct ovsdp_dump *dump);
 
+/*
+ * ovsdp's extension attributes (datapath/ovsdp_ext.h) lie above the family's
+ * maxattr, which the (liberal) policy parse skips: find them here. Today the
+ * only one is the ovs_flow flag OVSDP_FLOW_ATTR_NUMA_STATS.
+ */
+static int find_ext_attrs(int fam, const struct nlmsghdr *nlh, const void **ext,
+			  struct netlink_ext_ack *extack)
+{
+	const struct nlattr *nla;
+	int rem;
+
+	if (fam != OVSDP_FAMILY_FLOW)
+		return 0;
+	nlmsg_for_each_attr(nla, nlh, GENL_HDRLEN + ovsdp_families[fam].hdrsize, rem) {
+		if (nla_type(nla) != OVSDP_FLOW_ATTR_NUMA_STATS)
+			continue;
+		if (nla_len(nla) != 0) {
+			NL_SET_ERR_MSG_ATTR(extack, nla, "NUMA statistics request is a flag");
+			return -EINVAL;
+		}
+		ext[OVSDP_FLOW_ATTR_NUMA_STATS - OVSDP_EXT_ATTR_BASE] = nla;
+	}
+	return 0;
+}
+
 /* The attribute table's size and policy come from the family's registration. */
 static int run_doit(ovsdp_doit_t fn, int fam, struct sk_buff *skb, struct genl_info *info)
 {
@@ -69,6 +94,9 @@ static int run_doit(ovsdp_doit_t fn, int fam, struct sk_buff *skb, struct genl_i
 	};
 	int err;
 
+	err = find_ext_attrs(fam, info->nlhdr, req.ext_attrs, info->extack);
+	if (err)
+		return err;
 	ovs_lock();
 	err = fn(&req);
 	ovs_unlock();
@@ -101,7 +129,9 @@ static int run_dumpit(ovsdp_dumpit_t fn, int fam, struct sk_buff *skb, struct ne
 	attrs = kcalloc(maxattr + 1, sizeof(*attrs), GFP_KERNEL);
 	if (!attrs)
 		return -ENOMEM;
-	err = genlmsg_parse_deprecated(cb->nlh, family, attrs, maxattr, family->policy, NULL);
+	err = genlmsg_parse_deprecated(cb->nlh, family, attrs, maxattr, family->policy, cb->extack);
+	if (!err)
+		err = find_ext_attrs(fam, cb->nlh, d.ext_attrs, cb->extack);
 	if (err)
 		goto out;
 	d.attrs = (const void *const *)attrs;
@@ -140,6 +170,14 @@ int ovsdp_genl_reply(struct ovsdp_request *req, int family, uint8_t cmd, int dp_
 		return 0;
 	}
 	return genlmsg_reply(skb, info);
+}
+
+int ovsdp_genl_must_notify(struct ovsdp_request *req, int family)
+{
+	struct genl_info *info = req->info;
+
+	return (info->nlhdr->nlmsg_flags & NLM_F_ECHO) ||
+	       genl_has_listeners(&ovsdp_families[family], genl_info_net(info), 0);
 }
 
 int ovsdp_genl_multicast(void *net, int family, uint8_t cmd, int dp_ifindex, const void *attrs, size_t len)
@@ -258,10 +296,8 @@ static const struct genl_multicast_group vport_mcgrp = { .name = OVS_VPORT_MCGRO
 
 /* ---- ovs_flow and ovs_packet ------------------------------------------------ */
 
-/* Upstream's attributes plus ovsdp's opt-in extensions (datapath/ovsdp_ext.h). */
-#define OVSDP_FLOW_MAXATTR OVSDP_FLOW_ATTR_NUMA_STATS
-
-static const struct nla_policy flow_policy[OVSDP_FLOW_MAXATTR + 1] = {
+/* Upstream's attributes; ovsdp's extensions are found by find_ext_attrs(). */
+static const struct nla_policy flow_policy[OVS_FLOW_ATTR_MAX + 1] = {
 	[OVS_FLOW_ATTR_KEY] = { .type = NLA_NESTED },
 	[OVS_FLOW_ATTR_MASK] = { .type = NLA_NESTED },
 	[OVS_FLOW_ATTR_ACTIONS] = { .type = NLA_NESTED },
@@ -269,7 +305,6 @@ static const struct nla_policy flow_policy[OVSDP_FLOW_MAXATTR + 1] = {
 	[OVS_FLOW_ATTR_PROBE] = { .type = NLA_FLAG },
 	[OVS_FLOW_ATTR_UFID] = { .type = NLA_UNSPEC, .len = 1 },
 	[OVS_FLOW_ATTR_UFID_FLAGS] = { .type = NLA_U32 },
-	[OVSDP_FLOW_ATTR_NUMA_STATS] = { .type = NLA_FLAG },
 };
 
 #define FLOW_DOIT(name, fn) \
@@ -352,7 +387,7 @@ static struct genl_family ovsdp_families[OVSDP_FAMILY_COUNT] = {
 		.hdrsize = sizeof(struct ovs_header),
 		.name = OVS_FLOW_FAMILY,
 		.version = OVS_FLOW_VERSION,
-		.maxattr = OVSDP_FLOW_MAXATTR,
+		.maxattr = OVS_FLOW_ATTR_MAX,
 		.policy = flow_policy,
 		.netnsok = true,
 		.parallel_ops = true,

@@ -3,6 +3,7 @@
 // the core (which interprets requests and writes reply attributes). C and C++.
 #pragma once
 
+#include "datapath/ovsdp_ext.h"
 #include "platform/platform.h"
 
 #ifdef __cplusplus
@@ -31,6 +32,10 @@ struct ovsdp_request {
     void* info;                    // struct genl_info*, for replies and notifications
     const char* extack_msg;        // out
     const void* extack_attr;       // out
+    // ovsdp's extension attributes (datapath/ovsdp_ext.h: numbers from
+    // OVSDP_EXT_ATTR_BASE), found in the message apart from attrs[] so that the
+    // family's attribute table stays upstream's size: ext_attrs[type - base].
+    const void* ext_attrs[OVSDP_EXT_ATTR_COUNT];
 };
 
 // A dump in progress: the core appends whole messages to the skb and keeps its
@@ -44,6 +49,7 @@ struct ovsdp_dump {
     const void* const* attrs;      // parsed request attributes (may be NULL)
     int maxattr;
     int dp_ifindex;
+    const void* ext_attrs[OVSDP_EXT_ATTR_COUNT]; // as in ovsdp_request
 };
 
 // Send a reply to the request: a genl message of `family`/`cmd` whose
@@ -52,6 +58,12 @@ struct ovsdp_dump {
 // for an echo), as ovs_notify(); notify=0: unicast reply (genlmsg_reply).
 int ovsdp_genl_reply(struct ovsdp_request* req, int family, uint8_t cmd, int dp_ifindex,
                      const void* attrs, size_t len, int notify);
+
+// Whether a notification for `req` reaches anyone: the request asked for an
+// echo (NLM_F_ECHO) or the family's multicast group has listeners. When not,
+// a notifying command need not build its message at all (upstream's
+// ovs_must_notify).
+int ovsdp_genl_must_notify(struct ovsdp_request* req, int family);
 
 // Multicast a message not tied to a request (e.g. a port removed because its
 // device went away) in network namespace `net`.

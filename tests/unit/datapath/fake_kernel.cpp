@@ -89,6 +89,8 @@ Request& Request::put(uint16_t type, const void* data, size_t len)
     w.put(type, data, len);
     if (type < table.size())
         table[type] = buf.data() + off;
+    if (type >= OVSDP_EXT_ATTR_BASE && type < OVSDP_EXT_ATTR_BASE + OVSDP_EXT_ATTR_COUNT)
+        req.ext_attrs[type - OVSDP_EXT_ATTR_BASE] = buf.data() + off;
     return *this;
 }
 
@@ -112,6 +114,11 @@ int ovsdp_genl_reply(ovsdp_request* req, int family, uint8_t cmd, int dp_ifindex
     auto* p = static_cast<const uint8_t*>(attrs);
     k->sent.push_back({ family, cmd, dp_ifindex, notify != 0, false, req->net, { p, p + len } });
     return 0;
+}
+
+int ovsdp_genl_must_notify(ovsdp_request* req, int)
+{
+    return k->listeners || (req->nlmsg_flags & 0x8); // NLM_F_ECHO
 }
 
 int ovsdp_genl_multicast(void* net, int family, uint8_t cmd, int dp_ifindex, const void* attrs, size_t len)

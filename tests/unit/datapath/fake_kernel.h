@@ -53,6 +53,7 @@ struct Kernel {
     int next_ifindex = 10;
     size_t dump_capacity = 1 << 16; // bytes one dump skb holds
     size_t dump_used = 0;
+    bool listeners = true; // the families' multicast groups have listeners
 
     Device* add_netdev(Net* net, const std::string& name);
     Device* find(Net* net, const std::string& name);

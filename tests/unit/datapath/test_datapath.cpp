@@ -6,6 +6,7 @@
 #include "datapath/dp_receive.h"
 #include "flow/buffer_packet.h"
 #include "fake_kernel.h"
+#include "flow_netlink/flow_netlink.h"
 #include "platform/netdev.h"
 #include "platform/user/user_platform.h"
 
@@ -362,6 +363,70 @@ TEST_F(DatapathTest, DeleteDatapathTearsDownPorts)
     Request again(&net, uapi::kDpAttrMax, 0);
     again.str(uapi::OVS_DP_ATTR_NAME, "dp0");
     EXPECT_EQ(ovsdp_dp_cmd_del(again.finish()), E(err::NODEV));
+}
+
+// Flow NEW/SET/DEL notify the flow multicast group; when nobody listens and
+// the request asked for no echo, no message is built (upstream's
+// ovs_must_notify), which is how ovs-vswitchd installs flows. GET always
+// replies. The per-NUMA extension attribute (number 200, above the family's
+// attribute table) still reaches the command.
+TEST_F(DatapathTest, FlowMessagesOnlyForEchoOrListenersAndNumaExtension)
+{
+    ASSERT_EQ(new_dp("dp0"), 0);
+    int ifindex = dp_ifindex("dp0");
+    u8 frame[60] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 2, 0, 0, 0, 0, 1, 0x08, 0x06 };
+    FlowKeyMetadata md;
+    md.in_port = 0;
+    FlowKey key;
+    {
+        BufferPacket pkt(frame, sizeof(frame));
+        ASSERT_TRUE(key_extract_with_metadata(pkt, md, key).ok());
+    }
+    u8 keybuf[2048];
+    NlWriter kw(keybuf, sizeof(keybuf));
+    ASSERT_TRUE(put_flow_key(kw, uapi::OVS_FLOW_ATTR_KEY, key, key, false));
+    auto with_key = [&](Request& r) -> Request& { return r.put(uapi::OVS_FLOW_ATTR_KEY, keybuf + 4, kw.size() - 4); };
+    u8 none = 0;
+
+    kernel.listeners = false;
+    kernel.reset();
+    {
+        Request r(&net, uapi::kFlowAttrMax, ifindex);
+        with_key(r).put(uapi::OVS_FLOW_ATTR_ACTIONS, &none, 0);
+        ASSERT_EQ(ovsdp_flow_cmd_new(r.finish()), 0) << (r.req.extack_msg ? r.req.extack_msg : "");
+    }
+    EXPECT_TRUE(kernel.sent.empty()) << "no listener, no echo: no notification built";
+    {
+        Request r(&net, uapi::kFlowAttrMax, ifindex);
+        ASSERT_EQ(ovsdp_flow_cmd_get(with_key(r).finish()), 0);
+    }
+    ASSERT_EQ(kernel.sent.size(), 1u) << "GET replies whoever listens";
+    EXPECT_FALSE(kernel.sent.back().notify);
+    EXPECT_EQ(kernel.sent.back().attr(OVSDP_FLOW_ATTR_NUMA_STATS), nullptr) << "extension only when asked";
+    {
+        Request r(&net, uapi::kFlowAttrMax, ifindex);
+        with_key(r).put(OVSDP_FLOW_ATTR_NUMA_STATS, nullptr, 0);
+        ASSERT_EQ(ovsdp_flow_cmd_get(r.finish()), 0);
+    }
+    ASSERT_EQ(kernel.sent.size(), 2u);
+    EXPECT_NE(kernel.sent.back().attr(OVSDP_FLOW_ATTR_NUMA_STATS), nullptr) << "asked: per-node statistics";
+    {
+        Request r(&net, uapi::kFlowAttrMax, ifindex);
+        with_key(r).put(uapi::OVS_FLOW_ATTR_ACTIONS, &none, 0);
+        ovsdp_request* req = r.finish();
+        req->nlmsg_flags = 0x8; // NLM_F_ECHO
+        ASSERT_EQ(ovsdp_flow_cmd_set(req), 0);
+    }
+    ASSERT_EQ(kernel.sent.size(), 3u) << "echo asked: the notification is built";
+    EXPECT_EQ(kernel.sent.back().cmd, uapi::OVS_FLOW_CMD_SET);
+    kernel.listeners = true;
+    {
+        Request r(&net, uapi::kFlowAttrMax, ifindex);
+        ASSERT_EQ(ovsdp_flow_cmd_del(with_key(r).finish()), 0);
+    }
+    ASSERT_EQ(kernel.sent.size(), 4u) << "a listener: DEL notifies";
+    EXPECT_TRUE(kernel.sent.back().notify);
+    EXPECT_NE(kernel.sent.back().attr(uapi::OVS_FLOW_ATTR_KEY), nullptr);
 }
 
 TEST_F(DatapathTest, ReceiveCountsMissAndLoss)
