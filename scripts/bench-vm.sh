@@ -38,7 +38,7 @@ if [ $build = 1 ]; then
 	gcc -O2 -Wall -Wextra -Wshadow -Werror -o tests/vm/bench/ovsbench tests/vm/bench/ovsbench.c ||
 		{ echo "bench-vm.sh: building ovsbench failed" >&2; exit 1; }
 fi
-[ -f openvswitch.ko ] && [ -x tests/vm/bench/ovsbench ] || { echo "bench-vm.sh: nothing built" >&2; exit 1; }
+if [ ! -f openvswitch.ko ] || [ ! -x tests/vm/bench/ovsbench ]; then echo "bench-vm.sh: nothing built" >&2; exit 1; fi
 
 # Under /work (the guest sees the host's / read-only; /results is this dir).
 [ -n "$out" ] || out=$REPO/build/bench-vm/run-$(date +%Y%m%d-%H%M%S)

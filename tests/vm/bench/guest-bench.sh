@@ -55,7 +55,7 @@ for i in 0 1; do
 	ip link set "veth${i}p" address "02:00:00:00:11:0$i" || ok=0
 	ip link set "veth$i" up && ip link set "veth${i}p" up || ok=0
 done
-[ $ok = 1 ] && t_pass || { t_fail "ip link failed"; exit 1; }
+if [ $ok = 1 ]; then t_pass; else t_fail "ip link failed"; exit 1; fi
 
 : >"$OUT"
 echo "meta count=$COUNT masks=$MASKS actions=$ACTIONS order=$ORDER setup_flows=$SETUP_FLOWS upcalls=$UPCALLS icount=${OVSDP_VM_ICOUNT:-0} kernel=$(uname -r)" | tee -a "$OUT"

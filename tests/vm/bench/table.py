@@ -31,6 +31,16 @@ def num(v):
     return float(v)
 
 
+def kpps(r):
+    """Full precision from the raw counts (the printed kpps is rounded)."""
+    return num(r["pkts"]) * 1000.0 / num(r["usec"])
+
+
+def sig4(x):
+    """Four significant digits, without an exponent."""
+    return "%.*f" % (max(0, 4 - len(str(int(abs(x))))) if x >= 1 else 4, x)
+
+
 def pick(rows, **want):
     return [r for r in rows if all(r.get(k) == str(v) for k, v in want.items())]
 
@@ -58,7 +68,7 @@ def actions_order(rows):
 
 def tables(meta, rows, a="stock", b="ours"):
     out = []
-    bases = [num(r["kpps"]) for r in pick(rows, kind="base")]
+    bases = [kpps(r) for r in pick(rows, kind="base")]
     base = bases[0] if bases else None
     out.append("Guest: %s, one vCPU, -icount shift=2 (guest time = 4 ns x instructions); "
                "%s packets per forwarding run; load order %s."
@@ -90,11 +100,11 @@ def tables(meta, rows, a="stock", b="ours"):
             def dp(r):
                 if not r or not base:
                     return None
-                return 1000.0 / num(r["kpps"]) - 1000.0 / base
+                return 1000.0 / kpps(r) - 1000.0 / base
             da, db = dp(ra), dp(rb)
             out.append("| %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s / %s |" % (
-                m, act, f(ra, "kpps"), f(rb, "kpps"),
-                ratio(num(rb["kpps"]) if rb else 0, num(ra["kpps"]) if ra else 0),
+                m, act, sig4(kpps(ra)) if ra else "-", sig4(kpps(rb)) if rb else "-",
+                ratio(kpps(rb) if rb else 0, kpps(ra) if ra else 0),
                 f(ra, "masks_per_pkt", "%.1f"), f(rb, "masks_per_pkt", "%.1f"),
                 "%.2f" % da if da is not None else "-", "%.2f" % db if db is not None else "-",
                 ratio(db, da) if da and db else "-",
@@ -156,19 +166,25 @@ def compare(p1, p2):
     for r in r2:
         m2.setdefault(key(r), r)
     seen = set()
-    worst = 0.0
+    worst = {}
     for r in r1:
         k = key(r)
         if k in seen or k not in m2:
             continue
         seen.add(k)
         for fld in fields[r["kind"]]:
-            x, y = num(r[fld]), num(m2[k][fld])
+            if fld == "kpps":
+                x, y = kpps(r), kpps(m2[k])
+                sx, sy = sig4(x), sig4(y)
+            else:
+                x, y = num(r[fld]), num(m2[k][fld])
+                sx, sy = r[fld], m2[k][fld]
             rel = y / x if x else 0
-            worst = max(worst, abs(rel - 1))
-            out.append("| %s %s | %s | %s | %.4f |" % (" ".join(str(p) for p in k), fld, r[fld], m2[k][fld], rel))
+            wk = "%s %s" % (r["kind"], fld)
+            worst[wk] = max(worst.get(wk, 0.0), abs(rel - 1))
+            out.append("| %s %s | %s | %s | %.4f |" % (" ".join(str(p) for p in k), fld, sx, sy, rel))
     out.append("")
-    out.append("largest difference: %.2f%%" % (100 * worst))
+    out.append("largest difference: " + ", ".join("%s %.2f%%" % (k, 100 * v) for k, v in worst.items()))
     return "\n".join(out)
 
 
