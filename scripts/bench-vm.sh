@@ -1,0 +1,66 @@
+#!/bin/bash
+# bench-vm.sh: the in-VM comparison benchmark (DESIGN §6, tests/vm/bench/README.md).
+# Builds our module and the ovsbench client, boots one VM under
+# `vm-run --icount` (one vCPU, guest time = instructions), measures the
+# kernel's own openvswitch.ko and ours one after the other in that boot, and
+# prints the tables (also written to OUT/table.md).
+#
+# usage: scripts/bench-vm.sh [--count N] [--masks 1,8,32,128,512] [--actions drop,output]
+#                            [--order stock,ours] [--setup-flows N] [--upcalls N]
+#                            [--out DIR] [--timeout SECS] [--no-build]
+set -u -o pipefail
+
+REPO=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)
+count=100000 masks=1,8,32,128,512 actions=drop,output order=stock,ours
+setup_flows=10000 upcalls=2000 out="" timeout=2400 build=1
+
+usage() { sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; }
+while [ $# -gt 0 ]; do
+	case $1 in
+	--count) count=$2; shift ;;
+	--masks) masks=$2; shift ;;
+	--actions) actions=$2; shift ;;
+	--order) order=$2; shift ;;
+	--setup-flows) setup_flows=$2; shift ;;
+	--upcalls) upcalls=$2; shift ;;
+	--out) out=$2; shift ;;
+	--timeout) timeout=$2; shift ;;
+	--no-build) build=0 ;;
+	-h | --help) usage; exit 0 ;;
+	*) echo "bench-vm.sh: unknown option $1" >&2; usage >&2; exit 2 ;;
+	esac
+	shift
+done
+
+cd "$REPO" || exit 1
+if [ $build = 1 ]; then
+	make -s module >/dev/null || { echo "bench-vm.sh: make module failed" >&2; exit 1; }
+	gcc -O2 -Wall -Wextra -Wshadow -Werror -o tests/vm/bench/ovsbench tests/vm/bench/ovsbench.c ||
+		{ echo "bench-vm.sh: building ovsbench failed" >&2; exit 1; }
+fi
+if [ ! -f openvswitch.ko ] || [ ! -x tests/vm/bench/ovsbench ]; then echo "bench-vm.sh: nothing built" >&2; exit 1; fi
+
+# Under /work (the guest sees the host's / read-only; /results is this dir).
+[ -n "$out" ] || out=$REPO/build/bench-vm/run-$(date +%Y%m%d-%H%M%S)
+mkdir -p "$out" || exit 1
+out=$(cd "$out" && pwd)
+
+start=$(date +%s)
+tests/vm/vm-run --icount --quiet --timeout "$timeout" --module "$REPO/openvswitch.ko" --out "$out" \
+	tests/vm/bench/guest-bench.sh "$count" "$masks" "$actions" "$order" "$setup_flows" "$upcalls"
+rc=$?
+wall=$(($(date +%s) - start))
+
+if [ -s "$out/bench.txt" ]; then
+	{
+		python3 tests/vm/bench/table.py "$out/bench.txt"
+		echo
+		echo "Module: $(git -C "$REPO" describe --always --dirty 2>/dev/null) ($(modinfo -F srcversion openvswitch.ko));" \
+			"vm-run exit $rc; wall time ${wall} s."
+	} >"$out/table.md"
+	cat "$out/table.md"
+	mkdir -p "$REPO/build/bench-vm" && cp "$out/table.md" "$REPO/build/bench-vm/latest.md"
+	echo "bench-vm.sh: results in $out (table.md, bench.txt, console.log)" >&2
+fi
+[ $rc = 0 ] || echo "bench-vm.sh: vm-run failed (exit $rc); see $out" >&2
+exit $rc

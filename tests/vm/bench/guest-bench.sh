@@ -1,0 +1,130 @@
+#!/bin/bash
+# guest-bench.sh (guest, run by scripts/bench-vm.sh through vm-run --icount):
+# the kernel's own openvswitch.ko and ours, one after the other in this boot,
+# on the same workloads (tests/vm/bench/README.md).  Raw "result ..." lines go
+# to stdout and to /results/bench.txt; scripts/bench-table.py makes the table.
+#
+# usage: guest-bench.sh [COUNT [MASKS [ACTIONS [ORDER [SETUP_FLOWS [UPCALLS]]]]]]
+#   COUNT        pktgen packets per forwarding run (default 200000)
+#   MASKS        M values, comma-separated (default 1,8,32,128,512)
+#   ACTIONS      drop,output (default both)
+#   ORDER        modules in load order, comma-separated: stock,ours (default)
+#   SETUP_FLOWS  flows per install/delete round (default 10000)
+#   UPCALLS      miss-upcall round trips per batch size (default 2000)
+HERE=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)
+. "$HERE/../guest-lib.sh"
+
+COUNT=${1:-200000}
+MASKS=${2:-1,8,32,128,512}
+ACTIONS=${3:-drop,output}
+ORDER=${4:-stock,ours}
+SETUP_FLOWS=${5:-10000}
+UPCALLS=${6:-2000}
+BIN=$HERE/ovsbench
+OUT=$OVSDP_RESULTS/bench.txt
+
+[ -x "$BIN" ] || { echo "FAIL: $BIN not built (scripts/bench-vm.sh builds it)"; exit 1; }
+[ "${OVSDP_VM_ICOUNT:-0}" = 1 ] || warn "not under --icount: timings follow the host load"
+
+# ovsbench writes one "result ..." line per measurement; keep them all.
+bench() {
+	local t0 t1 rc
+	t0=$(uptime_s)
+	"$BIN" "$@" | tee -a "$OUT"
+	rc=${PIPESTATUS[0]}
+	t1=$(uptime_s)
+	info "ovsbench $1 $2: exit $rc, guest ${t0}s -> ${t1}s"
+	return "$rc"
+}
+
+# No IPv6 chatter (router solicitations, MLD) on the test ports.
+sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+
+t_begin "pktgen and veth loaded"
+if load_veth && modprobe pktgen && [ -e /proc/net/pktgen/kpktgend_0 ]; then t_pass; else t_fail "no pktgen"; exit 1; fi
+
+# veth0 is datapath port 1 (pktgen injects into its receive path), veth1 is
+# port 2 (output), their peers are up and get packets that are for no one
+# (dst MAC 02:00:00:00:00:02 is no device's): the peer's stack drops them in
+# ip_rcv as PACKET_OTHERHOST.
+t_begin "veth pairs"
+ok=1
+for i in 0 1; do
+	ip link add "veth$i" type veth peer name "veth${i}p" || ok=0
+	ip link set "veth$i" address "02:00:00:00:10:0$i" || ok=0
+	ip link set "veth${i}p" address "02:00:00:00:11:0$i" || ok=0
+	ip link set "veth$i" up && ip link set "veth${i}p" up || ok=0
+done
+if [ $ok = 1 ]; then t_pass; else t_fail "ip link failed"; exit 1; fi
+
+: >"$OUT"
+echo "meta count=$COUNT masks=$MASKS actions=$ACTIONS order=$ORDER setup_flows=$SETUP_FLOWS upcalls=$UPCALLS icount=${OVSDP_VM_ICOUNT:-0} kernel=$(uname -r)" | tee -a "$OUT"
+
+# The cost of pktgen and of the receive path without any datapath: pktgen's
+# packets go up veth0's stack and die in ip_rcv (PACKET_OTHERHOST).
+check "baseline: pktgen without a datapath" bench base none veth0 "$COUNT"
+printf '%s\n' "$T_OUT"
+
+load_module() {
+	case $1 in
+	stock)
+		# modprobe.d says "install openvswitch /bin/false" (vm-run) so that
+		# nothing autoloads it; --ignore-install loads it and its
+		# dependencies (nsh, nf_conntrack, ...) on purpose.
+		modprobe --ignore-install openvswitch || return 1
+		ovs_module_is "$STOCK_OVS_MODULE" || { warn "loaded openvswitch is not the stock file"; return 1; }
+		;;
+	ours)
+		load_ovsdp || return 1
+		;;
+	*) warn "unknown module $1"; return 1 ;;
+	esac
+	ovs_families_present
+}
+
+for mod in ${ORDER//,/ }; do
+	info "=== module $mod ==="
+	kmsg_mark
+	check "$mod: loaded, four families registered" load_module "$mod" || { t_summary; exit 1; }
+	info "srcversion $(cat /sys/module/openvswitch/srcversion 2>/dev/null)"
+	check "$mod: forwarding runs (pktgen count = n_hit, output = tx)" \
+		bench fwd "$mod" veth0 veth1 "$COUNT" "$MASKS" "$ACTIONS"
+	printf '%s\n' "$T_OUT"
+	check "$mod: flow install/delete rate" bench setup "$mod" veth0 veth1 "$SETUP_FLOWS" 2
+	printf '%s\n' "$T_OUT"
+	check "$mod: miss upcall round trips, one at a time" \
+		bench upcall "$mod" veth0 veth1 veth0p veth1p "$UPCALLS" 1
+	printf '%s\n' "$T_OUT"
+	check "$mod: miss upcalls, batches of 32" \
+		bench upcall "$mod" veth0 veth1 veth0p veth1p "$UPCALLS" 32
+	printf '%s\n' "$T_OUT"
+	check "$mod: unloaded" unload_ovs
+	check_kmsg_clean "$mod: kernel log clean"
+done
+
+check "baseline again (after both modules)" bench base none veth0 "$COUNT"
+printf '%s\n' "$T_OUT"
+echo "meta guest_uptime_end=$(uptime_s)" | tee -a "$OUT"
+
+# After the measurements (so it cannot disturb them): the flows the client
+# encodes over netlink are the ones `ovsbench flows M` prints, as the stock
+# module and ovs-dpctl dump them back.
+wset_dump_check() {
+	local m rc=0
+	for m in ${MASKS//,/ }; do
+		"$BIN" install veth0 veth1 "$m" || return 1
+		ovs-dpctl dump-flows ovsbench | sed 's/, packets:.*//' | sort >/tmp/wset-dump.txt
+		"$BIN" flows "$m" | sort >/tmp/wset-gen.txt
+		if ! cmp -s /tmp/wset-dump.txt /tmp/wset-gen.txt; then
+			echo "M=$m: dump-flows differs from 'ovsbench flows $m':"
+			diff /tmp/wset-dump.txt /tmp/wset-gen.txt | head -n 6
+			rc=1
+		fi
+		ovs-dpctl del-dp ovsbench || return 1
+	done
+	return $rc
+}
+check "stock: loaded again" load_module stock &&
+	check "W(M) as installed = W(M) as printed (stock ovs-dpctl dump-flows)" wset_dump_check
+check "stock: unloaded" unload_ovs
+t_summary
