@@ -1184,4 +1184,10 @@ std::string format_ufid(std::span<const uint8_t> u)
                w[2] & 0xffff, w[3]);
 }
 
+std::string format_userdata(std::span<const uint8_t> userdata, const PortNames* names)
+{
+    std::string cookie = format_cookie(userdata, names);
+    return cookie.empty() ? "userdata(" + hex_bytes(userdata, "") + ")" : cookie.substr(1);
+}
+
 }  // namespace ovsdp::ctl
