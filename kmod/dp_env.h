@@ -80,7 +80,15 @@ public:
         void* c = ovsdp_skb_clone(pkt.skb());
         if (!c)
             return false;
-        new (storage) SkbPacket(c);
+        // skb_clone copied the OVS control block, but loading the clone as
+        // a packet starts a fresh one: put back the pending cut and the MRU
+        // (upstream's clones keep both).
+        u32 cut = pkt.cutlen();
+        u16 mru = pkt.mru();
+        auto* p = new (storage) SkbPacket(c);
+        p->set_cutlen(cut);
+        if (mru)
+            ovsdp_skb_set(c, OVSDP_SKB_MRU, mru);
         return true;
     }
     void consume(SkbPacket&& pkt) { ovsdp_skb_consume(pkt.release()); }

@@ -864,7 +864,7 @@ int action_len(uint16_t type)
     case OVS_ACTION_ATTR_CT_CLEAR:
     case OVS_ACTION_ATTR_POP_NSH: return 0;
     case OVS_ACTION_ATTR_HASH: return 8;
-    case OVS_ACTION_ATTR_PUSH_MPLS: return 6;
+    case OVS_ACTION_ATTR_PUSH_MPLS: return 8;  // sizeof(struct ovs_action_push_mpls): padded
     case OVS_ACTION_ATTR_POP_MPLS: return 2;
     case OVS_ACTION_ATTR_PUSH_ETH: return 12;
     case OVS_ACTION_ATTR_ADD_MPLS: return 8;

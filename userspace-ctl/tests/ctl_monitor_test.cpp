@@ -295,3 +295,24 @@ TEST(CtlMonitor, ExecuteRequestEncodes)
 
 }  // namespace
 }  // namespace ovsdp::ctl
+
+namespace ovsdp::ctl {
+namespace {
+
+// struct ovs_action_push_mpls is 8 bytes (padded), as the kernel checks it;
+// add_mpls's 8 end with tun_flags 0.
+TEST(CtlMonitor, MplsActionsAreEightBytes)
+{
+    for (const char* text : {"push_mpls(label=7,tc=0,ttl=2,bos=1,eth_type=0x8847)",
+                             "add_mpls(label=7,tc=0,ttl=2,bos=1,eth_type=0x8847)"}) {
+        auto acts = parse_actions(text);
+        ASSERT_TRUE(acts.ok()) << text;
+        auto attrs = split_attrs(*acts);
+        ASSERT_EQ(attrs.size(), 1u);
+        EXPECT_EQ(attrs[0].data.size(), 8u) << text;
+        EXPECT_EQ(format_actions(*acts, nullptr), text);
+    }
+}
+
+}  // namespace
+}  // namespace ovsdp::ctl
