@@ -261,3 +261,74 @@ void ovsdp_skb_consume(void *p)
 {
 	consume_skb(p);
 }
+
+/* ---- Tunnel metadata (set(tunnel), egress tunnel of upcalls) ------------------------ */
+
+#include <net/dst_metadata.h>
+#include <net/ip_tunnels.h>
+
+static_assert(IP_TUNNEL_INFO_TX == 1 && IP_TUNNEL_INFO_IPV6 == 2 && IP_TUNNEL_INFO_BRIDGE == 4);
+static_assert(IP_TUNNEL_OPTS_MAX >= U8_MAX);
+
+int ovsdp_skb_set_tunnel(void *p, const struct ovsdp_tunnel *t, const void *options)
+{
+	struct sk_buff *skb = p;
+	struct ip_tunnel_info *info;
+	struct metadata_dst *md;
+
+	md = metadata_dst_alloc(t->options_len, METADATA_IP_TUNNEL, GFP_ATOMIC);
+	if (!md)
+		return -ENOMEM;
+	info = &md->u.tun_info;
+	info->mode = t->mode;
+	info->key.tun_id = (__force __be64)t->tun_id;
+	if (t->mode & IP_TUNNEL_INFO_IPV6) {
+		memcpy(&info->key.u.ipv6.src, t->src, sizeof(info->key.u.ipv6.src));
+		memcpy(&info->key.u.ipv6.dst, t->dst, sizeof(info->key.u.ipv6.dst));
+	} else {
+		memcpy(&info->key.u.ipv4.src, t->src, sizeof(info->key.u.ipv4.src));
+		memcpy(&info->key.u.ipv4.dst, t->dst, sizeof(info->key.u.ipv4.dst));
+	}
+	info->key.tun_flags = (__force __be16)t->tun_flags;
+	info->key.tos = t->tos;
+	info->key.ttl = t->ttl;
+	info->key.tp_src = (__force __be16)t->tp_src;
+	info->key.tp_dst = (__force __be16)t->tp_dst;
+	/* The option-type flag is already in tun_flags (validation put it there). */
+	ip_tunnel_info_opts_set(info, options, t->options_len, 0);
+	skb_dst_drop(skb);
+	skb_dst_set(skb, &md->dst);
+	return 0;
+}
+
+int ovsdp_skb_egress_tunnel(void *d, void *p, struct ovsdp_tunnel *t, void *options, uint32_t options_cap)
+{
+	struct sk_buff *skb = p;
+	const struct ip_tunnel_info *info;
+	int err;
+
+	err = dev_fill_metadata_dst(d, skb);
+	if (err)
+		return err;
+	info = skb_tunnel_info(skb);
+	if (!info || info->options_len > options_cap)
+		return -EINVAL;
+	memset(t, 0, sizeof(*t));
+	t->mode = info->mode;
+	t->tun_id = (__force u64)info->key.tun_id;
+	if (info->mode & IP_TUNNEL_INFO_IPV6) {
+		memcpy(t->src, &info->key.u.ipv6.src, sizeof(info->key.u.ipv6.src));
+		memcpy(t->dst, &info->key.u.ipv6.dst, sizeof(info->key.u.ipv6.dst));
+	} else {
+		memcpy(t->src, &info->key.u.ipv4.src, sizeof(info->key.u.ipv4.src));
+		memcpy(t->dst, &info->key.u.ipv4.dst, sizeof(info->key.u.ipv4.dst));
+	}
+	t->tun_flags = (__force u16)info->key.tun_flags;
+	t->tos = info->key.tos;
+	t->ttl = info->key.ttl;
+	t->tp_src = (__force u16)info->key.tp_src;
+	t->tp_dst = (__force u16)info->key.tp_dst;
+	t->options_len = info->options_len;
+	ip_tunnel_info_opts_get(options, info);
+	return 0;
+}

@@ -427,6 +427,23 @@ def build_checks(pid):
     live6 = base("dec_ttl6 64", d, v6=True)
     C.append(Check("dec_ttl ipv6 (hlimit 64 -> 63)", ["%s dec_ttl(le_1(3)),2" % udp6_key(d)],
                    [frame(live6)], {"n2": [frame(dict(live6, hlimit=63))]}))
+    # set(tunnel): the tunnel rides on the skb as a metadata dst, dropped on
+    # netdev transmit; the frame goes out unchanged.
+    simple("set(tunnel) ipv4, output to a netdev", "set(tunnel(tun_id=0x5,dst=192.0.2.2,ttl=64,flags(df|key))),2", {})
+    simple("set(tunnel) ipv6, output to a netdev",
+           "set(tunnel(tun_id=0x6,ipv6_dst=2001:db8::99,ttl=9,tp_dst=6081,flags(key))),2", {})
+    d = nextport()
+    p = base("set(tunnel) then recirc", d)
+    C.append(Check("set(tunnel), recirc, second pass outputs",
+                   ["recirc_id(0),%s set(tunnel(tun_id=0x7,dst=192.0.2.3,ttl=64,flags(key))),recirc(103)" % udp4_key(d),
+                    "recirc_id(103),%s 3" % udp4_key(d)],
+                   [frame(p)], {"n3": [frame(p)]}))
+    d = nextport()
+    p = base("set(tunnel) then userspace", d)
+    C.append(Check("set(tunnel), userspace(tunnel_out_port=2), output",
+                   ["%s set(tunnel(tun_id=0x8,dst=192.0.2.4,ttl=64,flags(key))),"
+                    "userspace(pid=%d,userdata(0102030405060708),tunnel_out_port=2),2" % (udp4_key(d), pid)],
+                   [frame(p)], {"n2": [frame(p)]}))
     return C
 
 
@@ -465,6 +482,10 @@ def main():
     sh("tc qdisc add dev h2 clsact")
     sh("tc filter add dev h2 egress protocol all prio 1 basic match 'meta(nf_mark eq 0x1234)' action pass")
     sh("tc filter add dev h2 egress protocol all prio 2 basic match 'meta(priority eq 0x10005)' action pass")
+    # flower's enc_* keys read the skb's tunnel metadata dst: set(tunnel)'s.
+    sh("tc filter add dev h2 egress protocol ip prio 3 flower enc_key_id 5 enc_dst_ip 192.0.2.2 enc_ttl 64 action pass")
+    sh("tc filter add dev h2 egress protocol ip prio 4 flower enc_key_id 6 enc_dst_ip 2001:db8::99 enc_dst_port 6081 "
+       "action pass")
 
     mon_out = open(OUT + "/monitor.txt", "w")
     mon = subprocess.Popen([CTL, "monitor", "dp0"], stdout=mon_out, stderr=subprocess.STDOUT)
@@ -585,7 +606,7 @@ def main():
     counts = {}
     prio = None
     for line in r.stdout.splitlines():
-        m = re.match(r"filter .*pref (\d+) basic", line)
+        m = re.match(r"filter .*pref (\d+) (basic|flower)", line)
         if m:
             prio = int(m.group(1))
         m = re.search(r"Sent \d+ bytes (\d+) pkt", line)
@@ -593,6 +614,10 @@ def main():
             counts[prio] = int(m.group(1))
     result("skb_mark 0x1234 seen on h2's egress by tc (1 packet)", counts.get(1) == 1, r.stdout)
     result("skb_priority 0x10005 seen on h2's egress by tc (1 packet)", counts.get(2) == 1, r.stdout)
+    result("set(tunnel) ipv4: tunnel metadata on the skb at h2's egress (tc flower enc_key_id 5, 1 packet)",
+           counts.get(3) == 1, r.stdout)
+    result("set(tunnel) ipv6: tunnel metadata on the skb at h2's egress (tc flower enc_key_id 6, 1 packet)",
+           counts.get(4) == 1, r.stdout)
 
     # The monitor: the miss with its key, the userspace action with userdata.
     time.sleep(0.5)
@@ -609,6 +634,9 @@ def main():
     act = [ln for ln in text.splitlines() if ln.startswith("action:") and "userdata(a1b2c3d4e5f60718)" in ln]
     result("userspace action upcall printed with its userdata and key",
            len(act) == 1 and "in_port(1)" in act[0] and "udp(src=5000,dst=" in act[0], "\n".join(act) or text[-2000:])
+    tl = [ln for ln in text.splitlines() if ln.startswith("action:") and "userdata(0102030405060708)" in ln]
+    result("userspace after set(tunnel) with tunnel_out_port of a netdev: upcall without egress_tun_key (as upstream)",
+           len(tl) == 1 and "egress_tun_key" not in tl[0], "\n".join(tl) or text[-2000:])
     r = sh("%s show dp0" % CTL)
     result("monitor restored the upcall port ids (datapath still usable)", r.returncode == 0, r.stderr)
 
