@@ -126,7 +126,10 @@ public:
             }
             pkt.set_cutlen(kNoCut);
         }
-        ovsdp_vport_send(vport->dev, vport->type, pkt.release(), act::key_mac_proto(key));
+        if (OVSDP_UNLIKELY(pkt.mru()))
+            ovsdp_vport_send_mru(vport->dev, vport->type, pkt.release(), act::key_mac_proto(key), key.eth.type);
+        else
+            ovsdp_vport_send(vport->dev, vport->type, pkt.release(), act::key_mac_proto(key));
     }
     int upcall(SkbPacket& pkt, const FlowKey& key, const UpcallRequest& req)
     {

@@ -81,6 +81,16 @@ void ovsdp_skb_consume(void* skb);
 // internal ports receive the packet into the host stack. Consumes the skb.
 void ovsdp_vport_send(void* dev, uint32_t type, void* skb, uint8_t mac_proto);
 
+// ovsdp_vport_send for a packet that may carry an MRU (reassembled by
+// conntrack, or OVS_PACKET_ATTR_MRU on EXECUTE), as upstream's do_output:
+// without MRU, or when it fits in MRU plus the link-layer header, sent as is
+// (a packet above the device's MTU is then dropped and counted); otherwise
+// IPv4 and IPv6 (`eth_type`, network order) are fragmented to the MRU with
+// the kernel's ip_do_fragment / ipv6_fragment, each fragment getting the
+// packet's link-layer header back; an MRU above the MTU, or another
+// ethertype, drops it. Consumes the skb. BHs disabled.
+void ovsdp_vport_send_mru(void* dev, uint32_t type, void* skb, uint8_t mac_proto, uint16_t eth_type);
+
 #ifdef __cplusplus
 } // extern "C"
 #endif

@@ -159,7 +159,7 @@ def base(name, dport, **kw):
     """Fields of a test frame: n1 -> n2, UDP over IPv4 unless told."""
     marker = ("AWT:%s:" % name).encode()
     p = dict(esrc=MAC[1], edst=MAC[2], src=IP1, dst=IP2, proto=17, sport=5000, dport=dport,
-             payload=(marker + b"." * max(0, 40 - len(marker)) + bytes(i & 0xff for i in range(2000)))[:kw.pop("paylen", 104)])
+             payload=(marker + b"." * max(0, 40 - len(marker)) + bytes(i & 0xff for i in range(4000)))[:kw.pop("paylen", 104)])
     if kw.get("v6"):
         kw.pop("v6")
         p.update(src=IP6_1, dst=IP6_2)
@@ -447,6 +447,140 @@ def build_checks(pid):
     return C
 
 
+# ---- MRU: OVS_PACKET_CMD_EXECUTE with OVS_PACKET_ATTR_MRU ----------------------------
+
+OVS_PACKET_CMD_EXECUTE = 3
+OVS_PACKET_ATTR_PACKET, OVS_PACKET_ATTR_KEY, OVS_PACKET_ATTR_ACTIONS, OVS_PACKET_ATTR_MRU = 1, 2, 3, 9
+OVS_KEY_ATTR_IN_PORT = 3
+OVS_ACTION_ATTR_OUTPUT = 1
+
+
+def execute(nl, dp_ifindex, pkt, mru=None, out_port=2):
+    attrs = nla(OVS_PACKET_ATTR_PACKET, pkt) + nla(OVS_PACKET_ATTR_KEY, nla_u32(OVS_KEY_ATTR_IN_PORT, 1)) \
+        + nla(OVS_PACKET_ATTR_ACTIONS, nla_u32(OVS_ACTION_ATTR_OUTPUT, out_port))
+    if mru is not None:
+        attrs += nla(OVS_PACKET_ATTR_MRU, struct.pack("=H", mru))
+    nl.request("ovs_packet", OVS_PACKET_CMD_EXECUTE, attrs, dp_ifindex=dp_ifindex, echo=False)
+
+
+def check_ipv4_fragments(frags, orig, mru):
+    """'' if `frags` are IPv4 fragments (each within mru, valid header
+    checksum, consistent offsets and MF bits) that reassemble to `orig`."""
+    if not frags:
+        return "no fragments"
+    o_ip = orig[14:]
+    o_ihl = (o_ip[0] & 15) * 4
+    pieces = []
+    ident = None
+    for f in frags:
+        if f[:12] != orig[:12] or f[12:14] != b"\x08\x00":
+            return "link-layer header differs: %s" % f[:14].hex()
+        ip = f[14:]
+        ihl = (ip[0] & 15) * 4
+        total, fid, fo = struct.unpack_from("!HHH", ip, 2)
+        if total > mru:
+            return "fragment of %d bytes > MRU %d" % (total, mru)
+        if csum16(ip[:ihl]):
+            return "bad header checksum in fragment at %d" % ((fo & 0x1fff) * 8)
+        if ident is None:
+            ident = fid
+        elif fid != ident:
+            return "identification differs"
+        if ip[12:20] != o_ip[12:20] or ip[9] != o_ip[9]:
+            return "addresses or protocol differ"
+        pieces.append(((fo & 0x1fff) * 8, bool(fo & 0x2000), ip[ihl:total]))
+    pieces.sort()
+    data = b""
+    for i, (off, mf, payload) in enumerate(pieces):
+        if off != len(data):
+            return "fragment offsets %s not contiguous" % [p[0] for p in pieces]
+        if mf != (i < len(pieces) - 1):
+            return "MF bit wrong on fragment at %d" % off
+        if i < len(pieces) - 1 and len(payload) % 8:
+            return "non-final fragment payload %d not a multiple of 8" % len(payload)
+        data += payload
+    if data != o_ip[o_ihl:]:
+        return "reassembled payload differs (%d vs %d bytes)" % (len(data), len(o_ip) - o_ihl)
+    return ""
+
+
+def check_ipv6_fragments(frags, orig, mru):
+    if not frags:
+        return "no fragments"
+    o_ip = orig[14:]
+    pieces = []
+    ident = None
+    for f in frags:
+        if f[:12] != orig[:12] or f[12:14] != b"\x86\xdd":
+            return "link-layer header differs: %s" % f[:14].hex()
+        ip = f[14:]
+        plen = struct.unpack_from("!H", ip, 4)[0]
+        if 40 + plen > mru:
+            return "fragment of %d bytes > MRU %d" % (40 + plen, mru)
+        if ip[6] != 44 or ip[8:40] != o_ip[8:40]:
+            return "not a fragment header, or addresses differ"
+        nh, _, fo, fid = struct.unpack_from("!BBHI", ip, 40)
+        if nh != o_ip[6]:
+            return "fragment header next header %d" % nh
+        if ident is None:
+            ident = fid
+        elif fid != ident:
+            return "identification differs"
+        pieces.append((fo & 0xfff8, bool(fo & 1), ip[48:40 + plen]))
+    pieces.sort()
+    data = b""
+    for i, (off, m, payload) in enumerate(pieces):
+        if off != len(data):
+            return "fragment offsets %s not contiguous" % [p[0] for p in pieces]
+        if m != (i < len(pieces) - 1):
+            return "M bit wrong on fragment at %d" % off
+        data += payload
+    if data != o_ip[40:]:
+        return "reassembled payload differs"
+    return ""
+
+
+def mru_checks(socks):
+    nl = Genl()
+    dp_ifindex = int(open("/sys/class/net/dp0/ifindex").read())
+    v4 = frame(base("mru4", 40001, paylen=3000 - 28))      # IPv4 total length 3000
+    v6 = frame(base("mru6", 40002, v6=True, paylen=3000 - 48))  # IPv6 packet of 3000 bytes
+    fits = frame(base("mru fits", 40003, paylen=1000))
+    over = frame(base("mru nofrag", 40004, paylen=3000 - 28))
+    big_mru = frame(base("mru above mtu", 40005, paylen=3000 - 28))
+    errors = []
+    for pkt, mru in ((v4, 1400), (v6, 1400), (fits, 1400), (over, None), (big_mru, 1600)):
+        try:
+            execute(nl, dp_ifindex, pkt, mru)
+        except Exception as e:  # noqa: BLE001
+            errors.append("%s (mru %s): %s" % (pkt[60:80], mru, e))
+    result("EXECUTE with and without OVS_PACKET_ATTR_MRU accepted", not errors, "; ".join(errors))
+    got = receive_all(socks, quiet=1.0)
+    n2 = got["n2"]
+
+    v4f = [f for f in n2 if f[12:14] == b"\x08\x00" and f[14 + 4:14 + 6] == v4[14 + 4:14 + 6]
+           and (struct.unpack_from("!H", f, 14 + 6)[0] & 0x3fff)]
+    # The IPv4 fragments: those with an offset or MF, from our addresses.
+    why = check_ipv4_fragments(v4f, v4, 1400)
+    result("MRU 1400: 3000-byte IPv4 UDP to a 1500-MTU veth leaves as 3 fragments that reassemble",
+           len(v4f) == 3 and not why, "%d fragments: %s" % (len(v4f), why))
+    v6f = [f for f in n2 if f[12:14] == b"\x86\xdd" and f[14 + 6] == 44]
+    why = check_ipv6_fragments(v6f, v6, 1400)
+    result("MRU 1400: 3000-byte IPv6 UDP leaves as 3 fragments that reassemble",
+           len(v6f) == 3 and not why, "%d fragments: %s" % (len(v6f), why))
+    result("MRU 1400: a 1014-byte frame fits and leaves whole", [f for f in n2 if b"AWT:mru fits:" in f] == [fits],
+           "")
+    whole = [f for f in n2 if b"AWT:mru nofrag:" in f or b"AWT:mru above mtu:" in f]
+    unfragmented = [f for f in n2 if f[12:14] == b"\x08\x00" and f[14 + 4:14 + 6] == over[14 + 4:14 + 6]
+                    and not (struct.unpack_from("!H", f, 14 + 6)[0] & 0x3fff) and len(f) > 1514]
+    result("no MRU, and MRU 1600 above the MTU: a 3000-byte packet is dropped (nothing on the wire)",
+           not whole and not unfragmented, "%d frames" % (len(whole) + len(unfragmented)))
+    dmesg = sh("dmesg").stdout
+    result("no MRU: the drop is reported (h2: dropped over-mtu packet: 3000 > 1500)",
+           "h2: dropped over-mtu packet: 3000 > 1500" in dmesg, dmesg[-500:])
+    nl.close()
+
+
 def main():
     global CTL
     args = sys.argv[1:]
@@ -663,6 +797,8 @@ def main():
            rc2 == 0 and "00000000  02 00 00 00 02 02" in text2
            and n3 == [frame(dict(reinj, edst="02:ee:00:00:00:01"))],
            "exit %s, %d frames on n3; monitor: %s" % (rc2, len(n3), text2[-1500:]))
+
+    mru_checks(socks)
 
     r = sh("%s del-dp dp0" % CTL)
     result("del-dp dp0", r.returncode == 0, r.stderr)
