@@ -17,6 +17,13 @@ SCTP CRC32c) on their own.  skb_mark and skb_priority do not survive the
 namespace crossing, so tc ematch filters on h2's egress count them.  Each
 frame carries a marker ("AWT:NAME") in its payload that says which check it
 belongs to.  One PASS/FAIL line per check, then "N passed, M failed".
+
+Also: set(tunnel) (tc flower's enc_* keys on h2's egress see the metadata
+dst; output, recirculation and a userspace action after it), the monitor in
+both upcall modes (per-CPU dispatch, vport PIDs) with `execute=`, refused
+action lists, and OVS_PACKET_CMD_EXECUTE with OVS_PACKET_ATTR_MRU (IPv4 and
+IPv6 fragments captured and reassembled; without MRU the packet is dropped).
+Files in /results/actions-wire/: flows, dump, captures, monitor output.
 """
 import ctypes
 import os
@@ -447,6 +454,40 @@ def build_checks(pid):
     return C
 
 
+def vport_pid_monitor_checks(tx):
+    """Without per-CPU dispatch the monitor sets each vport's upcall PID, and
+    puts the old ones (0) back when it exits."""
+    nl = Genl()
+    nl.request("ovs_datapath", 4, nla(1, b"dp0\0") + nla_u32(5, 1 | 2), echo=False)  # SET USER_FEATURES
+    out = open(OUT + "/monitor-vport.txt", "w")
+    mon = subprocess.Popen([CTL, "monitor", "dp0", "count=1"], stdout=out, stderr=subprocess.STDOUT)
+    for _ in range(200):
+        if "port id" in open(OUT + "/monitor-vport.txt").read():
+            break
+        time.sleep(0.1)
+    dp_ifindex = int(open("/sys/class/net/dp0/ifindex").read())
+    during = [struct.unpack("=I", m.attrs[5][:4])[0] for m in nl.request("ovs_vport", 3, b"", dp_ifindex=dp_ifindex,
+                                                                         dump=True, echo=False)]
+    tx.send(frame(base("vportpid", 9997, sport=5557)))
+    try:
+        rc = mon.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        mon.kill()
+        rc = "timeout"
+    out.close()
+    text = open(OUT + "/monitor-vport.txt").read()
+    after = [struct.unpack("=I", m.attrs[5][:4])[0] for m in nl.request("ovs_vport", 3, b"", dp_ifindex=dp_ifindex,
+                                                                        dump=True, echo=False)]
+    m = re.search(r"port id (\d+)", text)
+    pid = int(m.group(1)) if m else -1
+    result("monitor without per-CPU dispatch: sets every vport's upcall PID, gets the miss, restores PID 0",
+           rc == 0 and "(vport upcall PIDs" in text and "udp(src=5557,dst=9997)" in text
+           and during == [pid] * len(during) and after == [0] * len(after),
+           "exit %s, PIDs during %s after %s; %s" % (rc, during, after, text[-1000:]))
+    nl.request("ovs_datapath", 4, nla(1, b"dp0\0") + nla_u32(5, 1 | 8), echo=False)
+    nl.close()
+
+
 # ---- MRU: OVS_PACKET_CMD_EXECUTE with OVS_PACKET_ATTR_MRU ----------------------------
 
 OVS_PACKET_CMD_EXECUTE = 3
@@ -798,6 +839,7 @@ def main():
            and n3 == [frame(dict(reinj, edst="02:ee:00:00:00:01"))],
            "exit %s, %d frames on n3; monitor: %s" % (rc2, len(n3), text2[-1500:]))
 
+    vport_pid_monitor_checks(tx)
     mru_checks(socks)
 
     r = sh("%s del-dp dp0" % CTL)
