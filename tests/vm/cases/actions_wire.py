@@ -331,6 +331,11 @@ def build_checks(pid):
     simple("set_masked ipv6 tclass", "set(ipv6(tclass=0x2e)),2", dict(tclass=0x2e), v6=True)
     simple("set_masked ipv6 hlimit", "set(ipv6(hlimit=9)),2", dict(hlimit=9), v6=True)
     simple("set_masked ipv6 label", "set(ipv6(label=0x12345)),2", dict(label=0x12345), v6=True)
+    # OVS's label mask is 20 bits, so ovs-dpctl syntax always gives a masked
+    # IPv6 set (and one with proto/frag is refused, as upstream refuses it).
+    simple("set_masked ipv6 (every writable field)",
+           "set(ipv6(src=2001:db8:3::1,dst=2001:db8:3::2,label=0x54321,tclass=0x48,hlimit=3)),2",
+           dict(src="2001:db8:3::1", dst="2001:db8:3::2", label=0x54321, tclass=0x48, hlimit=3), v6=True)
     # A TCP key needs tcp_flags (upstream's match_validate), wildcarded here.
     tcpkey = lambda d: "in_port(1),eth(),eth_type(0x0800),ipv4(proto=6,frag=no),tcp(dst=%d),tcp_flags(0/0)" % d  # noqa: E731
     sctpkey = lambda d: "in_port(1),eth(),eth_type(0x0800),ipv4(proto=132,frag=no),sctp(dst=%d)" % d  # noqa: E731
@@ -339,6 +344,7 @@ def build_checks(pid):
     p = base("set_masked tcp dst", d, proto=6)
     C.append(Check("set_masked tcp dst", ["%s set(tcp(dst=8080)),2" % tcpkey(d)], [frame(p)],
                    {"n2": [frame(dict(p, dport=8080))]}))
+    simple("set tcp (both ports)", "set(tcp(src=1212,dst=2323)),2", dict(sport=1212, dport=2323), key=tcpkey, proto=6)
     simple("set_masked udp src", "set(udp(src=3333)),2", dict(sport=3333))
     d = nextport()
     p = base("set_masked udp dst", d)
@@ -419,11 +425,13 @@ def build_checks(pid):
     d = nextport()
     big = base("check_pkt_len gt", d, paylen=300)
     small = base("check_pkt_len le", d, paylen=60)
+    edge = base("check_pkt_len eq", d, paylen=200 - 42)  # a 200-byte frame: not greater
     C.append(Check("check_pkt_len (gt and le branches)",
                    ["%s check_pkt_len(size=200,gt(set(eth(dst=02:47:00:00:00:01)),2),le(set(eth(dst=02:48:00:00:00:01)),2))"
                     % udp4_key(d)],
-                   [frame(big), frame(small)],
-                   {"n2": [frame(dict(big, edst="02:47:00:00:00:01")), frame(dict(small, edst="02:48:00:00:00:01"))]}))
+                   [frame(big), frame(small), frame(edge)],
+                   {"n2": [frame(dict(big, edst="02:47:00:00:00:01")), frame(dict(small, edst="02:48:00:00:00:01")),
+                           frame(dict(edge, edst="02:48:00:00:00:01"))]}))
     d = nextport()
     live = base("dec_ttl 64", d)
     dying = base("dec_ttl 1", d, ttl=1)
@@ -432,8 +440,9 @@ def build_checks(pid):
                    [frame(live), frame(dying)], {"n2": [frame(dict(live, ttl=63))], "n3": [frame(dying)]}))
     d = nextport()
     live6 = base("dec_ttl6 64", d, v6=True)
-    C.append(Check("dec_ttl ipv6 (hlimit 64 -> 63)", ["%s dec_ttl(le_1(3)),2" % udp6_key(d)],
-                   [frame(live6)], {"n2": [frame(dict(live6, hlimit=63))]}))
+    dying6 = base("dec_ttl6 1", d, v6=True, hlimit=1)
+    C.append(Check("dec_ttl ipv6 (hlimit 64 -> 63; hlimit 1 -> le_1 actions)", ["%s dec_ttl(le_1(3)),2" % udp6_key(d)],
+                   [frame(live6), frame(dying6)], {"n2": [frame(dict(live6, hlimit=63))], "n3": [frame(dying6)]}))
     # set(tunnel): the tunnel rides on the skb as a metadata dst, dropped on
     # netdev transmit; the frame goes out unchanged.
     simple("set(tunnel) ipv4, output to a netdev", "set(tunnel(tun_id=0x5,dst=192.0.2.2,ttl=64,flags(df|key))),2", {})
