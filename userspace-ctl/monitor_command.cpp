@@ -21,11 +21,11 @@
 namespace ovsdp::ctl {
 namespace {
 
-volatile sig_atomic_t g_stop = 0;
+volatile sig_atomic_t g_stop = 0;  // the signal that stopped us, 0 if none
 
-void on_stop_signal(int)
+void on_stop_signal(int sig)
 {
-    g_stop = 1;
+    g_stop = sig;
 }
 
 // A Generic Netlink socket the kernel unicasts upcalls to.
@@ -196,10 +196,17 @@ int cmd_monitor(Context& ctx, std::span<const std::string> args)
                     status = st.code();
                 }
             }
-            if (m->count && ++seen >= m->count) {
+            ++seen;
+            if (m->count && seen >= m->count) {
                 break;
             }
         }
+    }
+    if (g_stop == SIGALRM && m->count && seen < m->count) {
+        // -t: a test waiting for N upcalls saw fewer.
+        ctx.error(ETIMEDOUT, "monitor: " + std::to_string(seen) + " of " + std::to_string(m->count) +
+                                 " upcalls before the timeout");
+        status = ETIMEDOUT;
     }
     if (auto st = apply(ctx, restore); !st.ok()) {
         ctx.error(st.error(), "restoring the upcall port ids of " + *name);

@@ -495,6 +495,9 @@ def vport_pid_monitor_checks(tx):
            "exit %s, PIDs during %s after %s; %s" % (rc, during, after, text[-1000:]))
     nl.request("ovs_datapath", 4, nla(1, b"dp0\0") + nla_u32(5, 1 | 8), echo=False)
     nl.close()
+    r = sh("%s -t 2 monitor dp0 count=1" % CTL, check=False)
+    result("monitor -t 2 count=1 without traffic: exit 1, 'monitor: 0 of 1 upcalls before the timeout'",
+           r.returncode == 1 and "0 of 1 upcalls before the timeout" in r.stderr, "exit %d: %s" % (r.returncode, r.stderr))
 
 
 # ---- MRU: OVS_PACKET_CMD_EXECUTE with OVS_PACKET_ATTR_MRU ----------------------------
@@ -686,10 +689,10 @@ def main():
 
     checks = build_checks(pid)
     flows = [f for c in checks for f in c.flows]
-    # hash: 16 5-tuples, each sent twice; dp_hash bit 0 decides the
+    # hash: 24 5-tuples (all on one half: 2^-23), each sent twice; dp_hash bit 0 decides the
     # destination MAC in the second pass.
     hport = 30001
-    hash_frames = [frame(base("hash%02d" % i, hport, sport=6000 + i)) for i in range(16)]
+    hash_frames = [frame(base("hash%02d" % i, hport, sport=6000 + i)) for i in range(24)]
     # recirc_id(0): a flow that leaves recirc_id wildcarded would also match
     # the second pass (and the dp_hash flows would "already exist").
     flows += ["recirc_id(0),%s hash(l4(0)),recirc(102)" % udp4_key(hport),
@@ -782,7 +785,7 @@ def main():
             ok = False
             why += "5-tuple %d: unexpected frame %s; " % (i, outs[0].hex())
         halves[d] = halves.get(d, 0) + 1
-    result("hash(l4) + recirc: dp_hash splits 16 5-tuples over both halves, stable per 5-tuple",
+    result("hash(l4) + recirc: dp_hash splits 24 5-tuples over both halves, stable per 5-tuple",
            ok and len(halves) == 2, why + "halves %s" % halves)
 
     # tc counters on h2's egress: exactly the marked / prioritised frame.
