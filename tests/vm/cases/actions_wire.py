@@ -673,6 +673,9 @@ def main():
     sh("tc filter add dev h2 egress protocol ip prio 3 flower enc_key_id 5 enc_dst_ip 192.0.2.2 enc_ttl 64 action pass")
     sh("tc filter add dev h2 egress protocol ip prio 4 flower enc_key_id 6 enc_dst_ip 2001:db8::99 enc_dst_port 6081 "
        "action pass")
+    # ... and the one set before a recirculation, on h3 after the second pass.
+    sh("tc qdisc add dev h3 clsact")
+    sh("tc filter add dev h3 egress protocol ip prio 5 flower enc_key_id 7 enc_dst_ip 192.0.2.3 action pass")
 
     mon_out = open(OUT + "/monitor.txt", "w")
     mon = subprocess.Popen([CTL, "monitor", "dp0"], stdout=mon_out, stderr=subprocess.STDOUT)
@@ -789,7 +792,7 @@ def main():
            ok and len(halves) == 2, why + "halves %s" % halves)
 
     # tc counters on h2's egress: exactly the marked / prioritised frame.
-    r = sh("tc -s filter show dev h2 egress")
+    r = sh("tc -s filter show dev h2 egress; tc -s filter show dev h3 egress")
     counts = {}
     prio = None
     for line in r.stdout.splitlines():
@@ -805,6 +808,8 @@ def main():
            counts.get(3) == 1, r.stdout)
     result("set(tunnel) ipv6: tunnel metadata on the skb at h2's egress (tc flower enc_key_id 6, 1 packet)",
            counts.get(4) == 1, r.stdout)
+    result("set(tunnel), recirc: the metadata survives the second pass (tc flower enc_key_id 7 on h3, 1 packet)",
+           counts.get(5) == 1, r.stdout)
 
     # The monitor: the miss with its key, the userspace action with userdata.
     time.sleep(0.5)
