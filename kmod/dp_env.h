@@ -5,6 +5,7 @@
 #pragma once
 
 #include "actions/actions.h"
+#include "actions/tunnel_shim.h"
 #include "datapath/datapath.h"
 #include "datapath/dp_receive.h"
 #include "flow_netlink/flow_actions.h"
@@ -32,6 +33,18 @@ int dp_upcall(Datapath* dp, SkbPacket& pkt, const FlowKey& key, u8 cmd, u32 port
         cap += nla_total_size(req->userdata->len());
     if (req && req->actions)
         cap += nla_total_size(actions_nlattr_size({ req->actions, req->actions_len }));
+    // The egress tunnel (upstream: only with OVS_USERSPACE_ATTR_EGRESS_TUN_PORT
+    // naming a port whose device fills tunnel metadata, i.e. a tunnel port).
+    ovsdp_tunnel egress;
+    u8 egress_opts[255];
+    bool has_egress = false;
+    if (req && req->has_egress_tun_port) {
+        Vport* v = dp_lookup_vport(dp, req->egress_tun_port);
+        if (v && ovsdp_skb_egress_tunnel(v->dev, pkt.skb(), &egress, egress_opts, sizeof(egress_opts)) == 0) {
+            has_egress = true;
+            cap += nla_total_size(tunnel_key_attr_size());
+        }
+    }
     u8* buf = static_cast<u8*>(ovsdp_kmalloc(cap, OVSDP_GFP_ATOMIC));
     if (!buf)
         return -err::NOMEM;
@@ -39,6 +52,11 @@ int dp_upcall(Datapath* dp, SkbPacket& pkt, const FlowKey& key, u8 cmd, u32 port
     put_flow_key(w, uapi::OVS_PACKET_ATTR_KEY, key, key, false);
     if (req && req->userdata)
         w.put(uapi::OVS_PACKET_ATTR_USERDATA, req->userdata->data(), req->userdata->len());
+    if (has_egress) {
+        usize nest = w.nest_begin(uapi::OVS_PACKET_ATTR_EGRESS_TUN_KEY);
+        put_tunnel_info(w, tunnel_from_shim(egress), egress_opts, egress.options_len, egress.mode);
+        w.nest_end(nest);
+    }
     if (req && req->actions) {
         usize nest = w.nest_begin(uapi::OVS_PACKET_ATTR_ACTIONS);
         actions_to_nlattrs({ req->actions, req->actions_len }, w);
@@ -80,7 +98,15 @@ public:
         void* c = ovsdp_skb_clone(pkt.skb());
         if (!c)
             return false;
-        new (storage) SkbPacket(c);
+        // skb_clone copied the OVS control block, but loading the clone as
+        // a packet starts a fresh one: put back the pending cut and the MRU
+        // (upstream's clones keep both).
+        u32 cut = pkt.cutlen();
+        u16 mru = pkt.mru();
+        auto* p = new (storage) SkbPacket(c);
+        p->set_cutlen(cut);
+        if (mru)
+            ovsdp_skb_set(c, OVSDP_SKB_MRU, mru);
         return true;
     }
     void consume(SkbPacket&& pkt) { ovsdp_skb_consume(pkt.release()); }
@@ -100,7 +126,10 @@ public:
             }
             pkt.set_cutlen(kNoCut);
         }
-        ovsdp_vport_send(vport->dev, vport->type, pkt.release(), act::key_mac_proto(key));
+        if (OVSDP_UNLIKELY(pkt.mru()))
+            ovsdp_vport_send_mru(vport->dev, vport->type, pkt.release(), act::key_mac_proto(key), key.eth.type);
+        else
+            ovsdp_vport_send(vport->dev, vport->type, pkt.release(), act::key_mac_proto(key));
     }
     int upcall(SkbPacket& pkt, const FlowKey& key, const UpcallRequest& req)
     {
@@ -114,7 +143,17 @@ public:
     }
     void recirc(SkbPacket&& pkt, FlowKey& key) { dp_process_packet(dp_, move(pkt), key); }
     bool meter(SkbPacket&, const FlowKey&, u32) { return false; }
-    int set_tunnel_info(SkbPacket&, ConstBytes) { return -err::OPNOTSUPP; }
+    // set(tunnel): the tunnel rides on the skb as a metadata dst (the key is
+    // left alone, as upstream: a recirculation keeps the tunnel the packet
+    // came in on in its key, and the set one on the skb).
+    int set_tunnel_info(SkbPacket& pkt, ConstBytes info)
+    {
+        ovsdp_tunnel t;
+        const u8* opts;
+        if (OVSDP_UNLIKELY(!tunnel_to_shim(info, &t, &opts)))
+            return -err::INVAL;
+        return ovsdp_skb_set_tunnel(pkt.skb(), &t, opts);
+    }
     u32 random_u32() { return ovsdp_get_random_u32(); }
 
 private:

@@ -261,3 +261,230 @@ void ovsdp_skb_consume(void *p)
 {
 	consume_skb(p);
 }
+
+/* ---- Tunnel metadata (set(tunnel), egress tunnel of upcalls) ------------------------ */
+
+#include <net/dst_metadata.h>
+#include <net/ip_tunnels.h>
+
+static_assert(IP_TUNNEL_INFO_TX == 1 && IP_TUNNEL_INFO_IPV6 == 2 && IP_TUNNEL_INFO_BRIDGE == 4);
+static_assert(IP_TUNNEL_OPTS_MAX >= U8_MAX);
+
+int ovsdp_skb_set_tunnel(void *p, const struct ovsdp_tunnel *t, const void *options)
+{
+	struct sk_buff *skb = p;
+	struct ip_tunnel_info *info;
+	struct metadata_dst *md;
+
+	md = metadata_dst_alloc(t->options_len, METADATA_IP_TUNNEL, GFP_ATOMIC);
+	if (!md)
+		return -ENOMEM;
+	info = &md->u.tun_info;
+	info->mode = t->mode;
+	info->key.tun_id = (__force __be64)t->tun_id;
+	if (t->mode & IP_TUNNEL_INFO_IPV6) {
+		memcpy(&info->key.u.ipv6.src, t->src, sizeof(info->key.u.ipv6.src));
+		memcpy(&info->key.u.ipv6.dst, t->dst, sizeof(info->key.u.ipv6.dst));
+	} else {
+		memcpy(&info->key.u.ipv4.src, t->src, sizeof(info->key.u.ipv4.src));
+		memcpy(&info->key.u.ipv4.dst, t->dst, sizeof(info->key.u.ipv4.dst));
+	}
+	info->key.tun_flags = (__force __be16)t->tun_flags;
+	info->key.tos = t->tos;
+	info->key.ttl = t->ttl;
+	info->key.tp_src = (__force __be16)t->tp_src;
+	info->key.tp_dst = (__force __be16)t->tp_dst;
+	/* The option-type flag is already in tun_flags (validation put it there). */
+	ip_tunnel_info_opts_set(info, options, t->options_len, 0);
+	skb_dst_drop(skb);
+	skb_dst_set(skb, &md->dst);
+	return 0;
+}
+
+int ovsdp_skb_egress_tunnel(void *d, void *p, struct ovsdp_tunnel *t, void *options, uint32_t options_cap)
+{
+	struct sk_buff *skb = p;
+	const struct ip_tunnel_info *info;
+	int err;
+
+	err = dev_fill_metadata_dst(d, skb);
+	if (err)
+		return err;
+	info = skb_tunnel_info(skb);
+	if (!info || info->options_len > options_cap)
+		return -EINVAL;
+	memset(t, 0, sizeof(*t));
+	t->mode = info->mode;
+	t->tun_id = (__force u64)info->key.tun_id;
+	if (info->mode & IP_TUNNEL_INFO_IPV6) {
+		memcpy(t->src, &info->key.u.ipv6.src, sizeof(info->key.u.ipv6.src));
+		memcpy(t->dst, &info->key.u.ipv6.dst, sizeof(info->key.u.ipv6.dst));
+	} else {
+		memcpy(t->src, &info->key.u.ipv4.src, sizeof(info->key.u.ipv4.src));
+		memcpy(t->dst, &info->key.u.ipv4.dst, sizeof(info->key.u.ipv4.dst));
+	}
+	t->tun_flags = (__force u16)info->key.tun_flags;
+	t->tos = info->key.tos;
+	t->ttl = info->key.ttl;
+	t->tp_src = (__force u16)info->key.tp_src;
+	t->tp_dst = (__force u16)info->key.tp_dst;
+	t->options_len = info->options_len;
+	ip_tunnel_info_opts_get(options, info);
+	return 0;
+}
+
+/* ---- Output of a reassembled packet: fragment to its MRU (upstream's do_output
+ * and ovs_fragment) ------------------------------------------------------------------ */
+
+#include <linux/mpls.h>
+#include <net/addrconf.h>
+#include <net/ip.h>
+#include <net/ip6_route.h>
+#include <net/ipv6.h>
+#include <net/ipv6_stubs.h>
+#include <net/mpls.h>
+#include <net/route.h>
+
+/* Upstream's MAX_L2_LEN: Ethernet, a VLAN tag and three MPLS labels. */
+#define OVSDP_MAX_L2_LEN (VLAN_ETH_HLEN + 3 * MPLS_HLEN)
+
+/* What each fragment gets back (ip_do_fragment's output callback has no
+ * argument): the link-layer header, the packet's control block and metadata. */
+struct ovsdp_frag_data {
+	unsigned long dst;
+	struct net_device *dev;
+	u32 type;
+	struct ovsdp_skb_cb cb;
+	__be16 inner_protocol;
+	u16 network_offset;	/* MPLS: the network header under the labels */
+	u16 vlan_tci;		/* | VLAN_CFI_MASK when there was a tag */
+	__be16 vlan_proto;
+	u8 mac_proto;
+	unsigned int l2_len;
+	u8 l2_data[OVSDP_MAX_L2_LEN];
+};
+
+static DEFINE_PER_CPU(struct ovsdp_frag_data, ovsdp_frag_data);
+
+static unsigned int ovsdp_dst_mtu(const struct dst_entry *dst)
+{
+	return dst->dev->mtu;
+}
+
+static struct dst_ops ovsdp_dst_ops = {
+	.family = AF_UNSPEC,
+	.mtu = ovsdp_dst_mtu,
+};
+
+static void prepare_frag(struct sk_buff *skb, struct net_device *dev, u32 type, u16 orig_network_offset,
+			 u8 mac_proto)
+{
+	struct ovsdp_frag_data *data = this_cpu_ptr(&ovsdp_frag_data);
+	unsigned int hlen = skb_network_offset(skb);
+
+	data->dst = skb->_skb_refdst;
+	data->dev = dev;
+	data->type = type;
+	data->cb = *OVSDP_CB(skb);
+	data->inner_protocol = skb->inner_protocol;
+	data->network_offset = orig_network_offset;
+	data->vlan_tci = skb_vlan_tag_present(skb) ? skb_vlan_tag_get(skb) | VLAN_CFI_MASK : 0;
+	data->vlan_proto = skb->vlan_proto;
+	data->mac_proto = mac_proto;
+	data->l2_len = hlen;
+	memcpy(data->l2_data, skb->data, hlen);
+	/* The IP layer owns skb->cb from here (IPCB / IP6CB). */
+	memset(skb->cb, 0, sizeof(skb->cb));
+	skb_pull(skb, hlen);
+}
+
+/* One fragment: the link-layer header and metadata back on, then out. */
+static int frag_output(struct net *net, struct sock *sk, struct sk_buff *skb)
+{
+	struct ovsdp_frag_data *data = this_cpu_ptr(&ovsdp_frag_data);
+
+	if (skb_cow_head(skb, data->l2_len) < 0) {
+		kfree_skb(skb);
+		return -ENOMEM;
+	}
+	__skb_dst_copy(skb, data->dst);
+	*OVSDP_CB(skb) = data->cb;
+	skb->inner_protocol = data->inner_protocol;
+	if (data->vlan_tci & VLAN_CFI_MASK)
+		__vlan_hwaccel_put_tag(skb, data->vlan_proto, data->vlan_tci & ~VLAN_CFI_MASK);
+	else
+		__vlan_hwaccel_clear_tag(skb);
+	skb_push(skb, data->l2_len);
+	memcpy(skb->data, data->l2_data, data->l2_len);
+	skb_postpush_rcsum(skb, skb->data, data->l2_len);
+	skb_reset_mac_header(skb);
+	if (eth_p_mpls(skb->protocol)) {
+		skb->inner_network_header = skb->network_header;
+		skb_set_network_header(skb, data->network_offset);
+		skb_reset_mac_len(skb);
+	}
+	ovsdp_vport_send(data->dev, data->type, skb, data->mac_proto);
+	return 0;
+}
+
+static void fragment(struct sk_buff *skb, struct net_device *dev, u32 type, u16 mru, u8 mac_proto,
+		     __be16 eth_type)
+{
+	struct net *net = dev_net(dev);
+	u16 orig_network_offset = 0;
+	unsigned long orig_dst;
+
+	if (eth_p_mpls(skb->protocol)) {
+		orig_network_offset = skb_network_offset(skb);
+		skb->network_header = skb->inner_network_header;
+	}
+	if (skb_network_offset(skb) > OVSDP_MAX_L2_LEN) {
+		net_dbg_ratelimited("openvswitch: %s: L2 header too long to fragment\n", dev->name);
+		goto drop;
+	}
+	if (eth_type == htons(ETH_P_IP)) {
+		struct rtable rt = {};
+
+		prepare_frag(skb, dev, type, orig_network_offset, mac_proto);
+		dst_init(&rt.dst, &ovsdp_dst_ops, NULL, 1, DST_OBSOLETE_NONE, DST_NOCOUNT);
+		rt.dst.dev = dev;
+		orig_dst = skb->_skb_refdst;
+		skb_dst_set_noref(skb, &rt.dst);
+		IPCB(skb)->frag_max_size = mru;
+		ip_do_fragment(net, skb->sk, skb, frag_output);
+		refdst_drop(orig_dst);
+	} else if (eth_type == htons(ETH_P_IPV6)) {
+		struct rt6_info rt;
+
+		prepare_frag(skb, dev, type, orig_network_offset, mac_proto);
+		memset(&rt, 0, sizeof(rt));
+		dst_init(&rt.dst, &ovsdp_dst_ops, NULL, 1, DST_OBSOLETE_NONE, DST_NOCOUNT);
+		rt.dst.dev = dev;
+		orig_dst = skb->_skb_refdst;
+		skb_dst_set_noref(skb, &rt.dst);
+		IP6CB(skb)->frag_max_size = mru;
+		ipv6_stub->ipv6_fragment(net, skb->sk, skb, frag_output);
+		refdst_drop(orig_dst);
+	} else {
+		net_warn_ratelimited("openvswitch: %s: cannot fragment ethertype %04x (MRU %u, MTU %u)\n",
+				     dev->name, ntohs(eth_type), mru, dev->mtu);
+		goto drop;
+	}
+	return;
+drop:
+	kfree_skb(skb);
+}
+
+void ovsdp_vport_send_mru(void *d, uint32_t type, void *p, uint8_t mac_proto, uint16_t eth_type)
+{
+	struct net_device *dev = d;
+	struct sk_buff *skb = p;
+	u16 mru = OVSDP_CB(skb)->mru;
+
+	if (!mru || skb->len <= mru + dev->hard_header_len)
+		ovsdp_vport_send(dev, type, skb, mac_proto);
+	else if (mru <= dev->mtu)
+		fragment(skb, dev, type, mru, mac_proto, (__force __be16)eth_type);
+	else
+		kfree_skb(skb);
+}

@@ -45,12 +45,51 @@ int ovsdp_skb_gso_mac_len_fits(void* skb, uint32_t n);
 // device is `dev`; NULL when memory is short. Process context.
 void* ovsdp_skb_from_data(const void* data, uint32_t len, void* dev);
 
+// Tunnel metadata (upstream's ip_tunnel_info, as far as OVS can express it).
+// Multi-byte fields in network order; IPv4 addresses in the first 4 bytes.
+struct ovsdp_tunnel {
+    uint64_t tun_id;
+    uint8_t src[16];
+    uint8_t dst[16];
+    uint16_t tun_flags;          // TUNNEL_* bits
+    uint8_t tos;
+    uint8_t ttl;
+    uint16_t tp_src;
+    uint16_t tp_dst;
+    uint8_t mode;                // IP_TUNNEL_INFO_* (TX, IPV6, BRIDGE)
+    uint8_t options_len;         // bytes at `options`
+};
+
+// set(tunnel): attach `t` and its options to the skb as a metadata dst
+// (metadata_dst_alloc + ip_tunnel_info, replacing any dst), as upstream's
+// execute_set_action does with the dst it made at validation. A later
+// output to a netdev drops it on transmit; recirculation keeps it with the
+// skb. 0 or -ENOMEM.
+int ovsdp_skb_set_tunnel(void* skb, const struct ovsdp_tunnel* t, const void* options);
+
+// The egress tunnel of a userspace action with OVS_USERSPACE_ATTR_EGRESS_TUN_PORT
+// (upstream: dev_fill_metadata_dst(vport dev) then skb_tunnel_info): fills `t`
+// and up to `options_cap` option bytes. A device that cannot fill tunnel
+// metadata (anything but a tunnel device), or an skb without tunnel info, is
+// -EINVAL and nothing is reported, as upstream.
+int ovsdp_skb_egress_tunnel(void* dev, void* skb, struct ovsdp_tunnel* t, void* options, uint32_t options_cap);
+
 // Lifetime: a clone sharing the data (skb_clone, GFP_ATOMIC), or NULL.
 void* ovsdp_skb_clone(void* skb);
 void ovsdp_skb_consume(void* skb);
 // Transmit on a vport's device (ovs_vport_send): netdev ports transmit,
 // internal ports receive the packet into the host stack. Consumes the skb.
 void ovsdp_vport_send(void* dev, uint32_t type, void* skb, uint8_t mac_proto);
+
+// ovsdp_vport_send for a packet that may carry an MRU (reassembled by
+// conntrack, or OVS_PACKET_ATTR_MRU on EXECUTE), as upstream's do_output:
+// without MRU, or when it fits in MRU plus the link-layer header, sent as is
+// (a packet above the device's MTU is then dropped and counted); otherwise
+// IPv4 and IPv6 (`eth_type`, network order) are fragmented to the MRU with
+// the kernel's ip_do_fragment / ipv6_fragment, each fragment getting the
+// packet's link-layer header back; an MRU above the MTU, or another
+// ethertype, drops it. Consumes the skb. BHs disabled.
+void ovsdp_vport_send_mru(void* dev, uint32_t type, void* skb, uint8_t mac_proto, uint16_t eth_type);
 
 #ifdef __cplusplus
 } // extern "C"

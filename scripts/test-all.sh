@@ -7,7 +7,8 @@
 #   5. VM tests: harness self-test; our module over raw netlink, flows and
 #      per-NUMA stats with ovs-dpctl; unmodified ovs-vswitchd running a bridge
 #      on it; ovs-dpctl and ovsdp-ctl side by side on our module
-#      (datapaths, ports, flows); 100,000 flows installed, dumped (also
+#      (datapaths, ports, flows); every action checked on the wire and
+#      ovsdp-ctl monitor's upcalls; 100,000 flows installed, dumped (also
 #      while flows are added and deleted) and deleted
 # Prints one line per stage and, last, "N passed, M failed" over all stages.
 set -uo pipefail
@@ -59,6 +60,8 @@ if [ -f "$REPO/openvswitch.ko" ]; then
 	stage vm-ctl-compare tests/vm/vm-run --timeout 1200 userspace-ctl/tests/vm-ctl-stock.sh --ovsdp \
 		--ctl "$REPO/build/release/userspace-ctl/ovsdp-ctl"
 	stage vm-ctl-flows tests/vm/vm-run --timeout 1200 userspace-ctl/tests/vm-ctl-flows.sh --ovsdp \
+		--ctl "$REPO/build/release/userspace-ctl/ovsdp-ctl"
+	stage vm-actions-wire tests/vm/vm-run --timeout 900 tests/vm/cases/actions-wire.sh \
 		--ctl "$REPO/build/release/userspace-ctl/ovsdp-ctl"
 	stage vm-flows-scale tests/vm/vm-run --timeout 1500 tests/vm/cases/flows-scale.sh
 else

@@ -14,6 +14,7 @@ using CommandTable = std::span<const Command> (*)();
 constexpr CommandTable kTables[] = {
     datapath_commands,
     flow_commands,
+    monitor_commands,
 };
 
 const Command* find_command(std::string_view name)
@@ -115,6 +116,8 @@ std::string usage_text(std::string_view program)
          "  port_no=N                    port number to request\n"
          "  upcall_pid=PID               Netlink port for upcalls (repeatable; default 0)\n"
          "FLOW and ACTIONS use ovs-dpctl's syntax; FLOW may start with ufid:UUID.\n"
+         "monitor: count=N exits after N upcalls, hex dumps each packet, execute=ACTIONS\n"
+         "re-injects each packet with ACTIONS (OVS_PACKET_CMD_EXECUTE).\n"
          "\n"
          "Options:\n"
          "  -s, --statistics            print statistics for ports (and flows on\n"

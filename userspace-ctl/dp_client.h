@@ -48,6 +48,7 @@ struct DpRequest {
     std::optional<uint32_t> upcall_pid;
     std::optional<uint32_t> user_features;
     std::optional<uint32_t> masks_cache_size;
+    std::optional<std::vector<uint32_t>> per_cpu_pids;  // OVS_DP_ATTR_PER_CPU_PIDS
 };
 
 struct VportStats {              // OVS_VPORT_ATTR_STATS (struct ovs_vport_stats)
@@ -128,6 +129,15 @@ struct FlowRequest {
     bool numa_stats = false;                      // OVSDP_FLOW_ATTR_NUMA_STATS
 };
 
+// An OVS_PACKET_CMD_EXECUTE request.
+struct PacketExecRequest {
+    int dp_ifindex = 0;
+    std::vector<uint8_t> packet;                  // OVS_PACKET_ATTR_PACKET
+    std::vector<uint8_t> key;                     // OVS_PACKET_ATTR_KEY (metadata)
+    std::vector<uint8_t> actions;                 // OVS_PACKET_ATTR_ACTIONS
+    std::optional<uint16_t> mru;                  // OVS_PACKET_ATTR_MRU
+};
+
 class DpClient {
 public:
     virtual ~DpClient() = default;
@@ -147,6 +157,9 @@ public:
     virtual Result<std::optional<FlowInfo>> flow_transact(const FlowRequest& req) = 0;
     // Dumps the flows of req.dp_ifindex (req.cmd is ignored: GET).
     virtual Result<std::vector<FlowInfo>> flow_dump(const FlowRequest& req) = 0;
+
+    // Runs 'req' in the datapath (acknowledged, no reply).
+    virtual Status packet_execute(const PacketExecRequest&) { return Error::from_errno(EOPNOTSUPP); }
 };
 
 }  // namespace ovsdp::ctl

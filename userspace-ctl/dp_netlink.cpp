@@ -95,6 +95,11 @@ Status encode_dp_request(nl_msg* msg, int family, const DpRequest& req)
     if (req.masks_cache_size) {
         err |= nla_put_u32(msg, OVS_DP_ATTR_MASKS_CACHE_SIZE, *req.masks_cache_size);
     }
+    if (req.per_cpu_pids) {
+        err |= nla_put(msg, OVS_DP_ATTR_PER_CPU_PIDS,
+                       static_cast<int>(req.per_cpu_pids->size() * sizeof(uint32_t)),
+                       req.per_cpu_pids->data());
+    }
     return err ? Status(Error::from_errno(ENOBUFS)) : Status::success();
 }
 
@@ -147,6 +152,25 @@ Status encode_flow_request(nl_msg* msg, int family, const FlowRequest& req)
     }
     if (req.numa_stats) {
         err |= nla_put_flag(msg, OVSDP_FLOW_ATTR_NUMA_STATS);
+    }
+    return err ? Status(Error::from_errno(ENOBUFS)) : Status::success();
+}
+
+Status encode_packet_execute(nl_msg* msg, int family, const PacketExecRequest& req)
+{
+    // No NLM_F_ECHO: the kernel acknowledges EXECUTE without a reply.
+    void* user = genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, family, sizeof(ovs_header), 0,
+                             OVS_PACKET_CMD_EXECUTE, OVS_PACKET_VERSION);
+    if (!user) {
+        return Error::from_errno(ENOBUFS);
+    }
+    static_cast<ovs_header*>(user)->dp_ifindex = req.dp_ifindex;
+    int err = 0;
+    err |= nla_put(msg, OVS_PACKET_ATTR_PACKET, static_cast<int>(req.packet.size()), req.packet.data());
+    err |= nla_put(msg, OVS_PACKET_ATTR_KEY, static_cast<int>(req.key.size()), req.key.data());
+    err |= nla_put(msg, OVS_PACKET_ATTR_ACTIONS, static_cast<int>(req.actions.size()), req.actions.data());
+    if (req.mru) {
+        err |= nla_put_u16(msg, OVS_PACKET_ATTR_MRU, *req.mru);
     }
     return err ? Status(Error::from_errno(ENOBUFS)) : Status::success();
 }
@@ -485,6 +509,24 @@ Result<std::vector<FlowInfo>> NetlinkDpClient::flow_dump(const FlowRequest& req)
         out.push_back(std::move(f).value());
     }
     return out;
+}
+
+Status NetlinkDpClient::packet_execute(const PacketExecRequest& req)
+{
+    auto family = sock_.genl_family(OVS_PACKET_FAMILY);
+    OVSDP_TRY(family);
+    // nlmsg_alloc() gives a page: too small for a large packet.
+    MsgGuard m;
+    nlmsg_free(m.msg);
+    m.msg = nlmsg_alloc_size(static_cast<size_t>(
+        4096 + NLA_ALIGN(req.packet.size()) + NLA_ALIGN(req.key.size()) + NLA_ALIGN(req.actions.size())));
+    if (!m.msg) {
+        return Error::from_errno(ENOMEM);
+    }
+    OVSDP_TRY(encode_packet_execute(m.msg, *family, req));
+    auto replies = sock_.transact(m.msg);
+    OVSDP_TRY(replies);
+    return Status::success();
 }
 
 }  // namespace ovsdp::ctl

@@ -17,6 +17,7 @@ namespace ovsdp::ctl {
 Status encode_dp_request(nl_msg* msg, int family, const DpRequest& req);
 Status encode_vport_request(nl_msg* msg, int family, const VportRequest& req);
 Status encode_flow_request(nl_msg* msg, int family, const FlowRequest& req);
+Status encode_packet_execute(nl_msg* msg, int family, const PacketExecRequest& req);
 
 // Parses one ovs_datapath / ovs_vport message.  Malformed attributes are
 // EPROTO (with Error::detail naming the attribute).
@@ -35,6 +36,7 @@ public:
     Result<std::vector<VportInfo>> vport_dump(int dp_ifindex) override;
     Result<std::optional<FlowInfo>> flow_transact(const FlowRequest& req) override;
     Result<std::vector<FlowInfo>> flow_dump(const FlowRequest& req) override;
+    Status packet_execute(const PacketExecRequest& req) override;
 
 private:
     explicit NetlinkDpClient(NlSocket sock) : sock_(std::move(sock)) {}

@@ -864,7 +864,7 @@ int action_len(uint16_t type)
     case OVS_ACTION_ATTR_CT_CLEAR:
     case OVS_ACTION_ATTR_POP_NSH: return 0;
     case OVS_ACTION_ATTR_HASH: return 8;
-    case OVS_ACTION_ATTR_PUSH_MPLS: return 6;
+    case OVS_ACTION_ATTR_PUSH_MPLS: return 8;  // sizeof(struct ovs_action_push_mpls): padded
     case OVS_ACTION_ATTR_POP_MPLS: return 2;
     case OVS_ACTION_ATTR_PUSH_ETH: return 12;
     case OVS_ACTION_ATTR_ADD_MPLS: return 8;
@@ -1182,6 +1182,12 @@ std::string format_ufid(std::span<const uint8_t> u)
     // OVS keeps a UFID as a host-order u128 and prints its 32-bit words.
     return fmt("ufid:%08x-%04x-%04x-%04x-%04x%08x", w[0], w[1] >> 16, w[1] & 0xffff, w[2] >> 16,
                w[2] & 0xffff, w[3]);
+}
+
+std::string format_userdata(std::span<const uint8_t> userdata, const PortNames* names)
+{
+    std::string cookie = format_cookie(userdata, names);
+    return cookie.empty() ? "userdata(" + hex_bytes(userdata, "") + ")" : cookie.substr(1);
 }
 
 }  // namespace ovsdp::ctl

@@ -91,6 +91,10 @@ Result<ParsedKey> parse_flow_key(std::string_view s, const PortNumbers* ports);
 // (the DROP action OVS 3.1 sends is unknown to Linux 6.1).
 Result<Bytes> parse_actions(std::string_view s);
 
+// A userspace action's userdata as the action prints it: one of OVS's
+// cookies ("sFlow(...)", "slow_path(...)"...) or "userdata(HEX)".
+std::string format_userdata(std::span<const uint8_t> userdata, const PortNames* names);
+
 // Flag names of TCP flags as OVS prints them ("syn|ack").
 std::string format_tcp_flags(uint16_t flags);
 

@@ -952,8 +952,10 @@ Status ActionParser::action(Scanner& sc, Bytes& out)
         std::memcpy(buf, &lse, 4);
         et = htons(et);
         std::memcpy(buf + 4, &et, 2);
-        put_attr(out, add ? OVS_ACTION_ATTR_ADD_MPLS : OVS_ACTION_ATTR_PUSH_MPLS,
-                 {buf, add ? size_t{8} : size_t{6}});
+        // Both structs are 8 bytes: push_mpls's is padded after the ethertype,
+        // add_mpls's has tun_flags there (0: the label goes before the
+        // Ethernet header, which becomes payload, as upstream does).
+        put_attr(out, add ? OVS_ACTION_ATTR_ADD_MPLS : OVS_ACTION_ATTR_PUSH_MPLS, {buf, size_t{8}});
         return Status::success();
     }
     if (sc.eat("push_eth(src=")) {
