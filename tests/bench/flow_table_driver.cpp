@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
-// flow_table_driver <masks> <flows-per-mask> <traffic> <n>: builds the
-// benchmark table, warms it with two passes of the traffic, then does n
-// lookups in measure_lookups(), which callgrind counts alone
+// flow_table_driver [--upstream] <masks> <flows-per-mask> <traffic> <n>:
+// builds the benchmark table, warms it with two passes of the traffic, then
+// does n lookups in measure_lookups(), which callgrind counts alone
 // (--toggle-collect=measure_lookups; see callgrind-flow-table.sh).
-// traffic: hit-uncached, hit-cached or miss. Also: stats <node> <n>.
+// traffic: hit-uncached, hit-cached or miss. --upstream: prefilter off.
+// Also: [--upstream] w <masks> <n> (the W(M) workload), stats <node> <n>,
+// churn <masks> <flows> (insert/remove cost, see measure_insert/remove).
 #include "flow_table_bench_setup.h"
 
 using namespace ovsdp;
@@ -20,8 +22,49 @@ extern "C" OVSDP_NOINLINE void measure_stats(Flow* flow, u64 n)
         flow->stats.update(htons(0x10), 64);
 }
 
+namespace {
+
+void report(const char* what, u32 masks, usize flows, u64 n, const LookupTotals& totals, bool upstream)
+{
+    std::printf("%s%u masks, %zu flows, %s: %llu lookups, %.1f%% found, %.2f masks/lookup, %.1f%% cache hits\n",
+                upstream ? "upstream: " : "", masks, flows, what, static_cast<unsigned long long>(n),
+                100.0 * totals.found / n, static_cast<double>(totals.masks) / n, 100.0 * totals.cache_hits / n);
+}
+
+template <typename W>
+void run(W& w, const std::vector<Packet>& pkts, u64 n, LookupTotals* totals, bool upstream)
+{
+    if (upstream)
+        w.table().set_prefilter_locked(false);
+    user::set_cpu(0);
+    LookupTotals warm;
+    RcuReadGuard rcu;
+    lookup_packets(w.table(), pkts.data(), pkts.size(), pkts.size() * 2, &warm);
+    measure_lookups(&w.table(), pkts.data(), pkts.size(), n, totals);
+}
+
+} // namespace
+
+extern "C" OVSDP_NOINLINE void measure_insert(FlowTable* t, Flow** flows, const FlowKey* masks, const FlowKeyRange* ranges, u32 n)
+{
+    for (u32 i = 0; i < n; i++)
+        if (t->insert_locked(flows[i], masks[i], ranges[i]).is_error())
+            std::exit(1);
+}
+
+extern "C" OVSDP_NOINLINE void measure_remove(FlowTable* t, Flow** flows, u32 n)
+{
+    for (u32 i = 0; i < n; i++)
+        t->remove_locked(flows[i]);
+}
+
 int main(int argc, char** argv)
 {
+    bool upstream = argc > 1 && std::strcmp(argv[1], "--upstream") == 0;
+    if (upstream) {
+        argc--;
+        argv++;
+    }
     if (argc == 4 && std::strcmp(argv[1], "stats") == 0) {
         user::set_topology(2, 2);
         int node = std::atoi(argv[2]);
@@ -37,9 +80,66 @@ int main(int argc, char** argv)
         std::printf("stats node %d packets %llu\n", node, static_cast<unsigned long long>(r.packets));
         return 0;
     }
+    if (argc == 4 && std::strcmp(argv[1], "w") == 0) {
+        u32 masks = static_cast<u32>(std::atoi(argv[2]));
+        u64 n = std::strtoull(argv[3], nullptr, 0);
+        WWorkload w(masks);
+        LookupTotals totals;
+        run(w, w.packets(kWPackets), n, &totals, upstream);
+        const MaskPrefilter* pf = w.table().prefilter();
+        report("W", masks, w.n_flows(), n, totals, upstream);
+        std::printf("prefilter: %u bits\n", pf ? pf->n_bits : 0);
+        return totals.found == n ? 0 : 1;
+    }
+    if (argc == 4 && std::strcmp(argv[1], "churn") == 0) {
+        // Insert then remove `flows` flows spread over `masks` ClassBench-like
+        // masks, into a table that already holds them once (so the table is
+        // at its size); measure_insert/measure_remove count one pass each.
+        u32 masks = static_cast<u32>(std::atoi(argv[2]));
+        u32 n = static_cast<u32>(std::atoi(argv[3]));
+        Workload w(masks, 1);
+        if (upstream)
+            w.table().set_prefilter_locked(false);
+        std::mt19937 rng(5);
+        std::vector<FlowKey> mk(masks);
+        std::vector<FlowKeyRange> mr(masks);
+        for (u32 i = 0; i < masks; i++) {
+            const FlowMask* m = w.table().mask_at(i);
+            mk[i] = m->key;
+            mr[i] = m->range;
+        }
+        std::vector<Flow*> flows(n);
+        std::vector<FlowKey> fm(n);
+        std::vector<FlowKeyRange> fr(n);
+        for (u32 i = 0; i < n; i++) {
+            FlowKey k;
+            random_packet(rng, &k);
+            k.in_port = static_cast<u16>(200 + i % 7); // disjoint from the table's flows
+            k.tp.flags = static_cast<be16>(i);
+            u32 m = i % masks;
+            fm[i] = mk[m];
+            fr[i] = mr[m];
+            flows[i] = flow_alloc().release_value();
+            flow_mask_key(&flows[i]->key, k, fm[i], fr[i], true);
+            k.ip.ttl = static_cast<u8>(i);
+            std::memcpy(&k.tp.flags, &i, 2);
+            if (flow_set_unmasked_key(flows[i], k).is_error())
+                return 1;
+        }
+        measure_insert(&w.table(), flows.data(), fm.data(), fr.data(), n);
+        u32 in_table = w.table().n_flows();
+        measure_remove(&w.table(), flows.data(), n);
+        for (Flow* f : flows)
+            flow_free_rcu(f);
+        std::printf("%schurn: %u masks, %u flows inserted (table %u), removed; prefilter %s\n", upstream ? "upstream: " : "",
+                    masks, n, in_table, w.table().prefilter() ? "on" : "off");
+        return 0;
+    }
     if (argc != 5) {
-        std::fprintf(stderr, "usage: %s <masks> <flows-per-mask> hit-uncached|hit-cached|miss <n>\n"
-                             "       %s stats <node> <n>\n", argv[0], argv[0]);
+        std::fprintf(stderr, "usage: %s [--upstream] <masks> <flows-per-mask> hit-uncached|hit-cached|miss <n>\n"
+                             "       %s [--upstream] w <masks> <n>\n"
+                             "       %s [--upstream] churn <masks> <flows>\n"
+                             "       %s stats <node> <n>\n", argv[0], argv[0], argv[0], argv[0]);
         return 2;
     }
     u32 masks = static_cast<u32>(std::atoi(argv[1]));
@@ -55,16 +155,8 @@ int main(int argc, char** argv)
         return 2;
     u64 n = std::strtoull(argv[4], nullptr, 0);
     Workload w(masks, fpm);
-    std::vector<Packet> pkts = traffic(w, t);
-    user::set_cpu(0);
-    LookupTotals warm, totals;
-    {
-        RcuReadGuard rcu;
-        lookup_packets(w.table(), pkts.data(), pkts.size(), pkts.size() * 2, &warm);
-        measure_lookups(&w.table(), pkts.data(), pkts.size(), n, &totals);
-    }
-    std::printf("%u masks, %zu flows, %s: %llu lookups, %.1f%% found, %.2f masks/lookup, %.1f%% cache hits\n",
-                masks, w.n_flows(), traffic_name(t), static_cast<unsigned long long>(n),
-                100.0 * totals.found / n, static_cast<double>(totals.masks) / n, 100.0 * totals.cache_hits / n);
+    LookupTotals totals;
+    run(w, traffic(w, t), n, &totals, upstream);
+    report(traffic_name(t), masks, w.n_flows(), n, totals, upstream);
     return 0;
 }
