@@ -258,15 +258,50 @@ void sort_ranks(MaskRank* a, usize n)
 
 inline constexpr u32 kNoSlot = ~0u;
 
-OVSDP_ALWAYS_INLINE u32 pf_key_bit(const FlowKey& key, PfBit b) { return (key.bytes()[b.byte] >> b.shift) & 1u; }
-
-// The row index of `key`: bit i is the key bit plan[i].
+// The row index of `key`: bit i is the key bit plan[i] (gathered by runs).
 OVSDP_ALWAYS_INLINE u32 pf_gather(const MaskPrefilter* pf, const FlowKey& key)
 {
     u32 v = 0;
-    for (u32 i = 0; i < pf->n_bits; i++)
-        v |= pf_key_bit(key, pf->plan[i]) << i;
+    for (u32 r = 0; r < pf->n_runs; r++) {
+        const PfRun& run = pf->runs[r];
+        u64 w;
+        __builtin_memcpy(&w, key.bytes() + run.off, sizeof(w));
+        v |= static_cast<u32>((w >> run.shift) & run.mask) << run.out;
+    }
     return v;
+}
+
+inline u32 pf_pos(PfBit b) { return b.byte * 8u + b.shift; }
+
+// Sort a plan by key position (insertion sort, n <= kPfMaxBits): runs of
+// consecutive key bits then become runs of consecutive row bits.
+inline void pf_sort_plan(PfBit* plan, u32 n)
+{
+    for (u32 i = 1; i < n; i++)
+        for (u32 j = i; j > 0 && pf_pos(plan[j]) < pf_pos(plan[j - 1]); j--)
+            swap(plan[j], plan[j - 1]);
+}
+
+// pf->runs from pf->plan (sorted): consecutive key bits share one load.
+inline void pf_compile_runs(MaskPrefilter* pf)
+{
+    static_assert(kFlowKeySize >= sizeof(u64));
+    pf->n_runs = 0;
+    for (u32 i = 0; i < pf->n_bits;) {
+        u32 first = pf_pos(pf->plan[i]);
+        u32 len = 1;
+        while (i + len < pf->n_bits && pf_pos(pf->plan[i + len]) == first + len && len < 32)
+            len++;
+        u32 off = first / 8;
+        if (off + sizeof(u64) > kFlowKeySize)
+            off = kFlowKeySize - sizeof(u64);
+        PfRun& run = pf->runs[pf->n_runs++];
+        run.off = static_cast<u16>(off);
+        run.shift = static_cast<u8>(first - off * 8);
+        run.out = static_cast<u8>(i);
+        run.mask = static_cast<u32>((u64(1) << len) - 1);
+        i += len;
+    }
 }
 
 // Row bits of the chosen key bits `mask` does not cover.
@@ -301,6 +336,8 @@ MaskPrefilter* pf_alloc(const PfBit* plan, u32 n_bits, u32 max_slots)
     pf->n_bits = min(n_bits, pf_max_bits(pf->words));
     for (u32 i = 0; i < pf->n_bits; i++)
         pf->plan[i] = plan[i];
+    pf_sort_plan(pf->plan, pf->n_bits);
+    pf_compile_runs(pf);
     usize n = ((usize(1) << pf->n_bits) + 1) * pf->words;
     pf->always = static_cast<u64*>(ovsdp_kvmalloc(n * sizeof(u64), OVSDP_GFP_KERNEL | OVSDP_GFP_ZERO));
     if (!pf->always) {
@@ -928,7 +965,7 @@ OVSDP_ALWAYS_INLINE Flow* flow_lookup(const TableInstance* ti, const MaskArray* 
 // that upstream mode and small tables run the code they ran before the
 // prefilter existed, behind one branch.
 template <bool kPf>
-Flow* lookup_impl(const MaskCache* mc, const MaskArray* ma, const MaskPrefilter* pf, const TableInstance* ti,
+OVSDP_ALWAYS_INLINE Flow* lookup_impl(const MaskCache* mc, const MaskArray* ma, const MaskPrefilter* pf, const TableInstance* ti,
                   const FlowKey& key, u32 skb_hash, u32* n_mask_hit, u32* n_cache_hit)
 {
     *n_mask_hit = 0;

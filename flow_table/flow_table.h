@@ -102,11 +102,22 @@ struct PfBit {
     u8 shift; // bit in that byte (0 = least significant)
 };
 
+// Consecutive chosen key bits, gathered with one (unaligned) 8-byte load:
+// row bits [out, out + popcount(mask)) = (load(key + off) >> shift) & mask.
+struct PfRun {
+    u16 off;
+    u8 shift;
+    u8 out;
+    u32 mask;
+};
+
 struct MaskPrefilter {
     ovsdp_rcu_head rcu;
     u32 n_bits; // b, 1..kPfMaxBits
     u32 words; // u64 per bitmap: the array's max / 64, rounded up
-    PfBit plan[kPfMaxBits]; // row index bit i = key bit plan[i]
+    PfBit plan[kPfMaxBits]; // row index bit i = key bit plan[i], in key order
+    u32 n_runs;
+    PfRun runs[kPfMaxBits]; // the same bits, as runs of consecutive ones
     u64* always; // `words`: slots probed whatever the row says
     u64* rows; // 2^n_bits bitmaps of `words`
 };

@@ -6,7 +6,7 @@
 # prefilter on), then upstream mode (prefilter off: ranked linear probing),
 # "instructions (masks probed per lookup)".
 #   tests/bench/callgrind-flow-table.sh [build-dir] [flows-per-mask] [what]
-#   (defaults /tmp/build-bench, 16, all; what: w, classbench, stats or all)
+#   (defaults /tmp/build-bench, 16, all; what: w, classbench, churn, stats or all)
 set -eu
 build=${1:-/tmp/build-bench}
 fpm=${2:-16}
@@ -51,5 +51,17 @@ fi
 if [ "$what" = all ] || [ "$what" = stats ]; then
     for node in 0 1; do
         printf 'stats update, node %s: %s instructions/packet\n' "$node" "$(ir measure_stats 100000 stats "$node" 100000)"
+    done
+fi
+if [ "$what" = all ] || [ "$what" = churn ]; then
+    # Insert and remove cost per flow: 100,000 flows over 128 installed masks,
+    # and over 512 masks created and deleted by the flows themselves.
+    printf '%-22s %-10s %-16s %-16s\n' churn op ours upstream
+    for args in "128 100000" "512 100000 fresh"; do
+        for fn in measure_insert measure_remove; do
+            # shellcheck disable=SC2086
+            printf '%-22s %-10s %-16s %-16s\n' "$args" "${fn#measure_}" "$(ir $fn 100000 churn $args)" \
+                "$(ir $fn 100000 --upstream churn $args)"
+        done
     done
 fi
