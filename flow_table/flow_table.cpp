@@ -508,7 +508,7 @@ struct PfRng {
 inline constexpr u32 kPfPool = 64;
 inline constexpr u32 kPfPackets = 128;
 inline constexpr u32 kPfFlowPassPackets = 48;
-inline constexpr u32 kPfSampleBudget = 4096;
+inline constexpr u32 kPfSampleBudget = 2048;
 
 struct PfChooser {
     // Sample: flows of slot s at sval[s*k + j], j < n_s[s].
@@ -644,9 +644,12 @@ struct PfChooser {
                         continue;
                     compat = true;
                     all &= d;
-                    if (flows && p < kPfFlowPassPackets)
+                    if (flows && p < kPfFlowPassPackets) {
                         for (u64 x = d; x; x &= x - 1)
                             sep[__builtin_ctzll(x)]++;
+                    } else if (!all) {
+                        break; // no bit can reject this packet for this mask
+                    }
                 }
                 if (compat) {
                     base++;
