@@ -14,6 +14,23 @@
 //              period. (If that copy cannot be allocated, removal falls back
 //              to upstream's in-place move of the last mask into the hole; a
 //              concurrent reader may then miss one lookup.)
+// MaskPrefilter  (optional, MaskArray::pf, RCU) which slots of *its* mask
+//              array can match a packet, from b <= kPfMaxBits key bits: row v
+//              (the packet's chosen bits, gathered by a byte/shift plan) is a
+//              bitmap over the array's `max` slots. Invariant: for every flow
+//              linked in the key table whose mask is in slot s, either bit s
+//              of `always` is set, or bit s is set in every row whose chosen
+//              bits agree with the flow's key on the chosen bits its mask
+//              covers (uncovered chosen bits take both values). Only bits are
+//              ever added to a published prefilter (flow insert, mask
+//              append); removed flows leave stale bits (extra probes only).
+//              Anything that changes slot numbers builds a new prefilter with
+//              the new array before both are published: growth and mask
+//              removal remap the bit columns (no flow walk), rebalance and
+//              prefilter_rebuild_locked() re-choose the bits (greedy, on a
+//              sample of flows) and refill exactly from the flows. None below
+//              kPfMinMasks masks or when disabled; the in-place removal
+//              fallback detaches it first.
 // MaskCache    per-CPU arrays of {skb_hash, mask index} sized by
 //              OVS_DP_ATTR_MASKS_CACHE_SIZE (0 = no cache). An entry is a hint:
 //              the index is bounds-checked and the mask it names is probed
@@ -72,8 +89,42 @@ struct MaskCache {
     MaskCacheEntry* entries; // per-CPU area of `size` entries; nullptr if size 0
 };
 
+// Prefilter limits: at most kPfMaxBits chosen bits (2^b rows); a mask that
+// leaves more than kPfMaxFree chosen bits uncovered is always probed (so a
+// flow sets at most 2^kPfMaxFree row bits); rows use at most kPfMaxTableBytes.
+inline constexpr u32 kPfMaxBits = 12;
+inline constexpr u32 kPfMaxFree = 6;
+inline constexpr u32 kPfMinMasks = 4;
+inline constexpr usize kPfMaxTableBytes = 512 * 1024;
+
+struct PfBit {
+    u16 byte; // offset in FlowKey
+    u8 shift; // bit in that byte (0 = least significant)
+};
+
+// Consecutive chosen key bits, gathered with one (unaligned) 8-byte load:
+// row bits [out, out + popcount(mask)) = (load(key + off) >> shift) & mask.
+struct PfRun {
+    u16 off;
+    u8 shift;
+    u8 out;
+    u32 mask;
+};
+
+struct MaskPrefilter {
+    ovsdp_rcu_head rcu;
+    u32 n_bits; // b, 1..kPfMaxBits
+    u32 words; // u64 per bitmap: the array's max / 64, rounded up
+    PfBit plan[kPfMaxBits]; // row index bit i = key bit plan[i], in key order
+    u32 n_runs;
+    PfRun runs[kPfMaxBits]; // the same bits, as runs of consecutive ones
+    u64* always; // `words`: slots probed whatever the row says
+    u64* rows; // 2^n_bits bitmaps of `words`
+};
+
 struct MaskArray {
     ovsdp_rcu_head rcu;
+    MaskPrefilter* pf; // RCU; nullptr: probe every slot
     u32 count; // masks in [0, count); readers load with acquire
     u32 max; // capacity
     u64* usage; // per-CPU area of `max` hit counters
@@ -144,6 +195,14 @@ public:
     // 0 disables the cache; else a power of 2 up to kMaskCacheMaxSize (INVAL
     // otherwise). NOMEM keeps the old cache.
     Status set_masks_cache_size_locked(u32 size);
+    // The mask prefilter (on by default). Off: upstream's behaviour, every
+    // slot probed in rank order (for A/B measurements). On: built now if the
+    // table has kPfMinMasks masks or more.
+    void set_prefilter_locked(bool on);
+    bool prefilter_enabled() const { return pf_enabled_; }
+    // Re-choose the prefilter's bits from the current flows and refill it
+    // (rebalance does this when masks changed since the last choice).
+    void prefilter_rebuild_locked();
 
     // ---- Dump (datapath lock) ----
 
@@ -165,12 +224,13 @@ public:
     unsigned long last_rehash() const { return last_rehash_; }
     // The mask in slot i (datapath lock), nullptr past the end.
     const FlowMask* mask_at(u32 i) const;
+    // The current prefilter (datapath lock): nullptr if none.
+    const MaskPrefilter* prefilter() const;
 
 private:
-    Flow* flow_lookup(const TableInstance* ti, const MaskArray* ma, const FlowKey& key, u32* n_mask_hit,
-                      u32* n_cache_hit, u32* index);
-
-    FlowMask* mask_insert_locked(const FlowKey& mask, FlowKeyRange range);
+    FlowMask* mask_insert_locked(const FlowKey& mask, FlowKeyRange range, u32* slot);
+    MaskPrefilter* pf_build_locked(const MaskArray* ma, bool choose);
+    void pf_attach_locked(MaskArray* ma, MaskPrefilter* pf);
     void mask_remove_locked(FlowMask* mask);
     Status mask_array_append_locked(FlowMask* mask);
     void key_insert_locked(Flow* flow);
@@ -191,6 +251,17 @@ private:
     u32 synced_[2] = {};
     u32 count_ = 0;
     u32 ufid_count_ = 0;
+
+    // Prefilter state (datapath lock): the bits last chosen (reused when the
+    // mask set did not change), and what they were chosen for.
+    bool pf_enabled_ = true;
+    u32 pf_n_bits_ = 0; // 0: none chosen yet (or none worth it)
+    PfBit pf_plan_[kPfMaxBits] = {};
+    u64 pf_masks_gen_ = 0; // bumped on every mask add/remove
+    u64 pf_chosen_gen_ = ~u64(0); // pf_masks_gen_ at the last choice
+    u32 pf_chosen_flows_ = 0; // count_ at the last choice
+    u32 pf_chosen_masks_ = 0; // masks at the last choice (0: none since flush)
+    u32 pf_stale_ = 0; // flows removed since the current prefilter was filled
 
     // Dump index (datapath lock only).
     HListHead* dump_buckets_ = nullptr;

@@ -116,6 +116,7 @@ public:
         }
         if (table_.n_masks() != n_masks)
             die("mask count");
+        table_.prefilter_rebuild_locked(); // as the datapath's periodic rebalance would
     }
     ~Workload()
     {
@@ -160,6 +161,109 @@ private:
     FlowTable table_;
     std::vector<FlowKey> flows_; // unmasked keys of the installed flows
 };
+
+// ---- W(M): the issue-7 workload, identical to the VM benchmark's -----------------
+//
+// Traffic: IPv4/UDP, in_port 1, ip src 10.0.0.1, ip dst random in 10.1.0.0/16,
+// udp src port random, udp dst 9; every packet a new 5-tuple (its own skb
+// hash), so no per-packet cache can serve it. M masks (k = log2 M), 4 flows
+// each: in_port, eth_type, ip proto and ip frag exact; ipv4 dst 10.1.0.0/(16+k)
+// with the k bits after /16 equal to the mask number i; two bits (a, b) of the
+// udp src port, pair i mod 120 of the pairs a < b of 0..15 in lexicographic
+// order, the 4 flows taking their 4 values; for i >= 120, udp dst & (c << 12)
+// == 0 with c = i / 120. Every packet hits exactly one flow; masks are hit
+// alike, so upstream probes (M + 1) / 2 masks per packet on average.
+inline void w_pair(u32 p, u32* a, u32* b)
+{
+    for (u32 x = 0; x < 16; x++)
+        for (u32 y = x + 1; y < 16; y++)
+            if (p-- == 0) {
+                *a = x;
+                *b = y;
+                return;
+            }
+}
+
+inline void w_packet_base(FlowKey* k)
+{
+    std::memset(k, 0, sizeof(*k));
+    k->in_port = 1;
+    k->mac_proto = kMacProtoEthernet;
+    k->eth.type = htons(kEthPIp);
+    k->ip.proto = kIpProtoUdp;
+    k->ip.ttl = 64;
+    k->ipv4.src = htonl(0x0a000001);
+    k->tp.dst = htons(9);
+}
+
+class WWorkload {
+public:
+    explicit WWorkload(u32 n_masks, u32 cache_size = kMaskCacheDefaultSize) : n_masks_(n_masks)
+    {
+        user::set_cpu(0);
+        if (table_.init(cache_size).is_error())
+            std::exit(1);
+        u32 k = 0;
+        while ((1u << k) < n_masks)
+            k++;
+        for (u32 i = 0; i < n_masks; i++) {
+            u32 a = 0, b = 0;
+            w_pair(i % 120, &a, &b);
+            u32 c = i / 120;
+            FlowKey mask;
+            FlowKeyRange range {};
+            std::memset(&mask, 0, sizeof(mask));
+            FlowKeyWriter w(mask, range);
+            w.put(mask.in_port, u16(0xffff));
+            w.put(mask.eth.type, be16(0xffff));
+            w.put(mask.ip.proto, u8(0xff));
+            w.put(mask.ip.frag, u8(0xff));
+            w.put(mask.ipv4.dst, htonl(~u32(0) << (16 - k)));
+            w.put(mask.tp.src, htons(static_cast<u16>((1u << a) | (1u << b))));
+            if (c)
+                w.put(mask.tp.dst, htons(static_cast<u16>(c << 12)));
+            for (u32 q = 0; q < 4; q++) {
+                FlowKey key;
+                w_packet_base(&key);
+                key.ipv4.dst = htonl(0x0a010000 | (i << (16 - k)));
+                key.tp.src = htons(static_cast<u16>(((q & 1) << a) | ((q >> 1) << b)));
+                Flow* flow = flow_alloc().release_value();
+                flow_mask_key(&flow->key, key, mask, range, true);
+                if (flow_set_unmasked_key(flow, key).is_error() || table_.insert_locked(flow, mask, range).is_error())
+                    std::exit(1);
+            }
+        }
+        if (table_.n_masks() != n_masks)
+            std::exit(1);
+        table_.prefilter_rebuild_locked(); // as the datapath's periodic rebalance would
+    }
+    ~WWorkload()
+    {
+        table_.destroy_locked();
+        ovsdp_rcu_barrier();
+    }
+    // n new 5-tuples, each with its own nonzero skb hash.
+    std::vector<Packet> packets(u32 n, u32 seed = 7) const
+    {
+        std::mt19937 rng(seed);
+        std::vector<Packet> out(n);
+        for (Packet& p : out) {
+            w_packet_base(&p.key);
+            p.key.ipv4.dst = htonl(0x0a010000 | (rng() & 0xffff));
+            p.key.tp.src = htons(static_cast<u16>(rng()));
+            p.skb_hash = rng() | 1;
+        }
+        return out;
+    }
+    FlowTable& table() { return table_; }
+    usize n_flows() const { return 4 * n_masks_; }
+
+private:
+    FlowTable table_;
+    u32 n_masks_;
+};
+
+inline constexpr u32 kWPackets = 8192;
 
 // Lookups of one traffic class, for both the benchmark and the callgrind driver.
 struct LookupTotals {

@@ -2,11 +2,16 @@
 // Randomised agreement with a reference model: a plain list of (mask, masked
 // key) searched linearly over whole keys. Thousands of inserts, removes and
 // lookups over random masks and keys, with rehashes, rebalances, cache
-// resizes and flushes mixed in.
+// resizes and flushes mixed in. Three modes: the default (mask prefilter on,
+// realistic masks), upstream (prefilter off), and arbitrary (prefilter on,
+// masks with random bits anywhere in the non-tunnel key, the mask pool
+// churning, prefilter rebuilds and on/off switches), each with its prefilter
+// invariant checked directly against the model's flows.
 #include "ft_test_util.h"
 
 #include <algorithm>
 #include <set>
+#include <string>
 
 using namespace ovsdp;
 using namespace ovsdp::test;
@@ -22,24 +27,103 @@ u32 key_skb_hash(const FlowKey& k)
     return h;
 }
 
-class FlowTableRandom : public ::testing::TestWithParam<u32> {};
+enum class Mode { Default, Upstream, Arbitrary };
+
+struct Param {
+    u32 seed;
+    Mode mode;
+};
+
+std::string param_name(const ::testing::TestParamInfo<Param>& info)
+{
+    static const char* const names[] = { "Default", "Upstream", "Arbitrary" };
+    return std::string(names[static_cast<int>(info.param.mode)]) + std::to_string(info.param.seed);
+}
+
+// Metadata fields random_key() leaves alone; arbitrary keys take small domains there.
+struct ExtraField {
+    usize offset, size;
+};
+const ExtraField kExtra[] = {
+    { OVSDP_OFFSETOF(FlowKey, priority), 4 },
+    { OVSDP_OFFSETOF(FlowKey, dp_hash), 4 },
+    { OVSDP_OFFSETOF(FlowKey, eth) + OVSDP_OFFSETOF(FlowKeyEth, vlan), 4 },
+};
+
+// random_mask() plus random bits in the extra fields and, sparsely, anywhere
+// in the first 96 bytes of the non-tunnel key (including ttl, where packets
+// carry noise).
+TestMask arbitrary_mask(std::mt19937& rng, bool tunnel)
+{
+    TestMask m = random_mask(rng, tunnel);
+    FlowKeyWriter w(m.key, m.range);
+    for (const ExtraField& f : kExtra)
+        if (rng() % 2)
+            for (usize i = 0; i < f.size; i++) {
+                m.key.bytes()[f.offset + i] = static_cast<u8>(rng() & rng());
+                w.mark(m.key.bytes() + f.offset + i, 1);
+            }
+    for (usize off = kFlowKeyNonTunnelStart; off < kFlowKeyNonTunnelStart + 96; off++)
+        if (rng() % 24 == 0) {
+            m.key.bytes()[off] |= static_cast<u8>(1u << (rng() % 8));
+            w.mark(m.key.bytes() + off, 1);
+        }
+    return m;
+}
+
+void arbitrary_key(std::mt19937& rng, const KeyDomain& dom, FlowKey* k, bool tunnel)
+{
+    dom.random_key(rng, k, tunnel);
+    for (const ExtraField& f : kExtra) {
+        u32 v = rng() % 3 == 0 ? 0u : (rng() % 2 ? 0x5a5a5a5au : 0xa5c3f00fu);
+        std::memcpy(k->bytes() + f.offset, &v, f.size);
+    }
+}
+
+// The prefilter invariant (flow_table.h): every flow's mask slot is set in the
+// row of any key the flow matches (here: its unmasked key), or always probed.
+void check_prefilter(const FlowTable& t, const Model& model)
+{
+    const MaskPrefilter* pf = t.prefilter();
+    if (!pf)
+        return;
+    for (const ModelFlow& mf : model.flows) {
+        u32 slot = 0;
+        while (t.mask_at(slot) && t.mask_at(slot) != mf.flow->mask)
+            slot++;
+        ASSERT_NE(t.mask_at(slot), nullptr);
+        u32 v = 0;
+        for (u32 i = 0; i < pf->n_bits; i++)
+            v |= ((mf.unmasked.bytes()[pf->plan[i].byte] >> pf->plan[i].shift) & 1u) << i;
+        u64 w = pf->rows[usize(v) * pf->words + slot / 64] | pf->always[slot / 64];
+        ASSERT_TRUE((w >> (slot % 64)) & 1) << "prefilter lost the slot of a flow's mask";
+    }
+}
+
+class FlowTableRandom : public ::testing::TestWithParam<Param> {};
 
 } // namespace
 
 TEST_P(FlowTableRandom, AgreesWithLinearModel)
 {
-    std::mt19937 rng(GetParam());
+    const Param prm = GetParam();
+    const bool arbitrary = prm.mode == Mode::Arbitrary;
+    std::mt19937 rng(prm.seed);
     KeyDomain dom(rng);
+    auto new_mask = [&](bool tunnel) { return arbitrary ? arbitrary_mask(rng, tunnel) : random_mask(rng, tunnel); };
     std::vector<TestMask> pool;
     std::vector<bool> pool_tunnel;
     for (int i = 0; i < 48; i++) {
         bool tunnel = rng() % 4 == 0;
-        pool.push_back(random_mask(rng, tunnel));
+        pool.push_back(new_mask(tunnel));
         pool_tunnel.push_back(tunnel);
     }
 
-    TableFixture fx(GetParam() % 2 ? 256 : 0);
+    TableFixture fx(prm.seed % 2 ? 256 : 0);
     FlowTable& t = fx.table;
+    if (prm.mode == Mode::Upstream)
+        t.set_prefilter_locked(false);
+    int pf_lookups = 0, pf_fewer = 0;
     Model model;
     u32 next_ufid = 1;
     int lookups = 0, hits = 0, inserts = 0, removes = 0;
@@ -55,6 +139,10 @@ TEST_P(FlowTableRandom, AgreesWithLinearModel)
         }
         lookups++;
         ASSERT_LE(n_mask, t.n_masks());
+        if (t.prefilter()) {
+            pf_lookups++;
+            pf_fewer += n_mask < t.n_masks();
+        }
         ASSERT_LE(n_cache, 1u);
         if (want.empty()) {
             ASSERT_EQ(got, nullptr);
@@ -71,7 +159,10 @@ TEST_P(FlowTableRandom, AgreesWithLinearModel)
             usize mi = rng() % pool.size();
             const TestMask& m = pool[mi];
             FlowKey k;
-            dom.random_key(rng, &k, pool_tunnel[mi]);
+            if (arbitrary)
+                arbitrary_key(rng, dom, &k, pool_tunnel[mi]);
+            else
+                dom.random_key(rng, &k, pool_tunnel[mi]);
             ModelFlow mf {};
             flow_mask_key(&mf.masked, k, m.key, m.range, true);
             mf.mask = m.key;
@@ -110,6 +201,21 @@ TEST_P(FlowTableRandom, AgreesWithLinearModel)
             for (auto& mf : model.flows)
                 (void)mf; // freed by the table
             model.flows.clear();
+        } else if (r < 736) {
+            if (prm.mode != Mode::Upstream)
+                t.prefilter_rebuild_locked();
+        } else if (r < 740 && arbitrary) {
+            t.set_prefilter_locked(!t.prefilter_enabled());
+        } else if (r < 780 && arbitrary) {
+            // Mask churn: a pool slot gets a fresh mask.
+            usize mi = rng() % pool.size();
+            pool_tunnel[mi] = rng() % 4 == 0;
+            pool[mi] = new_mask(pool_tunnel[mi]);
+        }
+        if (op % 10 == 0) {
+            check_prefilter(t, model);
+            if (::testing::Test::HasFatalFailure())
+                return;
         }
 
         // Packets: half from installed flows (noise in wildcarded fields),
@@ -121,6 +227,8 @@ TEST_P(FlowTableRandom, AgreesWithLinearModel)
                 k = mf.unmasked;
                 k.ip.ttl = static_cast<u8>(rng());
                 k.tp.flags = static_cast<be16>(rng());
+            } else if (arbitrary) {
+                arbitrary_key(rng, dom, &k, rng() % 4 == 0);
             } else {
                 dom.random_key(rng, &k, rng() % 4 == 0);
             }
@@ -164,9 +272,21 @@ TEST_P(FlowTableRandom, AgreesWithLinearModel)
     }
     EXPECT_GT(inserts, 1500);
     EXPECT_GT(removes, 800);
-    EXPECT_GT(hits, lookups / 3);
+    EXPECT_GT(hits, arbitrary ? lookups / 5 : lookups / 3);
     EXPECT_LT(hits, lookups);
+    if (prm.mode == Mode::Upstream) {
+        EXPECT_EQ(pf_lookups, 0);
+    } else {
+        // The prefilter existed for most lookups and let many skip masks.
+        EXPECT_GT(pf_lookups, lookups / (arbitrary ? 4 : 2));
+        EXPECT_GT(pf_fewer, pf_lookups / 4);
+    }
     RecordProperty("lookups", lookups);
+    RecordProperty("prefilter_lookups", pf_lookups);
 }
 
-INSTANTIATE_TEST_SUITE_P(Seeds, FlowTableRandom, ::testing::Values(1u, 2u, 3u));
+INSTANTIATE_TEST_SUITE_P(Seeds, FlowTableRandom,
+                         ::testing::Values(Param { 1, Mode::Default }, Param { 2, Mode::Default }, Param { 3, Mode::Default },
+                                           Param { 1, Mode::Upstream }, Param { 4, Mode::Arbitrary },
+                                           Param { 5, Mode::Arbitrary }, Param { 6, Mode::Arbitrary }),
+                         param_name);
