@@ -412,6 +412,10 @@ void format_field(std::string& ds, const Field& f, const uint8_t* k, const uint8
         full = !mp || (*mp & 3) == 3;
         if (!empty && !full) {
             ds += fmt("error: partial mask not supported for frag (%#" PRIx8 "),", *mp);
+        } else if (!empty && *kp > OVS_FRAG_TYPE_LATER) {
+            // Not a fragment type: a mask printed on its own (the JSON
+            // "mask" object) or a bad key; the number says which.
+            ds += fmt("%s=%#" PRIx8 ",", f.name, *kp);
         } else if (!empty) {
             ds += fmt("%s=%s,", f.name, frag_name(*kp));
         }

@@ -268,6 +268,9 @@ TEST_F(FlowCommandTest, NumaAndJson)
     EXPECT_EQ(out.stdout_.substr(0, 39), "{\"dp\":\"system@dp0\",\"ufid\":null,\"flow\":\"");
     EXPECT_EQ(out.stdout_.back(), '\n');
     EXPECT_NE(out.stdout_.find("\"actions\":\"2\"}"), std::string::npos);
+    // The mask object prints the IPv4 frag mask as a number, not "<error>".
+    EXPECT_NE(out.stdout_.find("frag=0xff"), std::string::npos) << out.stdout_;
+    EXPECT_EQ(out.stdout_.find("<error>"), std::string::npos) << out.stdout_;
 }
 
 TEST_F(FlowCommandTest, ShowJson)
