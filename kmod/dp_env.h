@@ -166,9 +166,11 @@ static_assert(ActionEnv<KernelEnv, SkbPacket>);
 // flow's per-NUMA stats and runs its actions, a miss goes to userspace.
 void dp_process_packet(Datapath* dp, SkbPacket&& pkt, FlowKey& key)
 {
-    Flow* flow = dp_lookup_count(dp, key, pkt.hash(), static_cast<u32>(pkt.len()));
+    u32 cache_hash = pkt.hash() ? pkt.hash() : mask_cache_hash(key);
+    Flow* flow = dp_lookup_count(dp, key, cache_hash, static_cast<u32>(pkt.len()));
     if (OVSDP_UNLIKELY(!flow)) {
-        int rc = dp_upcall(dp, pkt, key, uapi::OVS_PACKET_CMD_MISS, dp_miss_portid(dp, key, pkt.hash()), nullptr);
+        // The upcall PID is chosen by the skb's own flow hash, as upstream.
+        int rc = dp_upcall(dp, pkt, key, uapi::OVS_PACKET_CMD_MISS, dp_miss_portid(dp, key, pkt.get_hash()), nullptr);
         if (rc) {
             dp_count(dp, &DpPerCpuStats::n_lost);
             ovsdp_skb_free(pkt.release());

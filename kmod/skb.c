@@ -24,7 +24,7 @@ void ovsdp_skb_load(void *p, struct ovsdp_skb_state *st)
 	st->gso_udp = skb_is_gso(skb) && (skb_shinfo(skb)->gso_type & SKB_GSO_UDP);
 	st->mark = skb->mark;
 	st->priority = skb->priority;
-	st->hash = skb_get_hash(skb);
+	st->hash = skb->hash; /* skb_get_hash() would run the flow dissector */
 }
 
 static void refresh(struct sk_buff *skb, struct ovsdp_skb_state *st)

@@ -83,7 +83,8 @@ public:
     u16 mru() const { return static_cast<u16>(get(OVSDP_SKB_MRU)); }
     bool gso_mac_len_fits(usize n) const { return ovsdp_skb_gso_mac_len_fits(skb_, static_cast<u32>(n)) != 0; }
 
-    // The flow hash at load time (skb_get_hash()), for the mask cache.
+    // The skb's flow hash at load time if it had one (RSS or an earlier
+    // layer), else 0: the mask cache then uses mask_cache_hash(key).
     u32 hash() const { return st_.hash; }
 
 private:

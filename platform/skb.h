@@ -22,7 +22,7 @@ struct ovsdp_skb_state {
     uint8_t gso_udp;       // skb_is_gso() && SKB_GSO_UDP
     uint32_t mark;         // skb->mark
     uint32_t priority;     // skb->priority
-    uint32_t hash;         // skb_get_hash() at load time
+    uint32_t hash;         // skb->hash at load time as it is (0: none computed yet)
 };
 
 // Fill *st from skb, whose data starts at the mac header.

@@ -429,6 +429,44 @@ TEST_F(DatapathTest, FlowMessagesOnlyForEchoOrListenersAndNumaExtension)
     EXPECT_NE(kernel.sent.back().attr(uapi::OVS_FLOW_ATTR_KEY), nullptr);
 }
 
+// The mask cache's hash for packets without an skb hash: deterministic, blind
+// to recirc_id (the table mixes it in), and spread over all four bytes (the
+// cache probes 8-bit segments) for 5-tuples that differ anywhere.
+TEST(MaskCacheHash, SpreadsFiveTuplesOverEveryByte)
+{
+    u64 state = 0x1234567;
+    auto rnd = [&]() { state = state * 6364136223846793005ULL + 1442695040888963407ULL; return u32(state >> 33); };
+    std::set<u32> all;
+    std::set<u32> bytes[4];
+    for (int i = 0; i < 4096; i++) {
+        FlowKey k {};
+        k.in_port = 1;
+        k.eth.type = htons(0x0800);
+        k.ip.proto = 17;
+        k.ipv4.src = htonl(0x0a000001);
+        k.ipv4.dst = htonl(0x0a010000 | (rnd() & 0xffff));
+        k.tp.src = htons(static_cast<u16>(rnd()));
+        k.tp.dst = htons(9);
+        u32 h = mask_cache_hash(k);
+        k.recirc_id = 7;
+        EXPECT_EQ(mask_cache_hash(k), h);
+        all.insert(h);
+        for (int b = 0; b < 4; b++)
+            bytes[b].insert((h >> (8 * b)) & 0xff);
+    }
+    EXPECT_GE(all.size(), 4090u);
+    for (int b = 0; b < 4; b++)
+        EXPECT_GE(bytes[b].size(), 250u) << "byte " << b;
+    FlowKey a {};
+    a.eth.type = htons(0x86DD);
+    FlowKey b = a;
+    b.ipv6.src[15] = 1;
+    FlowKey c = a;
+    c.ipv6.dst[7] = 1;
+    EXPECT_NE(mask_cache_hash(a), mask_cache_hash(b));
+    EXPECT_NE(mask_cache_hash(a), mask_cache_hash(c));
+}
+
 TEST_F(DatapathTest, ReceiveCountsMissAndLoss)
 {
     ASSERT_EQ(new_dp("dp0"), 0);
