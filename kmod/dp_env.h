@@ -118,14 +118,7 @@ public:
             ovsdp_skb_free(pkt.release());
             return;
         }
-        u32 cut = pkt.cutlen();
-        if (cut != kNoCut) {
-            if (cut < pkt.len() && !pkt.trim(cut)) {
-                ovsdp_skb_free(pkt.release());
-                return;
-            }
-            pkt.set_cutlen(kNoCut);
-        }
+        // The engine has applied a pending trunc already (ActionEnv::output).
         if (OVSDP_UNLIKELY(pkt.mru()))
             ovsdp_vport_send_mru(vport->dev, vport->type, pkt.release(), act::key_mac_proto(key), key.eth.type);
         else

@@ -10,8 +10,8 @@ extern "C" void ovsdp_vport_receive(void* v, void* skb)
     SkbPacket pkt(skb);
     FlowKeyMetadata md;
     md.in_port = static_cast<u16>(vport->port_no);
-    md.priority = pkt.priority();
-    md.skb_mark = pkt.mark();
+    md.priority = pkt.priority_at_load();
+    md.skb_mark = pkt.mark_at_load();
     FlowKey key;
     if (OVSDP_UNLIKELY(key_extract_with_metadata(pkt, md, key).is_error())) {
         ovsdp_skb_free(pkt.release());

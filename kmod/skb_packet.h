@@ -83,6 +83,10 @@ public:
     u16 mru() const { return static_cast<u16>(get(OVSDP_SKB_MRU)); }
     bool gso_mac_len_fits(usize n) const { return ovsdp_skb_gso_mac_len_fits(skb_, static_cast<u32>(n)) != 0; }
 
+    // skb->mark and skb->priority as they were at load time (no shim call).
+    u32 mark_at_load() const { return st_.mark; }
+    u32 priority_at_load() const { return st_.priority; }
+
     // The skb's flow hash at load time if it had one (RSS or an earlier
     // layer), else 0: the mask cache then uses mask_cache_hash(key).
     u32 hash() const { return st_.hash; }
