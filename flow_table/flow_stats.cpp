@@ -197,13 +197,6 @@ struct StatsCache {
 
 constinit StatsCache* g_cache = nullptr;
 
-OVSDP_ALWAYS_INLINE u32 slot_index(const FlowStats* st)
-{
-    u64 h = static_cast<u64>(reinterpret_cast<usize>(st)) * 0x9e3779b97f4a7c15ull;
-    return static_cast<u32>(h >> 61); // kStatsSlots == 8
-}
-static_assert(kStatsSlots == 8);
-
 void fold_slot(StatsCpu* c, StatsSlot* s)
 {
     s->stats->add(c->node, static_cast<be16>(s->tcp_flags), s->packets, s->bytes, c->stamp);
@@ -281,30 +274,29 @@ void reap_fn(void* arg)
 
 } // namespace
 
-void FlowStats::update(be16 tcp_flags, u32 len)
+namespace flow_stats_detail {
+
+constinit StatsCpu* g_stats_cpus = nullptr;
+
+void fold_full_slot(StatsCpu* c, StatsSlot* s) { fold_slot(c, s); }
+
+} // namespace flow_stats_detail
+
+void FlowStats::update_slot(StatsCpu* c, StatsSlot* s, unsigned long now, be16 tcp_flags, u32 len)
 {
-    StatsCache* cache = g_cache;
-    if (OVSDP_UNLIKELY(!cache)) {
-        update_direct(tcp_flags, len);
-        return;
-    }
-    unsigned long now = ovsdp_jiffies();
-    auto* c = static_cast<StatsCpu*>(ovsdp_this_cpu_ptr(cache->cpus));
-    if (OVSDP_UNLIKELY(c->stamp != now))
+    if (c->stamp != now)
         new_jiffy(c, now);
-    StatsSlot* s = &c->slot[slot_index(this)];
-    if (OVSDP_UNLIKELY(s->stats != this)) {
+    if (s->stats != this) {
         if (s->stats)
             fold_slot(c, s);
         else if (!c->n_used)
-            first_slot(cache, c);
+            first_slot(g_cache, c);
         s->stats = this;
         write_once(c->n_used, c->n_used + 1);
     }
-    s->packets++;
     s->bytes += len;
     s->tcp_flags |= tcp_flags;
-    if (OVSDP_UNLIKELY(s->packets >= kStatsFoldPackets))
+    if (++s->packets >= kStatsFoldPackets)
         fold_slot(c, s);
 }
 
@@ -334,7 +326,8 @@ Status flow_stats_cache_init()
         c->node = ovsdp_cpu_to_node(cpu);
         c->stamp = now;
     }
-    rcu_assign(g_cache, cache);
+    g_cache = cache;
+    rcu_assign(flow_stats_detail::g_stats_cpus, cache->cpus);
     return {};
 }
 
@@ -348,6 +341,7 @@ void flow_stats_cache_exit()
     reap_fn(cache); // in case the last callback came after the work started
     flush_all(cache); // nothing should remain; counts nowhere else to go
     ovsdp_cpu_timers_destroy(cache->timers);
+    write_once(flow_stats_detail::g_stats_cpus, static_cast<StatsCpu*>(nullptr));
     write_once(g_cache, static_cast<StatsCache*>(nullptr));
     ovsdp_free_percpu(cache->cpus);
     ovsdp_kfree(cache);

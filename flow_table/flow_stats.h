@@ -76,6 +76,32 @@
 
 namespace ovsdp {
 
+class FlowStats;
+
+// ---- Per-CPU combining (see the top of this file) --------------------------------
+
+inline constexpr u32 kStatsSlots = 8; // per CPU, direct-mapped
+inline constexpr u32 kStatsFoldPackets = 1u << 20;
+inline constexpr unsigned kStatsFlushMs = 10; // idle CPUs' timer, rounded up to jiffies
+
+struct StatsSlot {
+    FlowStats* stats; // nullptr when empty
+    u32 packets;
+    u32 tcp_flags;
+    u64 bytes;
+};
+
+// One CPU's combining table.
+struct alignas(64) StatsCpu {
+    unsigned long stamp; // jiffy in which the slots' packets were counted
+    u32 n_used; // non-empty slots (read by other CPUs with read_once)
+    u32 timer_armed;
+    int node; // cpu_to_node() of this CPU
+    u32 pad;
+    u64 folds; // slots folded, for tests and benchmarks
+    StatsSlot slot[kStatsSlots];
+};
+
 // One node's counters. Updated lock-free from the packet path (softirq) of
 // any CPU of that node, or of any node when it is the node-0 fallback.
 struct FlowNodeStats {
@@ -123,6 +149,8 @@ public:
     void clear();
 
     u32 n_nodes() const { return n_nodes_; }
+    // The slow path of update(): a new jiffy, an empty or taken slot.
+    void update_slot(StatsCpu* c, StatsSlot* s, unsigned long now, be16 tcp_flags, u32 len);
     bool has_node(int node) const;
 
     // Storage needed after the object for `n_nodes` pointers.
@@ -136,30 +164,6 @@ private:
     u32 alloc_failed_; // nonzero once an allocation failed (alloc_fail_jiffies_ valid)
     u32 n_nodes_;
     FlowNodeStats* node_[]; // RCU; node_[0] is always set
-};
-
-// ---- Per-CPU combining (see the top of this file) --------------------------------
-
-inline constexpr u32 kStatsSlots = 8; // per CPU, direct-mapped
-inline constexpr u32 kStatsFoldPackets = 1u << 20;
-inline constexpr unsigned kStatsFlushMs = 10; // idle CPUs' timer, rounded up to jiffies
-
-struct StatsSlot {
-    FlowStats* stats; // nullptr when empty
-    u32 packets;
-    u32 tcp_flags;
-    u64 bytes;
-};
-
-// One CPU's combining table.
-struct alignas(64) StatsCpu {
-    unsigned long stamp; // jiffy in which the slots' packets were counted
-    u32 n_used; // non-empty slots (read by other CPUs with read_once)
-    u32 timer_armed;
-    int node; // cpu_to_node() of this CPU
-    u32 pad;
-    u64 folds; // slots folded, for tests and benchmarks
-    StatsSlot slot[kStatsSlots];
 };
 
 // Process context. Turns combining on for every FlowStats::update() from now
@@ -186,5 +190,39 @@ unsigned long flow_stats_flush_jiffies();
 
 // Wrap-safe jiffies comparison (the kernel's time_after(a, b)).
 inline constexpr bool jiffies_after(unsigned long a, unsigned long b) { return static_cast<long>(b - a) < 0; }
+
+namespace flow_stats_detail {
+// The per-CPU tables while combining is on, else nullptr.
+extern StatsCpu* g_stats_cpus;
+void fold_full_slot(StatsCpu* c, StatsSlot* s);
+
+OVSDP_ALWAYS_INLINE u32 slot_index(const FlowStats* st)
+{
+    u64 h = static_cast<u64>(reinterpret_cast<usize>(st)) * 0x9e3779b97f4a7c15ull;
+    return static_cast<u32>(h >> 61); // kStatsSlots == 8
+}
+static_assert(kStatsSlots == 8);
+} // namespace flow_stats_detail
+
+// The fast path: one slot of this CPU's table, plain stores.
+OVSDP_ALWAYS_INLINE void FlowStats::update(be16 tcp_flags, u32 len)
+{
+    StatsCpu* cpus = read_once(flow_stats_detail::g_stats_cpus);
+    if (OVSDP_UNLIKELY(!cpus)) {
+        update_direct(tcp_flags, len);
+        return;
+    }
+    unsigned long now = ovsdp_jiffies();
+    auto* c = static_cast<StatsCpu*>(ovsdp_this_cpu_ptr(cpus));
+    StatsSlot* s = &c->slot[flow_stats_detail::slot_index(this)];
+    if (OVSDP_UNLIKELY(c->stamp != now || s->stats != this)) {
+        update_slot(c, s, now, tcp_flags, len);
+        return;
+    }
+    s->bytes += len;
+    s->tcp_flags |= tcp_flags;
+    if (OVSDP_UNLIKELY(++s->packets >= kStatsFoldPackets))
+        flow_stats_detail::fold_full_slot(c, s);
+}
 
 } // namespace ovsdp
