@@ -25,7 +25,9 @@
 #include "platform/platform.h"
 #include "platform/user/user_platform.h"
 
+#include <algorithm>
 #include <atomic>
+#include <ctime>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -234,14 +236,27 @@ void pin_real_cpu(int i)
         }
 }
 
-// Total updates per second of `threads` threads over `seconds`.
-double run(Design d, int threads, int nodes, double seconds)
+double thread_cpu_seconds()
+{
+    timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
+
+struct RunResult {
+    double wall; // updates per second of wall time, all threads
+    double per_cpu; // updates per second of thread CPU time (summed over threads)
+};
+
+// Updates per second of `threads` threads over `seconds`.
+RunResult run(Design d, int threads, int nodes, double seconds)
 {
     Target t;
     setup(d, threads, nodes, &t);
     std::atomic<int> ready { 0 };
     std::atomic<bool> go { false }, stop { false };
     std::vector<u64> counts(static_cast<size_t>(threads));
+    std::vector<double> cpu(static_cast<size_t>(threads));
     std::vector<std::thread> ws;
     for (int i = 0; i < threads; i++)
         ws.emplace_back([&, i] {
@@ -251,6 +266,7 @@ double run(Design d, int threads, int nodes, double seconds)
             while (!go.load())
                 sched_yield();
             u64 n = 0;
+            double c0 = thread_cpu_seconds();
             while (!stop.load(std::memory_order_relaxed)) {
                 ovsdp_local_bh_disable();
                 ovsdp_rcu_read_lock();
@@ -260,6 +276,7 @@ double run(Design d, int threads, int nodes, double seconds)
                 n += kBatch;
             }
             counts[static_cast<size_t>(i)] = n;
+            cpu[static_cast<size_t>(i)] = thread_cpu_seconds() - c0;
             user::set_cpu(-1);
         });
     while (ready.load() < threads)
@@ -283,10 +300,24 @@ double run(Design d, int threads, int nodes, double seconds)
     tick_stop = true;
     ticker.join();
     u64 total = 0;
-    for (u64 c : counts)
-        total += c;
+    double cpu_total = 0;
+    for (int i = 0; i < threads; i++) {
+        total += counts[static_cast<size_t>(i)];
+        cpu_total += cpu[static_cast<size_t>(i)];
+    }
     teardown(d, &t, total);
-    return static_cast<double>(total) / std::chrono::duration<double>(t1 - t0).count();
+    return { static_cast<double>(total) / std::chrono::duration<double>(t1 - t0).count(),
+             cpu_total > 0 ? static_cast<double>(total) / cpu_total : 0 };
+}
+
+// Median of `reps` runs (by wall throughput).
+RunResult run_median(Design d, int threads, int nodes, double seconds, int reps)
+{
+    std::vector<RunResult> rs;
+    for (int i = 0; i < reps; i++)
+        rs.push_back(run(d, threads, nodes, seconds));
+    std::sort(rs.begin(), rs.end(), [](const RunResult& a, const RunResult& b) { return a.wall < b.wall; });
+    return rs[rs.size() / 2];
 }
 
 // Bytes of statistics memory per flow with 2 nodes x 8 CPUs, every CPU
@@ -314,6 +345,7 @@ int main(int argc, char** argv)
 {
     if (argc >= 2 && std::strcmp(argv[1], "table") == 0) {
         double secs = argc >= 3 ? std::atof(argv[2]) : 0.5;
+        int reps = argc >= 4 ? std::atoi(argv[3]) : 3;
         const int ns[] = { 1, 2, 4, 8, 16 };
         const struct {
             Design d;
@@ -326,28 +358,56 @@ int main(int argc, char** argv)
                      { Design::PerCpuLock, 2, "percpu-lock" },
                      { Design::PerCpu, 2, "percpu" },
                      { Design::Locked, 1, "locked" } };
-        std::printf("%-24s", "Mupdates/s  threads:");
+        constexpr int kRows = sizeof(rows) / sizeof(rows[0]);
+        RunResult res[kRows][5];
+        for (int r = 0; r < kRows; r++)
+            for (int i = 0; i < 5; i++)
+                res[r][i] = run_median(rows[r].d, ns[i], rows[r].nodes, secs, reps);
+        int real = static_cast<int>(std::thread::hardware_concurrency());
+        std::printf("Updates of one flow's statistics, million per second of wall time, all threads\n"
+                    "(median of %d runs of %.2f s; %d real CPUs: above %d threads they take turns)\n",
+                    reps, secs, real, real);
+        std::printf("| design | ns/update, 1 thread, CPU time |");
         for (int n : ns)
-            std::printf(" %9d", n);
+            std::printf(" N=%d |", n);
+        std::printf("\n|---|---:|");
+        for (int i = 0; i < 5; i++)
+            std::printf("---:|");
         std::printf("\n");
-        double combined16 = 0, percpu16 = 0, percpulock16 = 0;
-        for (auto& r : rows) {
-            std::printf("%-24s", r.label);
-            for (int n : ns) {
-                double ups = run(r.d, n, r.nodes, secs);
-                std::printf(" %9.1f", ups / 1e6);
-                std::fflush(stdout);
-                if (n == 16 && r.d == Design::NumaCombined && r.nodes == 2)
-                    combined16 = ups;
-                if (n == 16 && r.d == Design::PerCpu)
-                    percpu16 = ups;
-                if (n == 16 && r.d == Design::PerCpuLock)
-                    percpulock16 = ups;
-            }
+        for (int r = 0; r < kRows; r++) {
+            std::printf("| %s | %.2f |", rows[r].label, 1e9 / res[r][0].per_cpu);
+            for (int i = 0; i < 5; i++)
+                std::printf(" %.1f |", res[r][i].wall / 1e6);
             std::printf("\n");
         }
-        std::printf("ratio numa-combined (2 nodes) / percpu at 16 threads: %.2f (/ percpu-lock: %.2f)\n",
-                    combined16 / percpu16, combined16 / percpulock16);
+        std::printf("\nCPU time per update, ns (sum of the threads' CPU time / updates; with more threads than\n"
+                    "real CPUs, threads sharing a CPU take turns and do not move cache lines between them)\n");
+        std::printf("| design |");
+        for (int n : ns)
+            std::printf(" N=%d |", n);
+        std::printf("\n|---|");
+        for (int i = 0; i < 5; i++)
+            std::printf("---:|");
+        std::printf("\n");
+        for (int r = 0; r < kRows; r++) {
+            std::printf("| %s |", rows[r].label);
+            for (int i = 0; i < 5; i++)
+                std::printf(" %.2f |", 1e9 / res[r][i].per_cpu);
+            std::printf("\n");
+        }
+        // Rows: 3 numa-combined 2 nodes, 4 percpu-lock, 5 percpu; columns: 1 is N=2, 4 is N=16.
+        auto wall = [&](int r, int i) { return res[r][i].wall; };
+        auto cpu = [&](int r, int i) { return res[r][i].per_cpu; };
+        std::printf("\nratio numa-combined (2 nodes) / percpu, wall time: N=2 %.2f, N=16 %.2f (/ percpu-lock: %.2f, %.2f)\n",
+                    wall(3, 1) / wall(5, 1), wall(3, 4) / wall(5, 4), wall(3, 1) / wall(4, 1), wall(3, 4) / wall(4, 4));
+        std::printf("ratio numa-combined (2 nodes) / percpu, CPU time per update: N=2 %.2f, N=16 %.2f "
+                    "(/ percpu-lock: %.2f, %.2f)\n",
+                    cpu(3, 1) / cpu(5, 1), cpu(3, 4) / cpu(5, 4), cpu(3, 1) / cpu(4, 1), cpu(3, 4) / cpu(4, 4));
+        // No shared cache line is written per update by these three, so each
+        // CPU adds its single-thread rate.
+        std::printf("projected 16 CPUs from 1-thread CPU time (designs writing no shared line per update): "
+                    "numa-combined %.0f, percpu %.0f, percpu-lock %.0f Mupdates/s; numa-combined / percpu %.2f\n",
+                    16 * cpu(3, 0) / 1e6, 16 * cpu(5, 0) / 1e6, 16 * cpu(4, 0) / 1e6, cpu(3, 0) / cpu(5, 0));
         print_memory();
         return 0;
     }
@@ -383,6 +443,8 @@ int main(int argc, char** argv)
     if (threads < 1 || threads > kMaxCpus || nodes < 1 || nodes > 2)
         return 2;
     double secs = argc >= 5 ? std::atof(argv[4]) : 0.5;
-    std::printf("%s threads %d nodes %d: %.1f Mupdates/s\n", design_name(d), threads, nodes, run(d, threads, nodes, secs) / 1e6);
+    RunResult r = run(d, threads, nodes, secs);
+    std::printf("%s threads %d nodes %d: %.1f Mupdates/s (%.2f ns per update of CPU time)\n", design_name(d), threads,
+                nodes, r.wall / 1e6, 1e9 / r.per_cpu);
     return 0;
 }
