@@ -204,7 +204,9 @@ void fold_slot(StatsCpu* c, StatsSlot* s)
     s->packets = 0;
     s->bytes = 0;
     s->tcp_flags = 0;
-    write_once(c->n_used, c->n_used - 1);
+    // Release: a reaper that reads the count it leaves (cpu_busy) sees the
+    // fold done; if that is 0 it frees flows this slot may have named.
+    __atomic_store_n(&c->n_used, c->n_used - 1, __ATOMIC_RELEASE);
     c->folds++;
 }
 
@@ -241,7 +243,10 @@ void timer_fn(int cpu, void* arg)
 int cpu_busy(int cpu, void* arg)
 {
     auto* cache = static_cast<StatsCache*>(arg);
-    return read_once(static_cast<StatsCpu*>(ovsdp_per_cpu_ptr(cache->cpus, cpu))->n_used) != 0;
+    // Acquire: pairs with fold_slot's release. A CPU read as idle here has
+    // folded every slot it had; after a grace period none can name a flow
+    // queued for the reaper, and none can be added for it.
+    return __atomic_load_n(&static_cast<StatsCpu*>(ovsdp_per_cpu_ptr(cache->cpus, cpu))->n_used, __ATOMIC_ACQUIRE) != 0;
 }
 
 void flush_cpu(int cpu, void* arg)
