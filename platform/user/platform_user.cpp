@@ -214,13 +214,26 @@ void ovsdp_free_percpu(void* p)
     std::free(static_cast<unsigned char*>(p) - kPerCpuHeader);
 }
 
+// Slow and failing paths out of line, so that the per-CPU accessors need no
+// stack frame (the kernel's this_cpu_ptr is one or two instructions).
+[[noreturn]] __attribute__((noinline, cold)) static void bad_cpu(int cpu, int nr)
+{
+    std::fprintf(stderr, "ovsdp: per-CPU access to CPU %d of %d\n", cpu, nr);
+    std::abort();
+}
+
+__attribute__((noinline)) static int current_cpu_slow()
+{
+    int cpu = sched_getcpu();
+    int n = nr_cpus();
+    return cpu < 0 ? 0 : cpu % n;
+}
+
 void* ovsdp_per_cpu_ptr(void* p, int cpu)
 {
     auto* h = reinterpret_cast<PerCpuHeader*>(static_cast<unsigned char*>(p) - kPerCpuHeader);
-    if (cpu < 0 || cpu >= h->nr) {
-        std::fprintf(stderr, "ovsdp: per-CPU access to CPU %d of %d\n", cpu, h->nr);
-        std::abort();
-    }
+    if (__builtin_expect(cpu < 0 || cpu >= h->nr, 0))
+        bad_cpu(cpu, h->nr);
     return static_cast<unsigned char*>(p) + h->stride * cpu;
 }
 
@@ -246,11 +259,9 @@ void ovsdp_rcu_barrier(void) { urcu_memb_barrier(); }
 
 int ovsdp_smp_processor_id(void)
 {
-    if (t_cpu >= 0)
+    if (__builtin_expect(t_cpu >= 0, 1))
         return t_cpu;
-    int cpu = sched_getcpu();
-    int n = nr_cpus();
-    return cpu < 0 ? 0 : cpu % n;
+    return current_cpu_slow();
 }
 int ovsdp_numa_node_id(void)
 {
