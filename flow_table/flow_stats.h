@@ -16,7 +16,9 @@
 //
 // Instance updates are lock-free: two relaxed atomic adds (bytes, then packets
 // with release order so that a reader seeing the packet also sees its `used`),
-// a `used` store only when it moves forward, an atomic OR only when new TCP
+// a `used` store only when it changes (a fold moves it forward only, with a
+// compare-and-swap: folds of different CPUs may arrive out of jiffy order),
+// an atomic OR only when new TCP
 // flag bits appear. Different flows never share a line (an instance is padded
 // to 64 bytes, which the kernel's kmalloc-64 aligns).
 //
@@ -35,12 +37,13 @@
 //    first, so a slot never holds two jiffies' packets);
 //  - it holds kStatsFoldPackets packets (only matters with a stopped clock);
 //  - the CPU's flush timer fires: armed when the CPU's table goes from empty to
-//    non-empty, kStatsFlushJiffies later, so an idle CPU's counts arrive too;
+//    non-empty, kStatsFlushMs later (rounded up to jiffies), so an idle CPU's
+//    counts arrive too;
 //  - a reader asks for it: flow_stats_flush_all() folds every CPU's slots (on
 //    each CPU, BH disabled, through ovsdp_on_each_cpu_bh) and waits.
 // What a reader sees: FlowStats::read() alone is exact up to the bound: it
-// misses at most the packets counted in the last kStatsFlushJiffies + 1
-// jiffies (plus the timer softirq's latency). The datapath's GET, SET, DEL and
+// misses at most the packets counted in the last kStatsFlushMs (in jiffies,
+// rounded up) + 1 jiffies, plus the timer softirq's latency. The datapath's GET, SET, DEL and
 // each dump message call flow_stats_flush_all() first, so their replies count
 // every update that completed before the request; CLEAR flushes first too, so
 // counts from before the clear do not reappear after it. A packet still in
@@ -94,7 +97,7 @@ struct StatsSlot {
 // One CPU's combining table.
 struct alignas(64) StatsCpu {
     unsigned long stamp; // jiffy in which the slots' packets were counted
-    u32 n_used; // non-empty slots (read by other CPUs with read_once)
+    u32 n_used; // non-empty slots (other CPUs read it with acquire; see fold_slot)
     u32 timer_armed;
     int node; // cpu_to_node() of this CPU
     u32 pad;
