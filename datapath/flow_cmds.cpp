@@ -232,6 +232,7 @@ extern "C" int ovsdp_flow_cmd_new(ovsdp_request* req)
     }
     flow_replace_actions_locked(existing, acts.value());
     flow_free(flow);
+    flow_stats_flush_all(); // every CPU's pending counts (flow_stats.h)
     flow_reply(req, existing, ifindex, ufid_flags, uapi::OVS_FLOW_CMD_NEW, true);
     return 0;
 }
@@ -276,6 +277,9 @@ extern "C" int ovsdp_flow_cmd_set(ovsdp_request* req)
     }
     if (acts)
         flow_replace_actions_locked(flow, acts);
+    // Fold every CPU's pending counts first: the reply is exact, and counts
+    // from before a CLEAR do not come back after it (flow_stats.h).
+    flow_stats_flush_all();
     if (req_attr(req, uapi::OVS_FLOW_ATTR_CLEAR))
         flow->stats.clear();
     u32 ufid_flags = ufid_flags_from_nlattr(req_attr(req, uapi::OVS_FLOW_ATTR_UFID_FLAGS));
@@ -300,6 +304,7 @@ extern "C" int ovsdp_flow_cmd_get(ovsdp_request* req)
         return req_fail(req, make_error(err::NOENT, "Flow not found"));
     u32 ufid_flags = ufid_flags_from_nlattr(req_attr(req, uapi::OVS_FLOW_ATTR_UFID_FLAGS));
     bool numa = req_attr(req, OVSDP_FLOW_ATTR_NUMA_STATS) != nullptr;
+    flow_stats_flush_all();
     return flow_reply(req, flow, dp_ifindex(dp), ufid_flags, uapi::OVS_FLOW_CMD_GET, false, numa);
 }
 
@@ -322,6 +327,9 @@ extern "C" int ovsdp_flow_cmd_del(ovsdp_request* req)
     if (!flow)
         return req_fail(req, make_error(err::NOENT, "Flow not found"));
     dp->table.remove_locked(flow);
+    // The reply counts every update completed before this point; a packet
+    // still in flight on another CPU may count later and is lost, as upstream.
+    flow_stats_flush_all();
     u32 ufid_flags = ufid_flags_from_nlattr(req_attr(req, uapi::OVS_FLOW_ATTR_UFID_FLAGS));
     flow_reply(req, flow, dp_ifindex(dp), ufid_flags, uapi::OVS_FLOW_CMD_DEL, true);
     flow_free_rcu(flow);
@@ -342,6 +350,7 @@ extern "C" int ovsdp_flow_cmd_dump(ovsdp_dump* d)
     u8* buf = static_cast<u8*>(ovsdp_kvmalloc(cap, OVSDP_GFP_KERNEL));
     if (!buf)
         return -err::NOMEM;
+    flow_stats_flush_all(); // once per dump message
     int ifindex = dp_ifindex(dp);
     u64 cursor = static_cast<u64>(d->args[0]);
     int rc = 0;

@@ -34,6 +34,14 @@ void flow_free_cb(ovsdp_rcu_head* head)
     flow_free(container_of(head, &Flow::rcu));
 }
 
+// After the grace period: CPUs' combining slots may still name the flow's
+// stats; it is freed once they were folded (flow_stats.h, "Lifetime").
+void flow_free_after_gp_cb(ovsdp_rcu_head* head)
+{
+    head->func = flow_free_cb;
+    flow_stats_free_after_flush(head);
+}
+
 } // namespace flow_detail
 
 void flow_actions_free_rcu(FlowActions* acts)
@@ -73,7 +81,8 @@ void flow_free(Flow* flow)
 void flow_free_rcu(Flow* flow)
 {
     if (flow)
-        ovsdp_call_rcu(&flow->rcu, flow_detail::flow_free_cb);
+        ovsdp_call_rcu(&flow->rcu, flow_stats_cache_enabled() ? flow_detail::flow_free_after_gp_cb
+                                                              : flow_detail::flow_free_cb);
 }
 
 Status flow_set_ufid(Flow* flow, const u8* ufid, u32 len)

@@ -1,10 +1,22 @@
 // SPDX-License-Identifier: GPL-2.0
-// Per-NUMA-node flow statistics: see flow_stats.h for the design.
+// Per-NUMA-node flow statistics with per-CPU combining: see flow_stats.h.
 #include "flow_table/flow_stats.h"
 
 namespace ovsdp {
 
 namespace flow_stats_detail {
+
+// Move `used` forward only (wrap-safe): folds of different CPUs may arrive
+// out of jiffy order.
+inline void advance_used(FlowNodeStats* s, unsigned long now, bool first)
+{
+    unsigned long cur = read_once(s->used);
+    while (cur != now && (first || jiffies_after(now, cur))) {
+        if (__atomic_compare_exchange_n(&s->used, &cur, now, false, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+            return;
+        first = false;
+    }
+}
 
 inline void add(FlowNodeStats* s, be16 tcp_flags, u32 len, unsigned long now)
 {
@@ -13,6 +25,16 @@ inline void add(FlowNodeStats* s, be16 tcp_flags, u32 len, unsigned long now)
         write_once(s->used, now);
     __atomic_fetch_add(&s->bytes, static_cast<u64>(len), __ATOMIC_RELAXED);
     __atomic_fetch_add(&s->packets, u64(1), __ATOMIC_RELEASE);
+    u32 flags = tcp_flags;
+    if (flags && (read_once(s->tcp_flags) & flags) != flags)
+        __atomic_fetch_or(&s->tcp_flags, flags, __ATOMIC_RELAXED);
+}
+
+inline void add_n(FlowNodeStats* s, be16 tcp_flags, u64 packets, u64 bytes, unsigned long now)
+{
+    advance_used(s, now, __atomic_load_n(&s->packets, __ATOMIC_RELAXED) == 0);
+    __atomic_fetch_add(&s->bytes, bytes, __ATOMIC_RELAXED);
+    __atomic_fetch_add(&s->packets, packets, __ATOMIC_RELEASE);
     u32 flags = tcp_flags;
     if (flags && (read_once(s->tcp_flags) & flags) != flags)
         __atomic_fetch_or(&s->tcp_flags, flags, __ATOMIC_RELAXED);
@@ -62,9 +84,10 @@ bool FlowStats::has_node(int node) const
     return node >= 0 && static_cast<u32>(node) < n_nodes_ && rcu_deref(node_[node]) != nullptr;
 }
 
-// Allocate `node`'s instance, already counting this update. nullptr when the
-// allocation failed (or was skipped this jiffy): the caller falls back.
-OVSDP_NOINLINE FlowNodeStats* FlowStats::alloc_node(int node, be16 tcp_flags, u32 len, unsigned long now)
+// Allocate `node`'s instance, already counting these packets. nullptr when
+// the allocation failed (or was skipped this jiffy): the caller falls back.
+OVSDP_NOINLINE FlowNodeStats* FlowStats::alloc_node(int node, be16 tcp_flags, u64 packets, u64 bytes,
+                                                    unsigned long now)
 {
     if (read_once(alloc_failed_) && read_once(alloc_fail_jiffies_) == now)
         return nullptr;
@@ -76,34 +99,51 @@ OVSDP_NOINLINE FlowNodeStats* FlowStats::alloc_node(int node, be16 tcp_flags, u3
         return nullptr;
     }
     s->used = now;
-    s->bytes = len;
+    s->bytes = bytes;
     s->tcp_flags = tcp_flags;
-    s->packets = 1;
+    s->packets = packets;
     FlowNodeStats* expected = nullptr;
     if (__atomic_compare_exchange_n(&node_[node], &expected, s, false, __ATOMIC_RELEASE, __ATOMIC_ACQUIRE))
         return s;
     // Another CPU of this node won the race: count into its instance.
     ovsdp_kfree(s);
-    flow_stats_detail::add(expected, tcp_flags, len, now);
+    flow_stats_detail::add_n(expected, tcp_flags, packets, bytes, now);
     return expected;
 }
 
-void FlowStats::update(be16 tcp_flags, u32 len)
+// The instance that counts for `node`; *counted when allocating it already
+// counted the packets.
+OVSDP_ALWAYS_INLINE FlowNodeStats* FlowStats::instance_for(int node, be16 tcp_flags, u64 packets, u64 bytes,
+                                                          unsigned long now, bool* counted)
+{
+    *counted = false;
+    if (OVSDP_LIKELY(node == 0) || OVSDP_UNLIKELY(node < 0 || static_cast<u32>(node) >= n_nodes_))
+        return node_[0];
+    FlowNodeStats* s = rcu_deref(node_[node]);
+    if (OVSDP_LIKELY(s))
+        return s;
+    if (alloc_node(node, tcp_flags, packets, bytes, now)) {
+        *counted = true;
+        return nullptr;
+    }
+    return node_[0];
+}
+
+void FlowStats::update_direct(be16 tcp_flags, u32 len)
 {
     unsigned long now = ovsdp_jiffies();
-    int node = ovsdp_numa_node_id();
-    FlowNodeStats* s;
-    if (OVSDP_LIKELY(node == 0) || OVSDP_UNLIKELY(node < 0 || static_cast<u32>(node) >= n_nodes_)) {
-        s = node_[0];
-    } else {
-        s = rcu_deref(node_[node]);
-        if (OVSDP_UNLIKELY(!s)) {
-            if (alloc_node(node, tcp_flags, len, now))
-                return; // counted in the new (or concurrently created) instance
-            s = node_[0];
-        }
-    }
-    flow_stats_detail::add(s, tcp_flags, len, now);
+    bool counted;
+    FlowNodeStats* s = instance_for(ovsdp_numa_node_id(), tcp_flags, 1, len, now, &counted);
+    if (!counted)
+        flow_stats_detail::add(s, tcp_flags, len, now);
+}
+
+void FlowStats::add(int node, be16 tcp_flags, u64 packets, u64 bytes, unsigned long used)
+{
+    bool counted;
+    FlowNodeStats* s = instance_for(node, tcp_flags, packets, bytes, used, &counted);
+    if (!counted)
+        flow_stats_detail::add_n(s, tcp_flags, packets, bytes, used);
 }
 
 void FlowStats::read(FlowStatsReading* out) const
@@ -140,6 +180,210 @@ void FlowStats::clear()
         write_once(s->used, 0ul);
         write_once(s->tcp_flags, 0u);
     }
+}
+
+// ---- Per-CPU combining ----------------------------------------------------------------
+
+namespace {
+
+struct StatsCache {
+    StatsCpu* cpus; // per-CPU area
+    ovsdp_cpu_timers* timers;
+    ovsdp_work* reap;
+    ovsdp_spinlock zombie_lock;
+    ovsdp_rcu_head* zombies; // singly linked through ->next, under zombie_lock
+    unsigned long flush_jiffies;
+};
+
+constinit StatsCache* g_cache = nullptr;
+
+void fold_slot(StatsCpu* c, StatsSlot* s)
+{
+    s->stats->add(c->node, static_cast<be16>(s->tcp_flags), s->packets, s->bytes, c->stamp);
+    s->stats = nullptr;
+    s->packets = 0;
+    s->bytes = 0;
+    s->tcp_flags = 0;
+    // Release: a reaper that reads the count it leaves (cpu_busy) sees the
+    // fold done; if that is 0 it frees flows this slot may have named.
+    __atomic_store_n(&c->n_used, c->n_used - 1, __ATOMIC_RELEASE);
+    c->folds++;
+}
+
+// On the CPU owning `c` (BH disabled) or for an offline CPU.
+void fold_cpu(StatsCpu* c)
+{
+    for (u32 i = 0; i < kStatsSlots && c->n_used; i++)
+        if (c->slot[i].stats)
+            fold_slot(c, &c->slot[i]);
+}
+
+OVSDP_NOINLINE void new_jiffy(StatsCpu* c, unsigned long now)
+{
+    fold_cpu(c);
+    c->stamp = now;
+}
+
+OVSDP_NOINLINE void first_slot(StatsCache* cache, StatsCpu* c)
+{
+    if (!c->timer_armed) {
+        c->timer_armed = 1;
+        ovsdp_cpu_timer_arm(cache->timers, cache->flush_jiffies);
+    }
+}
+
+void timer_fn(int cpu, void* arg)
+{
+    auto* cache = static_cast<StatsCache*>(arg);
+    StatsCpu* c = static_cast<StatsCpu*>(ovsdp_per_cpu_ptr(cache->cpus, cpu));
+    c->timer_armed = 0;
+    fold_cpu(c);
+}
+
+int cpu_busy(int cpu, void* arg)
+{
+    auto* cache = static_cast<StatsCache*>(arg);
+    // Acquire: pairs with fold_slot's release. A CPU read as idle here has
+    // folded every slot it had; after a grace period none can name a flow
+    // queued for the reaper, and none can be added for it.
+    return __atomic_load_n(&static_cast<StatsCpu*>(ovsdp_per_cpu_ptr(cache->cpus, cpu))->n_used, __ATOMIC_ACQUIRE) != 0;
+}
+
+void flush_cpu(int cpu, void* arg)
+{
+    auto* cache = static_cast<StatsCache*>(arg);
+    fold_cpu(static_cast<StatsCpu*>(ovsdp_per_cpu_ptr(cache->cpus, cpu)));
+}
+
+void flush_all(StatsCache* cache) { ovsdp_on_each_cpu_bh(cpu_busy, flush_cpu, cache); }
+
+// The reaper: objects whose grace period ended wait here for one flush of
+// every busy CPU (after the grace period no CPU can add a slot for them, and
+// the flush removes the slots that remain), then are freed.
+void reap_fn(void* arg)
+{
+    auto* cache = static_cast<StatsCache*>(arg);
+    ovsdp_spin_lock_bh(&cache->zombie_lock);
+    ovsdp_rcu_head* list = cache->zombies;
+    cache->zombies = nullptr;
+    ovsdp_spin_unlock_bh(&cache->zombie_lock);
+    if (!list)
+        return;
+    flush_all(cache);
+    while (list) {
+        ovsdp_rcu_head* next = static_cast<ovsdp_rcu_head*>(list->next);
+        list->func(list);
+        list = next;
+    }
+}
+
+} // namespace
+
+namespace flow_stats_detail {
+
+constinit StatsCpu* g_stats_cpus = nullptr;
+
+void fold_full_slot(StatsCpu* c, StatsSlot* s) { fold_slot(c, s); }
+
+} // namespace flow_stats_detail
+
+void FlowStats::update_slot(StatsCpu* c, StatsSlot* s, unsigned long now, be16 tcp_flags, u32 len)
+{
+    if (c->stamp != now)
+        new_jiffy(c, now);
+    if (s->stats != this) {
+        if (s->stats)
+            fold_slot(c, s);
+        else if (!c->n_used)
+            first_slot(g_cache, c);
+        s->stats = this;
+        write_once(c->n_used, c->n_used + 1);
+    }
+    s->bytes += len;
+    s->tcp_flags |= tcp_flags;
+    if (++s->packets >= kStatsFoldPackets)
+        fold_slot(c, s);
+}
+
+Status flow_stats_cache_init()
+{
+    if (g_cache)
+        return {};
+    auto* cache = static_cast<StatsCache*>(ovsdp_kmalloc(sizeof(StatsCache), OVSDP_GFP_KERNEL | OVSDP_GFP_ZERO));
+    if (!cache)
+        return make_error(err::NOMEM, nullptr);
+    ovsdp_spin_lock_init(&cache->zombie_lock);
+    unsigned long j = ovsdp_msecs_to_jiffies(kStatsFlushMs);
+    cache->flush_jiffies = j ? j : 1;
+    cache->cpus = static_cast<StatsCpu*>(ovsdp_alloc_percpu(sizeof(StatsCpu), alignof(StatsCpu)));
+    cache->timers = ovsdp_cpu_timers_create(timer_fn, cache);
+    cache->reap = ovsdp_work_create(reap_fn, cache);
+    if (!cache->cpus || !cache->timers || !cache->reap) {
+        ovsdp_work_destroy(cache->reap);
+        ovsdp_cpu_timers_destroy(cache->timers);
+        ovsdp_free_percpu(cache->cpus);
+        ovsdp_kfree(cache);
+        return make_error(err::NOMEM, nullptr);
+    }
+    unsigned long now = ovsdp_jiffies();
+    for (int cpu = 0; cpu < ovsdp_nr_cpu_ids(); cpu++) {
+        auto* c = static_cast<StatsCpu*>(ovsdp_per_cpu_ptr(cache->cpus, cpu));
+        c->node = ovsdp_cpu_to_node(cpu);
+        c->stamp = now;
+    }
+    g_cache = cache;
+    rcu_assign(flow_stats_detail::g_stats_cpus, cache->cpus);
+    return {};
+}
+
+void flow_stats_cache_exit()
+{
+    StatsCache* cache = g_cache;
+    if (!cache)
+        return;
+    ovsdp_rcu_barrier(); // every flow_free_rcu() callback queued its flow
+    ovsdp_work_destroy(cache->reap); // runs a pending reap: flushes, frees them
+    reap_fn(cache); // in case the last callback came after the work started
+    flush_all(cache); // nothing should remain; counts nowhere else to go
+    ovsdp_cpu_timers_destroy(cache->timers);
+    write_once(flow_stats_detail::g_stats_cpus, static_cast<StatsCpu*>(nullptr));
+    write_once(g_cache, static_cast<StatsCache*>(nullptr));
+    ovsdp_free_percpu(cache->cpus);
+    ovsdp_kfree(cache);
+}
+
+bool flow_stats_cache_enabled() { return read_once(g_cache) != nullptr; }
+
+void flow_stats_flush_all()
+{
+    if (StatsCache* cache = read_once(g_cache))
+        flush_all(cache);
+}
+
+void flow_stats_free_after_flush(ovsdp_rcu_head* head)
+{
+    StatsCache* cache = read_once(g_cache);
+    if (!cache) {
+        head->func(head);
+        return;
+    }
+    ovsdp_spin_lock_bh(&cache->zombie_lock);
+    head->next = cache->zombies;
+    cache->zombies = head;
+    ovsdp_spin_unlock_bh(&cache->zombie_lock);
+    ovsdp_work_schedule(cache->reap);
+}
+
+StatsCpu* flow_stats_cpu(int cpu)
+{
+    StatsCache* cache = read_once(g_cache);
+    return cache ? static_cast<StatsCpu*>(ovsdp_per_cpu_ptr(cache->cpus, cpu)) : nullptr;
+}
+
+unsigned long flow_stats_flush_jiffies()
+{
+    StatsCache* cache = read_once(g_cache);
+    return cache ? cache->flush_jiffies : 0;
 }
 
 } // namespace ovsdp

@@ -17,6 +17,10 @@
 #include <linux/random.h>
 #include <linux/bottom_half.h>
 #include <linux/printk.h>
+#include <linux/workqueue.h>
+#include <linux/timer.h>
+#include <linux/cpu.h>
+#include <linux/cpumask.h>
 
 #include "platform/platform.h"
 
@@ -156,6 +160,188 @@ void ovsdp_local_bh_disable(void)
 void ovsdp_local_bh_enable(void)
 {
 	local_bh_enable();
+}
+
+/* ---- Deferred work, per-CPU timers, per-CPU calls ---- */
+
+struct ovsdp_work {
+	struct work_struct work;
+	void (*fn)(void *arg);
+	void *arg;
+};
+
+static void ovsdp_work_fn(struct work_struct *work)
+{
+	struct ovsdp_work *w = container_of(work, struct ovsdp_work, work);
+
+	w->fn(w->arg);
+}
+
+struct ovsdp_work *ovsdp_work_create(void (*fn)(void *arg), void *arg)
+{
+	struct ovsdp_work *w = kzalloc(sizeof(*w), GFP_KERNEL);
+
+	if (!w)
+		return NULL;
+	INIT_WORK(&w->work, ovsdp_work_fn);
+	w->fn = fn;
+	w->arg = arg;
+	return w;
+}
+
+void ovsdp_work_schedule(struct ovsdp_work *w)
+{
+	schedule_work(&w->work);
+}
+
+void ovsdp_work_destroy(struct ovsdp_work *w)
+{
+	if (!w)
+		return;
+	flush_work(&w->work);
+	kfree(w);
+}
+
+/*
+ * Serialises a timer or per-CPU call that runs for an offline CPU on another
+ * CPU (its pinned timer migrated there) with a per-CPU call for the same CPU.
+ */
+static DEFINE_SPINLOCK(offline_cpu_lock);
+
+struct ovsdp_cpu_timer {
+	struct timer_list timer;
+	struct ovsdp_cpu_timers *owner;
+	int cpu;
+};
+
+struct ovsdp_cpu_timers {
+	void (*fn)(int cpu, void *arg);
+	void *arg;
+	struct ovsdp_cpu_timer __percpu *timers;
+};
+
+static void ovsdp_cpu_timer_fn(struct timer_list *timer)
+{
+	struct ovsdp_cpu_timer *t = from_timer(t, timer, timer);
+
+	if (t->cpu == smp_processor_id()) {
+		t->owner->fn(t->cpu, t->owner->arg);
+	} else if (cpu_online(t->cpu)) {
+		/* Migrated while its CPU was down, which is back: go home. */
+		t->timer.expires = jiffies + 1;
+		add_timer_on(&t->timer, t->cpu);
+	} else {
+		spin_lock(&offline_cpu_lock);
+		t->owner->fn(t->cpu, t->owner->arg);
+		spin_unlock(&offline_cpu_lock);
+	}
+}
+
+struct ovsdp_cpu_timers *ovsdp_cpu_timers_create(void (*fn)(int cpu, void *arg), void *arg)
+{
+	struct ovsdp_cpu_timers *t = kzalloc(sizeof(*t), GFP_KERNEL);
+	int cpu;
+
+	if (!t)
+		return NULL;
+	t->timers = alloc_percpu(struct ovsdp_cpu_timer);
+	if (!t->timers) {
+		kfree(t);
+		return NULL;
+	}
+	t->fn = fn;
+	t->arg = arg;
+	for_each_possible_cpu(cpu) {
+		struct ovsdp_cpu_timer *ct = per_cpu_ptr(t->timers, cpu);
+
+		timer_setup(&ct->timer, ovsdp_cpu_timer_fn, TIMER_PINNED);
+		ct->owner = t;
+		ct->cpu = cpu;
+	}
+	return t;
+}
+
+void ovsdp_cpu_timer_arm(struct ovsdp_cpu_timers *t, unsigned long delay)
+{
+	struct ovsdp_cpu_timer *ct = this_cpu_ptr(t->timers);
+
+	if (!timer_pending(&ct->timer))
+		mod_timer(&ct->timer, jiffies + (delay ? delay : 1));
+}
+
+void ovsdp_cpu_timers_destroy(struct ovsdp_cpu_timers *t)
+{
+	int cpu;
+
+	if (!t)
+		return;
+	for_each_possible_cpu(cpu)
+		del_timer_sync(&per_cpu_ptr(t->timers, cpu)->timer);
+	free_percpu(t->timers);
+	kfree(t);
+}
+
+struct cpu_bh_call {
+	struct work_struct work;
+	void (*fn)(int cpu, void *arg);
+	void *arg;
+	int cpu;
+};
+
+static void cpu_bh_call_fn(struct work_struct *work)
+{
+	struct cpu_bh_call *c = container_of(work, struct cpu_bh_call, work);
+
+	local_bh_disable();
+	c->fn(c->cpu, c->arg);
+	local_bh_enable();
+}
+
+static void cpu_bh_call_offline(int cpu, void (*fn)(int cpu, void *arg), void *arg)
+{
+	spin_lock_bh(&offline_cpu_lock);
+	fn(cpu, arg);
+	spin_unlock_bh(&offline_cpu_lock);
+}
+
+void ovsdp_on_each_cpu_bh(int (*want)(int cpu, void *arg), void (*fn)(int cpu, void *arg), void *arg)
+{
+	struct cpu_bh_call *calls;
+	int cpu;
+
+	might_sleep();
+	calls = kcalloc(nr_cpu_ids, sizeof(*calls), GFP_KERNEL);
+	cpus_read_lock();
+	for_each_possible_cpu(cpu) {
+		if (want && !want(cpu, arg))
+			continue;
+		if (!cpu_online(cpu)) {
+			cpu_bh_call_offline(cpu, fn, arg);
+			continue;
+		}
+		if (calls) {
+			calls[cpu].fn = fn;
+			calls[cpu].arg = arg;
+			calls[cpu].cpu = cpu;
+			INIT_WORK(&calls[cpu].work, cpu_bh_call_fn);
+			queue_work_on(cpu, system_highpri_wq, &calls[cpu].work);
+		} else {
+			/* Out of memory: one CPU at a time with an on-stack item. */
+			struct cpu_bh_call c = { .fn = fn, .arg = arg, .cpu = cpu };
+
+			INIT_WORK_ONSTACK(&c.work, cpu_bh_call_fn);
+			queue_work_on(cpu, system_highpri_wq, &c.work);
+			flush_work(&c.work);
+			destroy_work_on_stack(&c.work);
+		}
+	}
+	if (calls) {
+		for_each_possible_cpu(cpu)
+			if (calls[cpu].fn)
+				flush_work(&calls[cpu].work);
+	}
+	cpus_read_unlock();
+	kfree(calls);
 }
 
 void ovsdp_spin_lock_init(struct ovsdp_spinlock *l)

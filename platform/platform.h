@@ -65,6 +65,33 @@ int ovsdp_node_online(int node);
 void ovsdp_local_bh_disable(void);
 void ovsdp_local_bh_enable(void);
 
+// ---- Deferred work, per-CPU timers, per-CPU calls --------------------------------
+
+// A work item: fn(arg) in process context (may sleep). Created and destroyed
+// in process context; nullptr when out of memory.
+struct ovsdp_work;
+struct ovsdp_work* ovsdp_work_create(void (*fn)(void* arg), void* arg);
+// Queue it unless it is already queued; any context (softirq, RCU callbacks).
+void ovsdp_work_schedule(struct ovsdp_work* w);
+// Run it to completion if queued, then free it. Nothing may schedule it again.
+void ovsdp_work_destroy(struct ovsdp_work* w);
+
+// One timer per possible CPU. fn(cpu, arg) runs on `cpu` in softirq, so it is
+// serialised with that CPU's packet path; if `cpu` has gone offline (its
+// packet path no longer runs) it may run on another CPU instead.
+struct ovsdp_cpu_timers;
+struct ovsdp_cpu_timers* ovsdp_cpu_timers_create(void (*fn)(int cpu, void* arg), void* arg);
+// BH disabled: start this CPU's timer, to fire `delay` jiffies from now
+// (at least 1). The caller knows it is not pending (it arms it once per firing).
+void ovsdp_cpu_timer_arm(struct ovsdp_cpu_timers* t, unsigned long delay);
+// Process context: cancel every timer, wait for running ones, free.
+void ovsdp_cpu_timers_destroy(struct ovsdp_cpu_timers* t);
+
+// Process context, may sleep: for every possible CPU for which want(cpu, arg)
+// is true, run fn(cpu, arg) on that CPU with BH disabled (serialised with its
+// packet path; an offline CPU's on the caller's CPU), and wait for all of them.
+void ovsdp_on_each_cpu_bh(int (*want)(int cpu, void* arg), void (*fn)(int cpu, void* arg), void* arg);
+
 // ---- Locks ------------------------------------------------------------------
 
 // Opaque storage for a spinlock; kmod/ checks at build time that spinlock_t fits.

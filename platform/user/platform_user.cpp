@@ -9,10 +9,13 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <condition_variable>
 #include <ctime>
 #include <mutex>
 #include <random>
 #include <sched.h>
+#include <thread>
+#include <vector>
 
 #include <urcu/urcu-memb.h>
 
@@ -29,9 +32,43 @@ std::atomic<unsigned long> g_node_allocs[64];
 std::atomic<bool> g_jiffies_frozen { false };
 std::atomic<unsigned long> g_frozen_jiffies { 0 };
 
+// liburcu is not TSan-instrumented, so TSan cannot see that a callback runs
+// after its call_rcu. Callbacks that only free are covered by tsan.supp (a
+// liburcu frame); a callback may also hand its object to a work item (the
+// flow stats reaper frees there). Every call_rcu is a release on this counter
+// and every work item run an acquire, which tells TSan what the grace period
+// and the callback that scheduled the work already guarantee.
+std::atomic<unsigned long> g_call_rcu_order { 0 };
+
 thread_local int t_cpu = -1;
 thread_local int t_node = -1;
 thread_local int t_bh_depth = 0;
+thread_local int t_bh_cpu = -1; // the simulated CPU whose BH lock this thread holds
+thread_local bool t_bh_pinned = false; // pinned to it for the BH-disabled section
+
+// "BH disabled" on a simulated CPU: holding that CPU's lock. In the kernel the
+// packet path, a pinned timer and a BH-disabled work item on one CPU never
+// interleave; here threads that share a simulated CPU are serialised the same
+// way (the packet path runs with BH disabled; timers and per-CPU calls take
+// the CPU's lock).
+constexpr int kMaxBhCpus = 1024;
+struct alignas(64) BhLock {
+    std::atomic<int> held { 0 };
+};
+BhLock g_bh[kMaxBhCpus];
+
+void bh_lock(int cpu)
+{
+    auto& a = g_bh[static_cast<unsigned>(cpu) % kMaxBhCpus].held;
+    for (;;) {
+        int expected = 0;
+        if (a.compare_exchange_weak(expected, 1, std::memory_order_acquire))
+            return;
+        while (a.load(std::memory_order_relaxed))
+            sched_yield();
+    }
+}
+void bh_unlock(int cpu) { g_bh[static_cast<unsigned>(cpu) % kMaxBhCpus].held.store(0, std::memory_order_release); }
 
 int nr_cpus()
 {
@@ -177,13 +214,26 @@ void ovsdp_free_percpu(void* p)
     std::free(static_cast<unsigned char*>(p) - kPerCpuHeader);
 }
 
+// Slow and failing paths out of line, so that the per-CPU accessors need no
+// stack frame (the kernel's this_cpu_ptr is one or two instructions).
+[[noreturn]] __attribute__((noinline, cold)) static void bad_cpu(int cpu, int nr)
+{
+    std::fprintf(stderr, "ovsdp: per-CPU access to CPU %d of %d\n", cpu, nr);
+    std::abort();
+}
+
+__attribute__((noinline)) static int current_cpu_slow()
+{
+    int cpu = sched_getcpu();
+    int n = nr_cpus();
+    return cpu < 0 ? 0 : cpu % n;
+}
+
 void* ovsdp_per_cpu_ptr(void* p, int cpu)
 {
     auto* h = reinterpret_cast<PerCpuHeader*>(static_cast<unsigned char*>(p) - kPerCpuHeader);
-    if (cpu < 0 || cpu >= h->nr) {
-        std::fprintf(stderr, "ovsdp: per-CPU access to CPU %d of %d\n", cpu, h->nr);
-        std::abort();
-    }
+    if (__builtin_expect(cpu < 0 || cpu >= h->nr, 0))
+        bad_cpu(cpu, h->nr);
     return static_cast<unsigned char*>(p) + h->stride * cpu;
 }
 
@@ -196,8 +246,10 @@ void ovsdp_rcu_read_lock(void)
 }
 void ovsdp_rcu_read_unlock(void) { urcu_memb_read_unlock(); }
 
+
 void ovsdp_call_rcu(struct ovsdp_rcu_head* head, void (*func)(struct ovsdp_rcu_head*))
 {
+    g_call_rcu_order.fetch_add(1, std::memory_order_release);
     t_rcu.ensure();
     urcu_memb_call_rcu(reinterpret_cast<rcu_head*>(head), reinterpret_cast<void (*)(rcu_head*)>(func));
 }
@@ -207,11 +259,9 @@ void ovsdp_rcu_barrier(void) { urcu_memb_barrier(); }
 
 int ovsdp_smp_processor_id(void)
 {
-    if (t_cpu >= 0)
+    if (__builtin_expect(t_cpu >= 0, 1))
         return t_cpu;
-    int cpu = sched_getcpu();
-    int n = nr_cpus();
-    return cpu < 0 ? 0 : cpu % n;
+    return current_cpu_slow();
 }
 int ovsdp_numa_node_id(void)
 {
@@ -223,8 +273,29 @@ int ovsdp_cpu_to_node(int cpu) { return cpu % g_nr_nodes.load(std::memory_order_
 int ovsdp_nr_cpu_ids(void) { return nr_cpus(); }
 int ovsdp_nr_node_ids(void) { return g_nr_nodes.load(std::memory_order_relaxed); }
 int ovsdp_node_online(int node) { return node >= 0 && node < g_nr_nodes.load(); }
-void ovsdp_local_bh_disable(void) { ++t_bh_depth; }
-void ovsdp_local_bh_enable(void) { --t_bh_depth; }
+void ovsdp_local_bh_disable(void)
+{
+    if (t_bh_depth++)
+        return;
+    int cpu = ovsdp_smp_processor_id();
+    if (t_cpu < 0) { // stay on this CPU until BH is enabled again, as in the kernel
+        t_cpu = cpu;
+        t_bh_pinned = true;
+    }
+    t_bh_cpu = cpu;
+    bh_lock(cpu);
+}
+void ovsdp_local_bh_enable(void)
+{
+    if (--t_bh_depth)
+        return;
+    bh_unlock(t_bh_cpu);
+    t_bh_cpu = -1;
+    if (t_bh_pinned) {
+        t_cpu = -1;
+        t_bh_pinned = false;
+    }
+}
 
 static_assert(sizeof(std::atomic<int>) <= sizeof(ovsdp_spinlock));
 void ovsdp_spin_lock_init(struct ovsdp_spinlock* l) { new (l->opaque) std::atomic<int>(0); }
@@ -267,6 +338,175 @@ uint32_t ovsdp_get_random_u32(void)
 {
     thread_local std::mt19937 rng { std::random_device {}() };
     return rng();
+}
+
+// ---- Work items, per-CPU timers, per-CPU calls ---------------------------------------
+
+} // extern "C"
+
+struct ovsdp_work {
+    void (*fn)(void*);
+    void* arg;
+    std::mutex mu;
+    std::condition_variable cv;
+    bool queued = false;
+    bool stop = false;
+    std::thread thread;
+
+    void loop()
+    {
+        std::unique_lock<std::mutex> l(mu);
+        for (;;) {
+            cv.wait(l, [this] { return queued || stop; });
+            if (queued) { // pending work runs before a stop
+                queued = false;
+                l.unlock();
+                (void)g_call_rcu_order.load(std::memory_order_acquire); // see ovsdp_call_rcu
+                fn(arg);
+                l.lock();
+                continue;
+            }
+            return;
+        }
+    }
+};
+
+struct ovsdp_cpu_timers {
+    void (*fn)(int, void*);
+    void* arg;
+    std::mutex mu; // armed/expires; never held while fn runs
+    std::vector<char> armed;
+    std::vector<unsigned long> expires;
+};
+
+namespace {
+std::mutex g_timers_mu; // the registry; held by run_cpu_timers() while it fires timers
+std::vector<ovsdp_cpu_timers*> g_timers;
+} // namespace
+
+namespace ovsdp::user {
+
+int run_cpu_timers()
+{
+    std::lock_guard<std::mutex> reg(g_timers_mu);
+    unsigned long now = ovsdp_jiffies();
+    int fired = 0;
+    for (ovsdp_cpu_timers* t : g_timers) {
+        std::vector<int> due;
+        {
+            std::lock_guard<std::mutex> l(t->mu);
+            for (size_t cpu = 0; cpu < t->armed.size(); cpu++)
+                if (t->armed[cpu] && static_cast<long>(now - t->expires[cpu]) >= 0) {
+                    t->armed[cpu] = 0;
+                    due.push_back(static_cast<int>(cpu));
+                }
+        }
+        for (int cpu : due) {
+            bh_lock(cpu);
+            t->fn(cpu, t->arg);
+            bh_unlock(cpu);
+            fired++;
+        }
+    }
+    return fired;
+}
+
+int cpu_timers_armed()
+{
+    std::lock_guard<std::mutex> reg(g_timers_mu);
+    int n = 0;
+    for (ovsdp_cpu_timers* t : g_timers) {
+        std::lock_guard<std::mutex> l(t->mu);
+        for (char a : t->armed)
+            n += a != 0;
+    }
+    return n;
+}
+
+} // namespace ovsdp::user
+
+extern "C" {
+
+struct ovsdp_work* ovsdp_work_create(void (*fn)(void*), void* arg)
+{
+    auto* w = new ovsdp_work;
+    w->fn = fn;
+    w->arg = arg;
+    w->thread = std::thread([w] { w->loop(); });
+    return w;
+}
+
+void ovsdp_work_schedule(struct ovsdp_work* w)
+{
+    std::lock_guard<std::mutex> l(w->mu);
+    w->queued = true;
+    w->cv.notify_one();
+}
+
+void ovsdp_work_destroy(struct ovsdp_work* w)
+{
+    if (!w)
+        return;
+    {
+        std::lock_guard<std::mutex> l(w->mu);
+        w->stop = true;
+        w->cv.notify_one();
+    }
+    w->thread.join();
+    delete w;
+}
+
+struct ovsdp_cpu_timers* ovsdp_cpu_timers_create(void (*fn)(int, void*), void* arg)
+{
+    auto* t = new ovsdp_cpu_timers;
+    t->fn = fn;
+    t->arg = arg;
+    t->armed.assign(static_cast<size_t>(nr_cpus()), 0);
+    t->expires.assign(static_cast<size_t>(nr_cpus()), 0);
+    std::lock_guard<std::mutex> reg(g_timers_mu);
+    g_timers.push_back(t);
+    return t;
+}
+
+void ovsdp_cpu_timer_arm(struct ovsdp_cpu_timers* t, unsigned long delay)
+{
+    size_t cpu = static_cast<size_t>(ovsdp_smp_processor_id());
+    std::lock_guard<std::mutex> l(t->mu);
+    if (cpu >= t->armed.size() || t->armed[cpu])
+        return;
+    t->armed[cpu] = 1;
+    t->expires[cpu] = ovsdp_jiffies() + (delay ? delay : 1);
+}
+
+void ovsdp_cpu_timers_destroy(struct ovsdp_cpu_timers* t)
+{
+    if (!t)
+        return;
+    {
+        std::lock_guard<std::mutex> reg(g_timers_mu);
+        for (size_t i = 0; i < g_timers.size(); i++)
+            if (g_timers[i] == t) {
+                g_timers.erase(g_timers.begin() + static_cast<long>(i));
+                break;
+            }
+    }
+    delete t;
+}
+
+void ovsdp_on_each_cpu_bh(int (*want)(int, void*), void (*fn)(int, void*), void* arg)
+{
+    if (t_bh_depth) {
+        std::fprintf(stderr, "ovsdp: ovsdp_on_each_cpu_bh with BH disabled\n");
+        std::abort();
+    }
+    int n = nr_cpus();
+    for (int cpu = 0; cpu < n; cpu++) {
+        if (want && !want(cpu, arg))
+            continue;
+        bh_lock(cpu);
+        fn(cpu, arg);
+        bh_unlock(cpu);
+    }
 }
 
 static std::atomic<int> g_log_level { OVSDP_LOG_WARN };

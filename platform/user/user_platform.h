@@ -27,6 +27,13 @@ constexpr unsigned long kHz = 250;
 void set_jiffies(unsigned long j);
 void unfreeze_jiffies();
 
+// Per-CPU timers (ovsdp_cpu_timers_*): there is no timer interrupt here.
+// run_cpu_timers() fires every armed timer whose time (jiffies) has come, each
+// holding its CPU's BH lock, and returns how many fired; cpu_timers_armed()
+// counts armed ones. Tests call them, with a frozen or a running clock.
+int run_cpu_timers();
+int cpu_timers_armed();
+
 // Live allocations made through ovsdp_kmalloc*/kvmalloc (leak checks in tests).
 long live_allocations();
 

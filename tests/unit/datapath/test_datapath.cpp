@@ -489,4 +489,80 @@ TEST_F(DatapathTest, ReceiveCountsMissAndLoss)
     EXPECT_EQ(s.n_hit, 0u);
 }
 
+// With per-CPU combining of flow statistics (flow_table/flow_stats.h) the
+// counts wait in the CPUs' slots; GET, SET with CLEAR and DEL fold every CPU's
+// slots first, so their replies count every packet received before them.
+TEST_F(DatapathTest, FlowRepliesCountPacketsStillInCpuSlots)
+{
+    ASSERT_TRUE(flow_stats_cache_init().ok());
+    ASSERT_EQ(new_dp("dp0"), 0);
+    auto* vport = static_cast<Vport*>(ovsdp_vport_lookup_by_name(&net, "dp0"));
+    ASSERT_NE(vport, nullptr);
+    int ifindex = dp_ifindex("dp0");
+    u8 frame[60] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 2, 0, 0, 0, 0, 1, 0x08, 0x06 };
+    FlowKeyMetadata md;
+    md.in_port = static_cast<u16>(vport->port_no);
+    FlowKey key;
+    {
+        BufferPacket pkt(frame, sizeof(frame));
+        ASSERT_TRUE(key_extract_with_metadata(pkt, md, key).ok());
+    }
+    u8 keybuf[2048];
+    NlWriter kw(keybuf, sizeof(keybuf));
+    ASSERT_TRUE(put_flow_key(kw, uapi::OVS_FLOW_ATTR_KEY, key, key, false));
+    const u8 ufid[16] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16 };
+    auto flow_req = [&](Request& r) -> Request& {
+        r.put(uapi::OVS_FLOW_ATTR_KEY, keybuf + 4, kw.size() - 4);
+        r.put(uapi::OVS_FLOW_ATTR_UFID, ufid, sizeof(ufid));
+        return r;
+    };
+    {
+        Request r(&net, uapi::kFlowAttrMax, ifindex);
+        u8 none = 0;
+        flow_req(r).put(uapi::OVS_FLOW_ATTR_ACTIONS, &none, 0);
+        ASSERT_EQ(ovsdp_flow_cmd_new(r.finish()), 0) << (r.req.extack_msg ? r.req.extack_msg : "");
+    }
+    auto receive = [&](int cpu, int n) {
+        user::set_cpu(cpu % ovsdp_nr_cpu_ids());
+        for (int i = 0; i < n; i++) {
+            ovsdp_local_bh_disable();
+            RcuReadGuard rcu;
+            BufferPacket pkt(frame, sizeof(frame));
+            ASSERT_TRUE(dp_receive(vport, pkt, md, 0));
+            ovsdp_local_bh_enable();
+        }
+        user::set_cpu(-1);
+    };
+    auto packets_in_reply = [&]() -> u64 {
+        const NlAttr* a = kernel.sent.back().attr(uapi::OVS_FLOW_ATTR_STATS);
+        return a ? a->get<uapi::FlowStats>().n_packets : 0;
+    };
+    receive(0, 7);
+    receive(1, 3);
+    kernel.reset();
+    {
+        Request r(&net, uapi::kFlowAttrMax, ifindex);
+        ASSERT_EQ(ovsdp_flow_cmd_get(flow_req(r).finish()), 0);
+    }
+    EXPECT_EQ(packets_in_reply(), 10u) << "GET folds the CPUs' slots first";
+    receive(0, 2);
+    kernel.reset();
+    {
+        Request r(&net, uapi::kFlowAttrMax, ifindex);
+        flow_req(r).put(uapi::OVS_FLOW_ATTR_CLEAR, nullptr, 0);
+        ASSERT_EQ(ovsdp_flow_cmd_set(r.finish()), 0);
+    }
+    EXPECT_EQ(packets_in_reply(), 0u) << "cleared, pending counts included";
+    receive(1, 4);
+    receive(0, 1);
+    kernel.reset();
+    {
+        Request r(&net, uapi::kFlowAttrMax, ifindex);
+        ASSERT_EQ(ovsdp_flow_cmd_del(flow_req(r).finish()), 0);
+    }
+    EXPECT_EQ(packets_in_reply(), 5u) << "DEL's final statistics count every packet";
+    ovsdp_destroy_all();
+    flow_stats_cache_exit();
+}
+
 } // namespace
