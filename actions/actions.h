@@ -377,6 +377,9 @@ public:
         }
     }
 
+    // A list's last action `output(port)` (do_output()).
+    void output(P&& pkt, u32 port, const FlowKey& key) { do_output(move(pkt), port, key); }
+
     // Drains the FIFO at the top level (process_deferred_actions()).
     void process_deferred()
     {
@@ -806,6 +809,13 @@ int execute_actions(Env& env, P&& pkt, FlowKey& key, const u8* actions, usize le
         ovsdp_log_ratelimited(OVSDP_LOG_ERR, "openvswitch: recursion limit reached, probable configuration error\n");
         env.drop(move(pkt), -act_err::NETDOWN);
         err = -act_err::NETDOWN;
+    } else if (auto* a = reinterpret_cast<const NlAttr*>(actions);
+               len == nla_total_size(sizeof(u32)) && a->nla_len == len && a->type() == uapi::OVS_ACTION_ATTR_OUTPUT) {
+        // The most common list, one output: no frame, nothing deferred. Same
+        // steps as the engine's last-action output (trunc included).
+        act::Engine<P, Env> engine(env, st);
+        engine.output(move(pkt), a->get_u32(), key);
+        err = 0;
     } else {
         act::Engine<P, Env> engine(env, st);
         err = engine.run_list(move(pkt), &key, actions, static_cast<u32>(len));
