@@ -12,6 +12,7 @@
 
 #include <gtest/gtest.h>
 #include <set>
+#include <vector>
 
 using namespace ovsdp;
 using fake::Net;
@@ -52,6 +53,23 @@ protected:
     {
         fake::Device* d = kernel.find(n ? n : &net, name);
         return d ? d->ifindex : -1;
+    }
+    // A broadcast ARP frame, and the OVS_FLOW_ATTR_KEY payload of its exact
+    // key as received on `in_port`.
+    static constexpr u8 kArpFrame[60] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 2, 0, 0, 0, 0, 1, 0x08, 0x06 };
+    static std::vector<u8> arp_key_attrs(u16 in_port)
+    {
+        u8 frame[sizeof(kArpFrame)];
+        __builtin_memcpy(frame, kArpFrame, sizeof(frame));
+        FlowKeyMetadata md;
+        md.in_port = in_port;
+        FlowKey key;
+        BufferPacket pkt(frame, sizeof(frame));
+        EXPECT_TRUE(key_extract_with_metadata(pkt, md, key).ok());
+        u8 buf[2048];
+        NlWriter w(buf, sizeof(buf));
+        EXPECT_TRUE(put_flow_key(w, uapi::OVS_FLOW_ATTR_KEY, key, key, false));
+        return std::vector<u8>(buf + 4, buf + w.size()); // the nest's payload
     }
     int new_port(int ifindex, const std::string& name, u32 type = uapi::OVS_VPORT_TYPE_INTERNAL, u32 port_no = 0,
                  Net* n = nullptr)
@@ -374,18 +392,10 @@ TEST_F(DatapathTest, FlowMessagesOnlyForEchoOrListenersAndNumaExtension)
 {
     ASSERT_EQ(new_dp("dp0"), 0);
     int ifindex = dp_ifindex("dp0");
-    u8 frame[60] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 2, 0, 0, 0, 0, 1, 0x08, 0x06 };
-    FlowKeyMetadata md;
-    md.in_port = 0;
-    FlowKey key;
-    {
-        BufferPacket pkt(frame, sizeof(frame));
-        ASSERT_TRUE(key_extract_with_metadata(pkt, md, key).ok());
-    }
-    u8 keybuf[2048];
-    NlWriter kw(keybuf, sizeof(keybuf));
-    ASSERT_TRUE(put_flow_key(kw, uapi::OVS_FLOW_ATTR_KEY, key, key, false));
-    auto with_key = [&](Request& r) -> Request& { return r.put(uapi::OVS_FLOW_ATTR_KEY, keybuf + 4, kw.size() - 4); };
+    std::vector<u8> keyattrs = arp_key_attrs(0);
+    auto with_key = [&](Request& r) -> Request& {
+        return r.put(uapi::OVS_FLOW_ATTR_KEY, keyattrs.data(), keyattrs.size());
+    };
     u8 none = 0;
 
     kernel.listeners = false;
@@ -499,20 +509,14 @@ TEST_F(DatapathTest, FlowRepliesCountPacketsStillInCpuSlots)
     auto* vport = static_cast<Vport*>(ovsdp_vport_lookup_by_name(&net, "dp0"));
     ASSERT_NE(vport, nullptr);
     int ifindex = dp_ifindex("dp0");
-    u8 frame[60] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 2, 0, 0, 0, 0, 1, 0x08, 0x06 };
+    u8 frame[sizeof(kArpFrame)];
+    __builtin_memcpy(frame, kArpFrame, sizeof(frame));
     FlowKeyMetadata md;
     md.in_port = static_cast<u16>(vport->port_no);
-    FlowKey key;
-    {
-        BufferPacket pkt(frame, sizeof(frame));
-        ASSERT_TRUE(key_extract_with_metadata(pkt, md, key).ok());
-    }
-    u8 keybuf[2048];
-    NlWriter kw(keybuf, sizeof(keybuf));
-    ASSERT_TRUE(put_flow_key(kw, uapi::OVS_FLOW_ATTR_KEY, key, key, false));
+    std::vector<u8> keyattrs = arp_key_attrs(md.in_port);
     const u8 ufid[16] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16 };
     auto flow_req = [&](Request& r) -> Request& {
-        r.put(uapi::OVS_FLOW_ATTR_KEY, keybuf + 4, kw.size() - 4);
+        r.put(uapi::OVS_FLOW_ATTR_KEY, keyattrs.data(), keyattrs.size());
         r.put(uapi::OVS_FLOW_ATTR_UFID, ufid, sizeof(ufid));
         return r;
     };
