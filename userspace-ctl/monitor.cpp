@@ -206,8 +206,13 @@ Result<MonitorArgs> parse_monitor_args(std::span<const std::string> args)
     return m;
 }
 
-ListenPlan listen_requests(const DpInfo& dp, const std::vector<VportInfo>& ports, uint32_t pid,
-                           unsigned n_cpus)
+namespace {
+
+// DP SET (per-CPU dispatch only) and one VPORT SET per port, with the PIDs
+// the two callbacks give.
+template <typename DpPids, typename PortPids>
+ListenPlan pid_requests(const DpInfo& dp, const std::vector<VportInfo>& ports, DpPids dp_pids,
+                        PortPids port_pids)
 {
     ListenPlan plan;
     uint32_t features = dp.user_features.value_or(0);
@@ -217,7 +222,7 @@ ListenPlan listen_requests(const DpInfo& dp, const std::vector<VportInfo>& ports
         r.dp_ifindex = dp.dp_ifindex;
         r.name = dp.name;
         r.user_features = features;
-        r.per_cpu_pids = std::vector<uint32_t>(n_cpus ? n_cpus : 1, pid);
+        r.per_cpu_pids = dp_pids();
         plan.dp = r;
     }
     for (const VportInfo& p : ports) {
@@ -225,35 +230,29 @@ ListenPlan listen_requests(const DpInfo& dp, const std::vector<VportInfo>& ports
         r.cmd = OVS_VPORT_CMD_SET;
         r.dp_ifindex = dp.dp_ifindex;
         r.port_no = p.port_no;
-        r.upcall_pids = std::vector<uint32_t>{pid};
+        r.upcall_pids = port_pids(p);
         plan.vports.push_back(r);
     }
     return plan;
 }
 
+} // namespace
+
+ListenPlan listen_requests(const DpInfo& dp, const std::vector<VportInfo>& ports, uint32_t pid,
+                           unsigned n_cpus)
+{
+    return pid_requests(
+        dp, ports, [&] { return std::vector<uint32_t>(n_cpus ? n_cpus : 1, pid); },
+        [&](const VportInfo&) { return std::vector<uint32_t>{pid}; });
+}
+
 ListenPlan restore_requests(const DpInfo& dp, const std::vector<VportInfo>& ports)
 {
-    ListenPlan plan;
-    uint32_t features = dp.user_features.value_or(0);
-    if (features & OVS_DP_F_DISPATCH_UPCALL_PER_CPU) {
-        // A datapath without per-CPU PIDs had nobody listening: port id 0.
-        DpRequest r;
-        r.cmd = OVS_DP_CMD_SET;
-        r.dp_ifindex = dp.dp_ifindex;
-        r.name = dp.name;
-        r.user_features = features;
-        r.per_cpu_pids = dp.per_cpu_pids.empty() ? std::vector<uint32_t>{0} : dp.per_cpu_pids;
-        plan.dp = r;
-    }
-    for (const VportInfo& p : ports) {
-        VportRequest r;
-        r.cmd = OVS_VPORT_CMD_SET;
-        r.dp_ifindex = dp.dp_ifindex;
-        r.port_no = p.port_no;
-        r.upcall_pids = p.upcall_pids.empty() ? std::vector<uint32_t>{0} : p.upcall_pids;
-        plan.vports.push_back(r);
-    }
-    return plan;
+    // PIDs that were empty had nobody listening: port id 0.
+    return pid_requests(
+        dp, ports,
+        [&] { return dp.per_cpu_pids.empty() ? std::vector<uint32_t>{0} : dp.per_cpu_pids; },
+        [](const VportInfo& p) { return p.upcall_pids.empty() ? std::vector<uint32_t>{0} : p.upcall_pids; });
 }
 
 PacketExecRequest execute_request(const Upcall& u, const Bytes& actions)
