@@ -31,51 +31,12 @@
 HERE=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
 . "${OVSDP_GUEST_LIB:-$REPO/tests/vm/guest-lib.sh}"
+. "$HERE/vm-ctl-lib.sh"
 
-MODE=stock
-CTL=${OVSDP_CTL:-}
-while [ $# -gt 0 ]; do
-	case $1 in
-	--ovsdp) MODE=ovsdp ;;
-	--ctl) CTL=$2; shift ;;
-	--ctl=*) CTL=${1#*=} ;;
-	*) echo "vm-ctl-flows.sh: unknown argument $1" >&2; exit 2 ;;
-	esac
-	shift
-done
-if [ -z "$CTL" ]; then
-	# shellcheck disable=SC2012
-	CTL=$(ls -t "$REPO"/build*/userspace-ctl/ovsdp-ctl /work/build*/userspace-ctl/ovsdp-ctl \
-		2>/dev/null | head -n 1)
-fi
-[ -n "$CTL" ] && [ -x "$CTL" ] || { echo "vm-ctl-flows.sh: no ovsdp-ctl binary (use --ctl)" >&2; exit 2; }
-info "ovsdp-ctl: $CTL"
-info "ovs-dpctl: $(command -v ovs-dpctl) ($(ovs-dpctl --version | head -n 1))"
-
-OUT=$OVSDP_RESULTS/ctl-flows
-rm -rf "$OUT"
-mkdir -p "$OUT"
-
-if [ "$MODE" = ovsdp ]; then
-	t_begin "load our openvswitch.ko"
-	if load_ovsdp; then t_pass; else t_fail "load_ovsdp failed"; t_summary; exit 1; fi
-else
-	t_begin "load the stock openvswitch.ko"
-	if load_stock_ovs; then t_pass; else t_fail "load_stock_ovs failed"; t_summary; exit 1; fi
-fi
-load_veth || { t_fail "load veth" "insmod veth failed"; t_summary; exit 1; }
-sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+ctl_setup vm-ctl-flows.sh ctl-flows "$@"
 
 reset_state() {
-	local dp i
-	for dp in $(ovs-dpctl dump-dps 2>/dev/null); do
-		ovs-dpctl del-dp "$dp" 2>/dev/null
-	done
-	for i in 0 1; do
-		ip link del "veth$i" 2>/dev/null
-		ip link add "veth$i" type veth peer name "veth${i}p" || return 1
-		ip link set "veth${i}p" up || return 1
-	done
+	ctl_fresh_links 2 || return 1
 	ovs-dpctl add-dp dp0 veth0 veth1 2>/dev/null
 }
 
@@ -138,15 +99,6 @@ if [ "$MODE" = stock ]; then
 	FLOWS+=('in_port(1),ct_state(+trk),eth(),eth_type(0x0800),ipv4(proto=17,frag=no),udp(dst=4799)' 'ct(commit),1')
 fi
 
-STEPS=()
-step() {
-	local name=$1 d=$OUT/$TOOL_NAME
-	shift
-	STEPS+=("$name")
-	"$TOOL" "$@" >"$d/$name.out" 2>"$d/$name.err"
-	echo $? >"$d/$name.rc"
-	printf '%s\n' "$*" >"$d/$name.cmd"
-}
 # dump NAME ARGS...: the same dump by both tools from the same table; both
 # are kept (as NAME@ovs-dpctl, NAME@ovsdp-ctl) and compared later.
 DUMPS=()
@@ -236,16 +188,6 @@ sequence() {
 	ovs-dpctl del-dp dp0 2>/dev/null
 	step dump-no-dp dump-flows
 	step del-flows-no-dp del-flows
-}
-
-run_tool() {
-	TOOL=$1
-	TOOL_NAME=$2
-	mkdir -p "$OUT/$TOOL_NAME"
-	STEPS=()
-	DUMPS=()
-	reset_state || { t_fail "reset state for $TOOL_NAME" "creating veths failed"; return 1; }
-	sequence
 }
 
 COMPARE_PY=$(cat <<'PY'
@@ -344,16 +286,7 @@ run_tool ovs-dpctl ovs-dpctl
 run_tool "$CTL" ovsdp-ctl
 python3 -c "$COMPARE_PY" "$OUT" "${STEPS[@]}" -- "${DUMPS[@]}" >"$OUT/compare.txt" ||
 	echo "FAIL: compare: the comparison script failed" >>"$OUT/compare.txt"
-while IFS= read -r line; do
-	case $line in
-	"PASS: "*) t_pass "${line#PASS: }" ;;
-	"FAIL: "*)
-		line=${line#FAIL: }
-		t_fail "${line%%$'\t'*}" "${line#*$'\t'}"
-		;;
-	*) echo "$line" ;;
-	esac
-done <"$OUT/compare.txt"
+ctl_report "$OUT/compare.txt"
 
 # ovsdp-ctl only: --numa and JSON output (no ovs-dpctl counterpart).
 reset_state
@@ -383,11 +316,4 @@ info "ovsdp-ctl -j --numa dump-flows:"
 info "ovsdp-ctl -j show:"
 "$CTL" -j -s show | sed 's/^/#   /'
 
-info "transcripts and per-step diffs in $OUT"
-for dp in $(ovs-dpctl dump-dps 2>/dev/null); do
-	ovs-dpctl del-dp "$dp" 2>/dev/null
-done
-for i in 0 1; do ip link del "veth$i" 2>/dev/null; done
-t_begin "unload openvswitch"
-if unload_ovs; then t_pass; else t_fail "rmmod openvswitch failed"; fi
-t_summary
+ctl_finish 2

@@ -28,58 +28,14 @@
 HERE=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
 . "${OVSDP_GUEST_LIB:-$REPO/tests/vm/guest-lib.sh}"
+. "$HERE/vm-ctl-lib.sh"
 
-MODE=stock
-CTL=${OVSDP_CTL:-}
-while [ $# -gt 0 ]; do
-	case $1 in
-	--ovsdp) MODE=ovsdp ;;
-	--ctl) CTL=$2; shift ;;
-	--ctl=*) CTL=${1#*=} ;;
-	*) echo "vm-ctl-stock.sh: unknown argument $1" >&2; exit 2 ;;
-	esac
-	shift
-done
-if [ -z "$CTL" ]; then
-	# shellcheck disable=SC2012
-	CTL=$(ls -t "$REPO"/build*/userspace-ctl/ovsdp-ctl /work/build*/userspace-ctl/ovsdp-ctl \
-		2>/dev/null | head -n 1)
-fi
-[ -n "$CTL" ] && [ -x "$CTL" ] || { echo "vm-ctl-stock.sh: no ovsdp-ctl binary (use --ctl)" >&2; exit 2; }
-info "ovsdp-ctl: $CTL"
-info "ovs-dpctl: $(command -v ovs-dpctl) ($(ovs-dpctl --version | head -n 1))"
-
-OUT=$OVSDP_RESULTS/ctl-compare
-rm -rf "$OUT"
-mkdir -p "$OUT"
-
-if [ "$MODE" = ovsdp ]; then
-	t_begin "load our openvswitch.ko"
-	if load_ovsdp; then t_pass; else t_fail "load_ovsdp failed"; t_summary; exit 1; fi
-else
-	t_begin "load the stock openvswitch.ko"
-	if load_stock_ovs; then t_pass; else t_fail "load_stock_ovs failed"; t_summary; exit 1; fi
-fi
-load_veth || { t_fail "load veth" "insmod veth failed"; t_summary; exit 1; }
-
-# No spontaneous IPv6 traffic (router solicitations, MLD) on the test links:
-# the counters shown by "show -s" must come from our frames only.
-sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+ctl_setup vm-ctl-stock.sh ctl-compare "$@"
 
 # ---------------------------------------------------------------------------
 # Fresh host state for each tool: no datapaths, new veth pairs.
 # ---------------------------------------------------------------------------
-reset_state() {
-	local dp i
-	for dp in $(ovs-dpctl dump-dps 2>/dev/null); do
-		ovs-dpctl del-dp "$dp" 2>/dev/null
-	done
-	for i in 0 1 2 3; do
-		ip link del "veth$i" 2>/dev/null
-		ip link add "veth$i" type veth peer name "veth${i}p" || return 1
-		ip link set "veth${i}p" up || return 1
-	done
-}
+reset_state() { ctl_fresh_links 4; }
 
 # Kernel state after a step: datapaths in kernel order with their features,
 # ports with type and upcall PIDs, and which test links are up.
@@ -123,15 +79,6 @@ PY
 # The sequence.  "step NAME ARGS..." runs the tool under test; "probe NAME
 # CMD..." records anything else whose output must match across tools.
 # ---------------------------------------------------------------------------
-STEPS=()
-step() {
-	local name=$1 d=$OUT/$TOOL_NAME
-	shift
-	STEPS+=("$name")
-	"$TOOL" "$@" >"$d/$name.out" 2>"$d/$name.err"
-	echo $? >"$d/$name.rc"
-	printf '%s\n' "$*" >"$d/$name.cmd"
-}
 probe() {
 	local name=$1 d=$OUT/$TOOL_NAME
 	shift
@@ -221,15 +168,6 @@ sequence() {
 	step 76-del-dp del-dp dp0
 }
 
-run_tool() {
-	TOOL=$1
-	TOOL_NAME=$2
-	mkdir -p "$OUT/$TOOL_NAME"
-	STEPS=()
-	reset_state || { t_fail "reset state for $TOOL_NAME" "creating veths failed"; return 1; }
-	sequence
-}
-
 # Writes the transcripts and diffs and prints one "PASS: step" / "FAIL: step:
 # why" line per step.  One Python process: process starts are slow in the
 # TCG guest.
@@ -296,27 +234,10 @@ run_tool "$CTL" ovsdp-ctl
 # (No process substitution: the guest has no /dev/fd.)
 python3 -c "$COMPARE_PY" "$OUT" "${STEPS[@]}" >"$OUT/compare.txt" ||
 	echo "FAIL: compare: the comparison script failed" >>"$OUT/compare.txt"
-while IFS= read -r line; do
-	case $line in
-	"PASS: "*) t_pass "${line#PASS: }" ;;
-	"FAIL: "*)
-		line=${line#FAIL: }
-		t_fail "${line%%$'\t'*}" "${line#*$'\t'}"
-		;;
-	*) echo "$line" ;;
-	esac
-done <"$OUT/compare.txt"
+ctl_report "$OUT/compare.txt"
 
 # ovsdp-ctl's own --help and --version (not compared: different program).
 check "ovsdp-ctl --help" "$CTL" --help
 check_output "ovsdp-ctl --version" '^ovsdp-ctl \(ovsdp\) ' "$CTL" --version
 
-info "transcripts and per-step diffs in $OUT"
-
-for dp in $(ovs-dpctl dump-dps 2>/dev/null); do
-	ovs-dpctl del-dp "$dp" 2>/dev/null
-done
-for i in 0 1 2 3; do ip link del "veth$i" 2>/dev/null; done
-t_begin "unload openvswitch"
-if unload_ovs; then t_pass; else t_fail "rmmod openvswitch failed"; fi
-t_summary
+ctl_finish 4
