@@ -84,6 +84,40 @@ void end_nest(Bytes& out, size_t off)
     std::memcpy(out.data() + off, &len, 2);
 }
 
+const char* tcp_flag_name(uint32_t bit)
+{
+    switch (bit) {
+    case 0x001: return "fin";
+    case 0x002: return "syn";
+    case 0x004: return "rst";
+    case 0x008: return "psh";
+    case 0x010: return "ack";
+    case 0x020: return "urg";
+    case 0x040: return "ece";
+    case 0x080: return "cwr";
+    case 0x100: return "ns";
+    case 0x200: return "[200]";
+    case 0x400: return "[400]";
+    case 0x800: return "[800]";
+    default: return nullptr;
+    }
+}
+
+const char* ct_state_name(uint32_t bit)
+{
+    switch (bit) {
+    case OVS_CS_F_NEW: return "new";
+    case OVS_CS_F_ESTABLISHED: return "est";
+    case OVS_CS_F_RELATED: return "rel";
+    case OVS_CS_F_REPLY_DIR: return "rpl";
+    case OVS_CS_F_INVALID: return "inv";
+    case OVS_CS_F_TRACKED: return "trk";
+    case OVS_CS_F_SRC_NAT: return "snat";
+    case OVS_CS_F_DST_NAT: return "dnat";
+    default: return nullptr;
+    }
+}
+
 namespace {
 
 template <typename T>
@@ -291,39 +325,6 @@ int key_attr_len(uint16_t type)
 // ---------------------------------------------------------------------------
 // Printing
 // ---------------------------------------------------------------------------
-const char* tcp_flag_name(uint32_t bit)
-{
-    switch (bit) {
-    case 0x001: return "fin";
-    case 0x002: return "syn";
-    case 0x004: return "rst";
-    case 0x008: return "psh";
-    case 0x010: return "ack";
-    case 0x020: return "urg";
-    case 0x040: return "ece";
-    case 0x080: return "cwr";
-    case 0x100: return "ns";
-    case 0x200: return "[200]";
-    case 0x400: return "[400]";
-    case 0x800: return "[800]";
-    default: return nullptr;
-    }
-}
-
-const char* ct_state_name(uint32_t bit)
-{
-    switch (bit) {
-    case OVS_CS_F_NEW: return "new";
-    case OVS_CS_F_ESTABLISHED: return "est";
-    case OVS_CS_F_RELATED: return "rel";
-    case OVS_CS_F_REPLY_DIR: return "rpl";
-    case OVS_CS_F_INVALID: return "inv";
-    case OVS_CS_F_TRACKED: return "trk";
-    case OVS_CS_F_SRC_NAT: return "snat";
-    case OVS_CS_F_DST_NAT: return "dnat";
-    default: return nullptr;
-    }
-}
 
 // Tunnel flags of OVS's struct flow_tnl.
 constexpr uint32_t kTnlOam = 1, kTnlDf = 2, kTnlCsum = 4, kTnlKey = 8, kTnlMask = 15;

@@ -98,4 +98,10 @@ std::string format_userdata(std::span<const uint8_t> userdata, const PortNames* 
 // Flag names of TCP flags as OVS prints them ("syn|ack").
 std::string format_tcp_flags(uint16_t flags);
 
+// The name of one TCP flag bit (host order: 0x002 is "syn") or of one
+// OVS_CS_F_* conntrack state bit, as the flow syntax spells it; nullptr for
+// a bit without a name. Printing and parsing share them.
+const char* tcp_flag_name(uint32_t bit);
+const char* ct_state_name(uint32_t bit);
+
 }  // namespace ovsdp::ctl

@@ -295,33 +295,6 @@ const StructSyntax kStructs[] = {
     {"nd(", OVS_KEY_ATTR_ND, 28, kNd},
 };
 
-const char* tcp_flag_name(uint32_t bit)
-{
-    static constexpr const char* names[] = {"fin", "syn", "rst", "psh", "ack", "urg",
-                                            "ece", "cwr", "ns", "[200]", "[400]", "[800]"};
-    for (int i = 0; i < 12; i++) {
-        if (bit == (1u << i)) {
-            return names[i];
-        }
-    }
-    return nullptr;
-}
-
-const char* ct_state_name(uint32_t bit)
-{
-    switch (bit) {
-    case OVS_CS_F_NEW: return "new";
-    case OVS_CS_F_ESTABLISHED: return "est";
-    case OVS_CS_F_RELATED: return "rel";
-    case OVS_CS_F_REPLY_DIR: return "rpl";
-    case OVS_CS_F_INVALID: return "inv";
-    case OVS_CS_F_TRACKED: return "trk";
-    case OVS_CS_F_SRC_NAT: return "snat";
-    case OVS_CS_F_DST_NAT: return "dnat";
-    default: return nullptr;
-    }
-}
-
 // OVS's parse_flags() up to the closing ')': "N/M" numbers, "+a-b" masked
 // names, or "a|b" (mask all ones, i.e. UINT32_MAX).  Returns false on
 // an unknown flag.
