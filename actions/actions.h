@@ -34,6 +34,29 @@
 //   datapath is bounded by OVS_RECURSION_LIMIT (-ENETDOWN beyond it).
 // - An error in a nested list drops the enclosing packets too, up to the top.
 //
+// Beyond upstream: a budget bounds the work one top-level execution (one
+// received packet, one EXECUTE) can cause, whatever its action lists,
+// recirculations and MRU say. Every action costs 1 unit; every packet it
+// makes costs kBudgetPacketCost more: an output (each IP fragment it will
+// leave as, at the packet's MRU), a userspace upcall, a recirculation, a
+// clone for a nested list. kActionBudget allows 65,536 packets or about a
+// million actions. Upstream has no bound: one 64 KB EXECUTE with a tiny MRU
+// and 4,000 outputs emits 16 million fragments with BH off (minutes of CPU).
+// What Open vSwitch sends stays far below it: a list carries at most ~8,190
+// outputs (64 KB of attributes), so a flood of the largest list fits 8 times
+// over, or a 64 KB reassembled datagram (45 fragments at a 1,500-byte MRU)
+// flooded to 1,450 ports. When the budget runs out the action that would
+// overspend it fails with -E2BIG, which ends its list and drops the enclosing
+// packets like any error; whatever runs later in the same execution fails at
+// its first action. Env::budget_exceeded() is told once per execution, and
+// the top level returns -E2BIG. Cost: one subtraction per action.
+// - When the environment allows it (EXECUTE, process context), the engine
+//   lets pending softirqs run between outputs of the top-level list
+//   (Env::breathe()), so other ports keep forwarding on this CPU while a
+//   long list runs; only where no key copy or deferred action is pending,
+//   and with the state of the list put aside, so that packets received
+//   meanwhile run as top-level executions with budgets of their own.
+//
 // Unlike upstream, nested lists do not recurse on the C++ stack: the engine
 // runs an explicit stack of frames kept in the per-CPU ActionState, bounded
 // by validation's nesting limit per datapath re-entry level. Recirculation
@@ -71,6 +94,12 @@ inline constexpr int kMaxActionNesting = static_cast<int>(kActionsMaxDepth);
 // nesting.
 inline constexpr u32 kActionFrameStackSize = kRecursionLimit * (kMaxActionNesting + 1);
 inline constexpr u32 kNoCut = 0xffffffffu; // cutlen: keep the whole packet
+// The amplification budget of one top-level execution (see above).
+inline constexpr u32 kBudgetPacketCost = 16;
+inline constexpr u32 kActionBudget = 65536 * kBudgetPacketCost;
+// EXECUTE: pending softirqs run after every this many units of the top-level
+// list (64 packets).
+inline constexpr u32 kBreatheEvery = 64 * kBudgetPacketCost;
 
 // What a USERSPACE action asks the environment to send (upstream's
 // dp_upcall_info as output_userspace() fills it).
@@ -127,6 +156,9 @@ struct DeferredAction {
 template <typename P>
 struct ActionState {
     int level; // exec_actions_level: datapath re-entry and key-copy depth
+    u32 budget; // units left to the current top-level execution
+    bool budget_exceeded; // it ran out (told to the Env once)
+    u32 next_breath; // breathe when the budget falls below this
     u32 frame_top;
     u32 fifo_head;
     u32 fifo_tail;
@@ -167,6 +199,13 @@ struct ActionState {
 //       OVS_KEY_ATTR_TUNNEL_INFO payload (upstream: skb_dst_set() of its
 //       metadata_dst). 0 or a negative errno.
 //   u32 random_u32();                    get_random_u32()
+//   void budget_exceeded(const FlowKey& key);
+//       a top-level execution ran out of its budget (kActionBudget): count
+//       and log it (rate-limited). `key`: the top-level packet's.
+//   bool may_breathe() const;            the caller runs in process context
+//       and lets softirqs run in the middle of the list (EXECUTE)
+//   void breathe();                      let pending softirqs run (BH on and
+//       off again; preemption stays off, the CPU stays the same)
 template <typename E, typename P>
 concept ActionEnv = requires(E& env, P& pkt, FlowKey& key, const FlowKey& ckey, void* storage, u32 v, int e,
     const UpcallRequest& req, ConstBytes info) {
@@ -180,6 +219,9 @@ concept ActionEnv = requires(E& env, P& pkt, FlowKey& key, const FlowKey& ckey, 
     { env.meter(pkt, ckey, v) } -> SameAs<bool>;
     { env.set_tunnel_info(pkt, info) } -> SameAs<int>;
     { env.random_u32() } -> SameAs<u32>;
+    env.budget_exceeded(ckey);
+    { env.may_breathe() } -> SameAs<bool>;
+    env.breathe();
 };
 
 namespace act {
@@ -377,8 +419,25 @@ public:
         }
     }
 
-    // A list's last action `output(port)` (do_output()).
-    void output(P&& pkt, u32 port, const FlowKey& key) { do_output(move(pkt), port, key); }
+    // A list's only action `output(port)` (the top-level shortcut). 0, or
+    // -E2BIG when the budget cannot pay for it (the packet is dropped).
+    int output(P&& pkt, u32 port, const FlowKey& key)
+    {
+        if (OVSDP_UNLIKELY(!charge(1 + kBudgetPacketCost * output_packets(pkt)))) {
+            env_.drop(move(pkt), -err::TOOBIG);
+            return -err::TOOBIG;
+        }
+        do_output(move(pkt), port, key);
+        return 0;
+    }
+
+    // Starts a top-level execution's budget.
+    void start_budget()
+    {
+        st_.budget = kActionBudget;
+        st_.budget_exceeded = false;
+        st_.next_breath = kActionBudget - kBreatheEvery;
+    }
 
     // Drains the FIFO at the top level (process_deferred_actions()).
     void process_deferred()
@@ -405,6 +464,56 @@ private:
         static Step pushed() { return { Pushed, 0 }; }
         static Step done(int err) { return { Done, err }; }
     };
+
+    // Spends `units` of the execution's budget. When they are not there the
+    // budget is exhausted for the rest of the execution: false.
+    bool charge(u32 units)
+    {
+        if (OVSDP_LIKELY(st_.budget >= units)) {
+            st_.budget -= units;
+            return true;
+        }
+        st_.budget = 0;
+        st_.budget_exceeded = true;
+        return false;
+    }
+
+    // The packets an output of pkt makes: the IP fragments it leaves as when
+    // it is longer than its MRU plus an Ethernet header (do_output()), else
+    // one. A fragment carries a multiple of 8 bytes of at most the MRU less
+    // an IPv6 and a fragment header (48 bytes; IPv4 needs 20): an estimate a
+    // few percent high, never low. At most ~8,200 for a 64 KB packet.
+    static u32 output_packets(const P& pkt)
+    {
+        usize mru = pkt.mru();
+        usize len = pkt.len();
+        if (OVSDP_LIKELY(!mru) || len <= mru + kEthHlen)
+            return 1;
+        usize per = mru >= 56 ? (mru - 48) & ~usize(7) : 8;
+        return static_cast<u32>((len + per - 1) / per);
+    }
+
+    // EXECUTE: between outputs of the top-level list, let pending softirqs
+    // run (other ports' packets). Only at level 1 with nothing deferred: no
+    // key copy is in use, and packets received meanwhile run as top-level
+    // executions (level 0 seen) with their own budget and deferred FIFO;
+    // their frames sit above ours and are gone when breathe() returns.
+    void maybe_breathe()
+    {
+        if (OVSDP_LIKELY(st_.budget >= st_.next_breath) || st_.level != 1 || st_.fifo_head != 0 ||
+            !env_.may_breathe())
+            return;
+        u32 budget = st_.budget;
+        bool exceeded = st_.budget_exceeded;
+        u32 top = st_.frame_top;
+        st_.level = 0;
+        env_.breathe();
+        st_.level = 1;
+        st_.frame_top = top;
+        st_.budget = budget;
+        st_.budget_exceeded = exceeded;
+        st_.next_breath = budget > kBreatheEvery ? budget - kBreatheEvery : 0;
+    }
 
     bool push_frame(P&& pkt, FlowKey* key, const u8* actions, u32 len, bool owns_level)
     {
@@ -610,6 +719,10 @@ private:
             release(f, -err::INVAL);
             return Step::done(-err::INVAL);
         }
+        if (OVSDP_UNLIKELY(!charge(1))) {
+            release(f, -err::TOOBIG);
+            return Step::done(-err::TOOBIG);
+        }
         bool last = a->nla_len == f.rem; // nla_is_last()
         usize step_len = nla_align(a->nla_len);
         if (step_len >= f.rem) {
@@ -626,6 +739,10 @@ private:
         switch (a->type()) {
         case OVS_ACTION_ATTR_OUTPUT: {
             u32 port = a->get_u32();
+            if (OVSDP_UNLIKELY(!charge(kBudgetPacketCost * output_packets(pkt)))) {
+                err = -err::TOOBIG;
+                break;
+            }
             if (last) {
                 do_output(take(f), port, key);
                 return Step::done(0);
@@ -636,12 +753,17 @@ private:
                 clone.destroy();
             }
             pkt.set_cutlen(kNoCut);
+            maybe_breathe();
             break;
         }
         case OVS_ACTION_ATTR_TRUNC:
             pkt.set_cutlen(a->get<OvsActionTrunc>().max_len);
             break;
         case OVS_ACTION_ATTR_USERSPACE:
+            if (OVSDP_UNLIKELY(!charge(kBudgetPacketCost))) {
+                err = -err::TOOBIG;
+                break;
+            }
             userspace(f, a);
             pkt.set_cutlen(kNoCut);
             break;
@@ -675,6 +797,10 @@ private:
             err = pop_eth(pkt, key);
             break;
         case OVS_ACTION_ATTR_RECIRC: {
+            if (OVSDP_UNLIKELY(!charge(kBudgetPacketCost))) {
+                err = -err::TOOBIG;
+                break;
+            }
             if (!key_valid(key)) {
                 Status s = key_update(pkt, key);
                 if (s.is_error()) {
@@ -716,6 +842,10 @@ private:
                 }
                 break;
             }
+            if (OVSDP_UNLIKELY(!last && !charge(kBudgetPacketCost))) {
+                err = -err::TOOBIG;
+                break;
+            }
             Step s = after_nested(clone_execute(f, 0, n.rest, n.rest_len, last, !arg.exec), last);
             if (s.kind != Step::Continue)
                 return s;
@@ -729,6 +859,10 @@ private:
                 break;
             }
             bool exec = n.arg->get_u32() != 0;
+            if (OVSDP_UNLIKELY(!last && !charge(kBudgetPacketCost))) {
+                err = -err::TOOBIG;
+                break;
+            }
             Step s = after_nested(clone_execute(f, 0, n.rest, n.rest_len, last, !exec), last);
             if (s.kind != Step::Continue)
                 return s;
@@ -736,6 +870,10 @@ private:
             break;
         }
         case OVS_ACTION_ATTR_CHECK_PKT_LEN: {
+            if (OVSDP_UNLIKELY(!last && !charge(kBudgetPacketCost))) {
+                err = -err::TOOBIG;
+                break;
+            }
             Step s = check_pkt_len(f, a, last);
             if (s.kind == Step::Done && f.has_pkt) {
                 // A malformed argument: f still holds its packet.
@@ -805,6 +943,9 @@ int execute_actions(Env& env, P&& pkt, FlowKey& key, const u8* actions, usize le
     ActionState<P>& st = env.action_state();
     int level = ++st.level;
     int err;
+    act::Engine<P, Env> engine(env, st);
+    if (level == 1)
+        engine.start_budget();
     if (OVSDP_UNLIKELY(level > kRecursionLimit)) {
         ovsdp_log_ratelimited(OVSDP_LOG_ERR, "openvswitch: recursion limit reached, probable configuration error\n");
         env.drop(move(pkt), -act_err::NETDOWN);
@@ -813,14 +954,15 @@ int execute_actions(Env& env, P&& pkt, FlowKey& key, const u8* actions, usize le
                len == nla_total_size(sizeof(u32)) && a->nla_len == len && a->type() == uapi::OVS_ACTION_ATTR_OUTPUT) {
         // The most common list, one output: no frame, nothing deferred. Same
         // steps as the engine's last-action output (trunc included).
-        act::Engine<P, Env> engine(env, st);
-        engine.output(move(pkt), a->get_u32(), key);
-        err = 0;
+        err = engine.output(move(pkt), a->get_u32(), key);
     } else {
-        act::Engine<P, Env> engine(env, st);
         err = engine.run_list(move(pkt), &key, actions, static_cast<u32>(len));
         if (level == 1)
             engine.process_deferred();
+    }
+    if (level == 1 && OVSDP_UNLIKELY(st.budget_exceeded)) {
+        env.budget_exceeded(key);
+        err = -err::TOOBIG;
     }
     st.level--;
     return err;

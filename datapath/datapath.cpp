@@ -3,6 +3,7 @@
 // ovs_vport). kmod/ parses the generic netlink header, checks the attribute
 // policy and holds ovs_mutex; everything that interprets a request is here.
 #include "datapath/datapath.h"
+#include "datapath/ovsdp_ext.h"
 
 #include "platform/alloc.h"
 #include "platform/netdev.h"
@@ -99,10 +100,12 @@ usize dp_msg_size()
 {
     return nla_total_size(uapi::kIfNameSize) + nla_total_size(sizeof(uapi::DpStats)) +
            nla_total_size(sizeof(uapi::DpMegaflowStats)) + 2 * nla_total_size(sizeof(u32)) +
-           nla_total_size(sizeof(u32) * static_cast<usize>(ovsdp_nr_cpu_ids()));
+           nla_total_size(sizeof(u32) * static_cast<usize>(ovsdp_nr_cpu_ids())) +
+           nla_total_size(nla_total_size(sizeof(u64)));
 }
 
-bool dp_fill_info(const Datapath* dp, NlWriter& w)
+// `ext`: the client asked for OVSDP_DP_ATTR_EXT_STATS.
+bool dp_fill_info(const Datapath* dp, NlWriter& w, bool ext = false)
 {
     uapi::DpStats stats;
     uapi::DpMegaflowStats mega;
@@ -117,6 +120,11 @@ bool dp_fill_info(const Datapath* dp, NlWriter& w)
         u32 n = min(pids->n_pids, static_cast<u32>(ovsdp_nr_cpu_ids()));
         w.put(uapi::OVS_DP_ATTR_PER_CPU_PIDS, pids->pids, n * sizeof(u32));
     }
+    if (ext) {
+        usize nest = w.nest_begin(OVSDP_DP_ATTR_EXT_STATS);
+        w.put_u64(OVSDP_DP_EXT_BUDGET_DROPS, dp_budget_drops(dp));
+        w.nest_end(nest);
+    }
     return !w.overflowed();
 }
 
@@ -126,7 +134,7 @@ int dp_reply(ovsdp_request* req, const Datapath* dp, u8 cmd, bool notify)
     MsgBuffer msg(dp_msg_size());
     if (!msg.allocated())
         return -err::NOMEM;
-    if (!dp_fill_info(dp, msg.writer()))
+    if (!dp_fill_info(dp, msg.writer(), !notify && req_attr(req, OVSDP_DP_ATTR_EXT_STATS)))
         return req_fail(req, make_error(err::MSGSIZE, "Datapath reply too large"));
     return ovsdp_genl_reply(req, OVSDP_FAMILY_DATAPATH, cmd, dp_ifindex(dp), msg.data(), msg.size(), notify);
 }
@@ -396,6 +404,15 @@ void dp_get_stats(const Datapath* dp, uapi::DpStats* stats, uapi::DpMegaflowStat
     mega->n_masks = dp->table.n_masks();
 }
 
+u64 dp_budget_drops(const Datapath* dp)
+{
+    u64 n = 0;
+    int cpus = ovsdp_nr_cpu_ids();
+    for (int cpu = 0; cpu < cpus; cpu++)
+        n += read_once(static_cast<const DpPerCpuStats*>(ovsdp_per_cpu_ptr(dp->stats_percpu, cpu))->n_budget_drops);
+    return n;
+}
+
 u32 dp_upcall_pid_for_cpu(const Datapath* dp, u32 cpu)
 {
     const DpUpcallPids* pids = rcu_deref(dp->upcall_pids);
@@ -504,7 +521,7 @@ extern "C" int ovsdp_dp_cmd_dump(ovsdp_dump* d)
             continue;
         if (i >= skip) {
             msg.writer().rollback(0);
-            dp_fill_info(dp, msg.writer());
+            dp_fill_info(dp, msg.writer(), d->ext_attrs[OVSDP_DP_ATTR_EXT_STATS - OVSDP_EXT_ATTR_BASE] != nullptr);
             if (ovsdp_dump_append(d, OVSDP_FAMILY_DATAPATH, uapi::OVS_DP_CMD_GET, dp_ifindex(dp), msg.data(), msg.size()))
                 break;
         }

@@ -29,6 +29,7 @@ struct DpPerCpuStats {
     u64 n_lost;
     u64 n_mask_hit;
     u64 n_cache_hit;
+    u64 n_budget_drops; // executions cut short by the action budget (ovsdp_ext.h)
 };
 
 struct DpUpcallPids {
@@ -80,6 +81,8 @@ Vport* dp_lookup_vport(const Datapath* dp, u32 port_no);
 const char* dp_name(const Datapath* dp);
 int dp_ifindex(const Datapath* dp);
 void dp_get_stats(const Datapath* dp, uapi::DpStats* stats, uapi::DpMegaflowStats* mega);
+// OVSDP_DP_EXT_BUDGET_DROPS: summed over CPUs.
+u64 dp_budget_drops(const Datapath* dp);
 // Per-CPU dispatch: the port id for upcalls from `cpu`. RCU.
 u32 dp_upcall_pid_for_cpu(const Datapath* dp, u32 cpu);
 

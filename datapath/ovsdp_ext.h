@@ -23,12 +23,29 @@
 #define OVSDP_FLOW_ATTR_NUMA_STATS 200
 
 /*
+ * Datapath counters beyond upstream's (ovs_datapath family).
+ *
+ * Request: OVS_DP_CMD_GET (one datapath or a dump) with the flag attribute
+ * OVSDP_DP_ATTR_EXT_STATS. Reply: each datapath message also carries a nested
+ * OVSDP_DP_ATTR_EXT_STATS with the ovsdp_dp_ext_stats attributes below.
+ */
+#define OVSDP_DP_ATTR_EXT_STATS 201
+
+enum ovsdp_dp_ext_stats {
+	OVSDP_DP_EXT_UNSPEC,
+	/* u64: packets (received or executed) whose actions ran out of the
+	 * amplification budget and were cut short (actions/actions.h). */
+	OVSDP_DP_EXT_BUDGET_DROPS,
+	__OVSDP_DP_EXT_MAX
+};
+
+/*
  * Extension request attributes are numbered from OVSDP_EXT_ATTR_BASE. The
  * families' attribute tables stay upstream's size (a request never pays for
  * the gap); the kernel finds these in the message separately.
  */
 #define OVSDP_EXT_ATTR_BASE 200
-#define OVSDP_EXT_ATTR_COUNT 1
+#define OVSDP_EXT_ATTR_COUNT 2
 
 enum ovsdp_numa_attr {
 	OVSDP_NUMA_ATTR_UNSPEC,

@@ -87,7 +87,9 @@ u32 dp_miss_portid(Datapath* dp, const FlowKey& key, u32 hash)
 
 class KernelEnv {
 public:
-    explicit KernelEnv(Datapath* dp) : dp_(dp) {}
+    // `breathes`: EXECUTE, in process context with preemption disabled, may
+    // let softirqs run between outputs (ActionEnv::breathe()).
+    explicit KernelEnv(Datapath* dp, bool breathes = false) : dp_(dp), breathes_(breathes) {}
 
     ActionState<SkbPacket>& action_state()
     {
@@ -148,9 +150,23 @@ public:
         return ovsdp_skb_set_tunnel(pkt.skb(), &t, opts);
     }
     u32 random_u32() { return ovsdp_get_random_u32(); }
+    void budget_exceeded(const FlowKey& key)
+    {
+        dp_count(dp_, &DpPerCpuStats::n_budget_drops);
+        ovsdp_log_ratelimited(OVSDP_LOG_WARN,
+            "%s: packet from port %u exceeded the packet budget of its actions (%u packets), rest dropped",
+            dp_name(dp_), key.in_port, kActionBudget / kBudgetPacketCost);
+    }
+    bool may_breathe() const { return breathes_; }
+    void breathe()
+    {
+        ovsdp_local_bh_enable();
+        ovsdp_local_bh_disable();
+    }
 
 private:
     Datapath* dp_;
+    bool breathes_;
 };
 
 static_assert(ActionEnv<KernelEnv, SkbPacket>);

@@ -55,25 +55,39 @@ typedef int (*ovsdp_dumpit_t)(struct ovsdp_dump *dump);
 
 /*
  * ovsdp's extension attributes (datapath/ovsdp_ext.h) lie above the family's
- * maxattr, which the (liberal) policy parse skips: find them here. Today the
- * only one is the ovs_flow flag OVSDP_FLOW_ATTR_NUMA_STATS.
+ * maxattr, which the (liberal) policy parse skips: find them here. All of
+ * them are request flags.
  */
+static const struct {
+	int fam;
+	int type;
+} ovsdp_ext_flags[] = {
+	{ OVSDP_FAMILY_FLOW, OVSDP_FLOW_ATTR_NUMA_STATS },
+	{ OVSDP_FAMILY_DATAPATH, OVSDP_DP_ATTR_EXT_STATS },
+};
+
 static int find_ext_attrs(int fam, const struct nlmsghdr *nlh, const void **ext,
 			  struct netlink_ext_ack *extack)
 {
 	const struct nlattr *nla;
 	int rem;
+	size_t i;
 
-	if (fam != OVSDP_FAMILY_FLOW)
+	if (fam != OVSDP_FAMILY_FLOW && fam != OVSDP_FAMILY_DATAPATH)
 		return 0;
 	nlmsg_for_each_attr(nla, nlh, GENL_HDRLEN + ovsdp_families[fam].hdrsize, rem) {
-		if (nla_type(nla) != OVSDP_FLOW_ATTR_NUMA_STATS)
-			continue;
-		if (nla_len(nla) != 0) {
-			NL_SET_ERR_MSG_ATTR(extack, nla, "NUMA statistics request is a flag");
-			return -EINVAL;
+		for (i = 0; i < ARRAY_SIZE(ovsdp_ext_flags); i++) {
+			if (ovsdp_ext_flags[i].fam != fam || nla_type(nla) != ovsdp_ext_flags[i].type)
+				continue;
+			if (nla_len(nla) != 0) {
+				if (fam == OVSDP_FAMILY_FLOW)
+					NL_SET_ERR_MSG_ATTR(extack, nla, "NUMA statistics request is a flag");
+				else
+					NL_SET_ERR_MSG_ATTR(extack, nla, "Extended statistics request is a flag");
+				return -EINVAL;
+			}
+			ext[ovsdp_ext_flags[i].type - OVSDP_EXT_ATTR_BASE] = nla;
 		}
-		ext[OVSDP_FLOW_ATTR_NUMA_STATS - OVSDP_EXT_ATTR_BASE] = nla;
 	}
 	return 0;
 }

@@ -57,15 +57,22 @@ extern "C" int ovsdp_packet_cmd_execute(ovsdp_request* req)
     pkt.set_priority(key->priority);
     pkt.set_mark(key->skb_mark);
 
+    // As upstream, with BH off: but the engine may let softirqs run between
+    // outputs of a long list (preemption stays off: the per-CPU engine state
+    // is this CPU's throughout). Its budget bounds the whole execution.
     int rc;
     {
         RcuReadGuard rcu;
+        ovsdp_preempt_disable();
         ovsdp_local_bh_disable();
-        KernelEnv env(dp);
+        KernelEnv env(dp, true);
         rc = execute_actions(env, move(pkt), *key, acts.value()->data, acts.value()->len);
         ovsdp_local_bh_enable();
+        ovsdp_preempt_enable();
     }
     flow_actions_free(acts.value());
     destroy(key);
+    if (rc == -err::TOOBIG)
+        return req_fail(req, make_error(err::TOOBIG, "Actions exceeded the packet budget of one execution"), a_acts);
     return rc;
 }

@@ -162,6 +162,16 @@ void ovsdp_local_bh_enable(void)
 	local_bh_enable();
 }
 
+void ovsdp_preempt_disable(void)
+{
+	preempt_disable();
+}
+
+void ovsdp_preempt_enable(void)
+{
+	preempt_enable();
+}
+
 /* ---- Deferred work, per-CPU timers, per-CPU calls ---- */
 
 struct ovsdp_work {

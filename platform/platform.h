@@ -64,6 +64,10 @@ int ovsdp_nr_node_ids(void);
 int ovsdp_node_online(int node);
 void ovsdp_local_bh_disable(void);
 void ovsdp_local_bh_enable(void);
+// Preemption off (nests): the caller stays on its CPU even while BH is
+// enabled in between (softirqs then run on this CPU, nothing else).
+void ovsdp_preempt_disable(void);
+void ovsdp_preempt_enable(void);
 
 // ---- Deferred work, per-CPU timers, per-CPU calls --------------------------------
 

@@ -45,6 +45,8 @@ thread_local int t_node = -1;
 thread_local int t_bh_depth = 0;
 thread_local int t_bh_cpu = -1; // the simulated CPU whose BH lock this thread holds
 thread_local bool t_bh_pinned = false; // pinned to it for the BH-disabled section
+thread_local int t_preempt_depth = 0;
+thread_local bool t_preempt_pinned = false; // pinned by the outermost ovsdp_preempt_disable()
 
 // "BH disabled" on a simulated CPU: holding that CPU's lock. In the kernel the
 // packet path, a pinned timer and a BH-disabled work item on one CPU never
@@ -294,6 +296,23 @@ void ovsdp_local_bh_enable(void)
     if (t_bh_pinned) {
         t_cpu = -1;
         t_bh_pinned = false;
+    }
+}
+
+// Userspace has no preemption to turn off: the thread stays on its CPU
+// number until the outermost enable, as BH-disabled sections do.
+void ovsdp_preempt_disable(void)
+{
+    if (t_preempt_depth++ == 0 && t_cpu < 0) {
+        t_cpu = ovsdp_smp_processor_id();
+        t_preempt_pinned = true;
+    }
+}
+void ovsdp_preempt_enable(void)
+{
+    if (--t_preempt_depth == 0 && t_preempt_pinned) {
+        t_cpu = -1;
+        t_preempt_pinned = false;
     }
 }
 

@@ -243,7 +243,7 @@ inline void make_partial(Pkt& p, usize th, u8 proto, wsum pseudo)
 
 class Actions {
 public:
-    Actions() : buf_(8192), w_(buf_.data(), buf_.size()) {}
+    Actions() : buf_(1 << 17), w_(buf_.data(), buf_.size()) {}
     Actions(const Actions&) = delete;
     Actions& operator=(const Actions&) = delete;
 
@@ -499,6 +499,14 @@ public:
         return tunnel_err;
     }
     u32 random_u32() { return random_values.empty() ? 0 : random_values[random_next++ % random_values.size()]; }
+    void budget_exceeded(const FlowKey& key) { budget_reports.push_back(key.in_port); }
+    bool may_breathe() const { return breathing; }
+    void breathe()
+    {
+        breaths++;
+        if (on_breathe)
+            on_breathe();
+    }
 
     // ---- Test controls ----
     std::vector<Event> events;
@@ -510,6 +518,10 @@ public:
     usize random_next = 0;
     std::function<void(Pkt&&, FlowKey&)> on_recirc; // instead of keeping the packet
     std::function<void(Pkt&&, u32, const FlowKey&)> on_output; // likewise
+    std::vector<u32> budget_reports; // in_port of each budget_exceeded()
+    bool breathing = false; // may_breathe()
+    int breaths = 0;
+    std::function<void()> on_breathe; // a softirq that runs while breathing
 
     std::vector<const Event*> of(const std::string& what) const
     {

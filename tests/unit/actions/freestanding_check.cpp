@@ -20,6 +20,9 @@ struct CheckEnv {
     bool meter(MutableBufferPacket&, const FlowKey&, u32) { return false; }
     int set_tunnel_info(MutableBufferPacket&, ConstBytes) { return 0; }
     u32 random_u32() { return ovsdp_get_random_u32(); }
+    void budget_exceeded(const FlowKey&) { }
+    bool may_breathe() const { return false; }
+    void breathe() { }
 };
 
 static_assert(ActionEnv<CheckEnv, MutableBufferPacket>);

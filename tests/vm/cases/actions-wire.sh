@@ -2,7 +2,8 @@
 # actions-wire.sh (guest): every action of the packet path checked on the
 # wire, and ovsdp-ctl monitor receiving misses and userspace-action upcalls
 # (see actions_wire.py), then ping and TCP through flows installed with
-# ovsdp-ctl (forward-ctl.sh). One boot.
+# ovsdp-ctl (forward-ctl.sh), then the amplification budget
+# (amplification.py). One boot.
 # usage (host): tests/vm/vm-run --timeout 900 tests/vm/cases/actions-wire.sh --ctl PATH
 HERE=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)
 . "$HERE/../guest-lib.sh"
@@ -16,6 +17,8 @@ python3 "$HERE/actions_wire.py" --ctl "$CTL"
 rc=$?
 # Ping and a TCP transfer through flows set up with ovsdp-ctl alone.
 bash "$HERE/forward-ctl.sh" --ctl "$CTL" || rc=1
+# The amplification budget: long lists, tiny MRUs, recirculation fan-out.
+python3 "$HERE/amplification.py" || rc=1
 if kmsg_since_mark | grep -E "WARNING:|BUG:|Oops|Call Trace"; then
 	echo "FAIL: kernel messages during the test (above)"
 	rc=1
