@@ -100,6 +100,9 @@ inline constexpr u32 kActionBudget = 65536 * kBudgetPacketCost;
 // EXECUTE: pending softirqs run after every this many units of the top-level
 // list (64 packets).
 inline constexpr u32 kBreatheEvery = 64 * kBudgetPacketCost;
+// One output of the largest packet at the smallest MRU (8 bytes a fragment)
+// fits a whole budget: the top level's single-output shortcut skips the charge.
+static_assert(1 + kBudgetPacketCost * (65536 / 8 + 1) < kActionBudget);
 
 // What a USERSPACE action asks the environment to send (upstream's
 // dp_upcall_info as output_userspace() fills it).
@@ -420,10 +423,12 @@ public:
     }
 
     // A list's only action `output(port)` (the top-level shortcut). 0, or
-    // -E2BIG when the budget cannot pay for it (the packet is dropped).
+    // -E2BIG when the budget cannot pay for it (the packet is dropped). At
+    // level 1 the budget is whole and one output (8,200 packets at most)
+    // cannot overspend it: no charge, no MRU read.
     int output(P&& pkt, u32 port, const FlowKey& key)
     {
-        if (OVSDP_UNLIKELY(!charge(1 + kBudgetPacketCost * output_packets(pkt)))) {
+        if (OVSDP_UNLIKELY(st_.level > 1) && OVSDP_UNLIKELY(!charge(1 + kBudgetPacketCost * output_packets(pkt)))) {
             env_.drop(move(pkt), -err::TOOBIG);
             return -err::TOOBIG;
         }

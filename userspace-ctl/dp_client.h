@@ -38,6 +38,7 @@ struct DpInfo {
     std::optional<uint32_t> user_features;        // OVS_DP_ATTR_USER_FEATURES
     std::optional<uint32_t> masks_cache_size;     // OVS_DP_ATTR_MASKS_CACHE_SIZE
     std::vector<uint32_t> per_cpu_pids;           // OVS_DP_ATTR_PER_CPU_PIDS
+    std::optional<uint64_t> budget_drops;         // OVSDP_DP_EXT_BUDGET_DROPS (ovsdp only, when asked)
 };
 
 // An ovs_datapath request.  Unset optionals are not sent.
@@ -49,6 +50,7 @@ struct DpRequest {
     std::optional<uint32_t> user_features;
     std::optional<uint32_t> masks_cache_size;
     std::optional<std::vector<uint32_t>> per_cpu_pids;  // OVS_DP_ATTR_PER_CPU_PIDS
+    bool ext_stats = false;                       // ask for OVSDP_DP_ATTR_EXT_STATS (ovsdp_ext.h)
 };
 
 struct VportStats {              // OVS_VPORT_ATTR_STATS (struct ovs_vport_stats)

@@ -295,6 +295,7 @@ ShowDp collect_show(Context& ctx, const DpInfo& dp)
     s.stats = dp.stats.value_or(DpStats{});
     s.megaflow = dp.megaflow;
     s.masks_cache_size = dp.masks_cache_size;
+    s.budget_drops = dp.budget_drops;
 
     auto ports = ctx.dp.vport_dump(dp.dp_ifindex);
     if (!ports.ok()) {

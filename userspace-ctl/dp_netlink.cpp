@@ -100,6 +100,9 @@ Status encode_dp_request(nl_msg* msg, int family, const DpRequest& req)
                        static_cast<int>(req.per_cpu_pids->size() * sizeof(uint32_t)),
                        req.per_cpu_pids->data());
     }
+    if (req.ext_stats) {
+        err |= nla_put_flag(msg, OVSDP_DP_ATTR_EXT_STATS);
+    }
     return err ? Status(Error::from_errno(ENOBUFS)) : Status::success();
 }
 
@@ -274,8 +277,9 @@ Result<FlowInfo> decode_flow_reply(const nlmsghdr* hdr)
 
 Result<DpInfo> decode_dp_reply(const nlmsghdr* hdr)
 {
-    nlattr* tb[OVS_DP_ATTR_MAX + 1];
-    auto ifindex = parse_ovs_msg(hdr, tb, OVS_DP_ATTR_MAX);
+    constexpr int kMax = OVSDP_DP_ATTR_EXT_STATS;
+    nlattr* tb[kMax + 1];
+    auto ifindex = parse_ovs_msg(hdr, tb, kMax);
     OVSDP_TRY(ifindex);
     DpInfo dp;
     dp.dp_ifindex = *ifindex;
@@ -315,6 +319,19 @@ Result<DpInfo> decode_dp_reply(const nlmsghdr* hdr)
     }
     if (const nlattr* a = tb[OVS_DP_ATTR_PER_CPU_PIDS]) {
         dp.per_cpu_pids = read_u32_array(a);
+    }
+    if (nlattr* ext = tb[OVSDP_DP_ATTR_EXT_STATS]) {
+        nlattr* a;
+        int rem;
+        nla_for_each_nested(a, ext, rem) {
+            uint64_t v;
+            if (nla_type(a) == OVSDP_DP_EXT_BUDGET_DROPS) {
+                if (!read_attr(a, &v)) {
+                    return malformed("OVSDP_DP_EXT_BUDGET_DROPS");
+                }
+                dp.budget_drops = v;
+            }
+        }
     }
     return dp;
 }
@@ -416,6 +433,7 @@ Result<std::vector<DpInfo>> NetlinkDpClient::dp_dump()
     }
     DpRequest req;
     req.cmd = OVS_DP_CMD_GET;
+    req.ext_stats = true;
     OVSDP_TRY(encode_dp_request(m.msg, *family, req));
     auto replies = sock_.dump(m.msg);
     OVSDP_TRY(replies);

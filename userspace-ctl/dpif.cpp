@@ -53,6 +53,7 @@ Result<DpInfo> dpif_open(Context& ctx, const DpName& dp)
     req.cmd = OVS_DP_CMD_GET;
     req.name = dp.name;
     req.upcall_pid = 0;
+    req.ext_stats = true;  // ovsdp's counters; other kernels ignore the flag
     return expect_reply(ctx.dp.dp_transact(req));
 }
 

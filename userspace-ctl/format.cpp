@@ -126,6 +126,10 @@ std::string format_show_dp(const ShowDp& dp, bool with_stats)
         out += printf_string("  lookups: hit:%" PRIu64 " missed:%" PRIu64 " lost:%" PRIu64
                              "\n  flows: %" PRIu64 "\n",
                              s.n_hit, s.n_missed, s.n_lost, s.n_flows);
+        if (dp.budget_drops && *dp.budget_drops) {
+            // Not in ovs-dpctl's output: only when something was cut short.
+            out += printf_string("  budget drops: %" PRIu64 "\n", *dp.budget_drops);
+        }
         if (dp.megaflow && dp.megaflow->n_masks != UINT32_MAX) {
             const MegaflowStats& m = *dp.megaflow;
             uint64_t n_pkts = s.n_hit + s.n_missed;
@@ -211,6 +215,9 @@ std::string format_show_dp_json(const ShowDp& dp, bool with_stats)
                ",\"missed\":" + std::to_string(s.n_missed) +
                ",\"lost\":" + std::to_string(s.n_lost) + "}";
         out += ",\"flows\":" + std::to_string(s.n_flows);
+        if (dp.budget_drops) {
+            out += ",\"budget_drops\":" + std::to_string(*dp.budget_drops);
+        }
         if (dp.megaflow && dp.megaflow->n_masks != UINT32_MAX) {
             const MegaflowStats& m = *dp.megaflow;
             uint64_t n_pkts = s.n_hit + s.n_missed;

@@ -45,6 +45,7 @@ struct ShowDp {
     DpStats stats;                       // zeros if the kernel sent none
     std::optional<MegaflowStats> megaflow;
     std::optional<uint32_t> masks_cache_size;  // "caches:" section if set
+    std::optional<uint64_t> budget_drops;      // ovsdp: printed when not 0
     std::vector<ShowPort> ports;         // any order; printed by port number
 };
 

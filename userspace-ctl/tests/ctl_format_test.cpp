@@ -74,6 +74,21 @@ TEST(Format, CountersAndCacheLine)
               "  cache: hit:6 hit-rate:75.00%\n");
 }
 
+TEST(Format, BudgetDropsOnlyWhenSome)
+{
+    ShowDp dp = fresh_dp();
+    dp.megaflow.reset();
+    dp.ports.clear();
+    dp.masks_cache_size.reset();
+    dp.budget_drops = 0;
+    EXPECT_EQ(format_show_dp(dp, false),
+              "system@dp0:\n  lookups: hit:0 missed:0 lost:0\n  flows: 0\n") << "as ovs-dpctl prints it";
+    dp.budget_drops = 7;
+    EXPECT_EQ(format_show_dp(dp, false),
+              "system@dp0:\n  lookups: hit:0 missed:0 lost:0\n  flows: 0\n  budget drops: 7\n");
+    EXPECT_NE(format_show_dp_json(dp, false).find("\"budget_drops\":7"), std::string::npos);
+}
+
 TEST(Format, MissingMegaflowOrDpStats)
 {
     ShowDp dp = fresh_dp();

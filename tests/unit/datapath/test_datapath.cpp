@@ -4,6 +4,7 @@
 // devices going away, namespaces exiting, and no leaks.
 #include "datapath/datapath.h"
 #include "datapath/dp_receive.h"
+#include "datapath/ovsdp_ext.h"
 #include "flow/buffer_packet.h"
 #include "fake_kernel.h"
 #include "flow_netlink/flow_netlink.h"
@@ -140,6 +141,41 @@ TEST_F(DatapathTest, CreateReplyAndGet)
     ASSERT_EQ(kernel.sent.size(), 1u);
     EXPECT_FALSE(kernel.sent[0].notify);
     EXPECT_EQ(kernel.sent[0].str(uapi::OVS_DP_ATTR_NAME), "dp0");
+}
+
+// The datapath's own counters beyond upstream's (OVSDP_DP_ATTR_EXT_STATS):
+// only in replies to a GET that asks for them.
+TEST_F(DatapathTest, ExtendedStatisticsOnlyWhenAsked)
+{
+    ASSERT_EQ(new_dp("dp0"), 0);
+    Datapath* dp = dp_lookup_by_ifindex(&net, dp_ifindex("dp0"));
+    ASSERT_NE(dp, nullptr);
+    ovsdp_local_bh_disable();
+    dp_count(dp, &DpPerCpuStats::n_budget_drops, 3);
+    ovsdp_local_bh_enable();
+
+    kernel.reset();
+    {
+        Request r(&net, uapi::kDpAttrMax, dp_ifindex("dp0"));
+        ASSERT_EQ(ovsdp_dp_cmd_get(r.finish()), 0);
+    }
+    ASSERT_EQ(kernel.sent.size(), 1u);
+    EXPECT_EQ(kernel.sent[0].attr(OVSDP_DP_ATTR_EXT_STATS), nullptr);
+    {
+        Request r(&net, uapi::kDpAttrMax, dp_ifindex("dp0"));
+        r.put(OVSDP_DP_ATTR_EXT_STATS, nullptr, 0);
+        ASSERT_EQ(ovsdp_dp_cmd_get(r.finish()), 0);
+    }
+    ASSERT_EQ(kernel.sent.size(), 2u);
+    const NlAttr* ext = kernel.sent[1].attr(OVSDP_DP_ATTR_EXT_STATS);
+    ASSERT_NE(ext, nullptr);
+    const NlAttr* drops = nullptr;
+    for (const NlAttr* a : nla_range(ext))
+        if (a->type() == OVSDP_DP_EXT_BUDGET_DROPS)
+            drops = a;
+    ASSERT_NE(drops, nullptr);
+    EXPECT_EQ(drops->get_u64(), 3u);
+    EXPECT_EQ(kernel.sent[1].str(uapi::OVS_DP_ATTR_NAME), "dp0") << "and everything upstream sends";
 }
 
 TEST_F(DatapathTest, CreateRefusals)

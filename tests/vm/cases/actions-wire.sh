@@ -18,7 +18,7 @@ rc=$?
 # Ping and a TCP transfer through flows set up with ovsdp-ctl alone.
 bash "$HERE/forward-ctl.sh" --ctl "$CTL" || rc=1
 # The amplification budget: long lists, tiny MRUs, recirculation fan-out.
-python3 "$HERE/amplification.py" || rc=1
+python3 "$HERE/amplification.py" --ctl "$CTL" || rc=1
 if kmsg_since_mark | grep -E "WARNING:|BUG:|Oops|Call Trace"; then
 	echo "FAIL: kernel messages during the test (above)"
 	rc=1

@@ -300,6 +300,11 @@ def main():
            and struct.unpack_from("!H", f, 20)[0] & 0x3fff]
     t.ok("8 outputs of a 3000-byte packet at MRU 1400 leave as 24 fragments", err == 0 and len(got) == 24,
          "errno %d, %d fragments" % (err, len(got)))
+    if "--ctl" in sys.argv:
+        ctl = sys.argv[sys.argv.index("--ctl") + 1]
+        out = sh("%s show -s amp0" % ctl).stdout
+        print(out, end="", flush=True)
+        t.ok("ovsdp-ctl show -s prints the budget drops", "budget drops: %s\n" % budget_drops(nl, dpif) in out, out)
     if not stock:
         d = budget_drops(nl, dpif)
         t.ok("clients that do not ask see no extension attribute",
