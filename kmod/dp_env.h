@@ -45,33 +45,46 @@ int dp_upcall(Datapath* dp, SkbPacket& pkt, const FlowKey& key, u8 cmd, u32 port
             cap += nla_total_size(tunnel_key_attr_size());
         }
     }
-    u8* buf = static_cast<u8*>(ovsdp_kmalloc(cap, OVSDP_GFP_ATOMIC));
+    // A UDP GSO packet (UFO) is keyed as a first fragment; the segments after
+    // the first go up as later fragments, without L4 fields (upstream's
+    // queue_gso_packets): their attributes are written a second time.
+    bool ufo = pkt.gso_udp();
+    u8* buf = static_cast<u8*>(ovsdp_kmalloc(ufo ? 2 * cap : cap, OVSDP_GFP_ATOMIC));
     if (!buf)
         return -err::NOMEM;
-    NlWriter w(buf, cap);
-    put_flow_key(w, uapi::OVS_PACKET_ATTR_KEY, key, key, false);
-    if (req && req->userdata)
-        w.put(uapi::OVS_PACKET_ATTR_USERDATA, req->userdata->data(), req->userdata->len());
-    if (has_egress) {
-        usize nest = w.nest_begin(uapi::OVS_PACKET_ATTR_EGRESS_TUN_KEY);
-        put_tunnel_info(w, tunnel_from_shim(egress), egress_opts, egress.options_len, egress.mode);
-        w.nest_end(nest);
-    }
-    if (req && req->actions) {
-        usize nest = w.nest_begin(uapi::OVS_PACKET_ATTR_ACTIONS);
-        actions_to_nlattrs({ req->actions, req->actions_len }, w);
-        w.nest_end(nest);
-    }
-    if (u16 mru = pkt.mru())
-        w.put_u16(uapi::OVS_PACKET_ATTR_MRU, mru);
     u32 cut = req ? req->cutlen : kNoCut;
-    if (cut != kNoCut && cut < pkt.len())
-        w.put_u32(uapi::OVS_PACKET_ATTR_LEN, static_cast<u32>(pkt.len()));
-    w.put_u64(uapi::OVS_PACKET_ATTR_HASH, pkt.get_hash());
+    auto write_attrs = [&](NlWriter& w, const FlowKey& k) {
+        put_flow_key(w, uapi::OVS_PACKET_ATTR_KEY, k, k, false);
+        if (req && req->userdata)
+            w.put(uapi::OVS_PACKET_ATTR_USERDATA, req->userdata->data(), req->userdata->len());
+        if (has_egress) {
+            usize nest = w.nest_begin(uapi::OVS_PACKET_ATTR_EGRESS_TUN_KEY);
+            put_tunnel_info(w, tunnel_from_shim(egress), egress_opts, egress.options_len, egress.mode);
+            w.nest_end(nest);
+        }
+        if (req && req->actions) {
+            usize nest = w.nest_begin(uapi::OVS_PACKET_ATTR_ACTIONS);
+            actions_to_nlattrs({ req->actions, req->actions_len }, w);
+            w.nest_end(nest);
+        }
+        if (u16 mru = pkt.mru())
+            w.put_u16(uapi::OVS_PACKET_ATTR_MRU, mru);
+        if (cut != kNoCut && cut < pkt.len())
+            w.put_u32(uapi::OVS_PACKET_ATTR_LEN, static_cast<u32>(pkt.len()));
+        w.put_u64(uapi::OVS_PACKET_ATTR_HASH, pkt.get_hash());
+    };
+    NlWriter w(buf, cap);
+    write_attrs(w, key);
+    NlWriter wl(buf + cap, ufo ? cap : 0);
+    if (ufo) {
+        FlowKey later = key;
+        later.ip.frag = kFragLater;
+        write_attrs(wl, later);
+    }
     int rc = -err::MSGSIZE;
-    if (!w.overflowed())
-        rc = ovsdp_upcall_send(dp->net, portid, cmd, dp_ifindex(dp), buf, w.size(), nullptr, pkt.skb(),
-                               cut == kNoCut ? 0 : cut);
+    if (!w.overflowed() && !wl.overflowed())
+        rc = ovsdp_upcall_send(dp->net, portid, cmd, dp_ifindex(dp), buf, w.size(), ufo ? buf + cap : nullptr,
+                               wl.size(), pkt.skb(), cut == kNoCut ? 0 : cut);
     ovsdp_kfree(buf);
     return rc;
 }

@@ -66,7 +66,8 @@ out:
 }
 
 int ovsdp_upcall_send(void *net, uint32_t portid, uint8_t cmd, int dp_ifindex, const void *attrs,
-		      size_t attrs_len, const void *attrs_later, void *p, uint32_t cutlen)
+		      size_t attrs_len, const void *attrs_later, size_t attrs_later_len, void *p,
+		      uint32_t cutlen)
 {
 	struct sk_buff *skb = p, *segs, *seg, *next;
 	bool udp_frag;
@@ -83,11 +84,14 @@ int ovsdp_upcall_send(void *net, uint32_t portid, uint8_t cmd, int dp_ifindex, c
 		return -EINVAL;
 	skb_list_walk_safe(segs, seg, next) {
 		const void *a = attrs;
+		size_t a_len = attrs_len;
 
-		if (udp_frag && seg != segs && attrs_later)
+		if (udp_frag && seg != segs && attrs_later) {
 			a = attrs_later;
+			a_len = attrs_later_len;
+		}
 		if (!err)
-			err = send_one(net, portid, cmd, dp_ifindex, a, attrs_len, seg, cutlen);
+			err = send_one(net, portid, cmd, dp_ifindex, a, a_len, seg, cutlen);
 		kfree_skb(seg);
 	}
 	return err;

@@ -49,11 +49,12 @@ extern "C" {
 // call appends from the packet (first `cutlen` bytes if cutlen is non-zero),
 // after pushing an accelerated VLAN tag into the data and completing a partial
 // checksum, as upstream does. A GSO packet is segmented first and every segment
-// is sent; UDP fragments after the first get `attrs_later` (key with frag =
-// later) if given. The skb is not consumed. Softirq or process context.
+// is sent; UDP fragments after the first get `attrs_later` (attrs_later_len
+// bytes: the same attributes with the key's frag = later) if given. The skb is not consumed. Softirq or process context.
 // 0, or -errno (-ENOBUFS when the socket's queue is full).
 int ovsdp_upcall_send(void* net, uint32_t portid, uint8_t cmd, int dp_ifindex, const void* attrs,
-                      size_t attrs_len, const void* attrs_later, void* skb, uint32_t cutlen);
+                      size_t attrs_len, const void* attrs_later, size_t attrs_later_len, void* skb,
+                      uint32_t cutlen);
 
 #ifdef __cplusplus
 } // extern "C"

@@ -1,0 +1,133 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""MISS upcalls of a UDP GSO (UFO) packet, run against the kernel's module and
+then ours in one boot (tests/vm/cases/actions-wire.sh).
+
+A tap with a virtio-net header (IFF_VNET_HDR) is a netdev port of a new
+datapath; writing one 4,000-byte UDP datagram with VIRTIO_NET_HDR_GSO_UDP
+into it makes the kernel receive an SKB_GSO_UDP packet. The datapath has no
+flow: the miss goes to userspace segmented, one upcall per IP fragment. As
+upstream's queue_gso_packets does, the first carries the key of a first
+fragment (UDP ports), the others the key of a later fragment (no L4 fields).
+
+usage: upcall_gso.py --record FILE   (stock module: write what it sends)
+       upcall_gso.py --expect FILE   (ours: compare, PASS/FAIL lines)
+"""
+import fcntl
+import json
+import os
+import socket
+import struct
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from ovsnl import DP_ATTR, DP_CMD, VPORT_ATTR, VPORT_CMD, VPORT_TYPE, Cases, Genl, nla_str, nla_u32, parse_attrs  # noqa: E402,E501
+
+TUNSETIFF = 0x400454ca
+IFF_TAP, IFF_NO_PI, IFF_VNET_HDR = 0x0002, 0x1000, 0x4000
+VIRTIO_NET_HDR_F_NEEDS_CSUM, VIRTIO_NET_HDR_GSO_UDP = 1, 3
+OVS_PACKET_CMD_MISS = 1
+PKT_ATTR_PACKET, PKT_ATTR_KEY = 1, 2
+KEY_IPV4, KEY_UDP = 7, 10
+FRAG_NAMES = {0: "no", 1: "first", 2: "later"}
+
+
+def csum16(b):
+    if len(b) % 2:
+        b += b"\0"
+    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    while s >> 16:
+        s = (s & 0xffff) + (s >> 16)
+    return ~s & 0xffff
+
+
+def ufo_frame(payload_len=4000):
+    src, dst = socket.inet_aton("10.9.0.1"), socket.inet_aton("10.9.0.2")
+    payload = bytes(i & 0xff for i in range(payload_len))
+    udp_len = 8 + payload_len
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + udp_len, 7, 0, 64, 17, 0, src, dst)
+    ip = ip[:10] + struct.pack("!H", csum16(ip)) + ip[12:]
+    # CHECKSUM_PARTIAL: the UDP checksum field holds the pseudo-header sum.
+    pseudo = (sum(struct.unpack("!4H", src + dst)) + 17 + udp_len)
+    while pseudo >> 16:
+        pseudo = (pseudo & 0xffff) + (pseudo >> 16)
+    udp = struct.pack("!HHHH", 5555, 6666, udp_len, pseudo) + payload
+    eth = b"\x02\x00\x00\x00\x09\x02" + b"\x02\x00\x00\x00\x09\x01" + b"\x08\x00"
+    vnet = struct.pack("=BBHHHH", VIRTIO_NET_HDR_F_NEEDS_CSUM, VIRTIO_NET_HDR_GSO_UDP, 14 + 20 + 8, 1400, 34, 6)
+    return vnet + eth + ip + udp
+
+
+def upcalls(sock, want, timeout=5.0):
+    out = []
+    t_end = time.monotonic() + timeout
+    sock.settimeout(0.5)
+    while time.monotonic() < t_end and len(out) < want + 2:
+        try:
+            data = sock.recv(1 << 20)
+        except socket.timeout:
+            if out:
+                break
+            continue
+        off = 0
+        while off + 16 <= len(data):
+            length, mtype = struct.unpack_from("=IH", data, off)
+            body = data[off + 16:off + length]
+            off += (length + 3) & ~3
+            if mtype < 0x10 or len(body) < 8 or body[0] != OVS_PACKET_CMD_MISS:
+                continue
+            attrs = parse_attrs(body[8:])
+            key = parse_attrs(attrs.get(PKT_ATTR_KEY, b""))
+            ipv4 = key.get(KEY_IPV4, b"")
+            out.append({"frag": FRAG_NAMES.get(ipv4[11], "?") if len(ipv4) >= 12 else "none",
+                        "udp": struct.unpack("!HH", key[KEY_UDP][:4]) if KEY_UDP in key else None,
+                        "len": len(attrs.get(PKT_ATTR_PACKET, b""))})
+    return out
+
+
+def run():
+    fd = os.open("/dev/net/tun", os.O_RDWR)
+    fcntl.ioctl(fd, TUNSETIFF, struct.pack("16sH", b"ufo0", IFF_TAP | IFF_NO_PI | IFF_VNET_HDR))
+    os.system("ip link set ufo0 up")
+    nl = Genl()
+    listener = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 16)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
+    listener.bind((0, 0))
+    pid = listener.getsockname()[0]
+    dp = nl.request("ovs_datapath", DP_CMD["NEW"], nla_str(DP_ATTR["NAME"], "gso0") + nla_u32(DP_ATTR["UPCALL_PID"], pid)
+                    + nla_u32(DP_ATTR["USER_FEATURES"], 1 | 2))[0]
+    nl.request("ovs_vport", VPORT_CMD["NEW"], nla_u32(VPORT_ATTR["TYPE"], VPORT_TYPE["NETDEV"])
+               + nla_str(VPORT_ATTR["NAME"], "ufo0") + nla_u32(VPORT_ATTR["UPCALL_PID"], pid), dp_ifindex=dp.dp_ifindex)
+    time.sleep(0.5)
+    while True:  # anything the stack sent (IPv6 router solicitations...) is not ours
+        listener.settimeout(0.2)
+        try:
+            listener.recv(1 << 20)
+        except socket.timeout:
+            break
+    os.write(fd, ufo_frame())
+    got = [u for u in upcalls(listener, 3) if u["udp"] != (None,) and u["len"] > 100]
+    nl.request("ovs_datapath", DP_CMD["DEL"], b"", dp_ifindex=dp.dp_ifindex)
+    os.close(fd)
+    return got
+
+
+def main():
+    mode, path = sys.argv[1], sys.argv[2]
+    got = run()
+    print("# UFO miss upcalls: %s" % json.dumps(got), flush=True)
+    if mode == "--record":
+        json.dump(got, open(path, "w"))
+        return 0 if got else 1
+    want = json.load(open(path))
+    t = Cases()
+    t.ok("the kernel's module sent per-fragment upcalls (%d)" % len(want), len(want) >= 2, json.dumps(want))
+    for u in want + got:
+        u["udp"] = list(u["udp"]) if u["udp"] else None
+    t.ok("UFO miss upcalls: first fragment keyed with UDP ports, later ones as later fragments, as the kernel's "
+         "module sends them", got == want, "ours %s, stock %s" % (json.dumps(got), json.dumps(want)))
+    return t.summary()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
