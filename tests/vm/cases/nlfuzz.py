@@ -1107,18 +1107,24 @@ class Env:
     def dump_ports(self, ifx=None):
         out = {}
         for m in self.nl.request("ovs_vport", VP_GET, b"", dp_ifindex=ifx or self.dp_ifindex, dump=True, echo=False):
-            out[m.str(VPA_NAME)] = m.u32(VPA_PORT_NO)
+            out[sname(m, VPA_NAME)] = m.u32(VPA_PORT_NO)
         return out
 
     def dump_dps(self):
-        return {m.str(DPA_NAME): m for m in self.nl.request("ovs_datapath", DP_GET, b"", dump=True, echo=False)}
+        return {sname(m, DPA_NAME): m for m in self.nl.request("ovs_datapath", DP_GET, b"", dump=True, echo=False)}
 
     def delete_all_dps(self):
-        for name in self.dump_dps():
+        for m in self.dump_dps().values():
             try:
-                self.nl.request("ovs_datapath", DP_DEL, nla_str(DPA_NAME, name))
+                self.nl.request("ovs_datapath", DP_DEL, b"", dp_ifindex=m.dp_ifindex)
             except NlError:
                 pass
+
+
+def sname(m, atype):
+    """A name attribute of a reply: any bytes but NUL and '/' make a valid
+    netdev name, and mutated requests do create such names."""
+    return m.attrs.get(atype, b"").split(b"\0")[0].decode(errors="surrogateescape")
 
 
 def live_allocs():
@@ -1340,14 +1346,14 @@ class Fuzzer:
             if len(set(nos)) != len(nos):
                 why.append("duplicate port numbers %s" % nos)
             for p in ports:
-                name = p.str(VPA_NAME)
+                name = sname(p, VPA_NAME)
                 if not os.path.exists("/sys/class/net/%s" % name):
                     why.append("port %d (%s) has no netdev" % (p.u32(VPA_PORT_NO), name))
             # Bound the state: other datapaths and extra ports go; flows flushed.
-            for name in dps:
+            for name, m in dps.items():
                 if name != "fz0":
                     try:
-                        nl.request("ovs_datapath", DP_DEL, nla_str(DPA_NAME, name))
+                        nl.request("ovs_datapath", DP_DEL, b"", dp_ifindex=m.dp_ifindex)
                     except NlError as e:
                         why.append("deleting datapath %s: %s" % (name, e))
             env.extra_dps = {}
