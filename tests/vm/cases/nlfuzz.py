@@ -824,8 +824,25 @@ class Gen:
             a.append(N(self.pick([FA_STATS, FA_TCP_FLAGS, FA_USED]), self.rbytes(self.pick([1, 8, 16]))))
         return "ovs_flow", cmd, flags, ifx, a
 
+    def req_amplification(self):
+        """The shape of issue 18's stall: a large IPv4 frame, a small MRU and
+        thousands of outputs (valid, so it reaches the action engine)."""
+        r = self.r
+        paylen = self.pick([9000, 30000, 65000 - 60])
+        f = frame(dict(esrc=MAC1, edst=MAC2, src=IP1, dst=IP2, proto=17, sport=1, dport=2,
+                       payload=b"NLFZ-AMP" + b"\x5a" * (paylen - 8)))
+        outs = self.pick([64, 500, 1000, 4001])
+        port = self.pick([p for p in self.env.port_nos() if p in (1, 2, 3)] or [1])
+        a = [N(PA_PACKET, f), N(PA_KEY, [u32(K_IN_PORT, 1)]),
+             N(PA_ACTIONS, [u32(A_OUTPUT, port) for _ in range(outs)]),
+             u16(PA_MRU, self.pick([68, 100, 576, 1280, r.randrange(68, 1500)]))]
+        return "ovs_packet", PK_EXECUTE, NLM_F_REQUEST | NLM_F_ACK, self.env.dp_ifindex, a
+
     def req_packet(self):
         r = self.r
+        if self.chance(self.args.p_amp):
+            self.strict = True
+            return self.req_amplification()
         ifx = self.dp_ifindex()
         pkt = self.frame(big=True)
         a = [N(PA_PACKET, pkt)] if self.strict or self.chance(0.97) else []
@@ -1632,6 +1649,8 @@ def main():
                     help="skip requests whose estimated packets out exceed this (0: no cap)")
     ap.add_argument("--p-strict", type=float, default=0.3,
                     help="share of messages built from choices the module should accept (no mutation)")
+    ap.add_argument("--p-amp", type=float, default=0.01,
+                    help="share of EXECUTEs in the shape of issue 18's stall (big frame, small MRU, many outputs)")
     ap.add_argument("--p-mutate", type=float, default=0.35, help="share of the other messages with tree mutations")
     ap.add_argument("--p-mutate-bytes", type=float, default=0.05, help="share of datagrams with byte mutations")
     ap.add_argument("--p-del-main", type=float, default=0.02,
