@@ -14,6 +14,7 @@ void ovsdp_destroy_all(void);
 void ovsdp_masks_rebalance_all(void);
 int ovsdp_core_init(void);
 void ovsdp_core_exit(void);
+void ovsdp_check_leaks(void);
 
 /* Every 4 s, as upstream: re-rank each datapath's masks by recent hits. */
 #define MASKS_REBALANCE_INTERVAL (4 * HZ)
@@ -68,6 +69,7 @@ static void __exit ovsdp_exit(void)
 	ovs_unlock();
 	rcu_barrier(); /* every call_rcu callback of ours has run */
 	ovsdp_core_exit();
+	ovsdp_check_leaks(); /* everything allocated through the platform is freed */
 }
 
 module_init(ovsdp_init);

@@ -139,7 +139,7 @@ t_summary() {
 # Kernel log: vm-run fails the whole run on these; check_kmsg_clean pins them
 # on a case.  kmsg_mark remembers where the log is; kmsg_since_mark prints
 # what came after.
-KMSG_BAD='WARNING:|BUG:|Oops|general protection|Call Trace|Kernel panic'
+KMSG_BAD='WARNING:|BUG:|Oops|general protection|Call Trace|Kernel panic|rcu: INFO: .*stall|self-detected stall|soft lockup|hung task|blocked for more than'
 _KMSG_MARK=0
 kmsg_mark() { _KMSG_MARK=$(dmesg | wc -l); }
 kmsg_since_mark() { dmesg | tail -n +$((_KMSG_MARK + 1)); }

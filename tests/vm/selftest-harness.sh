@@ -10,6 +10,8 @@
 #                       ovsdb-server + ovs-vswitchd passing a ping; timings.
 #   warn                writes "WARNING: ..." to /dev/kmsg, exits 0
 #                       (vm-run must fail)
+#   kmsg TEXT           writes TEXT to /dev/kmsg, exits 0 (run-selftest uses
+#                       an RCU stall and a hung-task line: vm-run must fail)
 #   fail [N]            exits N (default 3) (vm-run must exit N)
 #   leak                leaves the stock openvswitch in use by vport_gre
 #                       (the final rmmod fails, vm-run must fail)
@@ -22,6 +24,9 @@ mode=${1:-positive}
 case $mode in
 warn)
 	echo "WARNING: ovsdp-vm selftest: this warning must fail the run" >/dev/kmsg
+	exit 0 ;;
+kmsg)
+	echo "$2" >/dev/kmsg
 	exit 0 ;;
 fail)
 	exit "${2:-3}" ;;
