@@ -4,8 +4,8 @@
 # from the clock, printed), then the module is unloaded: its leak check
 # (allocations still live at unload) warns, which fails the run.
 # usage (host): tests/vm/vm-run --timeout 900 tests/vm/cases/nlfuzz.sh 1:90 time:90 [-- NLFUZZ_OPTIONS...]
-#   a long run without the amplification cap:
-#        tests/vm/vm-run --timeout 4000 tests/vm/cases/nlfuzz.sh time:3600 -- --max-amp 0
+#   a long run:
+#        tests/vm/vm-run --timeout 4000 tests/vm/cases/nlfuzz.sh time:3600
 #   replay the datagrams journaled by an earlier run (its out dir, or one file):
 #        tests/vm/vm-run tests/vm/cases/nlfuzz.sh replay -- --replay tests/vm/out/run-.../nlfuzz -v
 HERE=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)
