@@ -744,7 +744,7 @@ TEST_F(FlowExtract, Ipv6ExtensionHeaderLongerThanPacket)
 // OVS_KEY_ATTR_IPV6_EXTHDRS as 6.1's get_ipv6_ext_hdrs() defines it: which
 // headers are present, repeats that should not be (UNREP) and headers out of
 // RFC 2460's recommended order (UNSEQ). The same packets are checked against
-// the kernel's own module in the VM (tests/vm/cases/issue11_abi.py).
+// the kernel's own module in the VM (tests/vm/cases/flow_compare.py).
 TEST_F(FlowExtract, Ipv6ExtensionHeaderBits)
 {
     constexpr u16 NONEXT = kIpv6ExthdrNoNext, AUTH = kIpv6ExthdrAuth, DEST = kIpv6ExthdrDest;
