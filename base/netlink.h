@@ -186,10 +186,16 @@ public:
         reserve(type, 0);
         return at;
     }
+    // A nest holding more than a 16-bit length can say overflows the writer
+    // (its length would wrap).
     void nest_end(usize token)
     {
         if (overflow_)
             return;
+        if (len_ - token > 0xffff) {
+            overflow_ = true;
+            return;
+        }
         auto* a = reinterpret_cast<NlAttr*>(buf_ + token);
         a->nla_len = static_cast<u16>(len_ - token);
     }

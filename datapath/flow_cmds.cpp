@@ -69,7 +69,8 @@ void put_numa_stats(const Flow* flow, NlWriter& w)
 }
 
 // Upstream's ovs_flow_cmd_fill_info (attributes only). Actions that do not fit
-// are left out, as upstream does for a flow alone in its message. `numa`: the
+// w, or whose attribute would be longer than a netlink attribute can say, are
+// left out, as upstream does for a flow alone in its message. `numa`: the
 // client asked for per-NUMA statistics.
 bool flow_fill_info(const Flow* flow, u32 ufid_flags, bool numa, NlWriter& w)
 {
@@ -102,13 +103,13 @@ bool flow_fill_info(const Flow* flow, u32 ufid_flags, bool numa, NlWriter& w)
         const FlowActions* acts = flow_actions(flow);
         usize mark = w.size();
         usize nest = w.nest_begin(uapi::OVS_FLOW_ATTR_ACTIONS);
-        if (acts && !put_actions(acts, w)) {
-            w.rollback(mark); // too large for one message: omit them
-            return true;
-        }
+        if (acts)
+            put_actions(acts, w);
         w.nest_end(nest);
+        if (w.overflowed())
+            w.rollback(mark); // too large for one message: omit them
     }
-    return !w.overflowed();
+    return true;
 }
 
 int flow_reply(ovsdp_request* req, const Flow* flow, int dp_ifindex, u32 ufid_flags, u8 cmd, bool notify,
@@ -202,7 +203,11 @@ extern "C" int ovsdp_flow_cmd_new(ovsdp_request* req)
     u32 ufid_flags = ufid_flags_from_nlattr(req_attr(req, uapi::OVS_FLOW_ATTR_UFID_FLAGS));
     int ifindex = dp_ifindex(dp);
 
-    Flow* existing = p->ufid.len ? dp->table.lookup_ufid(p->ufid) : dp->table.lookup(p->key);
+    // A duplicate has the same UFID or, failing that, a key the new one
+    // matches (upstream checks both, whatever identifies the new flow).
+    Flow* existing = p->ufid.len ? dp->table.lookup_ufid(p->ufid) : nullptr;
+    if (!existing)
+        existing = dp->table.lookup(p->key);
     if (!existing) {
         flow->actions = acts.value();
         if (auto ins = dp->table.insert_locked(flow, p->mask, p->m.mask_range); ins.is_error()) {
@@ -220,11 +225,15 @@ extern "C" int ovsdp_flow_cmd_new(ovsdp_request* req)
         flow_free(flow);
         return req_fail(req, make_error(err::EXIST, "Flow already exists"));
     }
-    // The identifier must be the same for an update; a key-identified flow
-    // may be found again by its exact key among overlapping ones.
-    bool same = p->ufid.len ? true : flow_cmp_unmasked_key(existing, p->key, p->m.range);
+    // The flow found must be the one named (upstream's ovs_flow_cmp): a
+    // UFID-identified flow whose masked key is the request's key over its
+    // range, or a key-identified flow with the same unmasked key, which may
+    // also be found again among overlapping ones by its exact key.
+    bool same = flow_has_ufid(existing)
+        ? flow_key_equal_range(existing->key, p->key, p->m.range.start, p->m.range.end)
+        : flow_cmp_unmasked_key(existing, p->key, p->m.range);
     if (!same)
-        existing = existing->unmasked_key ? dp->table.lookup_exact(p->key, p->m.range) : nullptr;
+        existing = flow_has_ufid(existing) ? nullptr : dp->table.lookup_exact(p->key, p->m.range);
     if (!existing) {
         flow_actions_free(acts.value());
         flow_free(flow);
@@ -346,22 +355,41 @@ extern "C" int ovsdp_flow_cmd_dump(ovsdp_dump* d)
     if (d->attrs && uapi::OVS_FLOW_ATTR_UFID_FLAGS <= d->maxattr && d->attrs[uapi::OVS_FLOW_ATTR_UFID_FLAGS])
         ufid_flags = static_cast<const NlAttr*>(d->attrs[uapi::OVS_FLOW_ATTR_UFID_FLAGS])->get_u32();
     bool numa = d->ext_attrs[OVSDP_FLOW_ATTR_NUMA_STATS - OVSDP_EXT_ATTR_BASE] != nullptr;
-    usize cap = 64 * 1024;
-    u8* buf = static_cast<u8*>(ovsdp_kvmalloc(cap, OVSDP_GFP_KERNEL));
-    if (!buf)
-        return -err::NOMEM;
+    usize cap = 0;
+    u8* buf = nullptr;
     flow_stats_flush_all(); // once per dump message
     int ifindex = dp_ifindex(dp);
     u64 cursor = static_cast<u64>(d->args[0]);
     int rc = 0;
     for (Flow* flow = dp->table.dump_next_locked(cursor); flow; flow = dp->table.dump_next_locked(cursor)) {
+        // Room for the whole flow, actions included (most flows need a few
+        // hundred bytes; a flow with a long action list up to ~64 KiB more).
+        usize need = flow_msg_size(flow, flow_actions(flow));
+        if (need > cap) {
+            ovsdp_kvfree(buf);
+            cap = need > 16 * 1024 ? need : 16 * 1024;
+            buf = static_cast<u8*>(ovsdp_kvmalloc(cap, OVSDP_GFP_KERNEL));
+            if (!buf) {
+                rc = -err::NOMEM;
+                break;
+            }
+        }
         NlWriter w(buf, cap);
         if (!flow_fill_info(flow, ufid_flags, numa, w)) {
             rc = -err::MSGSIZE;
             break;
         }
-        if (ovsdp_dump_append(d, OVSDP_FAMILY_FLOW, uapi::OVS_FLOW_CMD_GET, ifindex, buf, w.size()))
-            break;
+        if (ovsdp_dump_append(d, OVSDP_FAMILY_FLOW, uapi::OVS_FLOW_CMD_GET, ifindex, buf, w.size())) {
+            // No room left: the flow starts the next message. Alone in a
+            // message and still too large, it goes without its actions, as
+            // upstream's (the client can GET them).
+            if (!ovsdp_dump_empty(d))
+                break;
+            NlWriter bare(buf, cap);
+            if (!flow_fill_info(flow, ufid_flags | uapi::kUfidFOmitActions, numa, bare)
+                || ovsdp_dump_append(d, OVSDP_FAMILY_FLOW, uapi::OVS_FLOW_CMD_GET, ifindex, buf, bare.size()))
+                break;
+        }
         cursor = flow->dump_key;
     }
     d->args[0] = static_cast<long>(cursor);

@@ -302,11 +302,14 @@ struct Ipv6Walk {
 };
 
 // Walks the extension headers from nh + 40 (which must be readable) the way
-// ipv6_find_hdr(skb, &ofs, -1, &frag_off, &flags) of 6.1 does, including its
-// quirks: a non-first fragment followed by another extension header is an
+// ipv6_find_hdr(skb, &ofs, -1, &frag_off, &flags) of 6.1.192 does, including
+// its quirks: a non-first fragment followed by another extension header is an
 // error with frag_off 0; a fragment header cut after its first two bytes
-// still counts as a fragment. The loop advances by at least 8 bytes per
-// header, so it is bounded by the packet length.
+// still counts as a fragment; a header whose length runs past the end of the
+// packet is an error (the packet is then keyed with no next header, 59, and
+// no L4 fields), though not the fragment header of a non-first fragment,
+// which ends the walk before its length matters. The loop advances by at
+// least 8 bytes per header, so it is bounded by the packet length.
 template <Packet P>
 OVSDP_NOINLINE Ipv6Walk ipv6_walk(P& pkt, usize nh)
 {
@@ -356,9 +359,100 @@ OVSDP_NOINLINE Ipv6Walk ipv6_walk(P& pkt, usize nh)
         } else {
             hdrlen = (hp.hdrlen + 1u) << 3;
         }
+        // At least 2 bytes from start are in the packet (read above).
+        if (pkt.len() - start < hdrlen) {
+            w.nexthdr = Ipv6Walk::kBadMsg;
+            return w;
+        }
         nexthdr = hp.nexthdr;
         start += hdrlen;
     }
+}
+
+// The extension header bits of OVS_KEY_ATTR_IPV6_EXTHDRS (kIpv6Exthdr*), as
+// 6.1's get_ipv6_ext_hdrs() computes them from the chain starting after the
+// IPv6 header at nh. Its rules, kept as they are:
+// - The walk follows next-header values while they name one of
+//   ipv6_ext_hdr()'s six (hop-by-hop, routing, fragment, AH, no-next,
+//   destination options). ESP is not among them, so the ESP bit is never
+//   set, and nothing after an ESP header is seen.
+// - Every header, AH and the fragment header included, is stepped over as
+//   (hdrlen + 1) * 8 bytes; the walk ends quietly when the next 2-byte
+//   header start is not in the packet (a header that runs past the end is
+//   still counted). It does not stop at a non-first fragment.
+// - UNREP: a second hop-by-hop, routing, fragment or AH header, or a third
+//   destination options header. UNSEQ: a header after one that RFC 2460
+//   recommends to come later (hop-by-hop only first; one destination
+//   options header before routing, another one after AH), or any header but
+//   a destination options one after two destination options headers.
+// Returns false when memory is short.
+template <Packet P>
+OVSDP_NOINLINE bool ipv6_exthdrs(P& pkt, usize nh, u16& out)
+{
+    constexpr u16 kHop = kIpv6ExthdrHop, kDest = kIpv6ExthdrDest, kRouter = kIpv6ExthdrRouter;
+    constexpr u16 kFrag = kIpv6ExthdrFrag, kAuth = kIpv6ExthdrAuth, kEsp = kIpv6ExthdrEsp;
+    constexpr u16 kUnrep = kIpv6ExthdrUnrep, kUnseq = kIpv6ExthdrUnseq;
+    u16 bits = 0;
+    u32 n_dest = 0;
+    usize start = nh + sizeof(wire::Ipv6Hdr);
+    u8 next = pkt.data()[nh + OVSDP_OFFSETOF(wire::Ipv6Hdr, nexthdr)];
+    while (ipv6_ext_hdr(next)) {
+        // For routing, fragment and AH: its bit, and the headers that may
+        // precede it without breaking the recommended order.
+        u16 self = 0, may_follow = 0;
+        switch (next) {
+        case kIpProtoNone:
+            out = bits | kIpv6ExthdrNoNext;
+            return true;
+        case kIpProtoHopOpts:
+            if (bits & kHop)
+                bits |= kUnrep;
+            bits |= bits ? kUnseq : kHop;
+            break;
+        case kIpProtoDstOpts:
+            if (n_dest == 0) {
+                if (bits & ~(kHop | kUnrep))
+                    bits |= kUnseq;
+                bits |= kDest;
+            } else if (n_dest == 1) {
+                if (bits & ~(kHop | kDest | kRouter | kFrag | kAuth | kEsp | kUnrep))
+                    bits |= kUnseq;
+            } else {
+                bits |= kUnrep;
+            }
+            n_dest++;
+            break;
+        case kIpProtoRouting:
+            self = kRouter;
+            may_follow = kHop | kDest;
+            break;
+        case kIpProtoFragment:
+            self = kFrag;
+            may_follow = kHop | kDest | kRouter;
+            break;
+        case kIpProtoAuth:
+            self = kAuth;
+            may_follow = kHop | kDest | kRouter | kFrag;
+            break;
+        }
+        if (self) {
+            if (bits & self)
+                bits |= kUnrep;
+            if ((bits & ~(may_follow | kUnrep)) || n_dest >= 2)
+                bits |= kUnseq;
+            bits |= self;
+        }
+        HeaderCheck c = check_header(pkt, start + sizeof(wire::Ipv6OptHdr));
+        if (c == HeaderCheck::NoMem)
+            return false;
+        if (c == HeaderCheck::Short)
+            break;
+        auto hp = wire::read_header<wire::Ipv6OptHdr>(pkt.data() + start);
+        next = hp.nexthdr;
+        start += (hp.hdrlen + 1u) << 3;
+    }
+    out = bits;
+    return true;
 }
 
 // ICMPv6 at th (8 bytes readable). Neighbor solicitations and advertisements
@@ -411,6 +505,8 @@ OVSDP_ALWAYS_INLINE Status parse_ipv6(P& pkt, FlowKey& key, usize nh)
         return kErrNoMem;
     }
     auto ip6 = wire::read_header<wire::Ipv6Hdr>(pkt.data() + nh);
+    if (OVSDP_UNLIKELY(ipv6_ext_hdr(ip6.nexthdr)) && !ipv6_exthdrs(pkt, nh, key.ipv6.exthdrs))
+        return kErrNoMem;
     key.ip.proto = kIpProtoNone;
     key.ip.tos = static_cast<u8>(ntohl(ip6.version_tc_label) >> 20);
     key.ip.ttl = ip6.hop_limit;

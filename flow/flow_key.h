@@ -12,8 +12,8 @@
 //   [332, 354)  Ethernet: addresses, outer and inner VLAN, ethertype
 //   [354, 358)  IP: proto, tos, ttl, frag
 //   [358, 364)  L4: ports (or ICMP type/code), TCP flags
-//   [364, 428)  union of IPv4+ARP, IPv6+ND, MPLS
-//   [428, 432)  tail padding (always zero after extraction)
+//   [364, 430)  union of IPv4+ARP, IPv6+extension header bits+ND, MPLS
+//   [430, 432)  tail padding (always zero after extraction)
 //
 // Keys and masks are compared and hashed a long at a time over a
 // FlowKeyRange [start, end); a flow that matches no tunnel field has a mask
@@ -59,11 +59,25 @@ inline constexpr u8 kIpProtoTcp = 6;
 inline constexpr u8 kIpProtoUdp = 17;
 inline constexpr u8 kIpProtoRouting = 43;
 inline constexpr u8 kIpProtoFragment = 44;
+inline constexpr u8 kIpProtoEsp = 50;
 inline constexpr u8 kIpProtoAuth = 51;
 inline constexpr u8 kIpProtoIcmpv6 = 58;
 inline constexpr u8 kIpProtoNone = 59; // NEXTHDR_NONE
 inline constexpr u8 kIpProtoDstOpts = 60;
 inline constexpr u8 kIpProtoSctp = 132;
+
+// FlowKeyIpv6::exthdrs bits (OVS_KEY_ATTR_IPV6_EXTHDRS): the IPv6 extension
+// headers a packet carries, with the values of OpenFlow 1.2's
+// OFPIEH12_* flags, as the 6.1 kernel keys them.
+inline constexpr u16 kIpv6ExthdrNoNext = 1 << 0; // a "no next header" (59) was reached
+inline constexpr u16 kIpv6ExthdrEsp = 1 << 1; // ESP (never set by 6.1's walk: see flow_extract.h)
+inline constexpr u16 kIpv6ExthdrAuth = 1 << 2; // authentication header
+inline constexpr u16 kIpv6ExthdrDest = 1 << 3; // one or two destination options headers
+inline constexpr u16 kIpv6ExthdrFrag = 1 << 4; // fragment header
+inline constexpr u16 kIpv6ExthdrRouter = 1 << 5; // routing header
+inline constexpr u16 kIpv6ExthdrHop = 1 << 6; // hop-by-hop options, first after the IPv6 header
+inline constexpr u16 kIpv6ExthdrUnrep = 1 << 7; // a header repeated that should not be
+inline constexpr u16 kIpv6ExthdrUnseq = 1 << 8; // headers out of RFC 2460's recommended order
 
 // FlowKeyIp::frag values (enum ovs_frag_type).
 inline constexpr u8 kFragNone = 0; // OVS_FRAG_TYPE_NONE
@@ -188,6 +202,7 @@ struct FlowKeyIpv6 {
     u8 src[16]; // IPv6 source address
     u8 dst[16]; // IPv6 destination address
     be32 label; // flow label (low 20 bits, network order)
+    u16 exthdrs; // kIpv6Exthdr* bits, host order (OVS_KEY_ATTR_IPV6_EXTHDRS)
     FlowKeyNd nd; // ICMPv6 neighbor solicitation/advertisement only
 };
 
@@ -252,7 +267,8 @@ static_assert(sizeof(FlowKeyEth) == 22 && OVSDP_OFFSETOF(FlowKey, ip) == 354);
 static_assert(OVSDP_OFFSETOF(FlowKey, tp) == 358 && sizeof(FlowKeyTp) == 6);
 static_assert(OVSDP_OFFSETOF(FlowKey, ipv4) == 364 && OVSDP_OFFSETOF(FlowKey, ipv6) == 364
     && OVSDP_OFFSETOF(FlowKey, mpls) == 364);
-static_assert(sizeof(FlowKeyIpv4) == 20 && sizeof(FlowKeyIpv6) == 64 && sizeof(FlowKeyMpls) == 16);
+static_assert(sizeof(FlowKeyIpv4) == 20 && sizeof(FlowKeyIpv6) == 68 && sizeof(FlowKeyMpls) == 16);
+static_assert(OVSDP_OFFSETOF(FlowKey, ipv6.exthdrs) == 400 && OVSDP_OFFSETOF(FlowKey, ipv6.nd) == 402);
 static_assert(sizeof(FlowKey) == 432);
 
 // ---- Key ranges ---------------------------------------------------------------

@@ -39,9 +39,9 @@
 //   void set_inner_network_offset(usize); // after the MPLS label stack
 //
 // Contract of the setters: extraction calls them exactly where upstream's
-// key_extract() sets the corresponding skb fields; offsets can exceed len()
-// in the one case upstream allows it (an IPv6 extension header that claims
-// more bytes than the packet has).
+// key_extract() sets the corresponding skb fields. Offsets never exceed len()
+// (6.1.192 no longer keys past an IPv6 extension header that claims more
+// bytes than the packet has).
 #pragma once
 
 #include "base/types.h"

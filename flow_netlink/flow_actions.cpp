@@ -33,10 +33,10 @@ Result<u8*> ActionsBuf::append(usize n)
 {
     u32 len = size();
     if (n > kMaxActionsBufsize - len)
-        return make_error(err::MSGSIZE, "Flow actions exceed 32 KiB once validated");
+        return make_error(err::MSGSIZE, "Flow actions exceed 384 KiB once validated");
     usize need = len + n;
     if (!acts_ || need > acts_->capacity) {
-        usize doubled = acts_ ? 2 * static_cast<usize>(acts_->capacity) : 0; // <= 64 KiB
+        usize doubled = acts_ ? 2 * static_cast<usize>(acts_->capacity) : 0; // <= 768 KiB
         TRY(reserve(need > doubled ? need : doubled));
     }
     u8* p = acts_->data + len;
@@ -65,10 +65,13 @@ Result<u32> ActionsBuf::nest_begin(u16 type)
     return at;
 }
 
-void ActionsBuf::nest_end(u32 offset)
+Status ActionsBuf::nest_end(u32 offset)
 {
-    // size() - offset <= kMaxActionsBufsize < 65536.
-    reinterpret_cast<NlAttr*>(acts_->data + offset)->nla_len = static_cast<u16>(size() - offset);
+    u32 len = size() - offset;
+    if (len > 0xffff)
+        return make_error(err::MSGSIZE, "Nested flow actions exceed 64 KiB once validated");
+    reinterpret_cast<NlAttr*>(acts_->data + offset)->nla_len = static_cast<u16>(len);
+    return {};
 }
 
 Status ActionsBuf::copy(const NlAttr* a)
@@ -79,7 +82,7 @@ Status ActionsBuf::copy(const NlAttr* a)
     return {};
 }
 
-static_assert(kMaxActionsBufsize < 65536, "nest lengths must fit nla_len");
+static_assert(kMaxActionsBufsize <= 0xffffffffu / 4, "blob sizes and their doubling fit a u32");
 
 // No namespace-scope using-directives outside our own namespaces: the kernel
 // build compiles the whole core as one translation unit.
@@ -248,8 +251,7 @@ OVSDP_NOINLINE Status copy_set_tunnel(const NlAttr* tunnel, ActionsBuf& out, boo
     __builtin_memcpy(p, &info, sizeof(info));
     if (info.options_len)
         __builtin_memcpy(p + sizeof(info), key.tun_opts_data(), info.options_len);
-    out.nest_end(set);
-    return {};
+    return out.nest_end(set);
 }
 
 // Upstream validate_masked: no value bit outside the mask (the mask follows
@@ -380,7 +382,7 @@ Status validate_set(const NlAttr* a, const FlowKey& flow_key, const ActState& st
         be32 label_mask = htonl(0x000fffff);
         __builtin_memcpy(p + key_len + OVSDP_OFFSETOF(OvsKeyIpv6, ipv6_label), &label_mask, sizeof(label_mask));
     }
-    out.nest_end(start);
+    TRY(out.nest_end(start));
     copied = true;
     return {};
 }
@@ -721,7 +723,7 @@ Status copy_lists(ConstBytes actions, const FlowKey& key, ActionsBuf& out, bool 
             if (f.walk.rem() > 0)
                 return make_error(err::INVAL, "Actions have trailing bytes");
             for (u8 i = 0; i < f.exit.n_close; i++)
-                out.nest_end(f.exit.close[i]);
+                TRY(out.nest_end(f.exit.close[i]));
             if (f.exit.then_list) {
                 // check_pkt_len: the IF_GREATER list, from the same state.
                 u32 gt = TRY(out.nest_begin(OVS_CHECK_PKT_LEN_ATTR_ACTIONS_IF_GREATER));

@@ -11,7 +11,10 @@
 // CVE-2024-1151 (unbounded clone/sample recursion) can happen here:
 //  - the blob never exceeds kMaxActionsBufsize bytes: every append checks
 //    `n > kMaxActionsBufsize - used` before growing, with used <= the limit
-//    an invariant, so no sum can wrap; nest lengths therefore fit a u16;
+//    an invariant, so no sum can wrap; a nested list (sample, clone,
+//    check_pkt_len, dec_ttl) whose validated form outgrows a netlink
+//    attribute (64 KiB) is refused with EMSGSIZE, where upstream would wrap
+//    its 16-bit length;
 //  - nested action lists (sample, clone, check_pkt_len, dec_ttl) are at most
 //    kActionsMaxDepth deep below the top list (EOVERFLOW beyond, as upstream);
 //  - there is no recursion: validation and serialisation walk nested lists
@@ -59,8 +62,8 @@
 
 namespace ovsdp {
 
-// The blob's size limit is flow_table's kMaxActionsBufsize (upstream's
-// MAX_ACTIONS_BUFSIZE, 32 KiB).
+// The blob's size limit is flow_table's kMaxActionsBufsize (enough for any
+// action list an attribute can carry; upstream has no fixed limit).
 inline constexpr u32 kActionsMaxDepth = 16; // OVS_COPY_ACTIONS_MAX_DEPTH
 
 // Private attribute types of the blob. Above the uapi maxima of their
@@ -124,9 +127,10 @@ public:
     // An attribute with `len` bytes of payload, zero padding included; its
     // payload (data copied when not null). EMSGSIZE beyond kMaxActionsBufsize.
     Result<u8*> add(u16 type, const void* data, usize len);
-    // A nest: returns its offset for nest_end().
+    // A nest: returns its offset for nest_end(). EMSGSIZE when what the nest
+    // holds does not fit an attribute's 16-bit length.
     Result<u32> nest_begin(u16 type);
-    void nest_end(u32 offset);
+    Status nest_end(u32 offset);
     // Copies a whole attribute (its nla_len bytes, padding zeroed).
     Status copy(const NlAttr* a);
 
@@ -143,8 +147,8 @@ private:
 // inconsistent actions (with a message per rule), ERANGE for userspace/
 // check_pkt_len attributes too short for their policy (as upstream's policy
 // checks), EOVERFLOW for nesting deeper than kActionsMaxDepth, EMSGSIZE when
-// the blob would exceed kMaxActionsBufsize, EOPNOTSUPP for unsupported
-// features, NOMEM.
+// the blob would exceed kMaxActionsBufsize or a nested list's validated form
+// an attribute, EOPNOTSUPP for unsupported features, NOMEM.
 Status copy_actions(ConstBytes actions, const FlowKey& key, ActionsBuf& out, bool log);
 
 // The same, returning the flow's actions (upstream's ovs_nla_copy_actions).

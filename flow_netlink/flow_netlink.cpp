@@ -572,6 +572,14 @@ Status key_from_attrs(Parser& p, u64 attrs, bool is_mask, bool ones)
         attrs &= ~bit(OVS_KEY_ATTR_IPV6);
     }
 
+    // As upstream, whatever the ethertype: the field lies beyond what IPv4,
+    // ARP and MPLS keys use, where their packets always have zero.
+    if (attrs & bit(OVS_KEY_ATTR_IPV6_EXTHDRS)) {
+        auto eh = read<OvsKeyIpv6Exthdrs>(t.a[OVS_KEY_ATTR_IPV6_EXTHDRS], ones);
+        w.put(k.ipv6.exthdrs, eh.hdrs);
+        attrs &= ~bit(OVS_KEY_ATTR_IPV6_EXTHDRS);
+    }
+
     if (attrs & bit(OVS_KEY_ATTR_ARP)) {
         auto arp = read<OvsKeyArp>(t.a[OVS_KEY_ATTR_ARP], ones);
         if (!is_mask && (arp.arp_op & htons(0xff00)))
@@ -971,6 +979,8 @@ bool flow_key_to_nlattrs(const FlowKey& key, const FlowKey& output, bool is_mask
         ip.ipv6_hlimit = output.ip.ttl;
         ip.ipv6_frag = output.ip.frag;
         w.put(OVS_KEY_ATTR_IPV6, &ip, sizeof(ip));
+        OvsKeyIpv6Exthdrs eh { output.ipv6.exthdrs };
+        w.put(OVS_KEY_ATTR_IPV6_EXTHDRS, &eh, sizeof(eh));
     } else if (key.eth.type == htons(kEthPArp) || key.eth.type == htons(kEthPRarp)) {
         OvsKeyArp arp;
         __builtin_memset(&arp, 0, sizeof(arp));
@@ -1072,7 +1082,8 @@ usize flow_key_attr_size()
         + nla_total_size(2) // ETHERTYPE
         + nla_total_size(40) // IPV6
         + nla_total_size(2) // ICMPV6
-        + nla_total_size(28); // ND
+        + nla_total_size(28) // ND
+        + nla_total_size(2); // IPV6_EXTHDRS
 }
 
 } // namespace ovsdp

@@ -15,9 +15,11 @@
 //
 // Not supported (flow/ has no fields for them), refused as "unknown key
 // attribute" with EINVAL, as an upstream kernel without the feature does:
-// conntrack fields (CT_STATE, CT_ZONE, CT_MARK, CT_LABELS, CT_ORIG_TUPLE_*),
-// NSH and IPV6_EXTHDRS. OVS userspace probes the conntrack fields with a test
-// flow and treats EINVAL as "not supported" silently.
+// conntrack fields (CT_STATE, CT_ZONE, CT_MARK, CT_LABELS, CT_ORIG_TUPLE_*)
+// and NSH. OVS userspace probes the conntrack fields with a test flow and
+// treats EINVAL as "not supported" silently. IPV6_EXTHDRS is keyed as 6.1
+// does: accepted in any key (and in the mask when the key has it), written
+// after OVS_KEY_ATTR_IPV6 for every IPv6 key.
 //
 // Contexts: process context; nothing here allocates or sleeps. Stack use is
 // bounded (no recursion: VLAN nesting is two fixed levels).

@@ -232,6 +232,11 @@ int ovsdp_dump_append(struct ovsdp_dump *d, int family, uint8_t cmd, int dp_ifin
 	return 0;
 }
 
+int ovsdp_dump_empty(const struct ovsdp_dump *d)
+{
+	return ((const struct sk_buff *)d->skb)->len == 0;
+}
+
 /* ---- ovs_datapath ---------------------------------------------------------- */
 
 static const struct nla_policy datapath_policy[OVS_DP_ATTR_MAX + 1] = {

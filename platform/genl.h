@@ -74,6 +74,9 @@ int ovsdp_genl_multicast(void* net, int family, uint8_t cmd, int dp_ifindex, con
 // the skb has no room left (the dump resumes in the next call).
 int ovsdp_dump_append(struct ovsdp_dump* dump, int family, uint8_t cmd, int dp_ifindex,
                       const void* attrs, size_t len);
+// Whether the dump skb holds no message yet (a message that does not fit then
+// never will: upstream's ovs_flow_cmd_fill_info drops a flow's actions then).
+int ovsdp_dump_empty(const struct ovsdp_dump* dump);
 
 #ifdef __cplusplus
 } // extern "C"

@@ -629,10 +629,12 @@ void format_key_attr(std::string& ds, const AttrView& a, const AttrView* ma, con
     const char* name = key_attr_name(a.type);
     ds += *name ? std::string(name) : fmt("key%u", a.type);
     ds += '(';
-    bool exact = !ma || (a.type != OVS_KEY_ATTR_TUNNEL && all_bytes(ma->data, 0xff));
+    int len = key_attr_len(a.type);
+    // OVS 3.1 never reads a mask of a type it does not know as exact
+    // (odp_mask_is_constant__), so an all-ones one is printed too.
+    bool exact = !ma || (a.type != OVS_KEY_ATTR_TUNNEL && len != -3 && all_bytes(ma->data, 0xff));
     const uint8_t* k = a.data.data();
     const uint8_t* m = ma ? ma->data.data() : nullptr;
-    int len = key_attr_len(a.type);
     bool bad_len = (len >= 0 && (a.data.size() != static_cast<size_t>(len) ||
                                  (ma && ma->data.size() != static_cast<size_t>(len))));
     if (bad_len) {

@@ -229,7 +229,9 @@ TEST(OdpKey, UnknownAttributesPrintGenerically)
     EXPECT_EQ(format_flow_key(key, mask, nullptr, false), "key32(ab cd/00 00)");
     Bytes exact;
     put_attr(exact, 32, ones);
-    EXPECT_EQ(format_flow_key(key, exact, nullptr, false), "key32(ab cd)");
+    // Nor exact (checked against ovs-dpctl 3.1): the mask is printed.
+    EXPECT_EQ(format_flow_key(key, exact, nullptr, false), "key32(ab cd/ff ff)");
+    EXPECT_EQ(format_flow_key(key, {}, nullptr, false), "key32(ab cd)"); // no mask (upcall keys)
     EXPECT_EQ(format_flow_key({}, {}, nullptr, false), "<empty>");
     Bytes bad = {1, 2, 3};
     EXPECT_EQ(format_flow_key(bad, {}, nullptr, false), "<empty>,***3 leftover bytes*** (010203)");

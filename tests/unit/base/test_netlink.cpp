@@ -51,6 +51,27 @@ TEST(Netlink, WriterOverflowIsStickyUntilRollback)
     EXPECT_EQ(w.size(), 8u);
 }
 
+// A nest longer than nla_len can say overflows the writer instead of
+// wrapping its length (a flow's 64 KiB of actions plus a little).
+TEST(Netlink, NestLongerThanAnAttributeOverflows)
+{
+    std::vector<u8> buf(1 << 17);
+    NlWriter w(buf.data(), buf.size());
+    usize nest = w.nest_begin(1);
+    for (int i = 0; i < 8190; i++)
+        w.put_u32(2, i); // 65,520 bytes: fits
+    w.nest_end(nest);
+    ASSERT_FALSE(w.overflowed());
+    EXPECT_EQ(reinterpret_cast<const NlAttr*>(buf.data())->nla_len, 65524);
+    w.rollback(0);
+    nest = w.nest_begin(1);
+    for (int i = 0; i < 8192; i++)
+        w.put_u32(2, i); // 65,536 bytes
+    EXPECT_FALSE(w.overflowed());
+    w.nest_end(nest);
+    EXPECT_TRUE(w.overflowed());
+}
+
 TEST(Netlink, MalformedStreamsAreDetected)
 {
     // Length below the header size.

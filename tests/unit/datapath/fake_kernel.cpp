@@ -72,7 +72,7 @@ size_t Kernel::live_devices() const
 Request::Request(Net* net, int maxattr, int dp_ifindex, uint8_t version)
     : buf(), table(maxattr + 1, nullptr)
 {
-    buf.reserve(4096); // attributes must not move once the table points at them
+    buf.reserve(1 << 17); // attributes must not move once the table points at them (two 64 KiB ones fit)
     req.net = net;
     req.maxattr = maxattr;
     req.dp_ifindex = dp_ifindex;
@@ -138,6 +138,8 @@ int ovsdp_dump_append(ovsdp_dump* d, int family, uint8_t cmd, int dp_ifindex, co
     k->sent.push_back({ family, cmd, dp_ifindex, false, true, d->net, { p, p + len } });
     return 0;
 }
+
+int ovsdp_dump_empty(const ovsdp_dump*) { return k->dump_used == 0; }
 
 int ovsdp_dev_attach(void* vport, void* net, const char* name, uint32_t type, int ifindex, void* master, void** dev,
                      const char** errmsg)

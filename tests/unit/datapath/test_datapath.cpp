@@ -12,6 +12,8 @@
 #include "platform/user/user_platform.h"
 
 #include <gtest/gtest.h>
+#include <cstring>
+#include <map>
 #include <set>
 #include <vector>
 
@@ -109,6 +111,53 @@ protected:
                 ++*calls;
         }
         return all;
+    }
+
+    // Every flow a full dump returns, one dump call per skb of `capacity`.
+    std::vector<fake::Message> dump_flows(int ifindex, size_t capacity = 1 << 20)
+    {
+        long args[6] = {};
+        ovsdp_dump d {};
+        d.net = &net;
+        d.args = args;
+        d.dp_ifindex = ifindex;
+        kernel.dump_capacity = capacity;
+        std::vector<fake::Message> all;
+        for (int i = 0; i < 1000; i++) {
+            kernel.reset();
+            kernel.dump_used = 0;
+            EXPECT_EQ(ovsdp_flow_cmd_dump(&d), 0);
+            if (kernel.sent.empty())
+                break;
+            all.insert(all.end(), kernel.sent.begin(), kernel.sent.end());
+        }
+        return all;
+    }
+    // OVS_FLOW_CMD_NEW of the ARP key with `actions`, optionally a UFID and
+    // netlink flags; the errno (negative) or 0.
+    int new_flow(int ifindex, const std::vector<u8>& keyattrs, const std::vector<u8>& actions, const u8* ufid = nullptr,
+                 u16 nlmsg_flags = 0)
+    {
+        Request r(&net, uapi::kFlowAttrMax, ifindex);
+        r.put(uapi::OVS_FLOW_ATTR_KEY, keyattrs.data(), keyattrs.size());
+        if (ufid)
+            r.put(uapi::OVS_FLOW_ATTR_UFID, ufid, 16);
+        r.put(uapi::OVS_FLOW_ATTR_ACTIONS, actions.data(), actions.size());
+        ovsdp_request* req = r.finish();
+        req->nlmsg_flags = nlmsg_flags;
+        last_rc = ovsdp_flow_cmd_new(req);
+        last_msg = r.req.extack_msg;
+        return last_rc;
+    }
+    static std::vector<u8> outputs(u32 n, u32 port = 1)
+    {
+        std::vector<u8> v;
+        for (u32 i = 0; i < n; i++) {
+            u8 a[8] = { 8, 0, uapi::OVS_ACTION_ATTR_OUTPUT, 0 };
+            __builtin_memcpy(a + 4, &port, 4);
+            v.insert(v.end(), a, a + 8);
+        }
+        return v;
     }
 
     fake::Kernel kernel;
@@ -473,6 +522,119 @@ TEST_F(DatapathTest, FlowMessagesOnlyForEchoOrListenersAndNumaExtension)
     ASSERT_EQ(kernel.sent.size(), 4u) << "a listener: DEL notifies";
     EXPECT_TRUE(kernel.sent.back().notify);
     EXPECT_NE(kernel.sent.back().attr(uapi::OVS_FLOW_ATTR_KEY), nullptr);
+}
+
+// Issue 11 item 1: a new flow is a duplicate when its UFID is known or,
+// failing that, when a flow already matches its key, whatever identifies
+// either flow (upstream's ovs_flow_cmd_new). NLM_F_CREATE or NLM_F_EXCL then
+// refuse it with EEXIST; without them the flow found is updated, provided it
+// is the one named.
+TEST_F(DatapathTest, NewFlowDuplicatesAreFoundByUfidThenByKey)
+{
+    constexpr u16 kCreate = 0x400, kExcl = 0x200;
+    ASSERT_EQ(new_dp("dp0"), 0);
+    int ifindex = dp_ifindex("dp0");
+    std::vector<u8> key = arp_key_attrs(0), other = arp_key_attrs(1);
+    const u8 u1[16] = { 1, 1 }, u2[16] = { 2, 2 };
+    std::vector<u8> none;
+
+    // By key first, then the same key with a UFID.
+    ASSERT_EQ(new_flow(ifindex, key, none), 0) << last_msg;
+    EXPECT_EQ(new_flow(ifindex, key, none, u1, kCreate), E(err::EXIST));
+    EXPECT_STREQ(last_msg, "Flow already exists");
+    EXPECT_EQ(new_flow(ifindex, key, none, u1, kExcl), E(err::EXIST));
+    EXPECT_EQ(dump_flows(ifindex).size(), 1u) << "one megaflow per key";
+    // Without CREATE/EXCL the key-identified flow is updated in place.
+    ASSERT_EQ(new_flow(ifindex, key, outputs(1), u1), 0) << last_msg;
+    auto flows = dump_flows(ifindex);
+    ASSERT_EQ(flows.size(), 1u);
+    EXPECT_EQ(flows[0].attr(uapi::OVS_FLOW_ATTR_UFID), nullptr) << "still the key-identified flow";
+    ASSERT_NE(flows[0].attr(uapi::OVS_FLOW_ATTR_ACTIONS), nullptr);
+    EXPECT_EQ(flows[0].attr(uapi::OVS_FLOW_ATTR_ACTIONS)->len(), 8u);
+
+    // By UFID first: the same key without a UFID, or with another UFID.
+    ASSERT_EQ(new_flow(ifindex, other, none, u1), 0) << last_msg;
+    EXPECT_EQ(new_flow(ifindex, other, none, nullptr, kCreate), E(err::EXIST));
+    EXPECT_EQ(new_flow(ifindex, other, none, u2, kCreate), E(err::EXIST));
+    EXPECT_EQ(new_flow(ifindex, other, none, u1, kCreate), E(err::EXIST));
+    EXPECT_EQ(dump_flows(ifindex).size(), 2u);
+    // A known UFID with another key names another flow: ENOENT, not an update.
+    EXPECT_EQ(new_flow(ifindex, key, outputs(2), u1), E(err::NOENT));
+    // Another UFID with the key of a UFID-identified flow updates that flow
+    // (found by key, same key), as upstream.
+    ASSERT_EQ(new_flow(ifindex, other, outputs(3), u2), 0) << last_msg;
+    flows = dump_flows(ifindex);
+    ASSERT_EQ(flows.size(), 2u);
+    for (const auto& f : flows) {
+        const NlAttr* acts = f.attr(uapi::OVS_FLOW_ATTR_ACTIONS);
+        ASSERT_NE(acts, nullptr);
+        const NlAttr* ufid = f.attr(uapi::OVS_FLOW_ATTR_UFID);
+        EXPECT_EQ(acts->len(), ufid ? 24u : 8u);
+        if (ufid) {
+            EXPECT_EQ(0, std::memcmp(ufid->data(), u1, 16));
+        }
+    }
+}
+
+// Issue 11 item 2: 8,000 output actions (64,000 bytes, what one attribute
+// can carry) are accepted, echoed, returned by GET and dumped. A dump
+// message that cannot hold them even alone carries the flow without its
+// actions, as upstream's; flows around it are not lost.
+TEST_F(DatapathTest, LongActionListIsEchoedAndDumped)
+{
+    ASSERT_EQ(new_dp("dp0"), 0);
+    int ifindex = dp_ifindex("dp0");
+    std::vector<u8> big = outputs(8000, 7);
+    ASSERT_EQ(big.size(), 64000u);
+    kernel.reset();
+    ASSERT_EQ(new_flow(ifindex, arp_key_attrs(1), outputs(1)), 0) << last_msg;
+    ASSERT_EQ(new_flow(ifindex, arp_key_attrs(2), big, nullptr, 0x8 /* NLM_F_ECHO */), 0) << last_msg;
+    ASSERT_EQ(new_flow(ifindex, arp_key_attrs(3), outputs(2)), 0) << last_msg;
+    ASSERT_EQ(kernel.sent.size(), 3u);
+    auto same_actions = [&](const fake::Message& m, const std::vector<u8>& want) {
+        const NlAttr* a = m.attr(uapi::OVS_FLOW_ATTR_ACTIONS);
+        return a && a->len() == want.size() && std::memcmp(a->data(), want.data(), want.size()) == 0;
+    };
+    EXPECT_TRUE(same_actions(kernel.sent[1], big)) << "echo";
+    {
+        std::vector<u8> k = arp_key_attrs(2);
+        Request r(&net, uapi::kFlowAttrMax, ifindex);
+        r.put(uapi::OVS_FLOW_ATTR_KEY, k.data(), k.size());
+        kernel.reset();
+        ASSERT_EQ(ovsdp_flow_cmd_get(r.finish()), 0);
+        ASSERT_EQ(kernel.sent.size(), 1u);
+        EXPECT_TRUE(same_actions(kernel.sent[0], big)) << "get";
+    }
+    // The flows by input port (dump order is the table's).
+    auto by_port = [](const std::vector<fake::Message>& flows) {
+        std::map<u32, const fake::Message*> m;
+        for (const auto& f : flows) {
+            const NlAttr* key = f.attr(uapi::OVS_FLOW_ATTR_KEY);
+            EXPECT_NE(key, nullptr);
+            if (!key)
+                continue;
+            for (NlAttrIter it(key->payload()); !it.done(); it.next())
+                if (it.get()->type() == uapi::OVS_KEY_ATTR_IN_PORT)
+                    m[it.get()->get_u32()] = &f;
+        }
+        return m;
+    };
+    // A dump skb large enough: everything.
+    auto flows = dump_flows(ifindex, 1 << 17);
+    ASSERT_EQ(flows.size(), 3u);
+    auto m = by_port(flows);
+    ASSERT_EQ(m.size(), 3u);
+    EXPECT_TRUE(same_actions(*m[2], big));
+    // 32 KiB skbs (netlink's usual dump size): the big flow alone, without
+    // its actions, the others whole.
+    flows = dump_flows(ifindex, 32 * 1024);
+    ASSERT_EQ(flows.size(), 3u);
+    m = by_port(flows);
+    ASSERT_EQ(m.size(), 3u);
+    EXPECT_TRUE(same_actions(*m[1], outputs(1)));
+    EXPECT_EQ(m[2]->attr(uapi::OVS_FLOW_ATTR_ACTIONS), nullptr);
+    EXPECT_NE(m[2]->attr(uapi::OVS_FLOW_ATTR_MASK), nullptr);
+    EXPECT_TRUE(same_actions(*m[3], outputs(2)));
 }
 
 // The mask cache's hash for packets without an skb hash: deterministic, blind

@@ -220,6 +220,7 @@ inline const FieldInfo kFields[] = {
     OVSDP_FIELD(eth.cvlan.tpid), OVSDP_FIELD(eth.cvlan.tci), OVSDP_FIELD(eth.type), OVSDP_FIELD(ip.proto),
     OVSDP_FIELD(ip.tos), OVSDP_FIELD(ip.ttl), OVSDP_FIELD(ip.frag), OVSDP_FIELD(tp.src), OVSDP_FIELD(tp.dst),
     OVSDP_FIELD(tp.flags), OVSDP_FIELD(ipv6.src), OVSDP_FIELD(ipv6.dst), OVSDP_FIELD(ipv6.label),
+    OVSDP_FIELD(ipv6.exthdrs),
     OVSDP_FIELD(ipv6.nd.target), OVSDP_FIELD(ipv6.nd.sll), OVSDP_FIELD(ipv6.nd.tll),
 };
 #undef OVSDP_FIELD
@@ -310,6 +311,9 @@ inline Extracted extract(const Buf& pkt, const ExtractOpts& o = {})
                 EXPECT_EQ(c.err, r.err) << "cut " << cut;
             if (c.err == 0) {
                 EXPECT_LE(c.off.network, part.size()) << "cut " << cut;
+                if (c.off.transport != BufferPacket::kUnset) {
+                    EXPECT_LE(c.off.transport, part.size()) << "cut " << cut;
+                }
                 EXPECT_EQ(c.off.mac_len, c.off.network) << "cut " << cut;
             }
         }

@@ -178,6 +178,7 @@ TEST(KeyNetlink, Ipv6UdpWithLabel)
         .val(OVS_KEY_ATTR_ETHERNET, eth_key(3, 4))
         .be16_(OVS_KEY_ATTR_ETHERTYPE, 0x86dd)
         .val(OVS_KEY_ATTR_IPV6, ipv6_key(1, 2, 17, 0xabcde, 0x28, 7, 1))
+        .u16_(OVS_KEY_ATTR_IPV6_EXTHDRS, 0)
         .val(OVS_KEY_ATTR_UDP, ports(53, 5353));
     EXPECT_ATTRS_EQ(k.bytes(), dump_masked_key(*p));
     Nl m;
@@ -185,6 +186,7 @@ TEST(KeyNetlink, Ipv6UdpWithLabel)
         .val(OVS_KEY_ATTR_ETHERNET, eth_all(0xff))
         .be16_(OVS_KEY_ATTR_ETHERTYPE, 0xffff)
         .val(OVS_KEY_ATTR_IPV6, all_ones<OvsKeyIpv6>())
+        .u16_(OVS_KEY_ATTR_IPV6_EXTHDRS, 0) // not in the key: wildcarded
         .val(OVS_KEY_ATTR_UDP, all_ones<OvsKeyPorts>());
     EXPECT_ATTRS_EQ(m.bytes(), dump_mask(*p));
     expect_reparse_stable(*p);
@@ -214,6 +216,7 @@ TEST(KeyNetlink, Ipv6NeighborSolicitation)
         .val(OVS_KEY_ATTR_ETHERNET, eth_key(3, 4))
         .be16_(OVS_KEY_ATTR_ETHERTYPE, 0x86dd)
         .val(OVS_KEY_ATTR_IPV6, ipv6_key(1, 2, 58, 0, 0, 255))
+        .u16_(OVS_KEY_ATTR_IPV6_EXTHDRS, 0)
         .val(OVS_KEY_ATTR_ICMPV6, OvsKeyIcmp { 135, 0 })
         .val(OVS_KEY_ATTR_ND, nd);
     EXPECT_ATTRS_EQ(k.bytes(), dump_masked_key(*p));
@@ -222,10 +225,90 @@ TEST(KeyNetlink, Ipv6NeighborSolicitation)
         .val(OVS_KEY_ATTR_ETHERNET, eth_all(0xff))
         .be16_(OVS_KEY_ATTR_ETHERTYPE, 0xffff)
         .val(OVS_KEY_ATTR_IPV6, all_ones<OvsKeyIpv6>())
+        .u16_(OVS_KEY_ATTR_IPV6_EXTHDRS, 0)
         .val(OVS_KEY_ATTR_ICMPV6, OvsKeyIcmp { 0xff, 0xff })
         .val(OVS_KEY_ATTR_ND, all_ones<OvsKeyNd>());
     EXPECT_ATTRS_EQ(m.bytes(), dump_mask(*p));
     expect_reparse_stable(*p);
+}
+
+// OVS_KEY_ATTR_IPV6_EXTHDRS (32) as 6.1 handles it: a 16-bit host-order
+// bitmap, matched under its mask, dumped after OVS_KEY_ATTR_IPV6 in every
+// IPv6 key and mask (issue 11 item 3).
+TEST(KeyNetlink, Ipv6ExtensionHeaderBits)
+{
+    auto key6 = [](u16 bits) {
+        Nl key;
+        ovs_meta(key, 2)
+            .val(OVS_KEY_ATTR_ETHERNET, eth_key(3, 4))
+            .be16_(OVS_KEY_ATTR_ETHERTYPE, 0x86dd)
+            .val(OVS_KEY_ATTR_IPV6, ipv6_key(1, 2, 17))
+            .u16_(OVS_KEY_ATTR_IPV6_EXTHDRS, bits)
+            .val(OVS_KEY_ATTR_UDP, ports(53, 5353));
+        return key;
+    };
+    auto dump6 = [](Nl& n, u16 bits, u16 udp) -> Nl& {
+        return n.val(OVS_KEY_ATTR_IPV6, udp ? ipv6_key(1, 2, 17) : all_ones<OvsKeyIpv6>())
+            .u16_(OVS_KEY_ATTR_IPV6_EXTHDRS, bits);
+    };
+
+    // Exact match (no mask): every bit matched.
+    auto p = parse(key6(kIpv6ExthdrHop | kIpv6ExthdrFrag), nullptr);
+    ASSERT_TRUE(p->ok()) << p->msg();
+    EXPECT_EQ(p->key.ipv6.exthdrs, kIpv6ExthdrHop | kIpv6ExthdrFrag);
+    EXPECT_EQ(p->mask.ipv6.exthdrs, 0xffff);
+    Nl k;
+    dump_meta(k, 2).val(OVS_KEY_ATTR_ETHERNET, eth_key(3, 4)).be16_(OVS_KEY_ATTR_ETHERTYPE, 0x86dd);
+    dump6(k, kIpv6ExthdrHop | kIpv6ExthdrFrag, 1).val(OVS_KEY_ATTR_UDP, ports(53, 5353));
+    EXPECT_ATTRS_EQ(k.bytes(), dump_masked_key(*p));
+    Nl m;
+    dump_meta_exact(m).val(OVS_KEY_ATTR_ETHERNET, eth_all(0xff)).be16_(OVS_KEY_ATTR_ETHERTYPE, 0xffff);
+    dump6(m, 0xffff, 0).val(OVS_KEY_ATTR_UDP, all_ones<OvsKeyPorts>());
+    EXPECT_ATTRS_EQ(m.bytes(), dump_mask(*p));
+    expect_reparse_stable(*p);
+
+    // Under a mask: only the masked bits are kept.
+    Nl mask;
+    ovs_meta_mask(mask).be16_(OVS_KEY_ATTR_ETHERTYPE, 0xffff).u16_(OVS_KEY_ATTR_IPV6_EXTHDRS, kIpv6ExthdrHop);
+    p = parse(key6(kIpv6ExthdrHop | kIpv6ExthdrFrag), &mask);
+    ASSERT_TRUE(p->ok()) << p->msg();
+    EXPECT_EQ(p->masked.ipv6.exthdrs, kIpv6ExthdrHop);
+    EXPECT_EQ(p->mask.ipv6.exthdrs, kIpv6ExthdrHop);
+    expect_reparse_stable(*p);
+
+    // The mask may carry it only when the key does.
+    Nl no_bits;
+    ovs_meta(no_bits, 2)
+        .val(OVS_KEY_ATTR_ETHERNET, eth_key(3, 4))
+        .be16_(OVS_KEY_ATTR_ETHERTYPE, 0x86dd)
+        .val(OVS_KEY_ATTR_IPV6, ipv6_key(1, 2, 17))
+        .val(OVS_KEY_ATTR_UDP, ports(53, 5353));
+    p = parse(no_bits, &mask);
+    EXPECT_FALSE(p->ok());
+    EXPECT_EQ(p->err(), err::INVAL);
+
+    // Any ethertype may carry it, as upstream: an IPv4 key matches the
+    // field (always zero in IPv4 packets) and never dumps it.
+    Nl key4;
+    ovs_meta(key4, 2)
+        .val(OVS_KEY_ATTR_ETHERNET, eth_key(3, 4))
+        .be16_(OVS_KEY_ATTR_ETHERTYPE, 0x0800)
+        .val(OVS_KEY_ATTR_IPV4, ipv4_key(1, 2, 17))
+        .u16_(OVS_KEY_ATTR_IPV6_EXTHDRS, 0)
+        .val(OVS_KEY_ATTR_UDP, ports(1, 2));
+    p = parse(key4, nullptr);
+    ASSERT_TRUE(p->ok()) << p->msg();
+    EXPECT_EQ(p->mask.ipv6.exthdrs, 0xffff);
+    Nl k4;
+    dump_meta(k4, 2)
+        .val(OVS_KEY_ATTR_ETHERNET, eth_key(3, 4))
+        .be16_(OVS_KEY_ATTR_ETHERTYPE, 0x0800)
+        .val(OVS_KEY_ATTR_IPV4, ipv4_key(1, 2, 17))
+        .val(OVS_KEY_ATTR_UDP, ports(1, 2));
+    EXPECT_ATTRS_EQ(k4.bytes(), dump_masked_key(*p));
+
+    // The reply size bound covers the attribute.
+    EXPECT_GE(flow_key_attr_size(), dump_masked_key(*parse(key6(0x1ff), nullptr)).size());
 }
 
 TEST(KeyNetlink, Icmpv4AndSctp)
@@ -499,13 +582,15 @@ TEST(KeyNetlink, Layer3Packet)
     EXPECT_EQ(p->key.mac_proto, kMacProtoNone);
     EXPECT_EQ(p->mask.mac_proto, 0xff);
     Nl k;
-    dump_meta(k, 10).be16_(OVS_KEY_ATTR_ETHERTYPE, 0x86dd).val(OVS_KEY_ATTR_IPV6, ipv6_key(1, 2, 6)).val(
+    dump_meta(k, 10).be16_(OVS_KEY_ATTR_ETHERTYPE, 0x86dd).val(OVS_KEY_ATTR_IPV6, ipv6_key(1, 2, 6)).u16_(
+        OVS_KEY_ATTR_IPV6_EXTHDRS, 0).val(
         OVS_KEY_ATTR_TCP, ports(1, 2)).be16_(OVS_KEY_ATTR_TCP_FLAGS, 0);
     EXPECT_ATTRS_EQ(k.bytes(), dump_masked_key(*p));
     Nl m;
     dump_meta_exact(m)
         .be16_(OVS_KEY_ATTR_ETHERTYPE, 0xffff)
         .val(OVS_KEY_ATTR_IPV6, all_ones<OvsKeyIpv6>())
+        .u16_(OVS_KEY_ATTR_IPV6_EXTHDRS, 0)
         .val(OVS_KEY_ATTR_TCP, all_ones<OvsKeyPorts>())
         .be16_(OVS_KEY_ATTR_TCP_FLAGS, 0x0fff);
     EXPECT_ATTRS_EQ(m.bytes(), dump_mask(*p));

@@ -1,7 +1,9 @@
 #!/bin/bash
 # ovsdp-suite.sh: guest script for tests/vm/vm-run: our openvswitch.ko over
 # the upstream ABI (raw netlink cases in dp_vport_abi.py), then Debian's
-# unmodified ovs-dpctl against it. Leaves a datapath with 2,000+ ports behind
+# unmodified ovs-dpctl against it; flow and key cases run on ours and on the
+# kernel's own module in the same boot, with identical results required
+# (flow_compare.py). Leaves a datapath with 2,000+ ports behind
 # on purpose: vm-run's final rmmod must tear it down cleanly.
 HERE=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)
 . "$HERE/../guest-lib.sh"
@@ -24,6 +26,25 @@ check_fails "ovs-dpctl del-if of a removed port fails" ovs-dpctl del-if dpx dv0
 check "ovs-dpctl del-dp" ovs-dpctl del-dp dpx
 check_fails "ovs-dpctl show of a deleted datapath fails" ovs-dpctl show dpx
 ip link del dv0
+
+# Flows and keys where the kernel's own module is the reference (issue 11):
+# the same cases on ours, then on the stock module, then the two compared.
+t_begin "flow/key cases on our module (flow_compare.py)"
+if python3 "$HERE/flow_compare.py" --out /tmp/flow-compare-ours.json; then t_pass; else t_fail "see the cases above"; fi
+t_begin "switch to the kernel's own openvswitch.ko"
+if unload_ovs && load_stock_ovs; then t_pass; else t_fail "could not switch modules"; fi
+t_begin "flow/key cases on the kernel's module (flow_compare.py)"
+if python3 "$HERE/flow_compare.py" --out /tmp/flow-compare-stock.json; then t_pass; else t_fail "see the cases above"; fi
+t_begin "our module and the kernel's agree (flow_compare.py --compare)"
+if python3 "$HERE/flow_compare.py" --compare /tmp/flow-compare-ours.json /tmp/flow-compare-stock.json; then
+	t_pass
+else
+	t_fail "see the cases above"
+fi
+cp /tmp/flow-compare-*.json "$OVSDP_RESULTS/" 2>/dev/null
+t_begin "back to our openvswitch.ko"
+if unload_ovs && load_ovsdp; then t_pass; else t_fail "could not reload ours"; t_summary; exit 1; fi
+check "the four OVS genl families are ours again" ovs_families_present
 
 # Flows: forwarding between namespaces, per-NUMA statistics, used time.
 sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1

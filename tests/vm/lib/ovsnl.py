@@ -21,6 +21,8 @@ NLM_F_MULTI = 0x2
 NLM_F_ACK = 0x4
 NLM_F_ECHO = 0x8
 NLM_F_DUMP = 0x300
+NLM_F_EXCL = 0x200
+NLM_F_CREATE = 0x400
 NLMSG_ERROR = 2
 NLMSG_DONE = 3
 NLM_F_CAPPED = 0x100
@@ -158,13 +160,14 @@ class Genl:
             self.families[name] = (fid, groups)
         return self.families[name]
 
-    def request(self, fam, cmd, attrs=b"", dp_ifindex=0, version=None, dump=False, echo=True):
-        """Send a request; returns the list of reply Msgs (raises NlError)."""
+    def request(self, fam, cmd, attrs=b"", dp_ifindex=0, version=None, dump=False, echo=True, flags=0):
+        """Send a request; returns the list of reply Msgs (raises NlError).
+        `flags`: more nlmsg flags (e.g. NLM_F_CREATE)."""
         fid, _ = self.family(fam)
         if version is None:
             version = {"ovs_datapath": 2}.get(fam, 1)
         payload = struct.pack("=BBHi", cmd, version, 0, dp_ifindex) + attrs
-        flags = NLM_F_REQUEST | NLM_F_ACK
+        flags |= NLM_F_REQUEST | NLM_F_ACK
         if dump:
             flags |= NLM_F_DUMP
         if echo:
