@@ -33,6 +33,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from pkt import csum16, setns  # noqa: E402
 from ovsnl import (DP_ATTR, DP_CMD, VPORT_ATTR, VPORT_CMD, VPORT_TYPE, Cases, Genl, NlError,  # noqa: E402
                    nla, nla_str, nla_u32, parse_attrs)
 
@@ -51,15 +52,6 @@ t = Cases()
 
 def sh(cmd):
     return subprocess.run(cmd, shell=True, capture_output=True, text=True)
-
-
-def csum16(b):
-    if len(b) % 2:
-        b += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
-    while s >> 16:
-        s = (s & 0xffff) + (s >> 16)
-    return ~s & 0xffff
 
 
 def udp4_frame(total, src="10.0.0.1", dst="10.0.0.2", dport=9, dmac=MAC[2], smac=MAC[1]):
@@ -133,14 +125,6 @@ def budget_drops(nl, dpif):
     if ext is None:
         return None
     return struct.unpack("=Q", parse_attrs(ext)[OVSDP_DP_EXT_BUDGET_DROPS][:8])[0]
-
-
-def setns(path):
-    libc = __import__("ctypes").CDLL(None, use_errno=True)
-    fd = os.open(path, os.O_RDONLY)
-    if libc.setns(fd, 0x40000000) != 0:
-        raise OSError("setns")
-    os.close(fd)
 
 
 def rx_socket(ns, ifname):

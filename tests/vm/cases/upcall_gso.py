@@ -22,6 +22,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from pkt import csum16  # noqa: E402
 from ovsnl import DP_ATTR, DP_CMD, VPORT_ATTR, VPORT_CMD, VPORT_TYPE, Cases, Genl, nla_str, nla_u32, parse_attrs  # noqa: E402,E501
 
 TUNSETIFF = 0x400454ca
@@ -31,15 +32,6 @@ OVS_PACKET_CMD_MISS = 1
 PKT_ATTR_PACKET, PKT_ATTR_KEY = 1, 2
 KEY_IPV4, KEY_UDP = 7, 10
 FRAG_NAMES = {0: "no", 1: "first", 2: "later"}
-
-
-def csum16(b):
-    if len(b) % 2:
-        b += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
-    while s >> 16:
-        s = (s & 0xffff) + (s >> 16)
-    return ~s & 0xffff
 
 
 def ufo_frame(payload_len=4000):
