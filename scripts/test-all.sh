@@ -9,7 +9,10 @@
 #      on it; ovs-dpctl and ovsdp-ctl side by side on our module
 #      (datapaths, ports, flows); every action checked on the wire and
 #      ovsdp-ctl monitor's upcalls; 100,000 flows installed, dumped (also
-#      while flows are added and deleted) and deleted
+#      while flows are added and deleted) and deleted; the kernel's own
+#      openvswitch.ko and ours side by side (the kernel's selftest
+#      net/openvswitch of Linux 6.12, upcall hashes, OVS's flow action
+#      update test)
 # Prints one line per stage and, last, "N passed, M failed" over all stages.
 set -uo pipefail
 REPO=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
@@ -64,6 +67,7 @@ if [ -f "$REPO/openvswitch.ko" ]; then
 	stage vm-actions-wire tests/vm/vm-run --timeout 900 tests/vm/cases/actions-wire.sh \
 		--ctl "$REPO/build/release/userspace-ctl/ovsdp-ctl"
 	stage vm-flows-scale tests/vm/vm-run --timeout 1500 tests/vm/cases/flows-scale.sh
+	stage vm-upstream-compare tests/vm/run-upstream-compare
 else
 	echo "STAGE FAIL: vm (no openvswitch.ko)"
 	failed=$((failed + 1))
