@@ -17,7 +17,7 @@ _au_packets() {
 
 # _au_port NAME: the datapath port number of NAME.
 _au_port() {
-	ovs-appctl dpctl/show 2>/dev/null | sed -n "s/^ *port \([0-9]*\): $1\( .*\)\?$/\1/p" | head -1
+	ovs-appctl dpctl/show 2>/dev/null | awk -v n="$1" '$1 == "port" && $3 == n { sub(":", "", $2); print $2; exit }'
 }
 
 # action_update_check LABEL: the test's steps on a bridge of its own; one
@@ -26,7 +26,7 @@ _au_port() {
 # ping may still miss while the first one's flow is being installed, so the
 # exact 9/19/29 is reported, and required only with AU_EXACT=1.
 action_update_check() {
-	local label=$1 i step p2 p3 prev2=0 prev3=0 ok why
+	local label=$1 i step p2 p3 prev2=0 prev3=0 ok why port0="" port1=""
 	ovs-vsctl --timeout=60 add-br br-au -- set Bridge br-au fail-mode=secure \
 		protocols=OpenFlow10,OpenFlow11,OpenFlow12,OpenFlow13,OpenFlow14,OpenFlow15 || {
 		t_fail "$label: action update: add-br"
@@ -43,6 +43,14 @@ action_update_check() {
 	done
 	printf 'add in_port=ovs-au0,actions=ovs-au1,br-au\nadd in_port=ovs-au1,actions=ovs-au0,br-au\n' >/tmp/au-flows.txt
 	printf 'modify in_port=ovs-au0,actions=ovs-au1\nmodify in_port=ovs-au1,actions=ovs-au0\n' >/tmp/au-flows2.txt
+	# The ports' datapath numbers, once ovs-vswitchd has added both.
+	for i in $(seq 20); do
+		port0=$(_au_port ovs-au0)
+		port1=$(_au_port ovs-au1)
+		[ -n "$port0" ] && [ -n "$port1" ] && break
+		sleep 0.5
+	done
+	info "$label: ovs-au0 is datapath port ${port0:-?}, ovs-au1 port ${port1:-?}"
 	ovs-ofctl add-flows br-au /tmp/au-flows.txt
 	for step in 1 2 3; do
 		case $step in
@@ -52,8 +60,8 @@ action_update_check() {
 		t_begin "$label: action update round $step: datapath flows count every packet"
 		ip netns exec au_ns0 ping -q -c 10 -i 0.1 -w 4 10.1.1.2 >/tmp/au-ping.txt 2>&1
 		ovs-appctl dpctl/dump-flows 2>/dev/null | grep "eth_type(0x0800)" | sort | sed 's/^/#   /'
-		p2=$(_au_packets "$(_au_port ovs-au0)")
-		p3=$(_au_packets "$(_au_port ovs-au1)")
+		p2=$(_au_packets "$port0")
+		p3=$(_au_packets "$port1")
 		ok=1
 		why=""
 		grep -q " 10 received" /tmp/au-ping.txt || { ok=0; why="ping: $(grep transmitted /tmp/au-ping.txt)"; }
@@ -69,7 +77,8 @@ action_update_check() {
 			ok=0
 			why="$why want exactly $((step * 10 - 1))"
 		fi
-		info "$label round $step: packets $p2 / $p3 (upstream's test expects $((step * 10 - 1)))"
+		info "$label round $step: packets $p2 / $p3 (upstream's test expects $((step * 10 - 1)));" \
+			"revalidator: $(ovs-appctl upcall/show 2>/dev/null | grep -E 'dump duration' | tr -s ' ' | head -1)"
 		if [ $ok = 1 ]; then t_pass; else t_fail "$why"; fi
 		prev2=${p2:-0}
 		prev3=${p3:-0}
