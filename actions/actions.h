@@ -388,7 +388,7 @@ public:
     {
         u32 base = st_.frame_top;
         if (OVSDP_UNLIKELY(!push_frame(move(pkt), key, actions, len, false))) {
-            ovsdp_log_ratelimited(OVSDP_LOG_WARN, "openvswitch: action frame stack exhausted\n");
+            ovsdp_log_ratelimited(OVSDP_LOG_WARN, "action frame stack exhausted");
             env_.drop(move(pkt), -err::LOOP);
             return -err::LOOP;
         }
@@ -638,10 +638,10 @@ private:
         } else {
             env_.drop(move(slot.get()), -err::NOSPC);
             if (actions)
-                ovsdp_log_ratelimited(OVSDP_LOG_WARN, "openvswitch: deferred action limit reached, drop sample action\n");
+                ovsdp_log_ratelimited(OVSDP_LOG_WARN, "deferred action limit reached, drop sample action");
             else
                 ovsdp_log_ratelimited(OVSDP_LOG_WARN,
-                    "openvswitch: deferred action limit reached, drop recirc action (recirc_id=%#x)\n", recirc_id);
+                    "deferred action limit reached, drop recirc action (recirc_id=%#x)", recirc_id);
         }
         slot.destroy();
         return last ? Step::done(0) : Step::cont();
@@ -952,7 +952,7 @@ int execute_actions(Env& env, P&& pkt, FlowKey& key, const u8* actions, usize le
     if (level == 1)
         engine.start_budget();
     if (OVSDP_UNLIKELY(level > kRecursionLimit)) {
-        ovsdp_log_ratelimited(OVSDP_LOG_ERR, "openvswitch: recursion limit reached, probable configuration error\n");
+        ovsdp_log_ratelimited(OVSDP_LOG_ERR, "recursion limit reached, probable configuration error");
         env.drop(move(pkt), -act_err::NETDOWN);
         err = -act_err::NETDOWN;
     } else if (auto* a = reinterpret_cast<const NlAttr*>(actions);

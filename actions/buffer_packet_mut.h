@@ -167,7 +167,7 @@ public:
     void set_priority(u32 p) { priority_ = p; }
     u32 get_hash()
     {
-        if (!hash_valid_) {
+        if (!hash_valid_ && !hash_l4_) { // skb_get_hash(): keeps an sw or L4 hash
             // A stand-in for the flow dissector's hash: FNV-1a of the bytes.
             u32 h = 2166136261u;
             for (usize i = 0; i < len_; i++)
@@ -181,6 +181,15 @@ public:
     {
         hash_ = 0;
         hash_valid_ = false;
+        hash_l4_ = false;
+    }
+    // hash_valid_ stands for sw_hash (the stand-in is a software hash).
+    PacketHash hash_info() const { return { hash_, hash_valid_, hash_l4_ }; }
+    void set_hash_info(PacketHash h)
+    {
+        hash_ = h.hash;
+        hash_valid_ = h.sw;
+        hash_l4_ = h.l4;
     }
     u32 cutlen() const { return cutlen_; }
     void set_cutlen(u32 c) { cutlen_ = c; }
@@ -286,6 +295,7 @@ private:
         priority_ = o.priority_;
         hash_ = o.hash_;
         hash_valid_ = o.hash_valid_;
+        hash_l4_ = o.hash_l4_;
         cutlen_ = o.cutlen_;
         mru_ = o.mru_;
         gso_mac_seglen_ = o.gso_mac_seglen_;
@@ -322,6 +332,7 @@ private:
     u32 priority_ = 0;
     u32 hash_ = 0;
     bool hash_valid_ = false;
+    bool hash_l4_ = false;
     u32 cutlen_ = kNoCut;
     u16 mru_ = 0;
     usize gso_mac_seglen_ = 0;

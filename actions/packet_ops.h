@@ -50,6 +50,8 @@
 //   u32 priority() const;  void set_priority(u32);  skb->priority
 //   u32 get_hash();                      skb_get_hash(skb) (computes and caches)
 //   void clear_hash();                   skb_clear_hash(skb)
+//   PacketHash hash_info() const;        skb->hash, sw_hash, l4_hash as they are
+//   void set_hash_info(PacketHash);      __skb_set_hash(skb, hash, sw, l4)
 //   u32 cutlen() const;  void set_cutlen(u32);      OVS_CB(skb)->cutlen: bytes to
 //                                        keep on output/upcall, UINT32_MAX = all
 //   u16 mru() const;                     OVS_CB(skb)->mru
@@ -62,6 +64,7 @@
 
 #include "actions/checksum.h"
 #include "base/byteorder.h"
+#include "base/ovs_abi.h"
 #include "base/types.h"
 #include "base/util.h"
 #include "flow/flow_key.h"
@@ -77,6 +80,26 @@ enum class IpSummed : u8 {
     Partial = 3, // L4 checksum to be finished from csum_start: the field holds
                  // the folded pseudo-header sum, not complemented
 };
+
+// skb->hash with its type bits: a software (flow dissector) hash, an L4
+// (4-tuple) hash. Neither bit: none yet, or a device's non-L4 hash that
+// skb_get_hash() recomputes.
+struct PacketHash {
+    u32 hash = 0;
+    bool sw = false;
+    bool l4 = false;
+};
+
+// PacketHash <-> OVS_PACKET_ATTR_HASH: what upstream's queue_userspace_packet
+// sends and ovs_packet_cmd_execute restores (bits above 33 ignored).
+constexpr u64 packet_hash_to_attr(PacketHash h)
+{
+    return h.hash | (h.sw ? uapi::kPacketHashSwBit : 0) | (h.l4 ? uapi::kPacketHashL4Bit : 0);
+}
+constexpr PacketHash packet_hash_from_attr(u64 v)
+{
+    return { static_cast<u32>(v), (v & uapi::kPacketHashSwBit) != 0, (v & uapi::kPacketHashL4Bit) != 0 };
+}
 
 template <typename T, typename U>
 concept SameAs = IsSame<T, U> && IsSame<U, T>;
@@ -106,6 +129,8 @@ concept MutablePacket = Packet<P> && requires(P& p, const P& cp, usize n, be16 p
     p.set_priority(v);
     { p.get_hash() } -> SameAs<u32>;
     p.clear_hash();
+    { cp.hash_info() } -> SameAs<PacketHash>;
+    p.set_hash_info(PacketHash {});
     { cp.cutlen() } -> SameAs<u32>;
     p.set_cutlen(v);
     { cp.mru() } -> SameAs<u16>;

@@ -147,6 +147,12 @@ enum PacketAttr : u16 {
     kPacketAttrMax = OVS_PACKET_ATTR_HASH,
 };
 
+// OVS_PACKET_ATTR_HASH (u64): the skb hash in the low 32 bits and its type in
+// upstream's OVS_PACKET_HASH_SW_BIT / OVS_PACKET_HASH_L4_BIT (defined in
+// net/openvswitch/datapath.h, not in the uapi header).
+inline constexpr u64 kPacketHashSwBit = 1ULL << 32;
+inline constexpr u64 kPacketHashL4Bit = 1ULL << 33;
+
 // ---- Flow keys (OVS_FLOW_ATTR_KEY, OVS_FLOW_ATTR_MASK, OVS_PACKET_ATTR_KEY) -------
 
 enum KeyAttr : u16 {

@@ -18,6 +18,13 @@ namespace {
 constexpr u16 kNlmFExcl = 0x200;   // NLM_F_EXCL
 constexpr u16 kNlmFCreate = 0x400; // NLM_F_CREATE
 
+// Upstream's lines when flow NEW / SET refuse the actions (OVS_NLERR: a
+// rate-limited pr_info "openvswitch: netlink: ..."), which tools look for in
+// the kernel log (the kernel's selftest netlink_checks); the client gets the
+// precise reason in the extack message.
+constexpr char kNewActionsRefusedLog[] = "netlink: Flow actions may not be safe on all matching packets.";
+constexpr char kSetActionsRefusedLog[] = "netlink: Actions may not be safe on all matching packets";
+
 // A parsed match: two keys, on the stack of a netlink command (~900 bytes, as
 // upstream keeps its match key and mask).
 struct ParsedMatch {
@@ -190,6 +197,8 @@ extern "C" int ovsdp_flow_cmd_new(ovsdp_request* req)
     }
     auto acts = validate_and_copy_actions(a_acts->payload(), flow->key, log);
     if (acts.is_error()) {
+        if (log)
+            ovsdp_log_ratelimited(OVSDP_LOG_INFO, "%s", kNewActionsRefusedLog);
         flow_free(flow);
         return req_fail(req, acts.error(), a_acts);
     }
@@ -269,8 +278,11 @@ extern "C" int ovsdp_flow_cmd_set(ovsdp_request* req)
         flow_mask_key(masked, p->key, p->mask, p->m.mask_range, true);
         auto r = validate_and_copy_actions(a_acts->payload(), *masked, log);
         destroy(masked);
-        if (r.is_error())
+        if (r.is_error()) {
+            if (log)
+                ovsdp_log_ratelimited(OVSDP_LOG_INFO, "%s", kSetActionsRefusedLog);
             return req_fail(req, r.error(), a_acts);
+        }
         acts = r.value();
     }
 

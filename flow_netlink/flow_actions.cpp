@@ -541,6 +541,7 @@ Status copy_one(const NlAttr* a, bool last, const FlowKey& key, ActState& st, Ac
 
     case OVS_ACTION_ATTR_USERSPACE:
         TRY(validate_userspace(a));
+        out.add_flags(kFlowActionsUpcall);
         break;
 
     case OVS_ACTION_ATTR_OUTPUT:
@@ -962,7 +963,7 @@ Status copy_actions(ConstBytes actions, const FlowKey& key, ActionsBuf& out, boo
     if (s.is_error()) {
         out.clear();
         if (log && s.error().msg)
-            ovsdp_log_ratelimited(OVSDP_LOG_WARN, "openvswitch: %s", s.error().msg);
+            ovsdp_log_ratelimited(OVSDP_LOG_INFO, "netlink: %s", s.error().msg);
     }
     return s;
 }

@@ -117,9 +117,18 @@ public:
     {
         if (acts_)
             acts_->len = 0;
+        flags_ = 0;
     }
-    // The blob, for a flow; the buffer is empty afterwards.
-    FlowActions* release() { return exchange(acts_, nullptr); }
+    // The blob, for a flow, with its flags; the buffer is empty afterwards.
+    FlowActions* release()
+    {
+        if (acts_)
+            acts_->flags = exchange(flags_, 0u);
+        return exchange(acts_, nullptr);
+    }
+    // FlowActions::flags of the blob (kFlowActionsUpcall).
+    void add_flags(u32 f) { flags_ |= f; }
+    u32 flags() const { return flags_; }
 
     // Room for at least `n` bytes in all without growing (a hint, capped at
     // the limit). NOMEM.
@@ -138,6 +147,7 @@ private:
     Result<u8*> append(usize n);
 
     FlowActions* acts_ = nullptr;
+    u32 flags_ = 0;
 };
 
 // Validates `actions` (the payload of OVS_FLOW_ATTR_ACTIONS or

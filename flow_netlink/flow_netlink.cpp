@@ -754,7 +754,7 @@ Status match_validate(const FlowMatch& m, u64 key_attrs, u64 mask_attrs)
 Status log_error(Status s, bool log)
 {
     if (s.is_error() && log && s.error().msg)
-        ovsdp_log_ratelimited(OVSDP_LOG_WARN, "openvswitch: %s", s.error().msg);
+        ovsdp_log_ratelimited(OVSDP_LOG_INFO, "netlink: %s", s.error().msg);
     return s;
 }
 
@@ -792,7 +792,7 @@ Result<u16> tunnel_key_from_nlattr(const NlAttr* tunnel, FlowKey& key, FlowKeyRa
     FlowKeyWriter w(key, range);
     auto r = tunnel_from_nlattr(tunnel, w, key, false, false);
     if (r.is_error() && log && r.error().msg)
-        ovsdp_log_ratelimited(OVSDP_LOG_WARN, "openvswitch: %s", r.error().msg);
+        ovsdp_log_ratelimited(OVSDP_LOG_INFO, "netlink: %s", r.error().msg);
     return r;
 }
 
@@ -883,7 +883,7 @@ u32 ufid_from_nlattr(const NlAttr* attr, u8* ufid, bool log)
     usize len = attr->len();
     if (len < 1 || len > 16) {
         if (log)
-            ovsdp_log_ratelimited(OVSDP_LOG_WARN, "openvswitch: UFID of %zu bytes ignored (1 to 16)", len);
+            ovsdp_log_ratelimited(OVSDP_LOG_INFO, "netlink: UFID of %zu bytes ignored (1 to 16)", len);
         return 0;
     }
     __builtin_memcpy(ufid, attr->data(), len);

@@ -58,8 +58,14 @@ struct FlowActions {
     ovsdp_rcu_head rcu;
     u32 len; // bytes used in data
     u32 capacity; // bytes allocated for data
+    u32 flags; // kFlowActionsUpcall
     alignas(8) u8 data[];
 };
+
+// FlowActions::flags: a userspace action somewhere in the list, nested ones
+// included (the receive path then takes the packet's hash before running
+// them, as upstream's lookup does, so that OVS_PACKET_ATTR_HASH is the same).
+inline constexpr u32 kFlowActionsUpcall = 1u << 0;
 
 // Process context (or gfp = NoWait). E2BIG above kMaxActionsBufsize, NOMEM
 // when the allocation fails. `len` starts at 0; data is zeroed.

@@ -71,7 +71,10 @@ int dp_upcall(Datapath* dp, SkbPacket& pkt, const FlowKey& key, u8 cmd, u32 port
             w.put_u16(uapi::OVS_PACKET_ATTR_MRU, mru);
         if (cut != kNoCut && cut < pkt.len())
             w.put_u32(uapi::OVS_PACKET_ATTR_LEN, static_cast<u32>(pkt.len()));
-        w.put_u64(uapi::OVS_PACKET_ATTR_HASH, pkt.get_hash());
+        // The hash as it is, with its type bits (upstream: skb_get_hash_raw() and
+        // OVS_PACKET_HASH_SW_BIT / _L4_BIT); the receive path computed it before
+        // a miss or a flow with a userspace action, as upstream's lookup does.
+        w.put_u64(uapi::OVS_PACKET_ATTR_HASH, packet_hash_to_attr(pkt.hash_info()));
     };
     NlWriter w(buf, cap);
     write_attrs(w, key);
@@ -191,8 +194,10 @@ void dp_process_packet(Datapath* dp, SkbPacket&& pkt, FlowKey& key)
     u32 cache_hash = pkt.hash() ? pkt.hash() : mask_cache_hash(key);
     Flow* flow = dp_lookup_count(dp, key, cache_hash, static_cast<u32>(pkt.len()));
     if (OVSDP_UNLIKELY(!flow)) {
-        // The upcall PID is chosen by the skb's own flow hash, as upstream.
-        int rc = dp_upcall(dp, pkt, key, uapi::OVS_PACKET_CMD_MISS, dp_miss_portid(dp, key, pkt.get_hash()), nullptr);
+        // The upcall PID is chosen by the skb's own flow hash, as upstream;
+        // computing it also gives the upcall its hash.
+        u32 hash = pkt.get_hash();
+        int rc = dp_upcall(dp, pkt, key, uapi::OVS_PACKET_CMD_MISS, dp_miss_portid(dp, key, hash), nullptr);
         if (rc) {
             dp_count(dp, &DpPerCpuStats::n_lost);
             ovsdp_skb_free(pkt.release());
@@ -202,6 +207,11 @@ void dp_process_packet(Datapath* dp, SkbPacket&& pkt, FlowKey& key)
         return;
     }
     const FlowActions* acts = flow_actions(flow);
+    // Upstream hashes every packet at lookup (skb_get_hash); only a userspace
+    // action shows the hash (OVS_PACKET_ATTR_HASH), so only then take it here,
+    // before the actions change the packet.
+    if (OVSDP_UNLIKELY(acts->flags & kFlowActionsUpcall))
+        pkt.get_hash();
     KernelEnv env(dp);
     execute_actions(env, move(pkt), key, acts->data, acts->len);
 }

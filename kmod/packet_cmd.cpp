@@ -38,7 +38,7 @@ extern "C" int ovsdp_packet_cmd_execute(ovsdp_request* req)
     if (const NlAttr* mru = req_attr(req, uapi::OVS_PACKET_ATTR_MRU))
         ovsdp_skb_set(skb, OVSDP_SKB_MRU, mru->get_u16());
     if (const NlAttr* hash = req_attr(req, uapi::OVS_PACKET_ATTR_HASH))
-        ovsdp_skb_set(skb, OVSDP_SKB_HASH_RAW, static_cast<s64>(hash->get_u64()));
+        pkt.set_hash_info(packet_hash_from_attr(hash->get_u64()));
     // An L3 packet's protocol comes from the key (upstream sets skb->protocol
     // before key_extract); an Ethernet one's from its header.
     if ((key->mac_proto & static_cast<u8>(~kMacProtoKeyInvalid)) == kMacProtoNone)

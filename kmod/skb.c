@@ -120,6 +120,8 @@ int64_t ovsdp_skb_get(void *p, int field)
 		return skb_checksum_start_offset(skb);
 	case OVSDP_SKB_HASH:
 		return skb_get_hash(skb);
+	case OVSDP_SKB_HASH_RAW:
+		return skb_get_hash_raw(skb) | (u64)skb->sw_hash << 32 | (u64)skb->l4_hash << 33;
 	case OVSDP_SKB_CUTLEN:
 		return OVSDP_CB(skb)->cutlen;
 	case OVSDP_SKB_MRU:

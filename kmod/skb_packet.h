@@ -78,6 +78,9 @@ public:
     void set_priority(u32 v) { set(OVSDP_SKB_PRIORITY, v); }
     u32 get_hash() { return static_cast<u32>(get(OVSDP_SKB_HASH)); }
     void clear_hash() { set(OVSDP_SKB_HASH, 0); }
+    // The shim's OVSDP_SKB_HASH_RAW has OVS_PACKET_ATTR_HASH's layout.
+    PacketHash hash_info() const { return packet_hash_from_attr(static_cast<u64>(get(OVSDP_SKB_HASH_RAW))); }
+    void set_hash_info(PacketHash h) { set(OVSDP_SKB_HASH_RAW, static_cast<s64>(packet_hash_to_attr(h))); }
     u32 cutlen() const { return static_cast<u32>(get(OVSDP_SKB_CUTLEN)); }
     void set_cutlen(u32 v) { set(OVSDP_SKB_CUTLEN, v); }
     u16 mru() const { return static_cast<u16>(get(OVSDP_SKB_MRU)); }

@@ -27,7 +27,9 @@ enum ovsdp_skb_field {
     OVSDP_SKB_HASH,              // get: skb_get_hash(); set (any value): skb_clear_hash()
     OVSDP_SKB_CUTLEN,            // OVS control block
     OVSDP_SKB_MRU,               // OVS control block; set: also skb->ignore_df
-    OVSDP_SKB_HASH_RAW,          // set only: __skb_set_hash(low 32 bits, bit 32 sw, bit 33 l4)
+    OVSDP_SKB_HASH_RAW,          // skb->hash in the low 32 bits, bit 32 sw_hash, bit 33 l4_hash
+                                 // (OVS_PACKET_ATTR_HASH's layout); get: as it is (no
+                                 // computing); set: __skb_set_hash()
 };
 
 int64_t ovsdp_skb_get(void* skb, int field);

@@ -10,6 +10,7 @@ PKGS=(
 	clang libclang-rt-14-dev valgrind
 	qemu-system-x86 busybox-static iproute2 iputils-ping netcat-openbsd tcpdump
 	openvswitch-switch
+	linux-source-6.12 python3-pyroute2 iputils-arping
 )
 
 missing=()

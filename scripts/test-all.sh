@@ -9,9 +9,11 @@
 #      on it; ovs-dpctl and ovsdp-ctl side by side on our module
 #      (datapaths, ports, flows); every action checked on the wire and
 #      ovsdp-ctl monitor's upcalls; 100,000 flows installed, dumped (also
-#      while flows are added and deleted) and deleted; the netlink fuzzer
-#      (tests/vm/cases/nlfuzz.sh), 2 x 2 minutes: seed 1 and a seed from the
-#      clock (printed)
+#      while flows are added and deleted) and deleted; the kernel's own
+#      openvswitch.ko and ours side by side (the kernel's selftest
+#      net/openvswitch of Linux 6.12, upcall hashes, OVS's flow action
+#      update test); the netlink fuzzer (tests/vm/cases/nlfuzz.sh),
+#      2 x 2 minutes: seed 1 and a seed from the clock (printed)
 # Prints one line per stage and, last, "N passed, M failed" over all stages.
 set -uo pipefail
 REPO=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
@@ -66,6 +68,7 @@ if [ -f "$REPO/openvswitch.ko" ]; then
 	stage vm-actions-wire tests/vm/vm-run --timeout 900 tests/vm/cases/actions-wire.sh \
 		--ctl "$REPO/build/release/userspace-ctl/ovsdp-ctl"
 	stage vm-flows-scale tests/vm/vm-run --timeout 1500 tests/vm/cases/flows-scale.sh
+	stage vm-upstream-compare tests/vm/run-upstream-compare
 	stage vm-nlfuzz tests/vm/vm-run --timeout 900 tests/vm/cases/nlfuzz.sh 1:120 time:120
 else
 	echo "STAGE FAIL: vm (no openvswitch.ko)"

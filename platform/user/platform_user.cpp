@@ -529,27 +529,38 @@ void ovsdp_on_each_cpu_bh(int (*want)(int, void*), void (*fn)(int, void*), void*
 }
 
 static std::atomic<int> g_log_level { OVSDP_LOG_WARN };
-void ovsdp_log(int level, const char* fmt, ...)
+static std::atomic<ovsdp::user::LogHook> g_log_hook { nullptr };
+static void vlog(int level, bool ratelimited, const char* fmt, va_list ap)
 {
+    if (ovsdp::user::LogHook hook = g_log_hook.load()) {
+        char msg[512];
+        std::vsnprintf(msg, sizeof(msg), fmt, ap);
+        hook(level, msg, ratelimited);
+        return;
+    }
     if (level > g_log_level.load() && !std::getenv("OVSDP_LOG"))
         return;
-    va_list ap;
-    va_start(ap, fmt);
     std::fprintf(stderr, "ovsdp<%d>: ", level);
     std::vfprintf(stderr, fmt, ap);
     std::fputc('\n', stderr);
+}
+void ovsdp_log(int level, const char* fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vlog(level, false, fmt, ap);
     va_end(ap);
 }
 void ovsdp_log_ratelimited(int level, const char* fmt, ...)
 {
-    if (level > g_log_level.load() && !std::getenv("OVSDP_LOG"))
-        return;
     va_list ap;
     va_start(ap, fmt);
-    std::fprintf(stderr, "ovsdp<%d>: ", level);
-    std::vfprintf(stderr, fmt, ap);
-    std::fputc('\n', stderr);
+    vlog(level, true, fmt, ap);
     va_end(ap);
 }
 
 } // extern "C"
+
+namespace ovsdp::user {
+void set_log_hook(LogHook hook) { g_log_hook.store(hook); }
+} // namespace ovsdp::user

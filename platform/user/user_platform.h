@@ -37,4 +37,10 @@ int cpu_timers_armed();
 // Live allocations made through ovsdp_kmalloc*/kvmalloc (leak checks in tests).
 long live_allocations();
 
+// Log capture: the hook sees every ovsdp_log / ovsdp_log_ratelimited call
+// (level, formatted message without the kernel's "openvswitch: " prefix,
+// whether it was the rate-limited one) instead of stderr. nullptr removes it.
+using LogHook = void (*)(int level, const char* msg, bool ratelimited);
+void set_log_hook(LogHook hook);
+
 } // namespace ovsdp::user

@@ -661,6 +661,61 @@ TEST(ActionsNetlink, FlowActionsInterface)
     EXPECT_STREQ(bad.error().msg, "Output port number out of range");
 }
 
+// kFlowActionsUpcall: set for a userspace action at any depth (the receive
+// path then takes the packet's hash before the actions, as upstream's lookup,
+// for OVS_PACKET_ATTR_HASH), clear otherwise, and not kept from an earlier
+// copy into the same buffer.
+TEST(ActionsNetlink, UpcallFlag)
+{
+    FlowKey k = tcp4_key();
+    Nl us;
+    us.begin(OVS_ACTION_ATTR_USERSPACE).u32_(OVS_USERSPACE_ATTR_PID, 9).end();
+    auto flags_of = [&](const Nl& acts) {
+        auto r = validate_and_copy_actions(acts.span(), k, false);
+        EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().msg);
+        if (!r.ok())
+            return ~0u;
+        u32 f = r.value()->flags;
+        flow_actions_free(r.value());
+        return f;
+    };
+    EXPECT_EQ(flags_of(Nl().u32_(OVS_ACTION_ATTR_OUTPUT, 2)), 0u);
+    EXPECT_EQ(flags_of(Nl()), 0u);
+    EXPECT_EQ(flags_of(Nl().nested(OVS_ACTION_ATTR_CLONE, Nl().u32_(OVS_ACTION_ATTR_OUTPUT, 2))), 0u);
+    EXPECT_EQ(flags_of(us), kFlowActionsUpcall);
+    EXPECT_EQ(flags_of(Nl().u32_(OVS_ACTION_ATTR_OUTPUT, 2).append(us)), kFlowActionsUpcall);
+    EXPECT_EQ(flags_of(nest_clones(16, us)), kFlowActionsUpcall);
+    Nl sample;
+    sample.begin(OVS_ACTION_ATTR_SAMPLE).u32_(OVS_SAMPLE_ATTR_PROBABILITY, 0x80000000u)
+        .nested(OVS_SAMPLE_ATTR_ACTIONS, us).end();
+    EXPECT_EQ(flags_of(sample), kFlowActionsUpcall);
+    Nl cpl;
+    cpl.begin(OVS_ACTION_ATTR_CHECK_PKT_LEN)
+        .u16_(OVS_CHECK_PKT_LEN_ATTR_PKT_LEN, 100)
+        .nested(OVS_CHECK_PKT_LEN_ATTR_ACTIONS_IF_LESS_EQUAL, Nl().u32_(OVS_ACTION_ATTR_OUTPUT, 1))
+        .nested(OVS_CHECK_PKT_LEN_ATTR_ACTIONS_IF_GREATER, us)
+        .end();
+    EXPECT_EQ(flags_of(cpl), kFlowActionsUpcall);
+    Nl dec;
+    dec.begin(OVS_ACTION_ATTR_DEC_TTL).nested(OVS_DEC_TTL_ATTR_ACTION, us).end();
+    EXPECT_EQ(flags_of(dec), kFlowActionsUpcall);
+
+    // One buffer, two copies: the second has no userspace action.
+    ActionsBuf buf;
+    ASSERT_TRUE(copy_actions(us.span(), k, buf, false).ok());
+    EXPECT_EQ(buf.flags(), kFlowActionsUpcall);
+    ASSERT_TRUE(copy_actions(Nl().u32_(OVS_ACTION_ATTR_OUTPUT, 2).span(), k, buf, false).ok());
+    EXPECT_EQ(buf.flags(), 0u);
+    // A refused list leaves no flag behind either.
+    EXPECT_TRUE(copy_actions(Nl().append(us).u32_(OVS_ACTION_ATTR_OUTPUT, 70000).span(), k, buf, false).is_error());
+    EXPECT_EQ(buf.flags(), 0u);
+    FlowActions* fa = buf.release();
+    if (fa) {
+        EXPECT_EQ(fa->flags, 0u);
+    }
+    flow_actions_free(fa);
+}
+
 // Allocation failures at any point: NOMEM, nothing leaked.
 TEST(ActionsNetlink, AllocationFailure)
 {

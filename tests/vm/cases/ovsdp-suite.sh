@@ -51,6 +51,10 @@ sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
 t_begin "flows and per-NUMA stats (numa_stats.py)"
 if python3 "$HERE/numa_stats.py"; then t_pass; else t_fail "see the cases above"; fi
 
+# OVS_PACKET_ATTR_HASH with its type bits in upcalls, restored by EXECUTE.
+t_begin "upcall hash and its type bits (packet_hash.py)"
+if python3 "$HERE/packet_hash.py" ours; then t_pass; else t_fail "see the cases above"; fi
+
 # Raw netlink: every command and error (Python, one process).
 t_begin "dp/vport ABI cases (dp_vport_abi.py)"
 if python3 "$HERE/dp_vport_abi.py"; then t_pass; else t_fail "see the cases above"; fi
