@@ -95,7 +95,9 @@ protected:
         r.str(uapi::OVS_VPORT_ATTR_NAME, name);
         return ovsdp_vport_cmd_del(r.finish());
     }
-    std::vector<fake::Message> dump_ports(int ifindex, size_t capacity = 1 << 20, int* calls = nullptr)
+    // Every message a full dump returns, one dump call per skb of `capacity`.
+    std::vector<fake::Message> dump_all(int (*cmd)(ovsdp_dump*), int ifindex, size_t capacity, int max_calls,
+                                        int* calls = nullptr)
     {
         long args[6] = {};
         ovsdp_dump d {};
@@ -104,10 +106,10 @@ protected:
         d.dp_ifindex = ifindex;
         kernel.dump_capacity = capacity;
         std::vector<fake::Message> all;
-        for (int i = 0; i < 100000; i++) {
+        for (int i = 0; i < max_calls; i++) {
             kernel.reset();
             kernel.dump_used = 0;
-            EXPECT_EQ(ovsdp_vport_cmd_dump(&d), 0);
+            EXPECT_EQ(cmd(&d), 0);
             if (kernel.sent.empty())
                 break;
             all.insert(all.end(), kernel.sent.begin(), kernel.sent.end());
@@ -116,26 +118,13 @@ protected:
         }
         return all;
     }
-
-    // Every flow a full dump returns, one dump call per skb of `capacity`.
+    std::vector<fake::Message> dump_ports(int ifindex, size_t capacity = 1 << 20, int* calls = nullptr)
+    {
+        return dump_all(ovsdp_vport_cmd_dump, ifindex, capacity, 100000, calls);
+    }
     std::vector<fake::Message> dump_flows(int ifindex, size_t capacity = 1 << 20)
     {
-        long args[6] = {};
-        ovsdp_dump d {};
-        d.net = &net;
-        d.args = args;
-        d.dp_ifindex = ifindex;
-        kernel.dump_capacity = capacity;
-        std::vector<fake::Message> all;
-        for (int i = 0; i < 1000; i++) {
-            kernel.reset();
-            kernel.dump_used = 0;
-            EXPECT_EQ(ovsdp_flow_cmd_dump(&d), 0);
-            if (kernel.sent.empty())
-                break;
-            all.insert(all.end(), kernel.sent.begin(), kernel.sent.end());
-        }
-        return all;
+        return dump_all(ovsdp_flow_cmd_dump, ifindex, capacity, 1000);
     }
     // OVS_FLOW_CMD_NEW of the ARP key with `actions`, optionally a UFID and
     // netlink flags; the errno (negative) or 0.

@@ -24,6 +24,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from pkt import csum16 as csum  # noqa: E402
 from ovsnl import (DP_ATTR, DP_CMD, DP_F_UNALIGNED, DP_F_VPORT_PIDS, VPORT_ATTR, VPORT_CMD,  # noqa: E402
                    VPORT_TYPE, Cases, Genl, nla, nla_str, nla_u32, parse_attrs)
 
@@ -40,15 +41,6 @@ SW_BIT, L4_BIT = 1 << 32, 1 << 33
 
 def sh(cmd):
     return subprocess.run(cmd, shell=True, check=False, capture_output=True, text=True)
-
-
-def csum(b):
-    if len(b) % 2:
-        b += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
-    while s >> 16:
-        s = (s & 0xFFFF) + (s >> 16)
-    return ~s & 0xFFFF
 
 
 def frame(proto, sport=1234, dport=5678):
