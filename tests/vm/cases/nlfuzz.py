@@ -689,7 +689,7 @@ class Gen:
         if cmd == DP_GET and self.chance(0.3):
             return "ovs_datapath", cmd, flags | NLM_F_DUMP, 0, a
         if self.chance(0.75):
-            a.append(N(DPA_NAME, (self.dp_name(cmd == DP_DEL) + "\0").encode()))
+            a.append(N(DPA_NAME, (self.dp_name(cmd == DP_DEL) + "\0").encode(errors="surrogateescape")))
         else:
             ifx = self.dp_ifindex() if cmd != DP_DEL or self.chance(self.args.p_del_main) else self.env.extra_dp_ifindex()
         if cmd in (DP_NEW, DP_SET):
@@ -728,7 +728,7 @@ class Gen:
                 self.fresh += 1
                 name = self.pick(["fzp%d" % (self.fresh % 40), "fzp%d" % (self.fresh % 40), "fzi", "fz0", "h2",
                                   self.rname(), "x" * 16, ""])
-            a += [N(VPA_NAME, (name + "\0").encode()), u32(VPA_TYPE, vt)]
+            a += [N(VPA_NAME, (name + "\0").encode(errors="surrogateescape")), u32(VPA_TYPE, vt)]
             if self.chance(0.9):
                 n = self.pick([1, 1, 1, 2, 0, 64])
                 a.append(N(VPA_UPCALL_PID, struct.pack("=%dI" % n, *[self.upcall_pid() for _ in range(n)])))
@@ -750,7 +750,7 @@ class Gen:
                 name = self.pick(names + ["nosuch", self.rname()]) if names else "nosuch"
                 if cmd == VP_DEL and name in ("fz0", "h1", "h2", "fzi") and not self.chance(self.args.p_del_main):
                     name = self.pick(names[4:] or ["nosuch"])
-                a.append(N(VPA_NAME, (name + "\0").encode()))
+                a.append(N(VPA_NAME, (name + "\0").encode(errors="surrogateescape")))
             if self.chance(0.05):
                 a.append(u32(VPA_IFINDEX, self.pick([0, e.ifindex("h1"), r.getrandbits(31)])))
             if cmd == VP_SET:
