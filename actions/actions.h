@@ -510,11 +510,9 @@ private:
             return;
         u32 budget = st_.budget;
         bool exceeded = st_.budget_exceeded;
-        u32 top = st_.frame_top;
         st_.level = 0;
         env_.breathe();
         st_.level = 1;
-        st_.frame_top = top;
         st_.budget = budget;
         st_.budget_exceeded = exceeded;
         st_.next_breath = budget > kBreatheEvery ? budget - kBreatheEvery : 0;
