@@ -33,7 +33,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from pkt import csum16, setns  # noqa: E402
+from pkt import csum16, packet_socket, receive_all, setns  # noqa: E402
 from ovsnl import (DP_ATTR, DP_CMD, VPORT_ATTR, VPORT_CMD, VPORT_TYPE, Cases, Genl, NlError,  # noqa: E402
                    nla, nla_str, nla_u32, parse_attrs)
 
@@ -127,27 +127,9 @@ def budget_drops(nl, dpif):
     return struct.unpack("=Q", parse_attrs(ext)[OVSDP_DP_EXT_BUDGET_DROPS][:8])[0]
 
 
-def rx_socket(ns, ifname):
-    setns("/run/netns/%s" % ns)
-    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0003))
-    s.bind((ifname, 0))
-    s.setsockopt(socket.SOL_SOCKET, 33, 1 << 27)  # SO_RCVBUFFORCE: above rmem_max
-    s.setblocking(False)
-    setns("/proc/1/ns/net")
-    return s
-
-
 def drain(s, quiet=0.5, total=10.0):
-    frames = []
-    t_end = time.monotonic() + total
-    last = time.monotonic()
-    while time.monotonic() < t_end and time.monotonic() - last < quiet:
-        try:
-            frames.append(s.recv(70000))
-            last = time.monotonic()
-        except BlockingIOError:
-            time.sleep(0.01)
-    return frames
+    """The frames `s` receives until none came for `quiet` seconds."""
+    return receive_all({"s": s}, quiet=quiet, total=total)["s"]
 
 
 def ns_udp_socket(ns):
@@ -218,8 +200,8 @@ def main():
     if "--measure" in sys.argv:
         measure(nl, dpif)
         return 0
-    rx2 = rx_socket("amp2", "an2")
-    rx3 = rx_socket("amp3", "an3")
+    rx2 = packet_socket("amp2", "an2", rcvbuf_force=1 << 27)
+    rx3 = packet_socket("amp3", "an3", rcvbuf_force=1 << 27)
     stock = "--stock" in sys.argv
 
     # 1. The request of the report: 65,000 bytes, MRU 36 (16-byte fragments:

@@ -21,6 +21,7 @@ PACKET_OUTGOING = 4
 TP_STATUS_VLAN_VALID = 1 << 4
 TP_STATUS_VLAN_TPID_VALID = 1 << 6
 CLONE_NEWNET = 0x40000000
+SO_RCVBUFFORCE = 33
 
 
 def csum16(data):
@@ -171,12 +172,16 @@ def setns(path):
         os.close(fd)
 
 
-def packet_socket(ns, ifname):
+def packet_socket(ns, ifname, rcvbuf_force=0):
+    """A non-blocking AF_PACKET socket on `ifname` in netns `ns`; `rcvbuf_force`:
+    a receive buffer of that many bytes even above net.core.rmem_max."""
     setns("/run/netns/" + ns)
     try:
         s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
         s.setsockopt(SOL_PACKET, PACKET_AUXDATA, 1)
         s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
+        if rcvbuf_force:
+            s.setsockopt(socket.SOL_SOCKET, SO_RCVBUFFORCE, rcvbuf_force)
         s.bind((ifname, ETH_P_ALL))
         s.setblocking(False)
     finally:
