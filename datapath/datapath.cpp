@@ -276,7 +276,9 @@ usize vport_msg_size(const Vport* vport)
            nla_total_size(sizeof(uapi::VportStats)) + nla_total_size(n * sizeof(u32));
 }
 
-bool vport_fill_info(const Vport* vport, void* net, NlWriter& w)
+// `all_pids`: every upcall PID when the datapath has VPORT_PIDS (else the
+// first only, the form without that feature).
+bool vport_fill_info(const Vport* vport, void* net, NlWriter& w, bool all_pids = true)
 {
     w.put_u32(uapi::OVS_VPORT_ATTR_PORT_NO, vport->port_no);
     w.put_u32(uapi::OVS_VPORT_ATTR_TYPE, vport->type);
@@ -290,7 +292,7 @@ bool vport_fill_info(const Vport* vport, void* net, NlWriter& w)
     uapi::VportStats stats = { ds.rx_packets, ds.tx_packets, ds.rx_bytes, ds.tx_bytes,
                               ds.rx_errors, ds.tx_errors, ds.rx_dropped, ds.tx_dropped };
     w.put(uapi::OVS_VPORT_ATTR_STATS, &stats, sizeof(stats));
-    vport_put_upcall_pids(vport, vport->dp->user_features & uapi::kDpFVportPids, w);
+    vport_put_upcall_pids(vport, all_pids && (vport->dp->user_features & uapi::kDpFVportPids), w);
     return !w.overflowed();
 }
 
@@ -629,17 +631,29 @@ extern "C" int ovsdp_vport_cmd_dump(ovsdp_dump* d)
         return -err::NODEV;
     long bucket = d->args[0];
     long skip = d->args[1];
-    MsgBuffer msg(4096);
-    if (!msg.allocated())
-        return -err::NOMEM;
     for (; bucket < static_cast<long>(kVportHashBuckets); bucket++, skip = 0) {
         long j = 0;
         for (Vport* vport : hlist_range(&dp->ports[bucket], &Vport::hash_node)) {
             if (j >= skip && !vport->detached) {
-                msg.writer().rollback(0);
-                if (vport_msg_size(vport) > 4096 || !vport_fill_info(vport, d->net, msg.writer()))
+                // Sized to the port: its upcall PID array may be up to ~64 KiB.
+                MsgBuffer msg(vport_msg_size(vport));
+                if (!msg.allocated())
+                    return -err::NOMEM;
+                if (!vport_fill_info(vport, d->net, msg.writer()))
                     return -err::MSGSIZE;
-                if (ovsdp_dump_append(d, OVSDP_FAMILY_VPORT, uapi::OVS_VPORT_CMD_GET, dp_ifindex(dp), msg.data(), msg.size())) {
+                int full = ovsdp_dump_append(d, OVSDP_FAMILY_VPORT, uapi::OVS_VPORT_CMD_GET, dp_ifindex(dp),
+                                             msg.data(), msg.size());
+                if (full && ovsdp_dump_empty(d)) {
+                    // Alone in a message and still too large (a PID array
+                    // longer than the reader's buffer): listed with its first
+                    // PID, as without VPORT_PIDS; a GET returns them all.
+                    // (Upstream's dump ends there and hides the ports after it.)
+                    msg.writer().rollback(0);
+                    vport_fill_info(vport, d->net, msg.writer(), false);
+                    full = ovsdp_dump_append(d, OVSDP_FAMILY_VPORT, uapi::OVS_VPORT_CMD_GET, dp_ifindex(dp),
+                                             msg.data(), msg.size());
+                }
+                if (full) {
                     d->args[0] = bucket;
                     d->args[1] = j;
                     return 0;

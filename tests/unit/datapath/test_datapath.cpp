@@ -338,6 +338,35 @@ TEST_F(DatapathTest, DumpResumesWithoutDuplicates)
     EXPECT_GT(calls, 50);
 }
 
+// A port whose upcall PID array outgrows the dump's message does not end
+// the dump (the fuzzer's repair once re-added a port it could not see).
+TEST_F(DatapathTest, DumpListsPortWithPidArrayLargerThanAMessage)
+{
+    ASSERT_EQ(new_dp("dp0"), 0);
+    int ifx = dp_ifindex("dp0");
+    for (int i = 1; i <= 20; i++)
+        ASSERT_EQ(new_port(ifx, "p" + std::to_string(i)), 0);
+    std::vector<u32> pids(3000);
+    for (u32 i = 0; i < pids.size(); i++)
+        pids[i] = 1000 + i;
+    Request r(&net, uapi::kVportAttrMax, ifx);
+    r.str(uapi::OVS_VPORT_ATTR_NAME, "p7").put(uapi::OVS_VPORT_ATTR_UPCALL_PID, pids.data(), pids.size() * 4);
+    ASSERT_EQ(ovsdp_vport_cmd_set(r.finish()), 0);
+
+    for (size_t capacity : { size_t(4096), size_t(700), size_t(64 * 1024) }) {
+        auto ports = dump_ports(ifx, capacity);
+        std::set<std::string> names;
+        for (auto& m : ports) {
+            names.insert(m.str(uapi::OVS_VPORT_ATTR_NAME));
+            if (m.str(uapi::OVS_VPORT_ATTR_NAME) != "p7")
+                continue;
+            size_t want = capacity > pids.size() * 4 + 200 ? pids.size() * 4 : 4;
+            EXPECT_EQ(m.attr(uapi::OVS_VPORT_ATTR_UPCALL_PID)->len(), want) << capacity;
+        }
+        EXPECT_EQ(names.size(), 21u) << "every port listed with a " << capacity << "-byte message";
+    }
+}
+
 TEST_F(DatapathTest, NetdevPortGoesAwayWithItsDevice)
 {
     ASSERT_EQ(new_dp("dp0"), 0);

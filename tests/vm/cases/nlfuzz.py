@@ -1112,8 +1112,20 @@ class Env:
                     nl.request("ovs_vport", VP_DEL, nla_str(VPA_NAME, name), dp_ifindex=m.dp_ifindex)
                 except NlError:
                     pass
-            nl.request("ovs_vport", VP_NEW, nla_str(VPA_NAME, name) + nla_u32(VPA_TYPE, vt) + nla_u32(VPA_PORT_NO, no)
-                       + nla(VPA_UPCALL_PID, struct.pack("=I", self.listener_pid)), dp_ifindex=self.dp_ifindex)
+            try:
+                nl.request("ovs_vport", VP_NEW, nla_str(VPA_NAME, name) + nla_u32(VPA_TYPE, vt)
+                           + nla_u32(VPA_PORT_NO, no) + nla(VPA_UPCALL_PID, struct.pack("=I", self.listener_pid)),
+                           dp_ifindex=self.dp_ifindex)
+            except NlError as e:
+                # What holds the number or the name? (a port the dump missed,
+                # one detached and not yet reaped, ...)
+                try:
+                    g = nl.request("ovs_vport", VP_GET, nla_u32(VPA_PORT_NO, no), dp_ifindex=self.dp_ifindex)[0]
+                    held = "GET %d: %s" % (no, sname(g, VPA_NAME))
+                except NlError as e2:
+                    held = "GET %d: %s" % (no, e2)
+                raise NlError(e.errno, "%s; re-adding %s as %d after a dump of %s; %s" % (
+                    e.extack, name, no, sorted(ports.items(), key=lambda kv: kv[1])[:20], held)) from None
             if name == "fzi":
                 sh("ip link set fzi up")
             ports = self.dump_ports()
@@ -1144,6 +1156,18 @@ def sname(m, atype):
     """A name attribute of a reply: any bytes but NUL and '/' make a valid
     netdev name, and mutated requests do create such names."""
     return m.attrs.get(atype, b"").split(b"\0")[0].decode(errors="surrogateescape")
+
+
+def netlink_sock_state(portid):
+    """Rmem and Drops of a netlink socket, from /proc/net/netlink."""
+    try:
+        for line in open("/proc/net/netlink").read().splitlines()[1:]:
+            f = line.split()
+            if len(f) >= 9 and f[1] == "16" and f[2] == str(portid):
+                return "rmem %s, drops %s" % (f[4], f[8])
+    except OSError:
+        pass
+    return "not found"
 
 
 def live_allocs():
@@ -1272,6 +1296,24 @@ class Fuzzer:
                                         self.env.seq, 0) + payload)
         return self.env.seq
 
+    def wait_ack(self, seq, timeout):
+        """Read the fuzz socket until the ack of `seq` (True) or `timeout`."""
+        deadline = time.time() + timeout
+        while select.select([self.sock.sock], [], [], max(0.0, deadline - time.time()))[0]:
+            try:
+                buf = self.sock.sock.recv(1 << 20)
+            except OSError:
+                continue
+            off = 0
+            while off + 16 <= len(buf):
+                length, mtype, _, mseq, _ = struct.unpack_from("=IHHII", buf, off)
+                if length < 16:
+                    break
+                if mtype == NLMSG_ERROR and mseq == seq:
+                    return True
+                off += (length + 3) & ~3
+        return False
+
     def send(self, data, fams, seqs, raw):
         """Send one datagram and read every reply it causes."""
         try:
@@ -1299,7 +1341,11 @@ class Fuzzer:
                     alive = bool(self.env.nl.request("ovs_datapath", DP_GET, b"", dump=True, echo=False) is not None)
                 except NlError:
                     alive = True  # it answered, with an error
-                what = "no reply within 30 s to datagram %d (%s)" % (self.n, data[:64].hex())
+                what = "no reply within 30 s to datagram %d (%s; fuzz socket %s" % (
+                    self.n, data[:200].hex(), netlink_sock_state(self.sock.portid))
+                # Is the socket itself still answered? (a second barrier)
+                again = self.barrier()
+                what += "; a second barrier %s)" % ("acked" if self.wait_ack(again, 5) else "not acked either")
                 if alive:
                     self.lost_replies.append(what + "; the module answers another socket")
                 else:
@@ -1337,7 +1383,11 @@ class Fuzzer:
                             self.strict_refused[k] = self.strict_refused.get(k, 0) + 1
                     pending.discard(seq)
                 elif mtype == NLMSG_DONE:
-                    if seq != self.barrier_seq:
+                    err = -struct.unpack_from("=i", body, 0)[0] if len(body) >= 4 else 0
+                    if seq != self.barrier_seq and err:  # a dump that failed part-way
+                        k = "dump:" + ERRNAME.get(err, str(err))
+                        self.errs[k] = self.errs.get(k, 0) + 1
+                    elif seq != self.barrier_seq:
                         self.errs["ok"] = self.errs.get("ok", 0) + 1
                         if seq in fam_of_seq:
                             self.ok[fam_of_seq[seq]] = self.ok.get(fam_of_seq[seq], 0) + 1

@@ -137,6 +137,10 @@ class Genl:
                             ext = tlvs[NLMSGERR_ATTR_MSG].split(b"\0")[0].decode()
                     raise NlError(err, ext)
                 if mtype == NLMSG_DONE:
+                    # A dump that failed part-way ends with its errno here.
+                    err = -struct.unpack_from("=i", body, 0)[0] if len(body) >= 4 else 0
+                    if err:
+                        raise NlError(err, "dump ended after %d messages" % len(msgs))
                     return msgs
                 msgs.append(body)
                 if not flags & NLM_F_MULTI and not (flags & NLM_F_ACK):
