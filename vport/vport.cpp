@@ -16,6 +16,11 @@ Status vport_set_upcall_pids(Vport* vport, const NlAttr* ids)
     usize len = ids->len();
     if (len == 0 || len % sizeof(u32))
         return make_error(err::INVAL, "Upcall PID attribute must be a non-empty array of u32");
+    // At most one PID per possible CPU (ovs-vswitchd gives one per handler
+    // thread), as the kernel's module since its fix for replies too small
+    // for the array: every reply then has a bounded size.
+    if (len / sizeof(u32) > static_cast<usize>(ovsdp_nr_cpu_ids()))
+        return make_error(err::INVAL, "More upcall PIDs than possible CPUs");
     auto* pids = static_cast<VportUpcallPids*>(ovsdp_kmalloc(sizeof(VportUpcallPids) + len, OVSDP_GFP_KERNEL));
     if (!pids)
         return make_error(err::NOMEM);

@@ -33,7 +33,8 @@ struct Vport {
 };
 
 // Replace the vport's upcall port ids from an OVS_VPORT_ATTR_UPCALL_PID
-// attribute (a non-empty array of u32). Called with ovs_mutex.
+// attribute (a non-empty array of at most nr_cpu_ids u32). Called with
+// ovs_mutex.
 Status vport_set_upcall_pids(Vport* vport, const NlAttr* ids);
 // The port id for a packet with flow hash `hash` (0: upcalls disabled). RCU.
 u32 vport_find_upcall_pid(const Vport* vport, u32 hash);

@@ -34,6 +34,9 @@ protected:
     void SetUp() override
     {
         fake::k = &kernel;
+        // Four CPUs whatever the machine has (a vport takes one upcall PID
+        // per possible CPU at most).
+        user::set_topology(4, 1);
         baseline = user::live_allocations();
     }
     void TearDown() override
@@ -338,21 +341,42 @@ TEST_F(DatapathTest, DumpResumesWithoutDuplicates)
     EXPECT_GT(calls, 50);
 }
 
-// A port whose upcall PID array outgrows the dump's message does not end
-// the dump (the fuzzer's repair once re-added a port it could not see).
-TEST_F(DatapathTest, DumpListsPortWithPidArrayLargerThanAMessage)
+// A vport takes at most one upcall PID per possible CPU (EINVAL beyond, as
+// the kernel's module); a port whose array still outgrows the dump's message
+// (many CPUs, a small reader buffer) is listed with its first PID instead of
+// ending the dump.
+TEST_F(DatapathTest, VportUpcallPidsCappedAtCpusAndDumpedWhateverTheirSize)
 {
     ASSERT_EQ(new_dp("dp0"), 0);
     int ifx = dp_ifindex("dp0");
     for (int i = 1; i <= 20; i++)
         ASSERT_EQ(new_port(ifx, "p" + std::to_string(i)), 0);
-    std::vector<u32> pids(3000);
-    for (u32 i = 0; i < pids.size(); i++)
-        pids[i] = 1000 + i;
-    Request r(&net, uapi::kVportAttrMax, ifx);
-    r.str(uapi::OVS_VPORT_ATTR_NAME, "p7").put(uapi::OVS_VPORT_ATTR_UPCALL_PID, pids.data(), pids.size() * 4);
-    ASSERT_EQ(ovsdp_vport_cmd_set(r.finish()), 0);
+    auto set_pids = [&](size_t n) {
+        std::vector<u32> pids(n);
+        for (u32 i = 0; i < n; i++)
+            pids[i] = 1000 + i;
+        Request r(&net, uapi::kVportAttrMax, ifx);
+        r.str(uapi::OVS_VPORT_ATTR_NAME, "p7").put(uapi::OVS_VPORT_ATTR_UPCALL_PID, pids.data(), n * 4);
+        int rc = ovsdp_vport_cmd_set(r.finish());
+        last_msg = r.req.extack_msg;
+        return rc;
+    };
+    size_t cpus = static_cast<size_t>(ovsdp_nr_cpu_ids());
+    EXPECT_EQ(set_pids(cpus + 1), E(err::INVAL));
+    EXPECT_STREQ(last_msg, "More upcall PIDs than possible CPUs");
+    ASSERT_EQ(set_pids(cpus), 0);
+    {
+        Request r(&net, uapi::kVportAttrMax, ifx);
+        std::vector<u32> pids(cpus + 1, 5);
+        r.str(uapi::OVS_VPORT_ATTR_NAME, "big").u32(uapi::OVS_VPORT_ATTR_TYPE, uapi::OVS_VPORT_TYPE_INTERNAL);
+        r.put(uapi::OVS_VPORT_ATTR_UPCALL_PID, pids.data(), pids.size() * 4);
+        EXPECT_EQ(ovsdp_vport_cmd_new(r.finish()), E(err::INVAL)) << "NEW is capped too";
+    }
 
+    // A host with 3,000 CPUs: the array no longer fits a 4 KiB message.
+    int nodes = ovsdp_nr_node_ids();
+    user::set_topology(3000, nodes);
+    ASSERT_EQ(set_pids(3000), 0);
     for (size_t capacity : { size_t(4096), size_t(700), size_t(64 * 1024) }) {
         auto ports = dump_ports(ifx, capacity);
         std::set<std::string> names;
@@ -360,11 +384,12 @@ TEST_F(DatapathTest, DumpListsPortWithPidArrayLargerThanAMessage)
             names.insert(m.str(uapi::OVS_VPORT_ATTR_NAME));
             if (m.str(uapi::OVS_VPORT_ATTR_NAME) != "p7")
                 continue;
-            size_t want = capacity > pids.size() * 4 + 200 ? pids.size() * 4 : 4;
+            size_t want = capacity > 3000 * 4 + 200 ? 3000 * 4 : 4;
             EXPECT_EQ(m.attr(uapi::OVS_VPORT_ATTR_UPCALL_PID)->len(), want) << capacity;
         }
         EXPECT_EQ(names.size(), 21u) << "every port listed with a " << capacity << "-byte message";
     }
+    user::set_topology(static_cast<int>(cpus), nodes);
 }
 
 TEST_F(DatapathTest, NetdevPortGoesAwayWithItsDevice)

@@ -149,12 +149,19 @@ t.ok("failed vport set sent no notification", mon.notifications(0.3) == [])
 t.expect_errno("vport set type change: EINVAL", errno.EINVAL, nl.request, "ovs_vport", VPORT_CMD["SET"],
                nla_str(VPORT_ATTR["NAME"], "abi-v0") + nla_u32(VPORT_ATTR["TYPE"], VPORT_TYPE["INTERNAL"]),
                dp_ifindex=ifx)
-r = t.run("vport set upcall pids", nl.request, "ovs_vport", VPORT_CMD["SET"],
-          nla_str(VPORT_ATTR["NAME"], "abi-v0") + nla(VPORT_ATTR["UPCALL_PID"], struct.pack("=3I", 5, 6, 7)),
-          dp_ifindex=ifx)
+# One upcall PID per possible CPU at most (as the kernel's module since its
+# fix for vport replies too small for the array): one more is EINVAL.
+ncpus = os.cpu_count() or 1
+pids = struct.pack("=%dI" % ncpus, *range(5, 5 + ncpus))
+t.expect_errno("vport set: more upcall pids than CPUs: EINVAL", errno.EINVAL, nl.request, "ovs_vport",
+               VPORT_CMD["SET"], nla_str(VPORT_ATTR["NAME"], "abi-v0")
+               + nla(VPORT_ATTR["UPCALL_PID"], pids + struct.pack("=I", 99)), dp_ifindex=ifx)
+t.ok("failed vport set sent no notification", mon.notifications(0.3) == [])
+r = t.run("vport set upcall pids (one per CPU)", nl.request, "ovs_vport", VPORT_CMD["SET"],
+          nla_str(VPORT_ATTR["NAME"], "abi-v0") + nla(VPORT_ATTR["UPCALL_PID"], pids), dp_ifindex=ifx)
 t.ok("vport set notified", any(n and n.cmd == VPORT_CMD["SET"] for n in mon.notifications()))
 t.ok("all upcall pids reported with OVS_DP_F_VPORT_PIDS",
-     vport_get(ifx, name="abi-v0").attrs[VPORT_ATTR["UPCALL_PID"]] == struct.pack("=3I", 5, 6, 7))
+     vport_get(ifx, name="abi-v0").attrs[VPORT_ATTR["UPCALL_PID"]] == pids)
 
 # The device goes away: the port is removed and a DEL notification sent.
 mon.notifications(0.1)

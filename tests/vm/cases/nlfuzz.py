@@ -101,6 +101,7 @@ JOURNAL_HDR = "=4sIiIB"
 # Errnos a request of ours is expected to get; others are listed in the report.
 COMMON_ERRNOS = {"ok", "EINVAL", "ENODEV", "ENOENT", "EOPNOTSUPP", "ENOTSUP", "ERANGE", "EAFNOSUPPORT", "EEXIST",
                  "EFBIG", "EBUSY", "E2BIG", "EMSGSIZE", "ENOTDIR"}
+NCPUS = os.cpu_count() or 1  # a vport takes at most one upcall PID per possible CPU
 ERRNAME = dict(errno.errorcode)
 ERRNAME[0] = "ok"
 
@@ -730,7 +731,7 @@ class Gen:
                                   self.rname(), "x" * 16, ""])
             a += [N(VPA_NAME, (name + "\0").encode(errors="surrogateescape")), u32(VPA_TYPE, vt)]
             if self.chance(0.9):
-                n = self.pick([1, 1, 1, 2, 0, 64])
+                n = self.pick([1, 1, 1, 2, 0, NCPUS, NCPUS + 1, 64])  # more than CPUs: EINVAL
                 a.append(N(VPA_UPCALL_PID, struct.pack("=%dI" % n, *[self.upcall_pid() for _ in range(n)])))
             if self.chance(0.3):
                 a.append(u32(VPA_PORT_NO, self.pick([4, 5, 100, 1000, 65534, 65535, 1, 0, r.getrandbits(32)])))
@@ -755,7 +756,7 @@ class Gen:
                 a.append(u32(VPA_IFINDEX, self.pick([0, e.ifindex("h1"), r.getrandbits(31)])))
             if cmd == VP_SET:
                 if self.chance(0.7):
-                    n = self.pick([1, 1, 2, 0, 200])
+                    n = self.pick([1, 1, 2, 0, NCPUS, NCPUS + 1, 200])
                     a.append(N(VPA_UPCALL_PID, struct.pack("=%dI" % n, *[self.upcall_pid() for _ in range(n)])
                                + self.rbytes(self.pick([0, 0, 2]))))
                 if self.chance(0.2):
