@@ -1332,9 +1332,10 @@ TableInstance* FlowTable::instance_copy_locked(TableInstance* old, u32 n_buckets
 void FlowTable::instance_replace_locked(TableInstance** slot, TableInstance* ti)
 {
     TableInstance* old = *slot;
+    u32 ufid = old->ufid; // read before the free is queued: a grace period may end before the next line
     rcu_assign(*slot, ti);
     instance_retire(old);
-    retired_[old->ufid]++;
+    retired_[ufid]++;
 }
 
 Status FlowTable::rehash_locked()
