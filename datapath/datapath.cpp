@@ -115,11 +115,9 @@ bool dp_fill_info(const Datapath* dp, NlWriter& w, bool ext = false)
     w.put(uapi::OVS_DP_ATTR_MEGAFLOW_STATS, &mega, sizeof(mega));
     w.put_u32(uapi::OVS_DP_ATTR_USER_FEATURES, dp->user_features);
     w.put_u32(uapi::OVS_DP_ATTR_MASKS_CACHE_SIZE, dp->table.masks_cache_size());
-    const DpUpcallPids* pids = dp->upcall_pids;
-    if ((dp->user_features & uapi::kDpFDispatchUpcallPerCpu) && pids) {
-        u32 n = min(pids->n_pids, static_cast<u32>(ovsdp_nr_cpu_ids()));
-        w.put(uapi::OVS_DP_ATTR_PER_CPU_PIDS, pids->pids, n * sizeof(u32));
-    }
+    // As upstream: at most one id per possible CPU.
+    if ((dp->user_features & uapi::kDpFDispatchUpcallPerCpu) && dp->upcall_pids.count())
+        dp->upcall_pids.put(w, uapi::OVS_DP_ATTR_PER_CPU_PIDS, static_cast<u32>(ovsdp_nr_cpu_ids()));
     if (ext) {
         usize nest = w.nest_begin(OVSDP_DP_ATTR_EXT_STATS);
         w.put_u64(OVSDP_DP_EXT_BUDGET_DROPS, dp_budget_drops(dp));
@@ -137,28 +135,6 @@ int dp_reply(ovsdp_request* req, const Datapath* dp, u8 cmd, bool notify)
     if (!dp_fill_info(dp, msg.writer(), !notify && req_attr(req, OVSDP_DP_ATTR_EXT_STATS)))
         return req_fail(req, make_error(err::MSGSIZE, "Datapath reply too large"));
     return ovsdp_genl_reply(req, OVSDP_FAMILY_DATAPATH, cmd, dp_ifindex(dp), msg.data(), msg.size(), notify);
-}
-
-void free_dp_pids_rcu(ovsdp_rcu_head* head)
-{
-    ovsdp_kfree(container_of(head, &DpUpcallPids::rcu));
-}
-
-Status dp_set_upcall_pids(Datapath* dp, const NlAttr* ids)
-{
-    usize len = ids->len();
-    if (len == 0 || len % sizeof(u32))
-        return make_error(err::INVAL, "Per-CPU PIDs must be a non-empty array of u32");
-    auto* pids = static_cast<DpUpcallPids*>(ovsdp_kmalloc(sizeof(DpUpcallPids) + len, OVSDP_GFP_KERNEL));
-    if (!pids)
-        return make_error(err::NOMEM);
-    pids->n_pids = static_cast<u32>(len / sizeof(u32));
-    __builtin_memcpy(pids->pids, ids->data(), len);
-    DpUpcallPids* old = dp->upcall_pids;
-    rcu_assign(dp->upcall_pids, pids);
-    if (old)
-        ovsdp_call_rcu(&old->rcu, free_dp_pids_rcu);
-    return {};
 }
 
 // Apply USER_FEATURES, MASKS_CACHE_SIZE and PER_CPU_PIDS. Validates everything
@@ -184,7 +160,7 @@ Status dp_change(ovsdp_request* req, Datapath* dp)
     }
     const NlAttr* a_pids = req_attr(req, uapi::OVS_DP_ATTR_PER_CPU_PIDS);
     if ((features & uapi::kDpFDispatchUpcallPerCpu) && a_pids)
-        TRY(dp_set_upcall_pids(dp, a_pids));
+        TRY(dp->upcall_pids.replace(a_pids, "Per-CPU PIDs must be a non-empty array of u32"));
     if (a_cache)
         TRY(dp->table.set_masks_cache_size_locked(a_cache->get_u32()));
     dp->user_features = features;
@@ -197,8 +173,7 @@ void free_dp_cb(ovsdp_rcu_head* head)
     Datapath* dp = container_of(head, &Datapath::rcu);
     ovsdp_free_percpu(dp->stats_percpu);
     ovsdp_kvfree(dp->ports);
-    ovsdp_kfree(dp->upcall_pids);
-    destroy(dp);
+    destroy(dp); // its upcall PIDs with it
 }
 
 Datapath* dp_alloc(void* net)
@@ -246,7 +221,6 @@ Result<Vport*> new_vport(Datapath* dp, const VportParms& p, ovsdp_request* req)
     const char* msg = nullptr;
     int rc = ovsdp_dev_attach(vport, dp->net, p.name, p.type, p.ifindex, local ? local->dev : nullptr, &vport->dev, &msg);
     if (rc) {
-        ovsdp_kfree(vport->upcall_pids);
         destroy(vport);
         return make_error(-rc, msg);
     }
@@ -270,10 +244,8 @@ void detach_port(Vport* vport)
 
 usize vport_msg_size(const Vport* vport)
 {
-    const VportUpcallPids* pids = vport->upcall_pids;
-    usize n = pids ? pids->n_ids : 1;
     return 4 * nla_total_size(sizeof(u32)) + nla_total_size(uapi::kIfNameSize) + nla_total_size(sizeof(s32)) +
-           nla_total_size(sizeof(uapi::VportStats)) + nla_total_size(n * sizeof(u32));
+           nla_total_size(sizeof(uapi::VportStats)) + vport->upcall_pids.attr_size();
 }
 
 // `all_pids`: every upcall PID when the datapath has VPORT_PIDS (else the
@@ -292,7 +264,8 @@ bool vport_fill_info(const Vport* vport, void* net, NlWriter& w, bool all_pids =
     uapi::VportStats stats = { ds.rx_packets, ds.tx_packets, ds.rx_bytes, ds.tx_bytes,
                               ds.rx_errors, ds.tx_errors, ds.rx_dropped, ds.tx_dropped };
     w.put(uapi::OVS_VPORT_ATTR_STATS, &stats, sizeof(stats));
-    vport_put_upcall_pids(vport, all_pids && (vport->dp->user_features & uapi::kDpFVportPids), w);
+    bool all = all_pids && (vport->dp->user_features & uapi::kDpFVportPids);
+    vport->upcall_pids.put(w, uapi::OVS_VPORT_ATTR_UPCALL_PID, all ? ~0u : 1);
     return !w.overflowed();
 }
 
@@ -415,15 +388,6 @@ u64 dp_budget_drops(const Datapath* dp)
     return n;
 }
 
-u32 dp_upcall_pid_for_cpu(const Datapath* dp, u32 cpu)
-{
-    const DpUpcallPids* pids = rcu_deref(dp->upcall_pids);
-    if (!pids || pids->n_pids == 0)
-        return 0;
-    // More CPUs than handler sockets: spread rather than drop.
-    return pids->pids[cpu < pids->n_pids ? cpu : cpu % pids->n_pids];
-}
-
 } // namespace ovsdp
 
 using namespace ovsdp;
@@ -462,8 +426,6 @@ extern "C" int ovsdp_dp_cmd_new(ovsdp_request* req)
                 old->user_features = 0;
             }
         }
-        ovsdp_kfree(dp->upcall_pids);
-        dp->upcall_pids = nullptr;
         dp->table.destroy_locked();
         free_dp_cb(&dp->rcu);
         return req_fail(req, e.msg ? e : make_error(e.code, "Cannot create the datapath's local port"));

@@ -32,12 +32,6 @@ struct DpPerCpuStats {
     u64 n_budget_drops; // executions cut short by the action budget (ovsdp_ext.h)
 };
 
-struct DpUpcallPids {
-    ovsdp_rcu_head rcu;
-    u32 n_pids;
-    u32 pids[];
-};
-
 struct Datapath {
     ListNode list_node;            // g_datapaths, under ovs_mutex
     ovsdp_rcu_head rcu;
@@ -46,7 +40,7 @@ struct Datapath {
     u32 n_ports = 0;
     u32 user_features = 0;
     DpPerCpuStats* stats_percpu = nullptr; // per-CPU area
-    DpUpcallPids* upcall_pids = nullptr;   // RCU; per-CPU dispatch targets
+    UpcallPids upcall_pids;        // per-CPU dispatch targets (OVS_DP_ATTR_PER_CPU_PIDS)
     FlowTable table;
 };
 
@@ -84,7 +78,7 @@ void dp_get_stats(const Datapath* dp, uapi::DpStats* stats, uapi::DpMegaflowStat
 // OVSDP_DP_EXT_BUDGET_DROPS: summed over CPUs.
 u64 dp_budget_drops(const Datapath* dp);
 // Per-CPU dispatch: the port id for upcalls from `cpu`. RCU.
-u32 dp_upcall_pid_for_cpu(const Datapath* dp, u32 cpu);
+inline u32 dp_upcall_pid_for_cpu(const Datapath* dp, u32 cpu) { return dp->upcall_pids.by_cpu(cpu); }
 
 } // namespace ovsdp
 

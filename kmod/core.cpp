@@ -9,6 +9,7 @@
 #include "flow_table/flow_table.cpp"
 #include "flow_netlink/flow_netlink.cpp"
 #include "flow_netlink/flow_actions.cpp"
+#include "vport/upcall_pids.cpp"
 #include "vport/vport.cpp"
 #include "datapath/datapath.cpp"
 #include "datapath/flow_cmds.cpp"

@@ -9,17 +9,11 @@
 #include "base/ovs_abi.h"
 #include "base/result.h"
 #include "platform/platform.h"
+#include "vport/upcall_pids.h"
 
 namespace ovsdp {
 
 struct Datapath;
-
-// The Netlink port ids upcalls from this vport go to (RCU-replaced as a whole).
-struct VportUpcallPids {
-    ovsdp_rcu_head rcu;
-    u32 n_ids;
-    u32 ids[];
-};
 
 struct Vport {
     HListNode hash_node;   // Datapath::ports[port_no % kVportHashBuckets]
@@ -27,20 +21,26 @@ struct Vport {
     void* dev = nullptr;   // struct net_device*
     u32 port_no = 0;
     u32 type = 0;          // uapi::OVS_VPORT_TYPE_*
-    VportUpcallPids* upcall_pids = nullptr; // RCU
+    UpcallPids upcall_pids; // by flow hash, unless the datapath dispatches per CPU
     bool detached = false; // device gone, removal pending (set under RTNL)
     ovsdp_rcu_head rcu;
 };
 
 // Replace the vport's upcall port ids from an OVS_VPORT_ATTR_UPCALL_PID
-// attribute (a non-empty array of at most nr_cpu_ids u32). Called with
-// ovs_mutex.
-Status vport_set_upcall_pids(Vport* vport, const NlAttr* ids);
+// attribute (a non-empty array of at most nr_cpu_ids u32). ovs_mutex.
+inline Status vport_set_upcall_pids(Vport* vport, const NlAttr* ids)
+{
+    // At most one PID per possible CPU (ovs-vswitchd gives one per handler
+    // thread), as the kernel's module since its fix for replies too small
+    // for the array: every reply then has a bounded size.
+    return vport->upcall_pids.replace(ids, "Upcall PID attribute must be a non-empty array of u32",
+                                      /*one_per_cpu_at_most=*/true);
+}
 // The port id for a packet with flow hash `hash` (0: upcalls disabled). RCU.
-u32 vport_find_upcall_pid(const Vport* vport, u32 hash);
-// Append OVS_VPORT_ATTR_UPCALL_PID: all ids when the datapath negotiated
-// OVS_DP_F_VPORT_PIDS, else only the first.
-bool vport_put_upcall_pids(const Vport* vport, bool all, NlWriter& w);
+inline u32 vport_find_upcall_pid(const Vport* vport, u32 hash)
+{
+    return vport->upcall_pids.by_hash(hash);
+}
 
 // Free the vport and what it owns after a grace period (the device release
 // included). The vport must already be unhashed and detached.

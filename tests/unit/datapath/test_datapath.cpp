@@ -460,16 +460,149 @@ TEST_F(DatapathTest, UpcallPidSelection)
     u8 buf[64];
     NlWriter w(buf, sizeof(buf));
     w.put(uapi::OVS_VPORT_ATTR_UPCALL_PID, ids, sizeof(ids));
-    ASSERT_TRUE(vport_set_upcall_pids(&v, reinterpret_cast<const NlAttr*>(buf)).ok());
+    ASSERT_TRUE(v.upcall_pids.replace(reinterpret_cast<const NlAttr*>(buf), "refused").ok());
     std::set<u32> hit;
     for (u32 h = 0; h < 64; h++)
         hit.insert(vport_find_upcall_pid(&v, h * 0x04000000u));
     EXPECT_EQ(hit, (std::set<u32> { 10, 20, 30, 40 }));
     u8 out[64];
     NlWriter ow(out, sizeof(out));
-    vport_put_upcall_pids(&v, false, ow);
+    v.upcall_pids.put(ow, uapi::OVS_VPORT_ATTR_UPCALL_PID, 1);
     EXPECT_EQ(reinterpret_cast<const NlAttr*>(out)->len(), 4u) << "without VPORT_PIDS only the first id";
-    ovsdp_kfree(v.upcall_pids);
+}
+
+// One array type serves a vport's PIDs (by flow hash) and a datapath's
+// per-CPU dispatch targets (by CPU): the same checks, the same replacement.
+TEST_F(DatapathTest, UpcallPidArray)
+{
+    auto attr = [](std::vector<u8>& buf, const void* data, size_t len) {
+        buf.assign(nla_total_size(len), 0);
+        NlWriter w(buf.data(), buf.size());
+        w.put(1, data, len);
+        return reinterpret_cast<const NlAttr*>(buf.data());
+    };
+    std::vector<u8> buf;
+    UpcallPids pids;
+    EXPECT_EQ(pids.count(), 0u);
+    EXPECT_EQ(pids.by_hash(123), 0u) << "no ids: upcalls disabled";
+    EXPECT_EQ(pids.by_cpu(1), 0u);
+    EXPECT_EQ(pids.replace(attr(buf, nullptr, 0), "why").error().code, err::INVAL);
+    EXPECT_STREQ(pids.replace(attr(buf, "abcdef", 6), "why").error().msg, "why");
+
+    u32 ids[3] = { 7, 8, 9 };
+    ASSERT_TRUE(pids.replace(attr(buf, ids, sizeof(ids)), "why").ok());
+    EXPECT_EQ(pids.count(), 3u);
+    EXPECT_TRUE(pids.replace(attr(buf, "abcde", 5), "why").is_error());
+    EXPECT_EQ(pids.count(), 3u) << "a refused replacement changes nothing";
+    for (u32 cpu = 0; cpu < 7; cpu++)
+        EXPECT_EQ(pids.by_cpu(cpu), ids[cpu % 3]) << "more CPUs than ids: shared, not dropped";
+    std::set<u32> hit;
+    for (u32 h = 0; h < 48; h++)
+        hit.insert(pids.by_hash(h * 0x05555555u));
+    EXPECT_EQ(hit, (std::set<u32> { 7, 8, 9 }));
+
+    u8 out[64];
+    NlWriter all(out, sizeof(out));
+    ASSERT_TRUE(pids.put(all, 5, ~0u));
+    EXPECT_EQ(reinterpret_cast<const NlAttr*>(out)->len(), sizeof(ids));
+    EXPECT_EQ(pids.attr_size(), nla_total_size(sizeof(ids)));
+    NlWriter two(out, sizeof(out));
+    ASSERT_TRUE(pids.put(two, 5, 2));
+    EXPECT_EQ(reinterpret_cast<const NlAttr*>(out)->len(), 8u);
+
+    u32 one = 42;
+    ASSERT_TRUE(pids.replace(attr(buf, &one, 4), "why").ok()); // the old array goes after a grace period
+    EXPECT_EQ(pids.by_hash(0xffffffffu), 42u);
+    EXPECT_EQ(pids.by_cpu(5), 42u);
+
+    // A vport's array holds one id per possible CPU at most; a datapath's
+    // per-CPU array is not capped (only what it reports is).
+    std::vector<u32> many(static_cast<size_t>(ovsdp_nr_cpu_ids()) + 1, 3);
+    Status capped = pids.replace(attr(buf, many.data(), many.size() * 4), "why", /*one_per_cpu_at_most=*/true);
+    ASSERT_TRUE(capped.is_error());
+    EXPECT_EQ(capped.error().code, err::INVAL);
+    EXPECT_STREQ(capped.error().msg, "More upcall PIDs than possible CPUs");
+    EXPECT_EQ(pids.count(), 1u);
+    EXPECT_STREQ(pids.replace(attr(buf, "abcde", 5), "why", true).error().msg, "why") << "the shape is checked first";
+    many.pop_back();
+    EXPECT_TRUE(pids.replace(attr(buf, many.data(), many.size() * 4), "why", true).ok());
+    many.push_back(3);
+    EXPECT_TRUE(pids.replace(attr(buf, many.data(), many.size() * 4), "why").ok());
+    EXPECT_EQ(pids.count(), many.size());
+}
+
+// The commands' checks on both uses: a vport's OVS_VPORT_ATTR_UPCALL_PID
+// (NEW and SET) and a datapath's OVS_DP_ATTR_PER_CPU_PIDS (NEW and SET).
+TEST_F(DatapathTest, UpcallPidAttributesOfVportsAndDatapaths)
+{
+    ASSERT_EQ(new_dp("dp0"), 0);
+    int ifx = dp_ifindex("dp0");
+    for (size_t len : { size_t(0), size_t(6) }) {
+        Request r(&net, uapi::kVportAttrMax, ifx, 1);
+        r.str(uapi::OVS_VPORT_ATTR_NAME, "p1").u32(uapi::OVS_VPORT_ATTR_TYPE, uapi::OVS_VPORT_TYPE_INTERNAL);
+        r.put(uapi::OVS_VPORT_ATTR_UPCALL_PID, "abcdefgh", len);
+        kernel.reset();
+        EXPECT_EQ(ovsdp_vport_cmd_new(r.finish()), E(err::INVAL)) << len;
+        EXPECT_STREQ(r.req.extack_msg, "Upcall PID attribute must be a non-empty array of u32");
+        EXPECT_EQ(r.req.extack_attr, r.table[uapi::OVS_VPORT_ATTR_UPCALL_PID]);
+        EXPECT_EQ(kernel.find(&net, "p1"), nullptr) << "a refused port left its device";
+        EXPECT_TRUE(kernel.sent.empty());
+
+        Request d(&net, uapi::kDpAttrMax, ifx);
+        d.u32(uapi::OVS_DP_ATTR_USER_FEATURES, uapi::kDpFDispatchUpcallPerCpu);
+        d.put(uapi::OVS_DP_ATTR_PER_CPU_PIDS, "abcdefgh", len);
+        EXPECT_EQ(ovsdp_dp_cmd_set(d.finish()), E(err::INVAL)) << len;
+        EXPECT_STREQ(d.req.extack_msg, "Per-CPU PIDs must be a non-empty array of u32");
+        EXPECT_TRUE(kernel.sent.empty()) << "failed SET notified";
+    }
+
+    // A vport's ids: all of them with VPORT_PIDS, the first without.
+    u32 ids[3] = { 11, 12, 13 };
+    {
+        Request r(&net, uapi::kVportAttrMax, ifx, 1);
+        r.str(uapi::OVS_VPORT_ATTR_NAME, "p1").u32(uapi::OVS_VPORT_ATTR_TYPE, uapi::OVS_VPORT_TYPE_INTERNAL);
+        r.put(uapi::OVS_VPORT_ATTR_UPCALL_PID, ids, sizeof(ids));
+        ASSERT_EQ(ovsdp_vport_cmd_new(r.finish()), 0);
+    }
+    auto get_pids = [&]() {
+        kernel.reset();
+        Request r(&net, uapi::kVportAttrMax, ifx);
+        r.str(uapi::OVS_VPORT_ATTR_NAME, "p1");
+        EXPECT_EQ(ovsdp_vport_cmd_get(r.finish()), 0);
+        const NlAttr* a = kernel.sent.at(0).attr(uapi::OVS_VPORT_ATTR_UPCALL_PID);
+        const u32* p = static_cast<const u32*>(static_cast<const void*>(a->data()));
+        return std::vector<u32>(p, p + a->len() / 4);
+    };
+    EXPECT_EQ(get_pids(), (std::vector<u32> { 11, 12, 13 }));
+    {
+        Request r(&net, uapi::kDpAttrMax, ifx);
+        r.u32(uapi::OVS_DP_ATTR_USER_FEATURES, uapi::kDpFUnaligned);
+        ASSERT_EQ(ovsdp_dp_cmd_set(r.finish()), 0);
+    }
+    EXPECT_EQ(get_pids(), (std::vector<u32> { 11 })) << "without VPORT_PIDS only the first";
+
+    // The datapath's: reported only while per-CPU dispatch is on.
+    u32 cpu_ids[2] = { 21, 22 };
+    {
+        Request r(&net, uapi::kDpAttrMax, ifx);
+        r.u32(uapi::OVS_DP_ATTR_USER_FEATURES, uapi::kDpFDispatchUpcallPerCpu);
+        r.put(uapi::OVS_DP_ATTR_PER_CPU_PIDS, cpu_ids, sizeof(cpu_ids));
+        kernel.reset();
+        ASSERT_EQ(ovsdp_dp_cmd_set(r.finish()), 0);
+        const NlAttr* a = kernel.sent.at(0).attr(uapi::OVS_DP_ATTR_PER_CPU_PIDS);
+        ASSERT_NE(a, nullptr);
+        EXPECT_EQ(a->len(), sizeof(u32) * std::min(2, ovsdp_nr_cpu_ids()));
+        Datapath* dp = dp_lookup_by_ifindex(&net, ifx);
+        EXPECT_EQ(dp_upcall_pid_for_cpu(dp, 0), 21u);
+        EXPECT_EQ(dp_upcall_pid_for_cpu(dp, 3), 22u);
+    }
+    {
+        Request r(&net, uapi::kDpAttrMax, ifx);
+        r.u32(uapi::OVS_DP_ATTR_USER_FEATURES, uapi::kDpFVportPids);
+        kernel.reset();
+        ASSERT_EQ(ovsdp_dp_cmd_set(r.finish()), 0);
+        EXPECT_EQ(kernel.sent.at(0).attr(uapi::OVS_DP_ATTR_PER_CPU_PIDS), nullptr);
+    }
 }
 
 TEST_F(DatapathTest, NamespaceExitDestroysOnlyItsDatapaths)
