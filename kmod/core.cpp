@@ -11,6 +11,8 @@
 #include "flow_netlink/flow_actions.cpp"
 #include "vport/upcall_pids.cpp"
 #include "vport/vport.cpp"
+#include "vport/vport_ops.cpp"
+#include "vport/vport_cmds.cpp"
 #include "datapath/datapath.cpp"
 #include "datapath/flow_cmds.cpp"
 #include "kmod/receive.cpp"

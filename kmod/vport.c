@@ -59,36 +59,6 @@ void ovsdp_vport_unregister(struct net_device *dev)
 	unregister_netdevice_queue(dev, batching ? &batch_list : NULL);
 }
 
-/* ---- Attaching and detaching, by type ------------------------------------------- */
-
-int ovsdp_dev_attach(void *vport, void *net, const char *name, uint32_t type, int ifindex, void *master,
-		     void **dev, const char **errmsg)
-{
-	switch (type) {
-	case OVS_VPORT_TYPE_INTERNAL:
-		return ovsdp_internal_dev_create(vport, net, name, ifindex, dev, errmsg);
-	case OVS_VPORT_TYPE_NETDEV:
-		return ovsdp_netdev_attach(vport, net, name, master, dev, errmsg);
-	}
-	*dev = NULL;
-	*errmsg = "Vport type not supported";
-	return -EAFNOSUPPORT;
-}
-
-void ovsdp_dev_detach(void *dev, uint32_t type, void *master)
-{
-	if (type == OVS_VPORT_TYPE_INTERNAL)
-		ovsdp_internal_dev_destroy(dev);
-	else
-		ovsdp_netdev_detach(dev);
-}
-
-void ovsdp_dev_release(void *dev, uint32_t type)
-{
-	if (type != OVS_VPORT_TYPE_INTERNAL)
-		ovsdp_netdev_release(dev);
-}
-
 /* ---- A port's device -------------------------------------------------------------- */
 
 const char *ovsdp_dev_name(void *dev)

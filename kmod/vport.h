@@ -18,10 +18,6 @@ void ovsdp_vport_rtnl_unlock(void);
 void ovsdp_vport_unregister(struct net_device *dev);
 
 /* vport_netdev.c */
-int ovsdp_netdev_attach(void *vport, void *net, const char *name, void *master, void **dev,
-			const char **errmsg);
-void ovsdp_netdev_detach(void *dev);
-void ovsdp_netdev_release(void *dev);
 /* An existing device attached as a netdev port (RTNL or RCU). */
 bool ovsdp_netdev_is_port(const struct net_device *dev);
 /* The vport of a netdev port's device (RTNL or RCU). */
@@ -31,9 +27,6 @@ void *ovsdp_netdev_vport(const struct net_device *dev);
 void ovsdp_netdev_unhook(struct net_device *dev);
 
 /* vport_internal.c */
-int ovsdp_internal_dev_create(void *vport, void *net, const char *name, int ifindex, void **dev,
-			      const char **errmsg);
-void ovsdp_internal_dev_destroy(void *dev);
 int ovsdp_internal_dev_init(void);
 void ovsdp_internal_dev_exit(void);
 /* The vport of an internal device, NULL once it is being destroyed. */

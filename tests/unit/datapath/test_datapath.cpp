@@ -605,6 +605,114 @@ TEST_F(DatapathTest, UpcallPidAttributesOfVportsAndDatapaths)
     }
 }
 
+// The per-type operations: netdev and internal ports, nothing else yet.
+TEST_F(DatapathTest, VportTypeTable)
+{
+    const VportOps* netdev = vport_ops(uapi::OVS_VPORT_TYPE_NETDEV);
+    const VportOps* internal = vport_ops(uapi::OVS_VPORT_TYPE_INTERNAL);
+    ASSERT_NE(netdev, nullptr);
+    ASSERT_NE(internal, nullptr);
+    EXPECT_NE(netdev, internal);
+    for (const VportOps* ops : { netdev, internal }) {
+        EXPECT_NE(ops->attach, nullptr);
+        EXPECT_NE(ops->detach, nullptr);
+        EXPECT_EQ(ops->set_options, nullptr) << "no options today";
+        EXPECT_EQ(ops->put_options, nullptr);
+    }
+    EXPECT_NE(netdev->release, nullptr) << "a netdev port holds its device";
+    EXPECT_EQ(internal->release, nullptr) << "an internal device is freed by the kernel";
+    EXPECT_FALSE(netdev->takes_ifindex);
+    EXPECT_TRUE(internal->takes_ifindex);
+    for (u32 type : { u32(uapi::OVS_VPORT_TYPE_UNSPEC), u32(uapi::OVS_VPORT_TYPE_GRE), u32(uapi::OVS_VPORT_TYPE_VXLAN),
+                      u32(uapi::OVS_VPORT_TYPE_GENEVE), u32(uapi::kVportTypeMax + 1), 1000u, ~0u })
+        EXPECT_EQ(vport_ops(type), nullptr) << type;
+}
+
+// Types without operations are refused as before tunnels existed, so that
+// OVS falls back to its own tunnel devices; options are refused by the types
+// that take none; nothing is created or announced either way.
+TEST_F(DatapathTest, VportTypeAndOptionRefusals)
+{
+    ASSERT_EQ(new_dp("dp0"), 0);
+    int ifx = dp_ifindex("dp0");
+    kernel.add_netdev(&net, "eth0");
+    size_t devices = kernel.live_devices();
+    kernel.reset();
+    for (u32 type : { u32(uapi::OVS_VPORT_TYPE_UNSPEC), u32(uapi::OVS_VPORT_TYPE_GRE), u32(uapi::OVS_VPORT_TYPE_VXLAN),
+                      u32(uapi::OVS_VPORT_TYPE_GENEVE), 77u }) {
+        Request r(&net, uapi::kVportAttrMax, ifx, 1);
+        r.str(uapi::OVS_VPORT_ATTR_NAME, "t0").u32(uapi::OVS_VPORT_ATTR_TYPE, type).u32(uapi::OVS_VPORT_ATTR_UPCALL_PID, 0);
+        r.put(uapi::OVS_VPORT_ATTR_OPTIONS, nullptr, 0);
+        EXPECT_EQ(ovsdp_vport_cmd_new(r.finish()), E(err::AFNOSUPPORT)) << type;
+        EXPECT_STREQ(r.req.extack_msg, "Vport type not supported by this datapath");
+        EXPECT_EQ(r.req.extack_attr, r.table[uapi::OVS_VPORT_ATTR_TYPE]);
+    }
+    for (u32 type : { u32(uapi::OVS_VPORT_TYPE_NETDEV), u32(uapi::OVS_VPORT_TYPE_INTERNAL) }) {
+        Request r(&net, uapi::kVportAttrMax, ifx, 1);
+        r.str(uapi::OVS_VPORT_ATTR_NAME, type == uapi::OVS_VPORT_TYPE_NETDEV ? "eth0" : "p1");
+        r.u32(uapi::OVS_VPORT_ATTR_TYPE, type).u32(uapi::OVS_VPORT_ATTR_UPCALL_PID, 0);
+        u8 opt[8] = { 8, 0, 1, 0, 0x12, 0x34, 0, 0 };
+        r.put(uapi::OVS_VPORT_ATTR_OPTIONS, opt, sizeof(opt));
+        EXPECT_EQ(ovsdp_vport_cmd_new(r.finish()), E(err::OPNOTSUPP)) << type;
+        EXPECT_STREQ(r.req.extack_msg, "This vport type takes no options");
+        EXPECT_EQ(r.req.extack_attr, r.table[uapi::OVS_VPORT_ATTR_OPTIONS]);
+    }
+    EXPECT_TRUE(kernel.sent.empty());
+    EXPECT_EQ(kernel.live_devices(), devices);
+    EXPECT_FALSE(kernel.find(&net, "eth0")->hooked);
+    EXPECT_EQ(dump_ports(ifx).size(), 1u);
+    ASSERT_EQ(new_port(ifx, "p1"), 0);
+    EXPECT_EQ(kernel.sent.back().u32(uapi::OVS_VPORT_ATTR_PORT_NO), 1u) << "no port number was used up";
+}
+
+// Each type's attach: an internal port creates its device (and may choose
+// its ifindex), a netdev port takes an existing one that is not an internal
+// device nor already a port. A failed attach leaves nothing behind.
+TEST_F(DatapathTest, InternalAndNetdevAttachErrors)
+{
+    ASSERT_EQ(new_dp("dp0"), 0);
+    int ifx = dp_ifindex("dp0");
+    kernel.add_netdev(&net, "eth0");
+    auto new_port_ifindex = [&](const std::string& name, u32 type, u32 ifindex) {
+        Request r(&net, uapi::kVportAttrMax, ifx, 1);
+        r.str(uapi::OVS_VPORT_ATTR_NAME, name).u32(uapi::OVS_VPORT_ATTR_TYPE, type).u32(uapi::OVS_VPORT_ATTR_UPCALL_PID, 0);
+        r.u32(uapi::OVS_VPORT_ATTR_IFINDEX, ifindex);
+        last_rc = ovsdp_vport_cmd_new(r.finish());
+        last_msg = r.req.extack_msg;
+        return last_rc;
+    };
+    EXPECT_EQ(new_port_ifindex("eth0", uapi::OVS_VPORT_TYPE_NETDEV, 99), E(err::OPNOTSUPP));
+    EXPECT_STREQ(last_msg, "Only internal vports take an ifindex");
+    EXPECT_EQ(new_port_ifindex("gre0", uapi::OVS_VPORT_TYPE_GRE, 99), E(err::OPNOTSUPP));
+    EXPECT_STREQ(last_msg, "Only internal vports take an ifindex");
+    ASSERT_EQ(new_port_ifindex("in99", uapi::OVS_VPORT_TYPE_INTERNAL, 99), 0);
+    EXPECT_EQ(dp_ifindex("in99"), 99);
+    EXPECT_EQ(kernel.sent.back().u32(uapi::OVS_VPORT_ATTR_IFINDEX), 99u);
+
+    EXPECT_EQ(new_port(ifx, "eth0", uapi::OVS_VPORT_TYPE_INTERNAL), E(err::EXIST)) << "name taken by a device";
+    EXPECT_EQ(new_port(ifx, "nodev", uapi::OVS_VPORT_TYPE_NETDEV), E(err::NODEV));
+    EXPECT_STREQ(last_msg, "No network device with this name");
+    EXPECT_EQ(new_port(ifx, "in99", uapi::OVS_VPORT_TYPE_NETDEV), E(err::INVAL)) << "internal device as netdev port";
+    ASSERT_EQ(new_port(ifx, "eth0", uapi::OVS_VPORT_TYPE_NETDEV), 0);
+    EXPECT_EQ(kernel.find(&net, "eth0")->master, kernel.find(&net, "dp0")) << "linked below the local device";
+    EXPECT_EQ(new_port(ifx, "eth0", uapi::OVS_VPORT_TYPE_NETDEV), E(err::BUSY));
+    EXPECT_EQ(kernel.find(&net, "eth0")->refs, 1) << "a failed attach kept a reference";
+
+    auto ports = dump_ports(ifx);
+    std::set<u32> numbers;
+    for (auto& m : ports)
+        numbers.insert(m.u32(uapi::OVS_VPORT_ATTR_PORT_NO));
+    EXPECT_EQ(numbers, (std::set<u32> { 0, 1, 2 })) << "failed attaches used up no port number";
+
+    ASSERT_EQ(del_port(ifx, "eth0"), 0);
+    EXPECT_FALSE(kernel.find(&net, "eth0")->hooked);
+    EXPECT_EQ(kernel.find(&net, "eth0")->master, nullptr);
+    ovsdp_rcu_barrier();
+    EXPECT_EQ(kernel.find(&net, "eth0")->refs, 0) << "released after a grace period";
+    ASSERT_EQ(del_port(ifx, "in99"), 0);
+    EXPECT_EQ(kernel.find(&net, "in99"), nullptr) << "an internal port's device goes with it";
+}
+
 TEST_F(DatapathTest, NamespaceExitDestroysOnlyItsDatapaths)
 {
     ASSERT_EQ(new_dp("dp0"), 0);
