@@ -16,7 +16,6 @@
 
 namespace ovsdp {
 
-inline constexpr u32 kVportHashBuckets = 1024;
 inline constexpr u32 kDefaultMasksCacheSize = kMaskCacheDefaultSize;
 inline constexpr u32 kMaxMasksCacheSize = kMaskCacheMaxSize;
 inline constexpr u32 kKnownUserFeatures = uapi::kDpFUnaligned | uapi::kDpFVportPids | uapi::kDpFDispatchUpcallPerCpu;
@@ -32,21 +31,14 @@ struct DpPerCpuStats {
     u64 n_budget_drops; // executions cut short by the action budget (ovsdp_ext.h)
 };
 
-struct DpUpcallPids {
-    ovsdp_rcu_head rcu;
-    u32 n_pids;
-    u32 pids[];
-};
-
 struct Datapath {
     ListNode list_node;            // g_datapaths, under ovs_mutex
     ovsdp_rcu_head rcu;
     void* net = nullptr;           // struct net*
-    HListHead* ports = nullptr;    // kVportHashBuckets buckets by port number
-    u32 n_ports = 0;
+    VportTable ports;              // by port number
     u32 user_features = 0;
     DpPerCpuStats* stats_percpu = nullptr; // per-CPU area
-    DpUpcallPids* upcall_pids = nullptr;   // RCU; per-CPU dispatch targets
+    UpcallPids upcall_pids;        // per-CPU dispatch targets (OVS_DP_ATTR_PER_CPU_PIDS)
     FlowTable table;
 };
 
@@ -76,7 +68,7 @@ inline int req_fail(ovsdp_request* req, Error e, const NlAttr* bad = nullptr)
 Datapath* dp_lookup_by_ifindex(void* net, int dp_ifindex);
 
 // Port lookup by number: under RCU or ovs_mutex.
-Vport* dp_lookup_vport(const Datapath* dp, u32 port_no);
+inline Vport* dp_lookup_vport(const Datapath* dp, u32 port_no) { return dp->ports.lookup(port_no); }
 // The datapath's name: its local port's device name.
 const char* dp_name(const Datapath* dp);
 int dp_ifindex(const Datapath* dp);
@@ -84,22 +76,21 @@ void dp_get_stats(const Datapath* dp, uapi::DpStats* stats, uapi::DpMegaflowStat
 // OVSDP_DP_EXT_BUDGET_DROPS: summed over CPUs.
 u64 dp_budget_drops(const Datapath* dp);
 // Per-CPU dispatch: the port id for upcalls from `cpu`. RCU.
-u32 dp_upcall_pid_for_cpu(const Datapath* dp, u32 cpu);
+inline u32 dp_upcall_pid_for_cpu(const Datapath* dp, u32 cpu) { return dp->upcall_pids.by_cpu(cpu); }
+// Call f(dp) for every datapath of every namespace; f must not destroy any.
+// ovs_mutex.
+void dp_for_each_locked(void (*f)(Datapath* dp));
 
 } // namespace ovsdp
 
-// genetlink command handlers for kmod/ (called with ovs_mutex held; dumps too).
+// genetlink command handlers for kmod/ (called with ovs_mutex held; dumps
+// too). The ovs_vport ones are declared in vport/vport.h.
 extern "C" {
 int ovsdp_dp_cmd_new(struct ovsdp_request* req);
 int ovsdp_dp_cmd_del(struct ovsdp_request* req);
 int ovsdp_dp_cmd_get(struct ovsdp_request* req);
 int ovsdp_dp_cmd_set(struct ovsdp_request* req);
 int ovsdp_dp_cmd_dump(struct ovsdp_dump* dump);
-int ovsdp_vport_cmd_new(struct ovsdp_request* req);
-int ovsdp_vport_cmd_del(struct ovsdp_request* req);
-int ovsdp_vport_cmd_get(struct ovsdp_request* req);
-int ovsdp_vport_cmd_set(struct ovsdp_request* req);
-int ovsdp_vport_cmd_dump(struct ovsdp_dump* dump);
 int ovsdp_flow_cmd_new(struct ovsdp_request* req);
 int ovsdp_flow_cmd_del(struct ovsdp_request* req);
 int ovsdp_flow_cmd_get(struct ovsdp_request* req);

@@ -15,20 +15,32 @@ struct ovsdp_dev_stats {
     uint64_t rx_errors, tx_errors, rx_dropped, tx_dropped;
 };
 
-// Attach the device side of vport `vport` (an ovsdp::Vport*): for
-// OVS_VPORT_TYPE_INTERNAL create and register a device called `name` (with
-// ifindex `ifindex` if non-zero); for OVS_VPORT_TYPE_NETDEV take the existing
-// device `name` of `net` and divert its received packets to the vport. `master`
-// is the datapath's local device (NULL when attaching the local port itself).
-// Returns 0 and the device in *dev, or -errno and a static message in *errmsg.
-int ovsdp_dev_attach(void* vport, void* net, const char* name, uint32_t type, int ifindex, void* master,
-                     void** dev, const char** errmsg);
-// Stop the device from delivering packets to the vport and undo attach. After
-// an RCU grace period ovsdp_dev_release() drops what attach held.
-void ovsdp_dev_detach(void* dev, uint32_t type, void* master);
-void ovsdp_dev_release(void* dev, uint32_t type);
-// Bracket many ovsdp_dev_detach() calls so that the devices are unregistered
-// together (one RTNL section, one grace period). Nothing else in between.
+// netdev vports: take the existing device `name` of `net` and divert its
+// received packets to vport `vport` (an ovsdp::Vport*), linking the device to
+// `master` (the datapath's local device) as its upper device. Returns 0 and
+// the device in *dev (holding a reference), or -errno and a static message
+// in *errmsg.
+int ovsdp_netdev_attach(void* vport, void* net, const char* name, void* master, void** dev,
+                        const char** errmsg);
+// Stop the device from delivering packets to its vport and undo attach but
+// for the reference, which ovsdp_netdev_release() drops after an RCU grace
+// period.
+void ovsdp_netdev_detach(void* dev);
+void ovsdp_netdev_release(void* dev);
+
+// Internal vports: create and register a device called `name` in `net` (with
+// ifindex `ifindex` if non-zero) whose transmitted packets enter the datapath
+// on vport `vport`. Returns 0 and the device in *dev, or -errno and a static
+// message in *errmsg.
+int ovsdp_internal_dev_create(void* vport, void* net, const char* name, int ifindex, void** dev,
+                              const char** errmsg);
+// Cut the device off its vport and unregister it; the kernel frees it after
+// an RCU grace period.
+void ovsdp_internal_dev_destroy(void* dev);
+
+// Bracket many ovsdp_netdev_detach() / ovsdp_internal_dev_destroy() calls so
+// that the devices are unregistered together (one RTNL section, one grace
+// period). Nothing else in between.
 void ovsdp_dev_batch_begin(void);
 void ovsdp_dev_batch_end(void);
 

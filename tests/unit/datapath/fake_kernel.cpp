@@ -141,32 +141,35 @@ int ovsdp_dump_append(ovsdp_dump* d, int family, uint8_t cmd, int dp_ifindex, co
 
 int ovsdp_dump_empty(const ovsdp_dump*) { return k->dump_used == 0; }
 
-int ovsdp_dev_attach(void* vport, void* net, const char* name, uint32_t type, int ifindex, void* master, void** dev,
-                     const char** errmsg)
+int ovsdp_internal_dev_create(void* vport, void* net, const char* name, int ifindex, void** dev,
+                              const char** errmsg)
 {
     auto* n = static_cast<Net*>(net);
     *dev = nullptr;
-    if (type == ovsdp::uapi::OVS_VPORT_TYPE_INTERNAL) {
-        if (k->find(n, name)) {
-            *errmsg = "exists";
-            return -17;
-        }
-        if (!*name || std::strlen(name) >= 16) {
-            *errmsg = "bad name";
-            return -22;
-        }
-        Device* d = k->add_netdev(n, name);
-        d->internal = true;
-        if (ifindex) {
-            k->by_ifindex.erase(d->ifindex);
-            d->ifindex = ifindex;
-            k->by_ifindex[ifindex] = d;
-        }
-        d->vport = vport;
-        *dev = d;
-        return 0;
+    if (k->find(n, name)) {
+        *errmsg = "exists";
+        return -17;
     }
-    Device* d = k->find(n, name);
+    if (!*name || std::strlen(name) >= 16) {
+        *errmsg = "bad name";
+        return -22;
+    }
+    Device* d = k->add_netdev(n, name);
+    d->internal = true;
+    if (ifindex) {
+        k->by_ifindex.erase(d->ifindex);
+        d->ifindex = ifindex;
+        k->by_ifindex[ifindex] = d;
+    }
+    d->vport = vport;
+    *dev = d;
+    return 0;
+}
+
+int ovsdp_netdev_attach(void* vport, void* net, const char* name, void* master, void** dev, const char** errmsg)
+{
+    *dev = nullptr;
+    Device* d = k->find(static_cast<Net*>(net), name);
     if (!d) {
         *errmsg = "No network device with this name";
         return -19;
@@ -192,24 +195,21 @@ static bool g_batching = false;
 void ovsdp_dev_batch_begin(void) { g_batching = true; }
 void ovsdp_dev_batch_end(void) { g_batching = false; }
 
-void ovsdp_dev_detach(void* dev, uint32_t type, void*)
+void ovsdp_internal_dev_destroy(void* dev)
 {
     auto* d = static_cast<Device*>(dev);
-    if (type == ovsdp::uapi::OVS_VPORT_TYPE_INTERNAL) {
-        d->registered = false;
-        d->vport = nullptr;
-        return;
-    }
+    d->registered = false;
+    d->vport = nullptr;
+}
+
+void ovsdp_netdev_detach(void* dev)
+{
+    auto* d = static_cast<Device*>(dev);
     d->hooked = false;
     d->master = nullptr;
 }
 
-void ovsdp_dev_release(void* dev, uint32_t type)
-{
-    auto* d = static_cast<Device*>(dev);
-    if (type != ovsdp::uapi::OVS_VPORT_TYPE_INTERNAL)
-        d->refs--;
-}
+void ovsdp_netdev_release(void* dev) { static_cast<Device*>(dev)->refs--; }
 
 const char* ovsdp_dev_name(void* dev) { return static_cast<Device*>(dev)->name.c_str(); }
 int ovsdp_dev_ifindex(void* dev) { return static_cast<Device*>(dev)->ifindex; }

@@ -460,16 +460,257 @@ TEST_F(DatapathTest, UpcallPidSelection)
     u8 buf[64];
     NlWriter w(buf, sizeof(buf));
     w.put(uapi::OVS_VPORT_ATTR_UPCALL_PID, ids, sizeof(ids));
-    ASSERT_TRUE(vport_set_upcall_pids(&v, reinterpret_cast<const NlAttr*>(buf)).ok());
+    ASSERT_TRUE(v.upcall_pids.replace(reinterpret_cast<const NlAttr*>(buf), "refused").ok());
     std::set<u32> hit;
     for (u32 h = 0; h < 64; h++)
         hit.insert(vport_find_upcall_pid(&v, h * 0x04000000u));
     EXPECT_EQ(hit, (std::set<u32> { 10, 20, 30, 40 }));
     u8 out[64];
     NlWriter ow(out, sizeof(out));
-    vport_put_upcall_pids(&v, false, ow);
+    v.upcall_pids.put(ow, uapi::OVS_VPORT_ATTR_UPCALL_PID, 1);
     EXPECT_EQ(reinterpret_cast<const NlAttr*>(out)->len(), 4u) << "without VPORT_PIDS only the first id";
-    ovsdp_kfree(v.upcall_pids);
+}
+
+// One array type serves a vport's PIDs (by flow hash) and a datapath's
+// per-CPU dispatch targets (by CPU): the same checks, the same replacement.
+TEST_F(DatapathTest, UpcallPidArray)
+{
+    auto attr = [](std::vector<u8>& buf, const void* data, size_t len) {
+        buf.assign(nla_total_size(len), 0);
+        NlWriter w(buf.data(), buf.size());
+        w.put(1, data, len);
+        return reinterpret_cast<const NlAttr*>(buf.data());
+    };
+    std::vector<u8> buf;
+    UpcallPids pids;
+    EXPECT_EQ(pids.count(), 0u);
+    EXPECT_EQ(pids.by_hash(123), 0u) << "no ids: upcalls disabled";
+    EXPECT_EQ(pids.by_cpu(1), 0u);
+    EXPECT_EQ(pids.replace(attr(buf, nullptr, 0), "why").error().code, err::INVAL);
+    EXPECT_STREQ(pids.replace(attr(buf, "abcdef", 6), "why").error().msg, "why");
+
+    u32 ids[3] = { 7, 8, 9 };
+    ASSERT_TRUE(pids.replace(attr(buf, ids, sizeof(ids)), "why").ok());
+    EXPECT_EQ(pids.count(), 3u);
+    EXPECT_TRUE(pids.replace(attr(buf, "abcde", 5), "why").is_error());
+    EXPECT_EQ(pids.count(), 3u) << "a refused replacement changes nothing";
+    for (u32 cpu = 0; cpu < 7; cpu++)
+        EXPECT_EQ(pids.by_cpu(cpu), ids[cpu % 3]) << "more CPUs than ids: shared, not dropped";
+    std::set<u32> hit;
+    for (u32 h = 0; h < 48; h++)
+        hit.insert(pids.by_hash(h * 0x05555555u));
+    EXPECT_EQ(hit, (std::set<u32> { 7, 8, 9 }));
+
+    u8 out[64];
+    NlWriter all(out, sizeof(out));
+    ASSERT_TRUE(pids.put(all, 5, ~0u));
+    EXPECT_EQ(reinterpret_cast<const NlAttr*>(out)->len(), sizeof(ids));
+    EXPECT_EQ(pids.attr_size(), nla_total_size(sizeof(ids)));
+    NlWriter two(out, sizeof(out));
+    ASSERT_TRUE(pids.put(two, 5, 2));
+    EXPECT_EQ(reinterpret_cast<const NlAttr*>(out)->len(), 8u);
+
+    u32 one = 42;
+    ASSERT_TRUE(pids.replace(attr(buf, &one, 4), "why").ok()); // the old array goes after a grace period
+    EXPECT_EQ(pids.by_hash(0xffffffffu), 42u);
+    EXPECT_EQ(pids.by_cpu(5), 42u);
+
+    // A vport's array holds one id per possible CPU at most; a datapath's
+    // per-CPU array is not capped (only what it reports is).
+    std::vector<u32> many(static_cast<size_t>(ovsdp_nr_cpu_ids()) + 1, 3);
+    Status capped = pids.replace(attr(buf, many.data(), many.size() * 4), "why", /*one_per_cpu_at_most=*/true);
+    ASSERT_TRUE(capped.is_error());
+    EXPECT_EQ(capped.error().code, err::INVAL);
+    EXPECT_STREQ(capped.error().msg, "More upcall PIDs than possible CPUs");
+    EXPECT_EQ(pids.count(), 1u);
+    EXPECT_STREQ(pids.replace(attr(buf, "abcde", 5), "why", true).error().msg, "why") << "the shape is checked first";
+    many.pop_back();
+    EXPECT_TRUE(pids.replace(attr(buf, many.data(), many.size() * 4), "why", true).ok());
+    many.push_back(3);
+    EXPECT_TRUE(pids.replace(attr(buf, many.data(), many.size() * 4), "why").ok());
+    EXPECT_EQ(pids.count(), many.size());
+}
+
+// The commands' checks on both uses: a vport's OVS_VPORT_ATTR_UPCALL_PID
+// (NEW and SET) and a datapath's OVS_DP_ATTR_PER_CPU_PIDS (NEW and SET).
+TEST_F(DatapathTest, UpcallPidAttributesOfVportsAndDatapaths)
+{
+    ASSERT_EQ(new_dp("dp0"), 0);
+    int ifx = dp_ifindex("dp0");
+    for (size_t len : { size_t(0), size_t(6) }) {
+        Request r(&net, uapi::kVportAttrMax, ifx, 1);
+        r.str(uapi::OVS_VPORT_ATTR_NAME, "p1").u32(uapi::OVS_VPORT_ATTR_TYPE, uapi::OVS_VPORT_TYPE_INTERNAL);
+        r.put(uapi::OVS_VPORT_ATTR_UPCALL_PID, "abcdefgh", len);
+        kernel.reset();
+        EXPECT_EQ(ovsdp_vport_cmd_new(r.finish()), E(err::INVAL)) << len;
+        EXPECT_STREQ(r.req.extack_msg, "Upcall PID attribute must be a non-empty array of u32");
+        EXPECT_EQ(r.req.extack_attr, r.table[uapi::OVS_VPORT_ATTR_UPCALL_PID]);
+        EXPECT_EQ(kernel.find(&net, "p1"), nullptr) << "a refused port left its device";
+        EXPECT_TRUE(kernel.sent.empty());
+
+        Request d(&net, uapi::kDpAttrMax, ifx);
+        d.u32(uapi::OVS_DP_ATTR_USER_FEATURES, uapi::kDpFDispatchUpcallPerCpu);
+        d.put(uapi::OVS_DP_ATTR_PER_CPU_PIDS, "abcdefgh", len);
+        EXPECT_EQ(ovsdp_dp_cmd_set(d.finish()), E(err::INVAL)) << len;
+        EXPECT_STREQ(d.req.extack_msg, "Per-CPU PIDs must be a non-empty array of u32");
+        EXPECT_TRUE(kernel.sent.empty()) << "failed SET notified";
+    }
+
+    // A vport's ids: all of them with VPORT_PIDS, the first without.
+    u32 ids[3] = { 11, 12, 13 };
+    {
+        Request r(&net, uapi::kVportAttrMax, ifx, 1);
+        r.str(uapi::OVS_VPORT_ATTR_NAME, "p1").u32(uapi::OVS_VPORT_ATTR_TYPE, uapi::OVS_VPORT_TYPE_INTERNAL);
+        r.put(uapi::OVS_VPORT_ATTR_UPCALL_PID, ids, sizeof(ids));
+        ASSERT_EQ(ovsdp_vport_cmd_new(r.finish()), 0);
+    }
+    auto get_pids = [&]() {
+        kernel.reset();
+        Request r(&net, uapi::kVportAttrMax, ifx);
+        r.str(uapi::OVS_VPORT_ATTR_NAME, "p1");
+        EXPECT_EQ(ovsdp_vport_cmd_get(r.finish()), 0);
+        const NlAttr* a = kernel.sent.at(0).attr(uapi::OVS_VPORT_ATTR_UPCALL_PID);
+        const u32* p = static_cast<const u32*>(static_cast<const void*>(a->data()));
+        return std::vector<u32>(p, p + a->len() / 4);
+    };
+    EXPECT_EQ(get_pids(), (std::vector<u32> { 11, 12, 13 }));
+    {
+        Request r(&net, uapi::kDpAttrMax, ifx);
+        r.u32(uapi::OVS_DP_ATTR_USER_FEATURES, uapi::kDpFUnaligned);
+        ASSERT_EQ(ovsdp_dp_cmd_set(r.finish()), 0);
+    }
+    EXPECT_EQ(get_pids(), (std::vector<u32> { 11 })) << "without VPORT_PIDS only the first";
+
+    // The datapath's: reported only while per-CPU dispatch is on.
+    u32 cpu_ids[2] = { 21, 22 };
+    {
+        Request r(&net, uapi::kDpAttrMax, ifx);
+        r.u32(uapi::OVS_DP_ATTR_USER_FEATURES, uapi::kDpFDispatchUpcallPerCpu);
+        r.put(uapi::OVS_DP_ATTR_PER_CPU_PIDS, cpu_ids, sizeof(cpu_ids));
+        kernel.reset();
+        ASSERT_EQ(ovsdp_dp_cmd_set(r.finish()), 0);
+        const NlAttr* a = kernel.sent.at(0).attr(uapi::OVS_DP_ATTR_PER_CPU_PIDS);
+        ASSERT_NE(a, nullptr);
+        EXPECT_EQ(a->len(), sizeof(u32) * std::min(2, ovsdp_nr_cpu_ids()));
+        Datapath* dp = dp_lookup_by_ifindex(&net, ifx);
+        EXPECT_EQ(dp_upcall_pid_for_cpu(dp, 0), 21u);
+        EXPECT_EQ(dp_upcall_pid_for_cpu(dp, 3), 22u);
+    }
+    {
+        Request r(&net, uapi::kDpAttrMax, ifx);
+        r.u32(uapi::OVS_DP_ATTR_USER_FEATURES, uapi::kDpFVportPids);
+        kernel.reset();
+        ASSERT_EQ(ovsdp_dp_cmd_set(r.finish()), 0);
+        EXPECT_EQ(kernel.sent.at(0).attr(uapi::OVS_DP_ATTR_PER_CPU_PIDS), nullptr);
+    }
+}
+
+// The per-type operations: netdev and internal ports, nothing else yet.
+TEST_F(DatapathTest, VportTypeTable)
+{
+    const VportOps* netdev = vport_ops(uapi::OVS_VPORT_TYPE_NETDEV);
+    const VportOps* internal = vport_ops(uapi::OVS_VPORT_TYPE_INTERNAL);
+    ASSERT_NE(netdev, nullptr);
+    ASSERT_NE(internal, nullptr);
+    EXPECT_NE(netdev, internal);
+    for (const VportOps* ops : { netdev, internal }) {
+        EXPECT_NE(ops->attach, nullptr);
+        EXPECT_NE(ops->detach, nullptr);
+        EXPECT_EQ(ops->set_options, nullptr) << "no options today";
+        EXPECT_EQ(ops->put_options, nullptr);
+    }
+    EXPECT_NE(netdev->release, nullptr) << "a netdev port holds its device";
+    EXPECT_EQ(internal->release, nullptr) << "an internal device is freed by the kernel";
+    EXPECT_FALSE(netdev->takes_ifindex);
+    EXPECT_TRUE(internal->takes_ifindex);
+    for (u32 type : { u32(uapi::OVS_VPORT_TYPE_UNSPEC), u32(uapi::OVS_VPORT_TYPE_GRE), u32(uapi::OVS_VPORT_TYPE_VXLAN),
+                      u32(uapi::OVS_VPORT_TYPE_GENEVE), u32(uapi::kVportTypeMax + 1), 1000u, ~0u })
+        EXPECT_EQ(vport_ops(type), nullptr) << type;
+}
+
+// Types without operations are refused as before tunnels existed, so that
+// OVS falls back to its own tunnel devices; options are refused by the types
+// that take none; nothing is created or announced either way.
+TEST_F(DatapathTest, VportTypeAndOptionRefusals)
+{
+    ASSERT_EQ(new_dp("dp0"), 0);
+    int ifx = dp_ifindex("dp0");
+    kernel.add_netdev(&net, "eth0");
+    size_t devices = kernel.live_devices();
+    kernel.reset();
+    for (u32 type : { u32(uapi::OVS_VPORT_TYPE_UNSPEC), u32(uapi::OVS_VPORT_TYPE_GRE), u32(uapi::OVS_VPORT_TYPE_VXLAN),
+                      u32(uapi::OVS_VPORT_TYPE_GENEVE), 77u }) {
+        Request r(&net, uapi::kVportAttrMax, ifx, 1);
+        r.str(uapi::OVS_VPORT_ATTR_NAME, "t0").u32(uapi::OVS_VPORT_ATTR_TYPE, type).u32(uapi::OVS_VPORT_ATTR_UPCALL_PID, 0);
+        r.put(uapi::OVS_VPORT_ATTR_OPTIONS, nullptr, 0);
+        EXPECT_EQ(ovsdp_vport_cmd_new(r.finish()), E(err::AFNOSUPPORT)) << type;
+        EXPECT_STREQ(r.req.extack_msg, "Vport type not supported by this datapath");
+        EXPECT_EQ(r.req.extack_attr, r.table[uapi::OVS_VPORT_ATTR_TYPE]);
+    }
+    for (u32 type : { u32(uapi::OVS_VPORT_TYPE_NETDEV), u32(uapi::OVS_VPORT_TYPE_INTERNAL) }) {
+        Request r(&net, uapi::kVportAttrMax, ifx, 1);
+        r.str(uapi::OVS_VPORT_ATTR_NAME, type == uapi::OVS_VPORT_TYPE_NETDEV ? "eth0" : "p1");
+        r.u32(uapi::OVS_VPORT_ATTR_TYPE, type).u32(uapi::OVS_VPORT_ATTR_UPCALL_PID, 0);
+        u8 opt[8] = { 8, 0, 1, 0, 0x12, 0x34, 0, 0 };
+        r.put(uapi::OVS_VPORT_ATTR_OPTIONS, opt, sizeof(opt));
+        EXPECT_EQ(ovsdp_vport_cmd_new(r.finish()), E(err::OPNOTSUPP)) << type;
+        EXPECT_STREQ(r.req.extack_msg, "This vport type takes no options");
+        EXPECT_EQ(r.req.extack_attr, r.table[uapi::OVS_VPORT_ATTR_OPTIONS]);
+    }
+    EXPECT_TRUE(kernel.sent.empty());
+    EXPECT_EQ(kernel.live_devices(), devices);
+    EXPECT_FALSE(kernel.find(&net, "eth0")->hooked);
+    EXPECT_EQ(dump_ports(ifx).size(), 1u);
+    ASSERT_EQ(new_port(ifx, "p1"), 0);
+    EXPECT_EQ(kernel.sent.back().u32(uapi::OVS_VPORT_ATTR_PORT_NO), 1u) << "no port number was used up";
+}
+
+// Each type's attach: an internal port creates its device (and may choose
+// its ifindex), a netdev port takes an existing one that is not an internal
+// device nor already a port. A failed attach leaves nothing behind.
+TEST_F(DatapathTest, InternalAndNetdevAttachErrors)
+{
+    ASSERT_EQ(new_dp("dp0"), 0);
+    int ifx = dp_ifindex("dp0");
+    kernel.add_netdev(&net, "eth0");
+    auto new_port_ifindex = [&](const std::string& name, u32 type, u32 ifindex) {
+        Request r(&net, uapi::kVportAttrMax, ifx, 1);
+        r.str(uapi::OVS_VPORT_ATTR_NAME, name).u32(uapi::OVS_VPORT_ATTR_TYPE, type).u32(uapi::OVS_VPORT_ATTR_UPCALL_PID, 0);
+        r.u32(uapi::OVS_VPORT_ATTR_IFINDEX, ifindex);
+        last_rc = ovsdp_vport_cmd_new(r.finish());
+        last_msg = r.req.extack_msg;
+        return last_rc;
+    };
+    EXPECT_EQ(new_port_ifindex("eth0", uapi::OVS_VPORT_TYPE_NETDEV, 99), E(err::OPNOTSUPP));
+    EXPECT_STREQ(last_msg, "Only internal vports take an ifindex");
+    EXPECT_EQ(new_port_ifindex("gre0", uapi::OVS_VPORT_TYPE_GRE, 99), E(err::OPNOTSUPP));
+    EXPECT_STREQ(last_msg, "Only internal vports take an ifindex");
+    ASSERT_EQ(new_port_ifindex("in99", uapi::OVS_VPORT_TYPE_INTERNAL, 99), 0);
+    EXPECT_EQ(dp_ifindex("in99"), 99);
+    EXPECT_EQ(kernel.sent.back().u32(uapi::OVS_VPORT_ATTR_IFINDEX), 99u);
+
+    EXPECT_EQ(new_port(ifx, "eth0", uapi::OVS_VPORT_TYPE_INTERNAL), E(err::EXIST)) << "name taken by a device";
+    EXPECT_EQ(new_port(ifx, "nodev", uapi::OVS_VPORT_TYPE_NETDEV), E(err::NODEV));
+    EXPECT_STREQ(last_msg, "No network device with this name");
+    EXPECT_EQ(new_port(ifx, "in99", uapi::OVS_VPORT_TYPE_NETDEV), E(err::INVAL)) << "internal device as netdev port";
+    ASSERT_EQ(new_port(ifx, "eth0", uapi::OVS_VPORT_TYPE_NETDEV), 0);
+    EXPECT_EQ(kernel.find(&net, "eth0")->master, kernel.find(&net, "dp0")) << "linked below the local device";
+    EXPECT_EQ(new_port(ifx, "eth0", uapi::OVS_VPORT_TYPE_NETDEV), E(err::BUSY));
+    EXPECT_EQ(kernel.find(&net, "eth0")->refs, 1) << "a failed attach kept a reference";
+
+    auto ports = dump_ports(ifx);
+    std::set<u32> numbers;
+    for (auto& m : ports)
+        numbers.insert(m.u32(uapi::OVS_VPORT_ATTR_PORT_NO));
+    EXPECT_EQ(numbers, (std::set<u32> { 0, 1, 2 })) << "failed attaches used up no port number";
+
+    ASSERT_EQ(del_port(ifx, "eth0"), 0);
+    EXPECT_FALSE(kernel.find(&net, "eth0")->hooked);
+    EXPECT_EQ(kernel.find(&net, "eth0")->master, nullptr);
+    ovsdp_rcu_barrier();
+    EXPECT_EQ(kernel.find(&net, "eth0")->refs, 0) << "released after a grace period";
+    ASSERT_EQ(del_port(ifx, "in99"), 0);
+    EXPECT_EQ(kernel.find(&net, "in99"), nullptr) << "an internal port's device goes with it";
 }
 
 TEST_F(DatapathTest, NamespaceExitDestroysOnlyItsDatapaths)
