@@ -7,9 +7,9 @@
 #include "datapath/dp_receive.h"
 #include "datapath/ovsdp_ext.h"
 #include "flow/buffer_packet.h"
-#include "fake_kernel.h"
 #include "flow_netlink/flow_netlink.h"
 #include "platform/netdev.h"
+#include "platform/user/fake_kernel.h"
 #include "platform/user/user_platform.h"
 
 #include <gtest/gtest.h>

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-#include "fake_kernel.h"
+#include "platform/user/fake_kernel.h"
 
 #include "platform/netdev.h"
 
