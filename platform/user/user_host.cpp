@@ -219,6 +219,19 @@ void UserHost::bh_enable()
     bh_enables_++;
 }
 
+void UserHost::reset()
+{
+    std::lock_guard<std::mutex> g(mu_);
+    sent_.clear();
+    upcalls_.clear();
+    tunnel_ports_.clear();
+    upcall_error_ = 0;
+    alloc_failure_ = false;
+    fixed_random_ = false;
+    last_packet_port_ = 0;
+    consumed_ = dropped_ = bh_enables_ = 0;
+}
+
 void UserHost::set_tunnel_port(u32 port_no)
 {
     std::lock_guard<std::mutex> g(mu_);

@@ -77,6 +77,9 @@ public:
     void preempt_enable() { ovsdp_preempt_enable(); }
 
     // ---- Test controls and observations (lock taken inside) ----
+    // Back to a fresh host's controls and captures (the engine state stays:
+    // it is plain memory between packets).
+    void reset();
     // Ports whose device is a tunnel device: they tell an egress tunnel.
     void set_tunnel_port(u32 port_no);
     // Make every later send_upcall fail with `err` (negative; 0: succeed).
