@@ -171,8 +171,9 @@ struct ActionState {
 };
 
 // The datapath around the engine: everything an action does outside the
-// packet and the key. kmod/ implements it over the datapath and its vports;
-// tests record the calls.
+// packet and the key. datapath/packet_path.h implements it (DpActionEnv) over
+// the datapath, its vports and a host (the kernel's or the userspace one);
+// the engine's own tests record the calls.
 //
 //   ActionState<P>& action_state();      this CPU's state (this_cpu_ptr; BH off)
 //   bool clone(P& pkt, void* storage);   skb_clone(skb, GFP_ATOMIC), the new

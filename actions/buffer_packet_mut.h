@@ -220,6 +220,7 @@ public:
     void set_mru(u16 m) { mru_ = m; }
     // GSO with segments of n bytes at the MAC layer (0: not GSO).
     void set_gso_mac_seglen(usize n) { gso_mac_seglen_ = n; }
+    usize gso_mac_seglen() const { return gso_mac_seglen_; }
     void set_gso_udp(bool v) { gso_udp_ = v; }
     void set_encapsulation(bool v) { encapsulation_ = v; }
     void fail_allocs(bool v) { fail_allocs_ = v; }

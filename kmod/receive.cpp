@@ -1,23 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 // The kernel's entry into the receive path: an skb arrives on a vport (upstream
-// ovs_vport_receive). Included into kmod/core.cpp.
+// ovs_vport_receive, datapath/packet_path.h) over the kernel host, and the
+// core's per-module state. Included into kmod/core.cpp.
 #include "kmod/dp_env.h"
 
-extern "C" void ovsdp_vport_receive(void* v, void* skb)
+extern "C" void ovsdp_vport_receive(void* vport, void* skb)
 {
-    using namespace ovsdp;
-    auto* vport = static_cast<Vport*>(v);
-    SkbPacket pkt(skb);
-    FlowKeyMetadata md;
-    md.in_port = static_cast<u16>(vport->port_no);
-    md.priority = pkt.priority_at_load();
-    md.skb_mark = pkt.mark_at_load();
-    FlowKey key;
-    if (OVSDP_UNLIKELY(key_extract_with_metadata(pkt, md, key).is_error())) {
-        ovsdp_skb_free(pkt.release());
-        return;
-    }
-    dp_process_packet(vport->dp, move(pkt), key);
+    ovsdp::KernelHost host;
+    ovsdp::dp_vport_receive(host, static_cast<ovsdp::Vport*>(vport), ovsdp::SkbPacket(skb));
 }
 
 extern "C" int ovsdp_core_init(void)

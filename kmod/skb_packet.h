@@ -84,6 +84,7 @@ public:
     u32 cutlen() const { return static_cast<u32>(get(OVSDP_SKB_CUTLEN)); }
     void set_cutlen(u32 v) { set(OVSDP_SKB_CUTLEN, v); }
     u16 mru() const { return static_cast<u16>(get(OVSDP_SKB_MRU)); }
+    void set_mru(u16 v) { set(OVSDP_SKB_MRU, v); }
     bool gso_mac_len_fits(usize n) const { return ovsdp_skb_gso_mac_len_fits(skb_, static_cast<u32>(n)) != 0; }
 
     // skb->mark and skb->priority as they were at load time (no shim call).

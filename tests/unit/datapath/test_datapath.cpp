@@ -4,12 +4,13 @@
 // devices going away, namespaces exiting, and no leaks.
 #include "actions/buffer_packet_mut.h"
 #include "datapath/datapath.h"
-#include "datapath/dp_receive.h"
+#include "datapath/packet_path.h"
 #include "datapath/ovsdp_ext.h"
 #include "flow/buffer_packet.h"
-#include "fake_kernel.h"
 #include "flow_netlink/flow_netlink.h"
 #include "platform/netdev.h"
+#include "platform/user/fake_kernel.h"
+#include "platform/user/user_host.h"
 #include "platform/user/user_platform.h"
 
 #include <gtest/gtest.h>
@@ -44,6 +45,7 @@ protected:
         ovsdp_destroy_all();
         ovsdp_rcu_barrier();
         EXPECT_EQ(user::live_allocations(), baseline) << "leaked allocations";
+        EXPECT_EQ(user::packets_leaked(), 0) << "packets left owned by a handle";
         for (auto& [key, d] : kernel.devices)
             EXPECT_EQ(d->refs, 0) << "device reference leaked: " << d->name;
         fake::k = nullptr;
@@ -157,6 +159,7 @@ protected:
     }
 
     fake::Kernel kernel;
+    user::UserHost host;
     Net net { 0 };
     Net other { 7 };
     long baseline = 0;
@@ -1023,13 +1026,20 @@ TEST_F(DatapathTest, ReceiveCountsMissAndLoss)
     auto* vport = static_cast<Vport*>(ovsdp_vport_lookup_by_name(&net, "dp0"));
     ASSERT_NE(vport, nullptr);
     u8 frame[60] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 2, 0, 0, 0, 0, 1, 0x08, 0x06 };
-    FlowKeyMetadata md;
-    for (int i = 0; i < 5; i++) {
-        BufferPacket pkt(frame, sizeof(frame));
-        ASSERT_TRUE(dp_receive(vport, pkt, md, 0));
-    }
-    BufferPacket runt(frame, 10);
-    EXPECT_FALSE(dp_receive(vport, runt, md, 0)) << "a frame shorter than Ethernet cannot be keyed";
+    auto receive = [&](usize len) {
+        ovsdp_local_bh_disable();
+        {
+            RcuReadGuard rcu;
+            dp_vport_receive(host, vport, user::UserPacket(frame, len));
+        }
+        ovsdp_local_bh_enable();
+    };
+    for (int i = 0; i < 5; i++)
+        receive(sizeof(frame));
+    EXPECT_EQ(host.dropped(), 5u) << "a miss that cannot go up is dropped";
+    receive(10);
+    EXPECT_EQ(host.dropped(), 6u) << "a frame shorter than Ethernet cannot be keyed";
+    EXPECT_TRUE(host.take_upcalls().empty());
     kernel.reset();
     Request r(&net, uapi::kDpAttrMax, dp_ifindex("dp0"));
     ASSERT_EQ(ovsdp_dp_cmd_get(r.finish()), 0);
@@ -1071,8 +1081,7 @@ TEST_F(DatapathTest, FlowRepliesCountPacketsStillInCpuSlots)
         for (int i = 0; i < n; i++) {
             ovsdp_local_bh_disable();
             RcuReadGuard rcu;
-            BufferPacket pkt(frame, sizeof(frame));
-            ASSERT_TRUE(dp_receive(vport, pkt, md, 0));
+            dp_vport_receive(host, vport, user::UserPacket(frame, sizeof(frame)));
             ovsdp_local_bh_enable();
         }
         user::set_cpu(-1);
@@ -1131,8 +1140,8 @@ TEST_F(DatapathTest, FlowStatisticsSurviveActionUpdates)
         r.put(uapi::OVS_FLOW_ATTR_MASK, keyattrs.data(), keyattrs.size()); // exact match, as OVS sends it
         r.put(uapi::OVS_FLOW_ATTR_UFID, ufid, sizeof(ufid));
         if (actions) {
-            // output(out_port) (a port that does not exist: the userspace
-            // tests' env only counts), or no actions for 0.
+            // output(out_port) (a port that does not exist: the packet is
+            // dropped), or no actions for 0.
             u8 act[8] = { 8, 0, uapi::OVS_ACTION_ATTR_OUTPUT, 0 };
             __builtin_memcpy(act + 4, &out_port, 4);
             r.put(uapi::OVS_FLOW_ATTR_ACTIONS, act, out_port ? sizeof(act) : 0);
@@ -1147,8 +1156,7 @@ TEST_F(DatapathTest, FlowStatisticsSurviveActionUpdates)
             ovsdp_local_bh_disable();
             {
                 RcuReadGuard rcu;
-                BufferPacket pkt(frame, sizeof(frame));
-                EXPECT_TRUE(dp_receive(vport, pkt, md, 0));
+                dp_vport_receive(host, vport, user::UserPacket(frame, sizeof(frame)));
             }
             ovsdp_local_bh_enable();
         }

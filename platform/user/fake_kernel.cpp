@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-#include "fake_kernel.h"
+#include "platform/user/fake_kernel.h"
 
 #include "platform/netdev.h"
 
@@ -69,10 +69,10 @@ size_t Kernel::live_devices() const
     return n;
 }
 
-Request::Request(Net* net, int maxattr, int dp_ifindex, uint8_t version)
+Request::Request(Net* net, int maxattr, int dp_ifindex, uint8_t version, size_t capacity)
     : buf(), table(maxattr + 1, nullptr)
 {
-    buf.reserve(1 << 17); // attributes must not move once the table points at them (two 64 KiB ones fit)
+    buf.reserve(capacity);
     req.net = net;
     req.maxattr = maxattr;
     req.dp_ifindex = dp_ifindex;

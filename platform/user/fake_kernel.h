@@ -71,7 +71,9 @@ struct Request {
     std::vector<const void*> table;
     ovsdp_request req {};
 
-    Request(Net* net, int maxattr, int dp_ifindex = 0, uint8_t version = 2);
+    // `capacity`: bytes of attributes it can hold (they must not move once
+    // the table points at them; the default fits two 64 KiB ones).
+    Request(Net* net, int maxattr, int dp_ifindex = 0, uint8_t version = 2, size_t capacity = 1 << 17);
     Request& put(uint16_t type, const void* data, size_t len);
     Request& u32(uint16_t type, uint32_t v) { return put(type, &v, 4); }
     Request& str(uint16_t type, const std::string& s) { return put(type, s.c_str(), s.size() + 1); }

@@ -1,0 +1,94 @@
+// SPDX-License-Identifier: GPL-2.0
+// OVS_PACKET_CMD_EXECUTE (upstream ovs_packet_cmd_execute): userspace hands
+// a packet, its metadata as a key and an action list; the datapath keys the
+// packet, validates the actions against that key and runs them once. Over
+// the packet path's host (datapath/packet_path.h).
+//
+// Context: process, ovs_mutex held (kmod/genl.c runs every doit under it);
+// takes rcu_read_lock and disables preemption and BH around the actions.
+#pragma once
+
+#include "datapath/packet_path.h"
+#include "platform/alloc.h"
+
+namespace ovsdp {
+
+// Inlined into the host's handler (one caller each).
+template <DpHost H>
+OVSDP_ALWAYS_INLINE int packet_cmd_execute(H& host, ovsdp_request* req)
+{
+    using P = typename H::Packet;
+    const NlAttr* a_pkt = req_attr(req, uapi::OVS_PACKET_ATTR_PACKET);
+    const NlAttr* a_key = req_attr(req, uapi::OVS_PACKET_ATTR_KEY);
+    const NlAttr* a_acts = req_attr(req, uapi::OVS_PACKET_ATTR_ACTIONS);
+    if (!a_pkt || !a_key || !a_acts)
+        return req_fail(req, make_error(err::INVAL, "Packet, key and actions are required"));
+    bool log = !req_attr(req, uapi::OVS_PACKET_ATTR_PROBE);
+
+    Datapath* dp = dp_lookup_by_ifindex(req->net, req->dp_ifindex);
+    if (!dp)
+        return req_fail(req, make_error(err::NODEV, "No datapath with this ifindex"));
+
+    FlowKey* key = make<FlowKey>(Gfp::Kernel);
+    if (!key)
+        return -err::NOMEM;
+    if (auto st = flow_metadata_from_nlattrs(a_key->payload(), key, log); st.is_error()) {
+        destroy(key);
+        return req_fail(req, st.error(), a_key);
+    }
+    // An input port that does not exist (or none) makes the packet the
+    // local port's, as upstream.
+    Vport* in = dp_lookup_vport(dp, key->in_port);
+    if (!in)
+        in = dp_lookup_vport(dp, uapi::kLocalPort);
+    PacketSlot<P> slot;
+    if (!host.packet_from_bytes(a_pkt->payload(), in, slot.storage())) {
+        destroy(key);
+        return -err::NOMEM;
+    }
+    P& pkt = slot.get();
+    // Frees the packet on an error before the actions take it.
+    auto fail = [&](Error e, const NlAttr* bad) {
+        host.drop(move(pkt));
+        slot.destroy();
+        destroy(key);
+        return req_fail(req, e, bad);
+    };
+    if (const NlAttr* mru = req_attr(req, uapi::OVS_PACKET_ATTR_MRU))
+        pkt.set_mru(mru->get_u16());
+    if (const NlAttr* hash = req_attr(req, uapi::OVS_PACKET_ATTR_HASH))
+        pkt.set_hash_info(packet_hash_from_attr(hash->get_u64()));
+    // An L3 packet's protocol comes from the key (upstream sets skb->protocol
+    // before key_extract); an Ethernet one's from its header.
+    if ((key->mac_proto & static_cast<u8>(~kMacProtoKeyInvalid)) == kMacProtoNone)
+        pkt.set_protocol(key->eth.type);
+    if (auto st = key_extract(pkt, *key); st.is_error())
+        return fail(st.error(), a_pkt);
+    auto acts = validate_and_copy_actions(a_acts->payload(), *key, log);
+    if (acts.is_error())
+        return fail(acts.error(), a_acts);
+    pkt.set_priority(key->priority);
+    pkt.set_mark(key->skb_mark);
+
+    // As upstream, with BH off: but the engine may let softirqs run between
+    // outputs of a long list (preemption stays off: the per-CPU engine state
+    // is this CPU's throughout). Its budget bounds the whole execution.
+    int rc;
+    {
+        RcuReadGuard rcu;
+        host.preempt_disable();
+        host.bh_disable();
+        DpActionEnv<H> env(host, dp, true);
+        rc = execute_actions(env, move(pkt), *key, acts.value()->data, acts.value()->len);
+        host.bh_enable();
+        host.preempt_enable();
+    }
+    slot.destroy();
+    flow_actions_free(acts.value());
+    destroy(key);
+    if (rc == -err::TOOBIG)
+        return req_fail(req, make_error(err::TOOBIG, "Actions exceeded the packet budget of one execution"), a_acts);
+    return rc;
+}
+
+} // namespace ovsdp

@@ -1,0 +1,389 @@
+// SPDX-License-Identifier: GPL-2.0
+// The datapath's packet path (upstream's ovs_vport_receive,
+// ovs_dp_process_packet, ovs_dp_upcall and the datapath side of actions.c):
+// a packet received on a vport is keyed and looked up; a hit runs the flow's
+// actions, a miss goes to userspace. Written once, over a host (DpHost below)
+// that owns packets and talks to devices and sockets: kmod/dp_env.h is the
+// kernel's, platform/user/user_host.h the userspace tests' and fuzzers'.
+//
+// Context: softirq, or BH disabled (EXECUTE), under rcu_read_lock.
+#pragma once
+
+#include "actions/actions.h"
+#include "actions/tunnel_shim.h"
+#include "datapath/datapath.h"
+#include "flow/flow_extract.h"
+#include "flow_netlink/flow_actions.h"
+#include "flow_netlink/flow_netlink.h"
+#include "platform/skb_ops.h"
+
+namespace ovsdp {
+
+// What the packet path needs of a packet beyond the action engine's
+// MutablePacket: the state it was received with, and its MRU.
+//
+//   u32 hash() const;             the flow hash it arrived with, 0 if none
+//                                 (the mask cache then hashes the key)
+//   u32 mark_at_load() const;     skb->mark and skb->priority on arrival
+//   u32 priority_at_load() const;
+//   void set_mru(u16 mru);        the OVS control block's MRU (0: none)
+template <typename P>
+concept DpPacket = MutablePacket<P> && requires(P& p, const P& cp, u16 mru) {
+    { cp.hash() } -> SameAs<u32>;
+    { cp.mark_at_load() } -> SameAs<u32>;
+    { cp.priority_at_load() } -> SameAs<u32>;
+    p.set_mru(mru);
+};
+
+// One upcall as the host sends it: a genl message of the packet family,
+// command `cmd`, to `portid` in `net`, whose attributes are `attrs` followed
+// by OVS_PACKET_ATTR_PACKET (the packet's first `cutlen` bytes; 0: all).
+// A GSO packet goes up segmented, a message a segment; for a UDP GSO packet
+// the segments after the first carry `later_attrs` (a later fragment's key)
+// when it is not empty.
+struct UpcallMessage {
+    void* net;
+    u32 portid;
+    u8 cmd;
+    int dp_ifindex;
+    ConstBytes attrs;
+    ConstBytes later_attrs;
+    u32 cutlen;
+};
+
+// The host: what the packet path does outside the core. Each call is made
+// in the packet path's context (BH off, RCU) unless noted.
+//
+//   using Packet = ...;                        its packet handle (DpPacket)
+//   ActionState<Packet>& action_state();       this CPU's engine state
+//   bool clone(Packet& pkt, void* storage);    skb_clone(GFP_ATOMIC): a new
+//       handle placement-constructed in storage sharing pkt's data; false
+//       when memory is short. (The packet path puts back cutlen and MRU.)
+//   void consume(Packet&& pkt);                consume_skb(): done with it
+//   void drop(Packet&& pkt);                   kfree_skb(): dropped
+//   void transmit(Vport* v, Packet&& pkt, u8 mac_proto);
+//       ovs_vport_send() on v's device. Takes ownership.
+//   void transmit_mru(Vport* v, Packet&& pkt, u8 mac_proto, be16 eth_type);
+//       the same for a packet with an MRU: fragmented to it (IPv4, IPv6)
+//       or dropped, as upstream's ovs_fragment(). Takes ownership.
+//   int send_upcall(const UpcallMessage& m, Packet& pkt);
+//       copy the packet into the message(s) and unicast them; the packet
+//       stays the caller's. 0 or -errno.
+//   bool packet_from_bytes(ConstBytes b, Vport* in, void* storage);
+//       a new packet holding a copy of b, received on in's device, in
+//       storage (process context, EXECUTE); false when memory is short.
+//   int set_tunnel(Packet& pkt, const ovsdp_tunnel& t, const u8* opts);
+//       set(tunnel): attach the metadata to the packet. 0 or -errno.
+//   int egress_tunnel(Vport* v, Packet& pkt, ovsdp_tunnel* t, u8* opts, u32 cap);
+//       the egress tunnel of pkt out of v (a tunnel port), as
+//       dev_fill_metadata_dst(); -errno when v cannot tell one.
+//   u32 random_u32();
+//   void bh_disable(); void bh_enable();       local_bh_*() (EXECUTE and its
+//   void preempt_disable(); void preempt_enable();  breathing)
+template <typename H>
+concept DpHost = DpPacket<typename H::Packet> &&
+    requires(H& h, typename H::Packet& pkt, Vport* v, void* storage, u8 mac_proto, be16 eth_type,
+             const UpcallMessage& msg, ConstBytes bytes, const ovsdp_tunnel& tun, ovsdp_tunnel* tun_out,
+             const u8* opts, u8* opts_out, u32 cap) {
+        { h.action_state() } -> SameAs<ActionState<typename H::Packet>&>;
+        { h.clone(pkt, storage) } -> SameAs<bool>;
+        h.consume(static_cast<typename H::Packet&&>(pkt));
+        h.drop(static_cast<typename H::Packet&&>(pkt));
+        h.transmit(v, static_cast<typename H::Packet&&>(pkt), mac_proto);
+        h.transmit_mru(v, static_cast<typename H::Packet&&>(pkt), mac_proto, eth_type);
+        { h.send_upcall(msg, pkt) } -> SameAs<int>;
+        { h.packet_from_bytes(bytes, v, storage) } -> SameAs<bool>;
+        { h.set_tunnel(pkt, tun, opts) } -> SameAs<int>;
+        { h.egress_tunnel(v, pkt, tun_out, opts_out, cap) } -> SameAs<int>;
+        { h.random_u32() } -> SameAs<u32>;
+        h.bh_disable();
+        h.bh_enable();
+        h.preempt_disable();
+        h.preempt_enable();
+    };
+
+inline DpPerCpuStats* dp_this_cpu_stats(Datapath* dp)
+{
+    return static_cast<DpPerCpuStats*>(ovsdp_this_cpu_ptr(dp->stats_percpu));
+}
+
+// Bump one of this CPU's datapath counters (only this CPU writes it).
+inline void dp_count(Datapath* dp, u64 DpPerCpuStats::*counter, u64 n = 1)
+{
+    DpPerCpuStats* s = dp_this_cpu_stats(dp);
+    write_once(s->*counter, s->*counter + n);
+}
+
+// The hash that picks a packet's mask cache entry when the skb carries none.
+// Upstream computes skb_get_hash() for every packet (flow dissector + siphash,
+// ~300 instructions); the key is already extracted, so mix its flow fields
+// instead (~25 instructions). Only a hint for the cache: a collision costs a
+// probe, never a wrong match. recirc_id is left out: the table mixes it in.
+inline u32 mask_cache_hash(const FlowKey& key)
+{
+    auto word = [&](usize off) {
+        u64 v;
+        __builtin_memcpy(&v, reinterpret_cast<const u8*>(&key.ipv4) + off, sizeof(v));
+        return v;
+    };
+    u64 h = 0x9e3779b97f4a7c15ULL;
+    auto mix = [&](u64 v) {
+        h = (h ^ v) * 0xff51afd7ed558ccdULL;
+        h ^= h >> 29;
+    };
+    mix(u64(key.in_port) | u64(key.eth.type) << 16 | u64(key.tp.src) << 32 | u64(key.tp.dst) << 48);
+    mix(word(0) ^ key.ip.proto);
+    if (key.eth.type == htons(kEthPIpv6)) {
+        mix(word(8));
+        mix(word(16));
+        mix(word(24));
+    }
+    return static_cast<u32>(h ^ (h >> 32));
+}
+
+// Upstream's ovs_flow_tbl_lookup_stats plus the counting around it in
+// ovs_dp_process_packet: the flow for `key` (its per-NUMA stats updated with a
+// packet of `len` bytes) or nullptr, with hit or miss and the masks and cache
+// hits counted. `skb_hash` selects the mask cache entry.
+inline Flow* dp_lookup_count(Datapath* dp, const FlowKey& key, u32 skb_hash, u32 len)
+{
+    u32 n_mask_hit = 0;
+    u32 n_cache_hit = 0;
+    Flow* flow = dp->table.lookup(key, skb_hash, &n_mask_hit, &n_cache_hit);
+    DpPerCpuStats* s = dp_this_cpu_stats(dp);
+    write_once(s->n_mask_hit, s->n_mask_hit + n_mask_hit);
+    write_once(s->n_cache_hit, s->n_cache_hit + n_cache_hit);
+    if (OVSDP_UNLIKELY(!flow)) {
+        write_once(s->n_missed, s->n_missed + 1);
+        return nullptr;
+    }
+    write_once(s->n_hit, s->n_hit + 1);
+    flow->stats.update(key.tp.flags, len);
+    return flow;
+}
+
+// The port id a miss from `key`'s input port goes to: this CPU's with per-CPU
+// dispatch, else one of the input vport's by the packet's flow hash. Out of
+// line: the miss path's.
+inline OVSDP_NOINLINE u32 dp_miss_portid(Datapath* dp, const FlowKey& key, u32 hash)
+{
+    if (dp->user_features & uapi::kDpFDispatchUpcallPerCpu)
+        return dp_upcall_pid_for_cpu(dp, static_cast<u32>(ovsdp_smp_processor_id()));
+    Vport* in = dp_lookup_vport(dp, key.in_port);
+    return in ? vport_find_upcall_pid(in, hash) : 0;
+}
+
+// Upstream's ovs_dp_upcall / queue_userspace_packet: send the packet and its
+// key (and for a userspace action its userdata, actions and egress tunnel) to
+// `portid`. The packet stays the caller's. 0 or -errno; the caller counts a
+// failure as lost. Kept out of line: it is the miss path's, and its
+// stack frame (a tunnel's options) stays off the hit path's.
+template <DpHost H>
+OVSDP_NOINLINE int dp_upcall(H& host, Datapath* dp, typename H::Packet& pkt, const FlowKey& key, u8 cmd, u32 portid,
+              const UpcallRequest* req)
+{
+    if (!portid)
+        return -err::NOTCONN;
+    usize cap = nla_total_size(flow_key_attr_size()) + nla_total_size(sizeof(u64)) + 2 * nla_total_size(4);
+    if (req && req->userdata)
+        cap += nla_total_size(req->userdata->len());
+    if (req && req->actions)
+        cap += nla_total_size(actions_nlattr_size({ req->actions, req->actions_len }));
+    // The egress tunnel (upstream: only with OVS_USERSPACE_ATTR_EGRESS_TUN_PORT
+    // naming a port whose device fills tunnel metadata, i.e. a tunnel port).
+    ovsdp_tunnel egress;
+    u8 egress_opts[255];
+    bool has_egress = false;
+    if (req && req->has_egress_tun_port) {
+        Vport* v = dp_lookup_vport(dp, req->egress_tun_port);
+        if (v && host.egress_tunnel(v, pkt, &egress, egress_opts, sizeof(egress_opts)) == 0) {
+            has_egress = true;
+            cap += nla_total_size(tunnel_key_attr_size());
+        }
+    }
+    // A UDP GSO packet (UFO) is keyed as a first fragment; the segments after
+    // the first go up as later fragments, without L4 fields (upstream's
+    // queue_gso_packets): their attributes are written a second time.
+    bool ufo = pkt.gso_udp();
+    u8* buf = static_cast<u8*>(ovsdp_kmalloc(ufo ? 2 * cap : cap, OVSDP_GFP_ATOMIC));
+    if (!buf)
+        return -err::NOMEM;
+    u32 cut = req ? req->cutlen : kNoCut;
+    auto write_attrs = [&](NlWriter& w, const FlowKey& k) {
+        put_flow_key(w, uapi::OVS_PACKET_ATTR_KEY, k, k, false);
+        if (req && req->userdata)
+            w.put(uapi::OVS_PACKET_ATTR_USERDATA, req->userdata->data(), req->userdata->len());
+        if (has_egress) {
+            usize nest = w.nest_begin(uapi::OVS_PACKET_ATTR_EGRESS_TUN_KEY);
+            put_tunnel_info(w, tunnel_from_shim(egress), egress_opts, egress.options_len, egress.mode);
+            w.nest_end(nest);
+        }
+        if (req && req->actions) {
+            usize nest = w.nest_begin(uapi::OVS_PACKET_ATTR_ACTIONS);
+            actions_to_nlattrs({ req->actions, req->actions_len }, w);
+            w.nest_end(nest);
+        }
+        if (u16 mru = pkt.mru())
+            w.put_u16(uapi::OVS_PACKET_ATTR_MRU, mru);
+        if (cut != kNoCut && cut < pkt.len())
+            w.put_u32(uapi::OVS_PACKET_ATTR_LEN, static_cast<u32>(pkt.len()));
+        // The hash as it is, with its type bits (upstream: skb_get_hash_raw() and
+        // OVS_PACKET_HASH_SW_BIT / _L4_BIT); the receive path computed it before
+        // a miss or a flow with a userspace action, as upstream's lookup does.
+        w.put_u64(uapi::OVS_PACKET_ATTR_HASH, packet_hash_to_attr(pkt.hash_info()));
+    };
+    NlWriter w(buf, cap);
+    write_attrs(w, key);
+    NlWriter wl(buf + cap, ufo ? cap : 0);
+    if (ufo) {
+        FlowKey later = key;
+        later.ip.frag = kFragLater;
+        write_attrs(wl, later);
+    }
+    int rc = -err::MSGSIZE;
+    if (!w.overflowed() && !wl.overflowed()) {
+        UpcallMessage msg { dp->net, portid, cmd, dp_ifindex(dp), { buf, w.size() },
+                            { ufo ? buf + cap : nullptr, wl.size() }, cut == kNoCut ? 0 : cut };
+        rc = host.send_upcall(msg, pkt);
+    }
+    ovsdp_kfree(buf);
+    return rc;
+}
+
+template <DpHost H>
+void dp_process_packet(H& host, Datapath* dp, typename H::Packet&& pkt, FlowKey& key);
+
+// The action engine's environment (actions/actions.h, ActionEnv) over a host:
+// output to vports, upcalls, recirculation back into the datapath.
+template <DpHost H>
+class DpActionEnv {
+public:
+    using P = typename H::Packet;
+
+    // `breathes`: EXECUTE, in process context with preemption disabled, may
+    // let softirqs run between outputs (ActionEnv::breathe()).
+    DpActionEnv(H& host, Datapath* dp, bool breathes = false) : host_(host), dp_(dp), breathes_(breathes) {}
+
+    ActionState<P>& action_state() { return host_.action_state(); }
+    // The clone keeps the pending cut and the MRU, as upstream's clones do
+    // (skb_clone copies the OVS control block).
+    bool clone(P& pkt, void* storage)
+    {
+        u32 cut = pkt.cutlen();
+        u16 mru = pkt.mru();
+        if (OVSDP_UNLIKELY(!host_.clone(pkt, storage)))
+            return false;
+        P* c = static_cast<P*>(storage);
+        c->set_cutlen(cut);
+        if (mru)
+            c->set_mru(mru);
+        return true;
+    }
+    void consume(P&& pkt) { host_.consume(move(pkt)); }
+    void drop(P&& pkt, int) { host_.drop(move(pkt)); }
+    // upstream's do_output(): the engine has applied a pending trunc already.
+    void output(P&& pkt, u32 port, const FlowKey& key)
+    {
+        Vport* vport = dp_lookup_vport(dp_, port);
+        if (OVSDP_UNLIKELY(!vport || read_once(vport->detached))) {
+            host_.drop(move(pkt));
+            return;
+        }
+        if (OVSDP_UNLIKELY(pkt.mru()))
+            host_.transmit_mru(vport, move(pkt), act::key_mac_proto(key), key.eth.type);
+        else
+            host_.transmit(vport, move(pkt), act::key_mac_proto(key));
+    }
+    int upcall(P& pkt, const FlowKey& key, const UpcallRequest& req)
+    {
+        u32 portid = dp_->user_features & uapi::kDpFDispatchUpcallPerCpu
+            ? dp_upcall_pid_for_cpu(dp_, static_cast<u32>(ovsdp_smp_processor_id()))
+            : req.portid;
+        int rc = dp_upcall(host_, dp_, pkt, key, uapi::OVS_PACKET_CMD_ACTION, portid, &req);
+        if (rc)
+            dp_count(dp_, &DpPerCpuStats::n_lost);
+        return rc;
+    }
+    void recirc(P&& pkt, FlowKey& key) { dp_process_packet(host_, dp_, move(pkt), key); }
+    bool meter(P&, const FlowKey&, u32) { return false; }
+    // set(tunnel): the tunnel rides on the packet as metadata (the key is
+    // left alone, as upstream: a recirculation keeps the tunnel the packet
+    // came in on in its key, and the set one on the packet).
+    int set_tunnel_info(P& pkt, ConstBytes info)
+    {
+        ovsdp_tunnel t;
+        const u8* opts;
+        if (OVSDP_UNLIKELY(!tunnel_to_shim(info, &t, &opts)))
+            return -err::INVAL;
+        return host_.set_tunnel(pkt, t, opts);
+    }
+    u32 random_u32() { return host_.random_u32(); }
+    void budget_exceeded(const FlowKey& key)
+    {
+        dp_count(dp_, &DpPerCpuStats::n_budget_drops);
+        ovsdp_log_ratelimited(OVSDP_LOG_WARN,
+            "%s: packet from port %u exceeded the packet budget of its actions (%u packets), rest dropped",
+            dp_name(dp_), key.in_port, kActionBudget / kBudgetPacketCost);
+    }
+    bool may_breathe() const { return breathes_; }
+    void breathe()
+    {
+        host_.bh_enable();
+        host_.bh_disable();
+    }
+
+private:
+    H& host_;
+    Datapath* dp_;
+    bool breathes_;
+};
+
+// Upstream's ovs_dp_process_packet: look the key up; a hit counts in the
+// flow's per-NUMA stats and runs its actions, a miss goes to userspace.
+template <DpHost H>
+void dp_process_packet(H& host, Datapath* dp, typename H::Packet&& pkt, FlowKey& key)
+{
+    u32 cache_hash = pkt.hash() ? pkt.hash() : mask_cache_hash(key);
+    Flow* flow = dp_lookup_count(dp, key, cache_hash, static_cast<u32>(pkt.len()));
+    if (OVSDP_UNLIKELY(!flow)) {
+        // The upcall PID is chosen by the packet's own flow hash, as upstream;
+        // computing it also gives the upcall its hash.
+        u32 hash = pkt.get_hash();
+        int rc = dp_upcall(host, dp, pkt, key, uapi::OVS_PACKET_CMD_MISS, dp_miss_portid(dp, key, hash), nullptr);
+        if (rc) {
+            dp_count(dp, &DpPerCpuStats::n_lost);
+            host.drop(move(pkt));
+        } else {
+            host.consume(move(pkt));
+        }
+        return;
+    }
+    const FlowActions* acts = flow_actions(flow);
+    // Upstream hashes every packet at lookup (skb_get_hash); only a userspace
+    // action shows the hash (OVS_PACKET_ATTR_HASH), so only then take it here,
+    // before the actions change the packet.
+    if (OVSDP_UNLIKELY(acts->flags & kFlowActionsUpcall))
+        pkt.get_hash();
+    DpActionEnv<H> env(host, dp);
+    execute_actions(env, move(pkt), key, acts->data, acts->len);
+}
+
+// Upstream's ovs_vport_receive: a packet arrived on `vport`. Keys it with the
+// port's metadata and processes it; a packet that cannot be keyed is dropped.
+// Takes ownership. Inlined into the host's entry point, as upstream's is.
+template <DpHost H>
+OVSDP_ALWAYS_INLINE void dp_vport_receive(H& host, Vport* vport, typename H::Packet&& pkt)
+{
+    FlowKeyMetadata md;
+    md.in_port = static_cast<u16>(vport->port_no);
+    md.priority = pkt.priority_at_load();
+    md.skb_mark = pkt.mark_at_load();
+    FlowKey key;
+    if (OVSDP_UNLIKELY(key_extract_with_metadata(pkt, md, key).is_error())) {
+        host.drop(move(pkt));
+        return;
+    }
+    dp_process_packet(host, vport->dp, move(pkt), key);
+}
+
+} // namespace ovsdp

@@ -1,0 +1,120 @@
+// SPDX-License-Identifier: GPL-2.0
+// The userspace host of the packet path (datapath/packet_path.h, DpHost), for
+// tests and fuzzers: packets are UserPackets, what the kernel would transmit
+// is captured per port, upcalls are captured as the messages userspace would
+// read. Thread-safe: the captures take a lock; the engine state is per
+// simulated CPU (user_platform.h).
+#pragma once
+
+#include "datapath/packet_path.h"
+#include "platform/user/user_packet.h"
+
+#include <cstdint>
+#include <mutex>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace ovsdp::user {
+
+// A packet handed to a port's device.
+struct SentPacket {
+    u32 port;
+    u8 mac_proto;
+    u16 mru;          // MRU the packet carried (transmit_mru), else 0
+    bool via_mru;     // went through the MRU path (fragmenting) of do_output
+    be16 eth_type;    // the key's ethertype, for the MRU path
+    u32 mark;
+    u32 priority;
+    bool has_tunnel;
+    ovsdp_tunnel tunnel;
+    std::vector<u8> bytes; // with the VLAN tag, if any, inside
+};
+
+// One upcall message as the receiving socket reads it (after the genl and
+// ovs headers).
+struct Upcall {
+    u32 portid;
+    u8 cmd;
+    int dp_ifindex;
+    void* net;
+    std::vector<u8> attrs; // OVS_PACKET_ATTR_*; OVS_PACKET_ATTR_PACKET last
+
+    const NlAttr* attr(u16 type) const;
+    // OVS_PACKET_ATTR_KEY parsed as the flow key it describes (false if absent
+    // or not parseable).
+    bool key(FlowKey* out) const;
+    std::vector<u8> packet() const;
+};
+
+class UserHost {
+public:
+    using Packet = UserPacket;
+
+    UserHost();
+    ~UserHost();
+    UserHost(const UserHost&) = delete;
+    UserHost& operator=(const UserHost&) = delete;
+
+    // ---- DpHost ----
+    ActionState<UserPacket>& action_state()
+    {
+        return *static_cast<ActionState<UserPacket>*>(ovsdp_this_cpu_ptr(state_));
+    }
+    bool clone(UserPacket& pkt, void* storage);
+    void consume(UserPacket&& pkt);
+    void drop(UserPacket&& pkt);
+    void transmit(Vport* v, UserPacket&& pkt, u8 mac_proto);
+    void transmit_mru(Vport* v, UserPacket&& pkt, u8 mac_proto, be16 eth_type);
+    int send_upcall(const UpcallMessage& m, UserPacket& pkt);
+    bool packet_from_bytes(ConstBytes b, Vport* in, void* storage);
+    int set_tunnel(UserPacket& pkt, const ovsdp_tunnel& t, const u8* opts);
+    int egress_tunnel(Vport* v, UserPacket& pkt, ovsdp_tunnel* t, u8* opts, u32 cap);
+    u32 random_u32();
+    void bh_disable();
+    void bh_enable();
+    void preempt_disable() { ovsdp_preempt_disable(); }
+    void preempt_enable() { ovsdp_preempt_enable(); }
+
+    // ---- Test controls and observations (lock taken inside) ----
+    // Back to a fresh host's controls and captures (the engine state stays:
+    // it is plain memory between packets).
+    void reset();
+    // Ports whose device is a tunnel device: they tell an egress tunnel.
+    void set_tunnel_port(u32 port_no);
+    // Make every later send_upcall fail with `err` (negative; 0: succeed).
+    void set_upcall_error(int err);
+    // Make every later clone / packet_from_bytes fail (memory short).
+    void set_alloc_failure(bool fail);
+    // Make random_u32 return `v` (e.g. 0 or ~0u for sample()).
+    void set_random(u32 v);
+    // Sent packets, upcalls (taken: the captures start empty again).
+    std::vector<SentPacket> take_sent();
+    std::vector<Upcall> take_upcalls();
+    std::vector<SentPacket> take_sent(u32 port);
+    // The port whose device the last packet_from_bytes packet was made on.
+    u32 last_packet_port() const;
+    u64 consumed() const;
+    u64 dropped() const;
+    // local_bh_enable() calls: one at the end of each EXECUTE, one a breath.
+    u64 bh_enables() const;
+
+private:
+    void* state_; // per-CPU ActionState<UserPacket>
+    mutable std::mutex mu_;
+    std::vector<SentPacket> sent_;
+    std::vector<Upcall> upcalls_;
+    std::set<u32> tunnel_ports_;
+    int upcall_error_ = 0;
+    bool alloc_failure_ = false;
+    bool fixed_random_ = false;
+    u32 random_ = 0;
+    u32 last_packet_port_ = 0;
+    u64 consumed_ = 0;
+    u64 dropped_ = 0;
+    u64 bh_enables_ = 0;
+};
+
+static_assert(DpHost<UserHost>);
+
+} // namespace ovsdp::user

@@ -1,0 +1,701 @@
+// SPDX-License-Identifier: GPL-2.0
+// The packet path (datapath/packet_path.h, datapath/execute.h) as the kernel
+// runs it, over the userspace host (platform/user/user_host.h): flows are
+// installed with the flow commands, packets go through receive and EXECUTE,
+// and what would reach devices and sockets is captured.
+#include "datapath/datapath.h"
+#include "datapath/execute.h"
+#include "datapath/packet_path.h"
+#include "flow_netlink/flow_netlink.h"
+#include "platform/netdev.h"
+#include "platform/user/fake_kernel.h"
+#include "platform/user/user_host.h"
+#include "platform/user/user_platform.h"
+#include "tests/unit/flow_netlink/nl_build.h"
+
+#include <gtest/gtest.h>
+#include <array>
+#include <atomic>
+#include <cstring>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+using namespace ovsdp;
+using namespace ovsdp::user;
+using fake::Net;
+using fake::Request;
+using test::Nl;
+
+namespace {
+
+using Bytes = std::vector<u8>;
+
+// Ethernet + IPv4 + UDP from 10.0.0.1:sport to 10.0.0.2:dport with `payload`
+// bytes of payload.
+Bytes udp_frame(u16 sport, u16 dport, usize payload = 18)
+{
+    Bytes f = { 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 1, 0x08, 0x00 };
+    u16 ip_len = static_cast<u16>(20 + 8 + payload);
+    u16 udp_len = static_cast<u16>(8 + payload);
+    Bytes ip = { 0x45, 0, u8(ip_len >> 8), u8(ip_len), 0, 1, 0, 0, 64, 17, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2 };
+    Bytes udp = { u8(sport >> 8), u8(sport), u8(dport >> 8), u8(dport), u8(udp_len >> 8), u8(udp_len), 0, 0 };
+    f.insert(f.end(), ip.begin(), ip.end());
+    f.insert(f.end(), udp.begin(), udp.end());
+    for (usize i = 0; i < payload; i++)
+        f.push_back(static_cast<u8>(i));
+    return f;
+}
+
+// Action lists.
+Nl& output(Nl& a, u32 port) { return a.u32_(uapi::OVS_ACTION_ATTR_OUTPUT, port); }
+
+class PacketPathTest : public ::testing::Test {
+protected:
+    void SetUp() override
+    {
+        fake::k = &kernel;
+        baseline = live_allocations();
+        reset_packets_leaked();
+        ASSERT_EQ(new_dp("dp0"), 0);
+        ifindex = dp_ifindex("dp0");
+        dp = dp_lookup_by_ifindex(&net, ifindex);
+        ASSERT_NE(dp, nullptr);
+        // Port 1 has one upcall PID per CPU (the most upstream takes), up to 4.
+        for (int i = 0; i < ovsdp_nr_cpu_ids() && i < 4; i++)
+            p1_pids.push_back(1001 + i);
+        ASSERT_EQ(new_port("p1", 1, p1_pids), 0);
+        ASSERT_EQ(new_port("p2", 2), 0);
+        ASSERT_EQ(new_port("p3", 3), 0);
+    }
+    void TearDown() override
+    {
+        ovsdp_destroy_all();
+        ovsdp_rcu_barrier();
+        EXPECT_EQ(live_allocations(), baseline) << "leaked allocations";
+        EXPECT_EQ(packets_leaked(), 0) << "packets left owned by a handle (the kernel would leak the skbs)";
+        fake::k = nullptr;
+    }
+
+    int new_dp(const std::string& name, u32 features = uapi::kDpFUnaligned | uapi::kDpFVportPids,
+               const std::vector<u32>& cpu_pids = {})
+    {
+        Request r(&net, uapi::kDpAttrMax, 0, 2);
+        r.str(uapi::OVS_DP_ATTR_NAME, name).u32(uapi::OVS_DP_ATTR_UPCALL_PID, 0);
+        r.u32(uapi::OVS_DP_ATTR_USER_FEATURES, features);
+        if (!cpu_pids.empty())
+            r.put(uapi::OVS_DP_ATTR_PER_CPU_PIDS, cpu_pids.data(), 4 * cpu_pids.size());
+        return ovsdp_dp_cmd_new(r.finish());
+    }
+    int dp_ifindex(const std::string& name)
+    {
+        fake::Device* d = kernel.find(&net, name);
+        return d ? d->ifindex : -1;
+    }
+    int new_port(const std::string& name, u32 port_no, const std::vector<u32>& pids = { 0 })
+    {
+        Request r(&net, uapi::kVportAttrMax, ifindex, 1);
+        r.str(uapi::OVS_VPORT_ATTR_NAME, name).u32(uapi::OVS_VPORT_ATTR_TYPE, uapi::OVS_VPORT_TYPE_INTERNAL);
+        r.put(uapi::OVS_VPORT_ATTR_UPCALL_PID, pids.data(), 4 * pids.size());
+        r.u32(uapi::OVS_VPORT_ATTR_PORT_NO, port_no);
+        return ovsdp_vport_cmd_new(r.finish());
+    }
+    Vport* vport(u32 port_no) { return dp_lookup_vport(dp, port_no); }
+
+    // The key a frame received on `in_port` gets, as OVS_FLOW_ATTR_KEY's payload.
+    static FlowKey key_of(const Bytes& frame, u16 in_port, u32 recirc_id = 0)
+    {
+        FlowKeyMetadata md;
+        md.in_port = in_port;
+        md.recirc_id = recirc_id;
+        FlowKey key;
+        UserPacket pkt(frame.data(), frame.size());
+        EXPECT_TRUE(key_extract_with_metadata(pkt, md, key).ok());
+        pkt.free();
+        return key;
+    }
+    static Bytes key_attrs(const FlowKey& key)
+    {
+        u8 buf[2048];
+        NlWriter w(buf, sizeof(buf));
+        EXPECT_TRUE(put_flow_key(w, uapi::OVS_FLOW_ATTR_KEY, key, key, false));
+        return Bytes(buf + 4, buf + w.size());
+    }
+    // An exact-match flow for `frame` from `in_port` running `actions`.
+    int install(const Bytes& frame, u16 in_port, const Nl& actions, u32 recirc_id = 0, const u8* ufid = nullptr)
+    {
+        Bytes k = key_attrs(key_of(frame, in_port, recirc_id));
+        Request r(&net, uapi::kFlowAttrMax, ifindex);
+        r.put(uapi::OVS_FLOW_ATTR_KEY, k.data(), k.size());
+        if (ufid)
+            r.put(uapi::OVS_FLOW_ATTR_UFID, ufid, 16);
+        r.put(uapi::OVS_FLOW_ATTR_ACTIONS, actions.bytes().data(), actions.size());
+        int rc = ovsdp_flow_cmd_new(r.finish());
+        last_msg = r.req.extack_msg;
+        return rc;
+    }
+    int remove(const u8* ufid)
+    {
+        Request r(&net, uapi::kFlowAttrMax, ifindex);
+        r.put(uapi::OVS_FLOW_ATTR_UFID, ufid, 16);
+        return ovsdp_flow_cmd_del(r.finish());
+    }
+    // A packet received on port `in_port` (softirq: BH off, under RCU).
+    void receive(const Bytes& frame, u32 in_port, u32 hash = 0, UserPacket* proto = nullptr)
+    {
+        ovsdp_local_bh_disable();
+        {
+            RcuReadGuard rcu;
+            if (proto) {
+                dp_vport_receive(host, vport(in_port), move(*proto));
+            } else {
+                UserPacket pkt(frame.data(), frame.size(), hash);
+                dp_vport_receive(host, vport(in_port), move(pkt));
+            }
+        }
+        ovsdp_local_bh_enable();
+    }
+    uapi::DpStats stats()
+    {
+        uapi::DpStats s;
+        uapi::DpMegaflowStats m;
+        dp_get_stats(dp, &s, &m);
+        return s;
+    }
+    // OVS_PACKET_CMD_EXECUTE.
+    int execute(Request& r) { return packet_cmd_execute(host, r.finish()); }
+    Request& exec_req(Request& r, const Bytes& frame, const Nl& key, const Nl& actions)
+    {
+        r.put(uapi::OVS_PACKET_ATTR_PACKET, frame.data(), frame.size());
+        r.put(uapi::OVS_PACKET_ATTR_KEY, key.bytes().data(), key.size());
+        r.put(uapi::OVS_PACKET_ATTR_ACTIONS, actions.bytes().data(), actions.size());
+        return r;
+    }
+
+    fake::Kernel kernel;
+    Net net { 0 };
+    UserHost host;
+    Datapath* dp = nullptr;
+    int ifindex = 0;
+    long baseline = 0;
+    const char* last_msg = nullptr;
+    std::vector<u32> p1_pids;
+};
+
+TEST_F(PacketPathTest, LeakedPacketHandleIsCounted)
+{
+    Bytes f = udp_frame(1, 2);
+    {
+        UserPacket owned(f.data(), f.size());
+        UserPacket freed(f.data(), f.size());
+        freed.free();
+        UserPacket moved_from(f.data(), f.size());
+        UserPacket taker(move(moved_from));
+        taker.free();
+    }
+    EXPECT_EQ(packets_leaked(), 1) << "only the handle that still owned its packet";
+    reset_packets_leaked();
+}
+
+TEST_F(PacketPathTest, HitRunsTheFlowsActions)
+{
+    Bytes f = udp_frame(1000, 53);
+    Nl acts;
+    output(acts, 2);
+    ASSERT_EQ(install(f, 1, acts), 0) << last_msg;
+    for (int i = 0; i < 3; i++)
+        receive(f, 1);
+    std::vector<SentPacket> out = host.take_sent(2);
+    ASSERT_EQ(out.size(), 3u);
+    EXPECT_EQ(out[0].bytes, f);
+    EXPECT_FALSE(out[0].via_mru);
+    EXPECT_EQ(out[0].mac_proto, kMacProtoEthernet);
+    EXPECT_TRUE(host.take_sent().empty());
+    EXPECT_TRUE(host.take_upcalls().empty());
+    EXPECT_EQ(stats().n_hit, 3u);
+    EXPECT_EQ(stats().n_missed, 0u);
+
+    // Another source port: a miss, to userspace.
+    receive(udp_frame(1001, 53), 1);
+    EXPECT_EQ(stats().n_missed, 1u);
+    EXPECT_EQ(host.take_upcalls().size(), 1u);
+}
+
+TEST_F(PacketPathTest, MissGoesToTheInputPortsPidChosenByHash)
+{
+    Bytes f = udp_frame(5000, 80);
+    std::set<u32> seen;
+    // Hashes in each quarter and of each remainder mod 4: every PID is chosen.
+    for (u32 hash : { 0x00000001u, 0x40000002u, 0x80000003u, 0xc0000004u, 0x7fffffffu }) {
+        receive(f, 1, hash);
+        std::vector<Upcall> up = host.take_upcalls();
+        ASSERT_EQ(up.size(), 1u);
+        EXPECT_EQ(up[0].cmd, uapi::OVS_PACKET_CMD_MISS);
+        EXPECT_EQ(up[0].dp_ifindex, ifindex);
+        EXPECT_EQ(up[0].portid, vport_find_upcall_pid(vport(1), hash));
+        seen.insert(up[0].portid);
+        FlowKey k;
+        ASSERT_TRUE(up[0].key(&k));
+        EXPECT_EQ(k.in_port, 1u);
+        EXPECT_EQ(ntohs(k.tp.src), 5000);
+        EXPECT_EQ(up[0].packet(), f);
+        const NlAttr* h = up[0].attr(uapi::OVS_PACKET_ATTR_HASH);
+        ASSERT_NE(h, nullptr);
+        EXPECT_EQ(static_cast<u32>(h->get_u64()), hash);
+        EXPECT_TRUE(h->get_u64() & (1ull << 32)) << "the software-hash type bit";
+        EXPECT_EQ(up[0].attr(uapi::OVS_PACKET_ATTR_USERDATA), nullptr);
+    }
+    EXPECT_EQ(seen, std::set<u32>(p1_pids.begin(), p1_pids.end()));
+    // A port without upcall PIDs: the miss is lost.
+    receive(f, 2);
+    EXPECT_TRUE(host.take_upcalls().empty());
+    EXPECT_EQ(stats().n_lost, 1u);
+    // A socket that refuses: lost as well, the packet freed.
+    host.set_upcall_error(-err::NOBUFS);
+    receive(f, 1, 5);
+    EXPECT_EQ(stats().n_lost, 2u);
+    EXPECT_EQ(stats().n_missed, 7u);
+}
+
+TEST_F(PacketPathTest, PerCpuDispatchPicksThisCpusPid)
+{
+    int ncpu = ovsdp_nr_cpu_ids() < 4 ? ovsdp_nr_cpu_ids() : 4;
+    std::vector<u32> cpu_pids;
+    for (int cpu = 0; cpu < ncpu; cpu++)
+        cpu_pids.push_back(700 + cpu);
+    ASSERT_EQ(new_dp("dp1", uapi::kDpFUnaligned | uapi::kDpFDispatchUpcallPerCpu, cpu_pids), 0);
+    int ifi = dp_ifindex("dp1");
+    Datapath* dp1 = dp_lookup_by_ifindex(&net, ifi);
+    ASSERT_NE(dp1, nullptr);
+    Vport* local = dp_lookup_vport(dp1, uapi::kLocalPort);
+    Bytes f = udp_frame(7, 9);
+    for (int cpu = 0; cpu < ncpu; cpu++) {
+        set_cpu(cpu);
+        ovsdp_local_bh_disable();
+        {
+            RcuReadGuard rcu;
+            dp_vport_receive(host, local, UserPacket(f.data(), f.size()));
+        }
+        ovsdp_local_bh_enable();
+        set_cpu(-1);
+        std::vector<Upcall> up = host.take_upcalls();
+        ASSERT_EQ(up.size(), 1u);
+        EXPECT_EQ(up[0].portid, 700u + cpu) << "cpu " << cpu;
+        EXPECT_EQ(up[0].dp_ifindex, ifi);
+    }
+}
+
+TEST_F(PacketPathTest, UserspaceActionCarriesUserdataActionsAndEgressTunnel)
+{
+    host.set_tunnel_port(3);
+    Bytes f = udp_frame(4789, 4789);
+    const u8 cookie[] = { 0xde, 0xad, 0xbe, 0xef, 1, 2, 3 };
+    Nl acts;
+    acts.begin(uapi::OVS_ACTION_ATTR_SET).begin(uapi::OVS_KEY_ATTR_TUNNEL);
+    acts.be64_(uapi::OVS_TUNNEL_KEY_ATTR_ID, 0x1234).be32_(uapi::OVS_TUNNEL_KEY_ATTR_IPV4_DST, 0xc0a80001);
+    acts.u8_(uapi::OVS_TUNNEL_KEY_ATTR_TTL, 64);
+    acts.end().end();
+    acts.begin(uapi::OVS_ACTION_ATTR_USERSPACE);
+    acts.u32_(uapi::OVS_USERSPACE_ATTR_PID, 4242);
+    acts.put(uapi::OVS_USERSPACE_ATTR_USERDATA, cookie, sizeof(cookie));
+    acts.u32_(uapi::OVS_USERSPACE_ATTR_EGRESS_TUN_PORT, 3);
+    acts.flag(uapi::OVS_USERSPACE_ATTR_ACTIONS);
+    acts.end();
+    output(acts, 3);
+    ASSERT_EQ(install(f, 1, acts), 0) << last_msg;
+    receive(f, 1, 0x55);
+
+    std::vector<Upcall> up = host.take_upcalls();
+    ASSERT_EQ(up.size(), 1u);
+    EXPECT_EQ(up[0].cmd, uapi::OVS_PACKET_CMD_ACTION);
+    EXPECT_EQ(up[0].portid, 4242u);
+    const NlAttr* ud = up[0].attr(uapi::OVS_PACKET_ATTR_USERDATA);
+    ASSERT_NE(ud, nullptr);
+    EXPECT_EQ(Bytes(ud->data(), ud->data() + ud->len()), Bytes(cookie, cookie + sizeof(cookie)));
+    const NlAttr* eg = up[0].attr(uapi::OVS_PACKET_ATTR_EGRESS_TUN_KEY);
+    ASSERT_NE(eg, nullptr) << "port 3 is a tunnel port and the packet has a tunnel set";
+    bool id_seen = false;
+    for (const NlAttr* t : nla_range(eg->payload()))
+        if (t->type() == uapi::OVS_TUNNEL_KEY_ATTR_ID) {
+            id_seen = true;
+            EXPECT_EQ(t->get<u64>(), htonll(0x1234));
+        }
+    EXPECT_TRUE(id_seen);
+    const NlAttr* ua = up[0].attr(uapi::OVS_PACKET_ATTR_ACTIONS);
+    ASSERT_NE(ua, nullptr);
+    int n_actions = 0;
+    for (const NlAttr* a : nla_range(ua->payload())) {
+        (void)a;
+        n_actions++;
+    }
+    EXPECT_EQ(n_actions, 3) << "the whole list: set, userspace, output";
+    EXPECT_NE(up[0].attr(uapi::OVS_PACKET_ATTR_HASH), nullptr);
+    EXPECT_EQ(up[0].packet(), f);
+
+    // The output after it got the packet with the tunnel set.
+    std::vector<SentPacket> out = host.take_sent(3);
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_TRUE(out[0].has_tunnel);
+    EXPECT_EQ(out[0].tunnel.tun_id, htonll(0x1234));
+
+    // Egress to a port that is no tunnel port: no egress key.
+    Nl acts2;
+    acts2.begin(uapi::OVS_ACTION_ATTR_USERSPACE).u32_(uapi::OVS_USERSPACE_ATTR_PID, 9);
+    acts2.u32_(uapi::OVS_USERSPACE_ATTR_EGRESS_TUN_PORT, 2).end();
+    Bytes g = udp_frame(1, 1);
+    ASSERT_EQ(install(g, 1, acts2), 0) << last_msg;
+    receive(g, 1);
+    up = host.take_upcalls();
+    ASSERT_EQ(up.size(), 1u);
+    EXPECT_EQ(up[0].attr(uapi::OVS_PACKET_ATTR_EGRESS_TUN_KEY), nullptr);
+    EXPECT_EQ(up[0].attr(uapi::OVS_PACKET_ATTR_ACTIONS), nullptr);
+}
+
+TEST_F(PacketPathTest, RecirculationLooksUpAgain)
+{
+    Bytes f = udp_frame(10, 20);
+    Nl first;
+    first.u32_(uapi::OVS_ACTION_ATTR_RECIRC, 7);
+    ASSERT_EQ(install(f, 1, first), 0) << last_msg;
+    Nl second;
+    output(second, 2);
+    ASSERT_EQ(install(f, 1, second, 7), 0) << last_msg;
+    receive(f, 1);
+    EXPECT_EQ(host.take_sent(2).size(), 1u);
+    EXPECT_EQ(stats().n_hit, 2u);
+    // Recirculating to an ID without a flow: the miss goes up with it.
+    Bytes g = udp_frame(11, 20);
+    Nl third;
+    third.u32_(uapi::OVS_ACTION_ATTR_RECIRC, 8);
+    ASSERT_EQ(install(g, 1, third), 0) << last_msg;
+    receive(g, 1);
+    std::vector<Upcall> up = host.take_upcalls();
+    ASSERT_EQ(up.size(), 1u);
+    FlowKey k;
+    ASSERT_TRUE(up[0].key(&k));
+    EXPECT_EQ(k.recirc_id, 8u);
+    EXPECT_EQ(stats().n_missed, 1u);
+}
+
+TEST_F(PacketPathTest, CloneAndSampleKeepTheCutLength)
+{
+    Bytes f = udp_frame(10, 20, 100);
+    Nl acts;
+    uapi::OvsActionTrunc t { 50 };
+    acts.put(uapi::OVS_ACTION_ATTR_TRUNC, &t, sizeof(t));
+    acts.begin(uapi::OVS_ACTION_ATTR_CLONE);
+    output(acts, 2);
+    acts.end();
+    acts.begin(uapi::OVS_ACTION_ATTR_SAMPLE);
+    acts.u32_(uapi::OVS_SAMPLE_ATTR_PROBABILITY, 0xffffffffu);
+    acts.begin(uapi::OVS_SAMPLE_ATTR_ACTIONS);
+    output(acts, 3);
+    acts.end().end();
+    output(acts, 1);
+    ASSERT_EQ(install(f, 1, acts), 0) << last_msg;
+    receive(f, 1);
+    for (u32 port : { 2u, 3u, 1u }) {
+        std::vector<SentPacket> out = host.take_sent(port);
+        ASSERT_EQ(out.size(), 1u) << "port " << port;
+        EXPECT_EQ(out[0].bytes, Bytes(f.begin(), f.begin() + 50)) << "port " << port;
+    }
+}
+
+TEST_F(PacketPathTest, UdpGsoSegmentsAfterTheFirstGoUpAsLaterFragments)
+{
+    Bytes f = udp_frame(3000, 4000, 3000);
+    UserPacket pkt(f.data(), f.size(), 0x99);
+    pkt.set_gso_udp(true);
+    pkt.set_gso_mac_seglen(1000);
+    receive(f, 1, 0, &pkt);
+    std::vector<Upcall> up = host.take_upcalls();
+    ASSERT_EQ(up.size(), 4u) << "3042 bytes in segments of 1000";
+    FlowKey first;
+    ASSERT_TRUE(up[0].key(&first));
+    EXPECT_EQ(first.ip.frag, kFragFirst) << "UDP GSO is keyed as a first fragment";
+    EXPECT_EQ(ntohs(first.tp.src), 3000);
+    for (usize i = 1; i < up.size(); i++) {
+        FlowKey later;
+        ASSERT_TRUE(up[i].key(&later));
+        EXPECT_EQ(later.ip.frag, kFragLater) << "segment " << i;
+        EXPECT_EQ(later.tp.src, 0) << "a later fragment has no L4 fields";
+        EXPECT_EQ(later.tp.dst, 0);
+        bool has_udp = false;
+        for (const NlAttr* a : nla_range(up[i].attr(uapi::OVS_PACKET_ATTR_KEY)->payload()))
+            has_udp |= a->type() == uapi::OVS_KEY_ATTR_UDP;
+        EXPECT_FALSE(has_udp) << "segment " << i;
+        EXPECT_EQ(later.in_port, 1u);
+    }
+}
+
+// EXECUTE --------------------------------------------------------------------
+
+Nl in_port_key(u32 port)
+{
+    Nl k;
+    k.u32_(uapi::OVS_KEY_ATTR_IN_PORT, port);
+    return k;
+}
+
+TEST_F(PacketPathTest, ExecuteRunsTheActionsOnce)
+{
+    Bytes f = udp_frame(1, 2);
+    Nl acts;
+    output(acts, 2);
+    output(acts, 3);
+    Request r(&net, uapi::kPacketAttrMax, ifindex);
+    ASSERT_EQ(execute(exec_req(r, f, in_port_key(1), acts)), 0) << r.req.extack_msg;
+    EXPECT_EQ(host.take_sent(2).size(), 1u);
+    EXPECT_EQ(host.take_sent(3).size(), 1u);
+    EXPECT_EQ(stats().n_hit + stats().n_missed, 0u) << "EXECUTE looks nothing up";
+}
+
+TEST_F(PacketPathTest, ExecuteNeedsPacketKeyAndActions)
+{
+    Bytes f = udp_frame(1, 2);
+    Nl acts;
+    output(acts, 2);
+    Nl key = in_port_key(1);
+    for (int missing = 0; missing < 3; missing++) {
+        Request r(&net, uapi::kPacketAttrMax, ifindex);
+        if (missing != 0)
+            r.put(uapi::OVS_PACKET_ATTR_PACKET, f.data(), f.size());
+        if (missing != 1)
+            r.put(uapi::OVS_PACKET_ATTR_KEY, key.bytes().data(), key.size());
+        if (missing != 2)
+            r.put(uapi::OVS_PACKET_ATTR_ACTIONS, acts.bytes().data(), acts.size());
+        EXPECT_EQ(execute(r), -err::INVAL);
+        ASSERT_NE(r.req.extack_msg, nullptr);
+        EXPECT_STREQ(r.req.extack_msg, "Packet, key and actions are required");
+    }
+    Request r(&net, uapi::kPacketAttrMax, 12345);
+    EXPECT_EQ(execute(exec_req(r, f, key, acts)), -err::NODEV);
+    EXPECT_STREQ(r.req.extack_msg, "No datapath with this ifindex");
+    EXPECT_TRUE(host.take_sent().empty());
+}
+
+TEST_F(PacketPathTest, ExecuteFromAMissingPortIsTheLocalPorts)
+{
+    Bytes f = udp_frame(1, 2);
+    // The key keeps the in_port it was given; the packet is made on the
+    // local port's device when that port does not exist.
+    for (u32 in : { 1u, 77u }) {
+        Nl acts;
+        acts.begin(uapi::OVS_ACTION_ATTR_USERSPACE).u32_(uapi::OVS_USERSPACE_ATTR_PID, 5).end();
+        Request r(&net, uapi::kPacketAttrMax, ifindex);
+        ASSERT_EQ(execute(exec_req(r, f, in_port_key(in), acts)), 0) << r.req.extack_msg;
+        std::vector<Upcall> up = host.take_upcalls();
+        ASSERT_EQ(up.size(), 1u);
+        FlowKey k;
+        ASSERT_TRUE(up[0].key(&k));
+        EXPECT_EQ(k.in_port, in);
+        EXPECT_EQ(host.last_packet_port(), in == 1 ? 1u : uapi::kLocalPort);
+    }
+}
+
+TEST_F(PacketPathTest, ExecuteValidatesActionsAgainstThePacketsKey)
+{
+    Bytes f = udp_frame(1, 2);
+    // set(tcp ports) on a UDP packet: refused against the key.
+    Nl acts;
+    u16 ports[2] = { htons(80), htons(81) };
+    acts.begin(uapi::OVS_ACTION_ATTR_SET).put(uapi::OVS_KEY_ATTR_TCP, ports, sizeof(ports)).end();
+    Request r(&net, uapi::kPacketAttrMax, ifindex);
+    exec_req(r, f, in_port_key(1), acts);
+    const void* acts_attr = r.table[uapi::OVS_PACKET_ATTR_ACTIONS];
+    EXPECT_EQ(execute(r), -err::INVAL);
+    EXPECT_NE(r.req.extack_msg, nullptr);
+    EXPECT_EQ(r.req.extack_attr, acts_attr);
+    // set(udp ports) on it is fine.
+    Nl ok;
+    ok.begin(uapi::OVS_ACTION_ATTR_SET).put(uapi::OVS_KEY_ATTR_UDP, ports, sizeof(ports)).end();
+    output(ok, 2);
+    Request r2(&net, uapi::kPacketAttrMax, ifindex);
+    ASSERT_EQ(execute(exec_req(r2, f, in_port_key(1), ok)), 0) << r2.req.extack_msg;
+    std::vector<SentPacket> out = host.take_sent(2);
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_EQ(out[0].bytes[34], 0);
+    EXPECT_EQ(out[0].bytes[35], 80);
+
+    // A key that does not parse.
+    Nl bad_key;
+    bad_key.u32_(uapi::OVS_KEY_ATTR_IN_PORT, 1).u8_(uapi::OVS_KEY_ATTR_PRIORITY, 1);
+    Request r3(&net, uapi::kPacketAttrMax, ifindex);
+    exec_req(r3, f, bad_key, ok);
+    const void* key_attr = r3.table[uapi::OVS_PACKET_ATTR_KEY];
+    EXPECT_EQ(execute(r3), -err::INVAL);
+    EXPECT_NE(r3.req.extack_msg, nullptr);
+    EXPECT_EQ(r3.req.extack_attr, key_attr);
+    EXPECT_TRUE(host.take_sent().empty());
+}
+
+TEST_F(PacketPathTest, ExecuteRestoresHashAndMruAndClonesKeepTheMru)
+{
+    Bytes f = udp_frame(1, 2, 1400);
+    Nl acts;
+    acts.begin(uapi::OVS_ACTION_ATTR_USERSPACE).u32_(uapi::OVS_USERSPACE_ATTR_PID, 5).end();
+    acts.begin(uapi::OVS_ACTION_ATTR_CLONE);
+    output(acts, 2);
+    acts.end();
+    output(acts, 3);
+    Request r(&net, uapi::kPacketAttrMax, ifindex);
+    exec_req(r, f, in_port_key(1), acts);
+    u16 mru = 600;
+    r.put(uapi::OVS_PACKET_ATTR_MRU, &mru, sizeof(mru));
+    u64 hash = 0xabcd0123ull | 1ull << 33; // an L4 hash
+    r.put(uapi::OVS_PACKET_ATTR_HASH, &hash, sizeof(hash));
+    ASSERT_EQ(execute(r), 0) << r.req.extack_msg;
+    std::vector<Upcall> up = host.take_upcalls();
+    ASSERT_EQ(up.size(), 1u);
+    ASSERT_NE(up[0].attr(uapi::OVS_PACKET_ATTR_MRU), nullptr);
+    EXPECT_EQ(up[0].attr(uapi::OVS_PACKET_ATTR_MRU)->get_u16(), 600);
+    ASSERT_NE(up[0].attr(uapi::OVS_PACKET_ATTR_HASH), nullptr);
+    EXPECT_EQ(up[0].attr(uapi::OVS_PACKET_ATTR_HASH)->get_u64(), hash);
+    for (u32 port : { 2u, 3u }) {
+        std::vector<SentPacket> out = host.take_sent(port);
+        ASSERT_EQ(out.size(), 1u);
+        EXPECT_TRUE(out[0].via_mru) << "port " << port;
+        EXPECT_EQ(out[0].mru, 600) << "port " << port;
+        EXPECT_EQ(out[0].eth_type, htons(kEthPIp));
+    }
+    // Without MRU: the plain transmit.
+    Request r2(&net, uapi::kPacketAttrMax, ifindex);
+    Nl one;
+    output(one, 2);
+    ASSERT_EQ(execute(exec_req(r2, f, in_port_key(1), one)), 0);
+    std::vector<SentPacket> out = host.take_sent(2);
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_FALSE(out[0].via_mru);
+}
+
+TEST_F(PacketPathTest, ExecuteOverTheBudgetIsE2bigWithItsMessage)
+{
+    // 60,000 bytes at MRU 36: 7,500 packets an output, 8 outputs fit.
+    Bytes f = udp_frame(1, 2, 60000 - 28);
+    Nl acts;
+    for (int i = 0; i < 100; i++)
+        output(acts, 2);
+    Request r(&net, uapi::kPacketAttrMax, ifindex);
+    exec_req(r, f, in_port_key(1), acts);
+    u16 mru = 36;
+    r.put(uapi::OVS_PACKET_ATTR_MRU, &mru, sizeof(mru));
+    const void* acts_attr = r.table[uapi::OVS_PACKET_ATTR_ACTIONS];
+    EXPECT_EQ(execute(r), -err::TOOBIG);
+    EXPECT_STREQ(r.req.extack_msg, "Actions exceeded the packet budget of one execution");
+    EXPECT_EQ(r.req.extack_attr, acts_attr);
+    std::vector<SentPacket> out = host.take_sent(2);
+    EXPECT_GT(out.size(), 0u);
+    EXPECT_LT(out.size(), 100u);
+    EXPECT_EQ(dp_budget_drops(dp), 1u);
+}
+
+TEST_F(PacketPathTest, ExecuteBreathesBetweenOutputsOfALongList)
+{
+    Bytes f = udp_frame(1, 2);
+    Nl acts;
+    for (int i = 0; i < 1000; i++)
+        output(acts, 2);
+    u64 before = host.bh_enables();
+    Request r(&net, uapi::kPacketAttrMax, ifindex);
+    ASSERT_EQ(execute(exec_req(r, f, in_port_key(1), acts)), 0);
+    EXPECT_EQ(host.take_sent(2).size(), 1000u);
+    EXPECT_GT(host.bh_enables() - before, 10u) << "a breath every 64 outputs, and one at the end";
+}
+
+TEST_F(PacketPathTest, ExecuteWithoutMemoryFailsCleanly)
+{
+    Bytes f = udp_frame(1, 2);
+    Nl acts;
+    acts.begin(uapi::OVS_ACTION_ATTR_CLONE);
+    output(acts, 2);
+    acts.end();
+    output(acts, 3);
+    host.set_alloc_failure(true);
+    Request r(&net, uapi::kPacketAttrMax, ifindex);
+    EXPECT_EQ(execute(exec_req(r, f, in_port_key(1), acts)), -err::NOMEM);
+    host.set_alloc_failure(false);
+    EXPECT_TRUE(host.take_sent().empty());
+}
+
+// EXECUTE and receive (RCU only) while flows come and go and are dumped
+// (under the mutex that stands for ovs_mutex), on several simulated CPUs.
+TEST_F(PacketPathTest, ConcurrentExecuteReceiveDumpAndFlowChanges)
+{
+    std::mutex ovs_mutex;
+    std::atomic<bool> stop { false };
+    constexpr int kFlows = 16;
+    auto ufid_of = [](int i) {
+        std::array<u8, 16> u {};
+        u[0] = static_cast<u8>(i + 1);
+        u[15] = 0x5a;
+        return u;
+    };
+    auto churn = [&] {
+        int round = 0;
+        while (!stop.load()) {
+            for (int i = 0; i < kFlows; i++) {
+                std::lock_guard<std::mutex> g(ovs_mutex);
+                Nl a;
+                output(a, 2 + (i + round) % 2);
+                auto u = ufid_of(i);
+                if (install(udp_frame(static_cast<u16>(100 + i), 1), 1, a, 0, u.data()) == -err::EXIST)
+                    remove(u.data());
+            }
+            round++;
+        }
+    };
+    auto dumper = [&] {
+        while (!stop.load()) {
+            std::lock_guard<std::mutex> g(ovs_mutex);
+            long args[6] = {};
+            ovsdp_dump d {};
+            d.net = &net;
+            d.args = args;
+            d.dp_ifindex = ifindex;
+            kernel.dump_capacity = 1 << 20;
+            kernel.dump_used = 0;
+            EXPECT_EQ(ovsdp_flow_cmd_dump(&d), 0);
+            kernel.reset();
+        }
+    };
+    std::atomic<u64> executed { 0 };
+    auto executor = [&](int cpu) {
+        set_cpu(cpu);
+        for (int n = 0; n < 400; n++) {
+            Nl acts;
+            if (n % 3 == 0)
+                acts.u32_(uapi::OVS_ACTION_ATTR_RECIRC, 0);
+            else
+                output(acts, 2 + n % 2);
+            Request r(&net, uapi::kPacketAttrMax, ifindex);
+            EXPECT_EQ(execute(exec_req(r, udp_frame(static_cast<u16>(100 + n % kFlows), 1), in_port_key(1), acts)), 0);
+            executed++;
+        }
+        set_cpu(-1);
+    };
+    auto receiver = [&](int cpu) {
+        set_cpu(cpu);
+        for (int n = 0; n < 400; n++)
+            receive(udp_frame(static_cast<u16>(100 + n % (kFlows + 4)), 1), 1, static_cast<u32>(n + 1));
+        set_cpu(-1);
+    };
+    std::thread c(churn), d(dumper);
+    std::thread e0(executor, 0), e1(executor, 1 % ovsdp_nr_cpu_ids());
+    std::thread r0(receiver, 0), r1(receiver, 1 % ovsdp_nr_cpu_ids());
+    e0.join();
+    e1.join();
+    r0.join();
+    r1.join();
+    stop = true;
+    c.join();
+    d.join();
+    EXPECT_EQ(executed.load(), 800u);
+    uapi::DpStats s = stats();
+    EXPECT_EQ(s.n_hit + s.n_missed, 800u + 2 * ((400u + 2) / 3)) << "each receive and each recirculation looked up once";
+    host.take_sent();
+    host.take_upcalls();
+}
+
+} // namespace
