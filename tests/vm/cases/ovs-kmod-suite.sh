@@ -36,6 +36,8 @@ kmsg_mark
 
 declare -A RES
 names=()
+# "  43: system-traffic.at:1927 datapath - simulated flow action update"
+(cd "$B/tests" && ./system-kmod-testsuite -l) >/tmp/kst-list 2>/dev/null
 for which in stock ours; do
 	echo "$which" >/tmp/ovs-which
 	info "$which: Open vSwitch $(ovs-vswitchd --version | head -1 | awk '{print $NF}') system-kmod-testsuite $*"
@@ -60,7 +62,7 @@ for which in stock ours; do
 		r=$(awk '{print $NF}' <<<"$line")
 		case $line in *"ok") r=ok ;; *"FAILED ("*) r=FAILED ;; *"skipped ("*) r=skipped ;; *"expected failure"*) r=xfail ;; esac
 		RES[$which,$n]=$r
-		[ "$which" = stock ] && names+=("$n|$(sed -n 's/^ *[0-9]*: \(.*[^ ]\) \{2,\}.*/\1/p' <<<"$line")")
+		[ "$which" = stock ] && names+=("$n|$(sed -n "s/^ *$n: [^ ]* //p" /tmp/kst-list | head -n 1)")
 	done </tmp/kst-$which.lines
 	mod_loaded openvswitch && unload_ovs
 done
