@@ -8,7 +8,8 @@ amp1 (an1) --veth-- ah1 [port 1]  amp0  [port 2] ah2 --veth-- an2 (amp2)
 One Python process, raw netlink (tests/vm/lib/ovsnl.py):
 - EXECUTE of a 65,000-byte IPv4 UDP frame with a tiny OVS_PACKET_ATTR_MRU and
   4,001 output actions (every output would leave as thousands of fragments):
-  refused with the budget's error and extack, in well under a second, with
+  refused with the budget's error and extack, within a few seconds even on a
+  loaded TCG host (typically 0.1-0.3 s; without the budget: minutes), with
   the rate-limited log line; the CPU was not held (no RCU stall, checked by
   the harness);
 - the same 4,001 outputs installed as a flow and hit by one large packet:
@@ -149,6 +150,11 @@ def timed_send(sock, payload, dst):
     return time.monotonic() - t0
 
 
+# Bounded work (the unbudgeted request ran for minutes); a loaded TCG host
+# stretches the 0.1-0.3 s these take.
+BOUNDED_S = 5.0
+
+
 def setup():
     batch = []
     for i in (1, 2, 3):
@@ -217,7 +223,8 @@ def main():
           % (secs, errno.errorcode.get(err, err), ext), flush=True)
     t.ok("amplifying EXECUTE refused with E2BIG and the budget's extack",
          err == errno.E2BIG and "budget" in ext, "errno %s extack %r" % (errno.errorcode.get(err, err), ext))
-    t.ok("amplifying EXECUTE finishes in well under a second (%.3f s)" % secs, secs < 0.5, "%.3f s" % secs)
+    # Bounded, not a speed claim: the limit leaves room for a loaded host.
+    t.ok("amplifying EXECUTE finishes within seconds (%.3f s)" % secs, secs < BOUNDED_S, "%.3f s" % secs)
     log = sh("dmesg").stdout[log_mark:]
     t.ok("the budget is logged (rate-limited)", "exceeded the packet budget" in log, log[-400:])
     nfrag = len(drain(rx2, quiet=0.5, total=10))
@@ -239,7 +246,7 @@ def main():
           "veth), %d copies on an2" % (secs, txa[0] - tx0[0], txa[1] - tx0[1], n_big), flush=True)
     t.ok("a flow with 4,001 outputs hit by one large packet sends every copy",
          (txa[0] - tx0[0]) + (txa[1] - tx0[1]) == 4001 and n_big >= 900, "%s %s, %d copies" % (tx0, txa, n_big))
-    t.ok("... in well under a second (%.3f s)" % secs, secs < 0.5)
+    t.ok("... within seconds (%.3f s)" % secs, secs < BOUNDED_S)
     t.ok("the datapath still forwards other ports meanwhile", forwards(nl, dpif, rx3) == 20)
 
     # 3. Fan-out by recirculation: recirc_id 0 clones and recirculates 2,000
@@ -259,7 +266,7 @@ def main():
         print("# budget drops: %s -> %s" % (before, after), flush=True)
         t.ok("the fan-out is stopped by the budget and counted", after is not None and before is not None
              and after > before, "%s -> %s" % (before, after))
-        t.ok("the fan-out ends in well under a second (%.3f s)" % secs, secs < 0.5, "%.3f s" % secs)
+        t.ok("the fan-out ends within seconds (%.3f s)" % secs, secs < BOUNDED_S, "%.3f s" % secs)
     t.ok("the datapath still forwards after the fan-out", forwards(nl, dpif, rx3) == 20)
 
     # 4. Legitimate amplification stays whole: a 3,000-byte packet at MRU
