@@ -12,19 +12,7 @@ out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file_
 os.makedirs(out, exist_ok=True)
 
 
-def nla(t, payload=b""):
-    n = 4 + len(payload)
-    return struct.pack("=HH", n, t) + payload + b"\0" * ((4 - n % 4) % 4)
-
-
-def nest(t, *attrs): return nla(t, b"".join(attrs))
-def u8(t, v): return nla(t, struct.pack("=B", v))
-def u16(t, v): return nla(t, struct.pack("=H", v))
-def u32(t, v): return nla(t, struct.pack("=I", v))
-def be16(t, v): return nla(t, struct.pack("!H", v))
-def be32(t, v): return nla(t, struct.pack("!I", v))
-def be64(t, v): return nla(t, struct.pack("!Q", v))
-def flag(t): return nla(t)
+from nla_seed import be16, be32, be64, flag, nest, nla, u8, u16, u32, u64  # noqa: E402,F401
 
 
 # OVS_KEY_ATTR_*
