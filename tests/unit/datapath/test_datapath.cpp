@@ -158,6 +158,24 @@ protected:
         return v;
     }
 
+    // `n` copies of the ARP frame received on `vport`, as on CPU `cpu`
+    // (softirq context: BH off, under RCU). Safe from several threads.
+    void receive_arp(Vport* vport, int cpu, int n)
+    {
+        user::set_cpu(cpu % ovsdp_nr_cpu_ids());
+        u8 frame[sizeof(kArpFrame)];
+        __builtin_memcpy(frame, kArpFrame, sizeof(frame));
+        for (int i = 0; i < n; i++) {
+            ovsdp_local_bh_disable();
+            {
+                RcuReadGuard rcu;
+                dp_vport_receive(host, vport, user::UserPacket(frame, sizeof(frame)));
+            }
+            ovsdp_local_bh_enable();
+        }
+        user::set_cpu(-1);
+    }
+
     fake::Kernel kernel;
     user::UserHost host;
     Net net { 0 };
@@ -1059,8 +1077,6 @@ TEST_F(DatapathTest, FlowRepliesCountPacketsStillInCpuSlots)
     auto* vport = static_cast<Vport*>(ovsdp_vport_lookup_by_name(&net, "dp0"));
     ASSERT_NE(vport, nullptr);
     int ifindex = dp_ifindex("dp0");
-    u8 frame[sizeof(kArpFrame)];
-    __builtin_memcpy(frame, kArpFrame, sizeof(frame));
     FlowKeyMetadata md;
     md.in_port = static_cast<u16>(vport->port_no);
     std::vector<u8> keyattrs = arp_key_attrs(md.in_port);
@@ -1076,16 +1092,7 @@ TEST_F(DatapathTest, FlowRepliesCountPacketsStillInCpuSlots)
         flow_req(r).put(uapi::OVS_FLOW_ATTR_ACTIONS, &none, 0);
         ASSERT_EQ(ovsdp_flow_cmd_new(r.finish()), 0) << (r.req.extack_msg ? r.req.extack_msg : "");
     }
-    auto receive = [&](int cpu, int n) {
-        user::set_cpu(cpu % ovsdp_nr_cpu_ids());
-        for (int i = 0; i < n; i++) {
-            ovsdp_local_bh_disable();
-            RcuReadGuard rcu;
-            dp_vport_receive(host, vport, user::UserPacket(frame, sizeof(frame)));
-            ovsdp_local_bh_enable();
-        }
-        user::set_cpu(-1);
-    };
+    auto receive = [&](int cpu, int n) { receive_arp(vport, cpu, n); };
     auto packets_in_reply = [&]() -> u64 {
         const NlAttr* a = kernel.sent.back().attr(uapi::OVS_FLOW_ATTR_STATS);
         return a ? a->get<uapi::FlowStats>().n_packets : 0;
@@ -1148,20 +1155,7 @@ TEST_F(DatapathTest, FlowStatisticsSurviveActionUpdates)
         }
         return r;
     };
-    auto receive = [&](int cpu, int n) {
-        user::set_cpu(cpu % ovsdp_nr_cpu_ids());
-        u8 frame[sizeof(kArpFrame)];
-        __builtin_memcpy(frame, kArpFrame, sizeof(frame));
-        for (int i = 0; i < n; i++) {
-            ovsdp_local_bh_disable();
-            {
-                RcuReadGuard rcu;
-                dp_vport_receive(host, vport, user::UserPacket(frame, sizeof(frame)));
-            }
-            ovsdp_local_bh_enable();
-        }
-        user::set_cpu(-1);
-    };
+    auto receive = [&](int cpu, int n) { receive_arp(vport, cpu, n); };
     auto packets_in_reply = [&]() -> u64 {
         const NlAttr* a = kernel.sent.back().attr(uapi::OVS_FLOW_ATTR_STATS);
         return a ? a->get<uapi::FlowStats>().n_packets : 0;
