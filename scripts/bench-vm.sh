@@ -7,14 +7,15 @@
 #
 # usage: scripts/bench-vm.sh [--count N] [--masks 1,8,32,128,512] [--actions drop,output]
 #                            [--order stock,ours] [--setup-flows N] [--upcalls N]
+#                            [--dump-flows N] [--parts fwd,setup,upcall,dump]
 #                            [--out DIR] [--timeout SECS] [--no-build]
 set -u -o pipefail
 
 REPO=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)
 count=100000 masks=1,8,32,128,512 actions=drop,output order=stock,ours
-setup_flows=10000 upcalls=2000 out="" timeout=2400 build=1
+setup_flows=10000 upcalls=2000 dump_flows=100000 parts=fwd,setup,upcall,dump out="" timeout=2400 build=1
 
-usage() { sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
 	case $1 in
 	--count) count=$2; shift ;;
@@ -23,6 +24,8 @@ while [ $# -gt 0 ]; do
 	--order) order=$2; shift ;;
 	--setup-flows) setup_flows=$2; shift ;;
 	--upcalls) upcalls=$2; shift ;;
+	--dump-flows) dump_flows=$2; shift ;;
+	--parts) parts=$2; shift ;;
 	--out) out=$2; shift ;;
 	--timeout) timeout=$2; shift ;;
 	--no-build) build=0 ;;
@@ -47,7 +50,7 @@ out=$(cd "$out" && pwd)
 
 start=$(date +%s)
 tests/vm/vm-run --icount --quiet --timeout "$timeout" --module "$REPO/openvswitch.ko" --out "$out" \
-	tests/vm/bench/guest-bench.sh "$count" "$masks" "$actions" "$order" "$setup_flows" "$upcalls"
+	tests/vm/bench/guest-bench.sh "$count" "$masks" "$actions" "$order" "$setup_flows" "$upcalls" "$dump_flows" "$parts"
 rc=$?
 wall=$(($(date +%s) - start))
 

@@ -4,13 +4,15 @@
 # on the same workloads (tests/vm/bench/README.md).  Raw "result ..." lines go
 # to stdout and to /results/bench.txt; scripts/bench-table.py makes the table.
 #
-# usage: guest-bench.sh [COUNT [MASKS [ACTIONS [ORDER [SETUP_FLOWS [UPCALLS]]]]]]
+# usage: guest-bench.sh [COUNT [MASKS [ACTIONS [ORDER [SETUP_FLOWS [UPCALLS [DUMP_FLOWS [PARTS]]]]]]]]
 #   COUNT        pktgen packets per forwarding run (default 200000)
 #   MASKS        M values, comma-separated (default 1,8,32,128,512)
 #   ACTIONS      drop,output (default both)
 #   ORDER        modules in load order, comma-separated: stock,ours (default)
 #   SETUP_FLOWS  flows per install/delete round (default 10000)
 #   UPCALLS      miss-upcall round trips per batch size (default 2000)
+#   DUMP_FLOWS   flows in the dump benchmark (default 100000)
+#   PARTS        which measurements, comma-separated: fwd,setup,upcall,dump (default all)
 HERE=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)
 . "$HERE/../guest-lib.sh"
 
@@ -20,11 +22,15 @@ ACTIONS=${3:-drop,output}
 ORDER=${4:-stock,ours}
 SETUP_FLOWS=${5:-10000}
 UPCALLS=${6:-2000}
+DUMP_FLOWS=${7:-100000}
+PARTS=${8:-fwd,setup,upcall,dump}
 BIN=$HERE/ovsbench
 OUT=$OVSDP_RESULTS/bench.txt
 
 [ -x "$BIN" ] || { echo "FAIL: $BIN not built (scripts/bench-vm.sh builds it)"; exit 1; }
 [ "${OVSDP_VM_ICOUNT:-0}" = 1 ] || warn "not under --icount: timings follow the host load"
+
+part() { case ",$PARTS," in *,"$1",*) return 0 ;; esac; return 1; }
 
 # ovsbench writes one "result ..." line per measurement; keep them all.
 bench() {
@@ -58,12 +64,14 @@ done
 if [ $ok = 1 ]; then t_pass; else t_fail "ip link failed"; exit 1; fi
 
 : >"$OUT"
-echo "meta count=$COUNT masks=$MASKS actions=$ACTIONS order=$ORDER setup_flows=$SETUP_FLOWS upcalls=$UPCALLS icount=${OVSDP_VM_ICOUNT:-0} kernel=$(uname -r)" | tee -a "$OUT"
+echo "meta count=$COUNT masks=$MASKS actions=$ACTIONS order=$ORDER setup_flows=$SETUP_FLOWS upcalls=$UPCALLS dump_flows=$DUMP_FLOWS parts=$PARTS icount=${OVSDP_VM_ICOUNT:-0} kernel=$(uname -r)" | tee -a "$OUT"
 
 # The cost of pktgen and of the receive path without any datapath: pktgen's
 # packets go up veth0's stack and die in ip_rcv (PACKET_OTHERHOST).
-check "baseline: pktgen without a datapath" bench base none veth0 "$COUNT"
-printf '%s\n' "$T_OUT"
+if part fwd; then
+	check "baseline: pktgen without a datapath" bench base none veth0 "$COUNT"
+	printf '%s\n' "$T_OUT"
+fi
 
 load_module() {
 	case $1 in
@@ -87,23 +95,36 @@ for mod in ${ORDER//,/ }; do
 	kmsg_mark
 	check "$mod: loaded, four families registered" load_module "$mod" || { t_summary; exit 1; }
 	info "srcversion $(cat /sys/module/openvswitch/srcversion 2>/dev/null)"
-	check "$mod: forwarding runs (pktgen count = n_hit, output = tx)" \
-		bench fwd "$mod" veth0 veth1 "$COUNT" "$MASKS" "$ACTIONS"
-	printf '%s\n' "$T_OUT"
-	check "$mod: flow install/delete rate" bench setup "$mod" veth0 veth1 "$SETUP_FLOWS" 2
-	printf '%s\n' "$T_OUT"
-	check "$mod: miss upcall round trips, one at a time" \
-		bench upcall "$mod" veth0 veth1 veth0p veth1p "$UPCALLS" 1
-	printf '%s\n' "$T_OUT"
-	check "$mod: miss upcalls, batches of 32" \
-		bench upcall "$mod" veth0 veth1 veth0p veth1p "$UPCALLS" 32
-	printf '%s\n' "$T_OUT"
+	if part fwd; then
+		check "$mod: forwarding runs (pktgen count = n_hit, output = tx)" \
+			bench fwd "$mod" veth0 veth1 "$COUNT" "$MASKS" "$ACTIONS"
+		printf '%s\n' "$T_OUT"
+	fi
+	if part setup; then
+		check "$mod: flow install/delete rate" bench setup "$mod" veth0 veth1 "$SETUP_FLOWS" 2
+		printf '%s\n' "$T_OUT"
+	fi
+	if part upcall; then
+		check "$mod: miss upcall round trips, one at a time" \
+			bench upcall "$mod" veth0 veth1 veth0p veth1p "$UPCALLS" 1
+		printf '%s\n' "$T_OUT"
+		check "$mod: miss upcalls, batches of 32" \
+			bench upcall "$mod" veth0 veth1 veth0p veth1p "$UPCALLS" 32
+		printf '%s\n' "$T_OUT"
+	fi
+	if part dump; then
+		check "$mod: dump of $DUMP_FLOWS flows; EXECUTE beside dumps and flow changes" \
+			bench dump "$mod" veth0 veth1 "$DUMP_FLOWS" 40000 1000
+		printf '%s\n' "$T_OUT"
+	fi
 	check "$mod: unloaded" unload_ovs
 	check_kmsg_clean "$mod: kernel log clean"
 done
 
-check "baseline again (after both modules)" bench base none veth0 "$COUNT"
-printf '%s\n' "$T_OUT"
+if part fwd; then
+	check "baseline again (after both modules)" bench base none veth0 "$COUNT"
+	printf '%s\n' "$T_OUT"
+fi
 echo "meta guest_uptime_end=$(uptime_s)" | tee -a "$OUT"
 
 # After the measurements (so it cannot disturb them): the flows the client
@@ -124,7 +145,9 @@ wset_dump_check() {
 	done
 	return $rc
 }
-check "stock: loaded again" load_module stock &&
-	check "W(M) as installed = W(M) as printed (stock ovs-dpctl dump-flows)" wset_dump_check
-check "stock: unloaded" unload_ovs
+if part fwd; then
+	check "stock: loaded again" load_module stock &&
+		check "W(M) as installed = W(M) as printed (stock ovs-dpctl dump-flows)" wset_dump_check
+	check "stock: unloaded" unload_ovs
+fi
 t_summary

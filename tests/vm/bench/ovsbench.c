@@ -12,6 +12,9 @@
  *   ovsbench install IN OUT M             leave W(M) (drop) installed in datapath ovsbench
  *   ovsbench setup LABEL IN OUT NFLOWS REPEAT  flow install/delete rate
  *   ovsbench upcall LABEL IN OUT INPEER OUTPEER N BATCH   miss-upcall round trips
+ *   ovsbench dump LABEL IN OUT NFLOWS NEXEC CHURN   dump time of NFLOWS flows; then
+ *                                         EXECUTE throughput while dumps and
+ *                                         flow installs/deletes run beside it
  *
  * Every result is one line "result KEY=VALUE ..." on stdout; errors go to
  * stderr and make the exit status non-zero.  Guest times come from
@@ -33,8 +36,11 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -1116,10 +1122,258 @@ static int cmd_upcall(int argc, char **argv)
 	return 0;
 }
 
+/* ------------------------------------------------------------------------ */
+/* Flow dumps, and EXECUTE beside dumps and flow changes                    */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * One dump of every flow. Each flow of the setup range (10.2.0.0 + n, n <
+ * nstable) must come exactly once, or the run fails; flows outside it (the
+ * churn range) are only counted. Returns the number of flow messages. With
+ * stop != NULL the dump is abandoned (returns 0) as soon as *stop is set.
+ */
+struct dump_check {
+	uint8_t *seen;
+	uint32_t nstable, dups, other;
+};
+
+static void dump_flow_cb(const struct nlmsghdr *h, void *ctx)
+{
+	struct dump_check *c = ctx;
+	const struct nlattr *tb[MAX_ATTR], *kb[MAX_ATTR];
+	size_t off = NLMSG_HDRLEN + GENL_HDRLEN + sizeof(struct ovs_header);
+	const struct ovs_key_ipv4 *ip;
+	uint32_t n;
+
+	parse_attrs((const uint8_t *)h + off, h->nlmsg_len - off, tb);
+	if (!tb[OVS_FLOW_ATTR_KEY])
+		die("dumped flow without a key");
+	parse_attrs(attr_data(tb[OVS_FLOW_ATTR_KEY]), attr_len(tb[OVS_FLOW_ATTR_KEY]), kb);
+	if (!kb[OVS_KEY_ATTR_IPV4] || attr_len(kb[OVS_KEY_ATTR_IPV4]) < sizeof(*ip))
+		die("dumped flow without an ipv4 key");
+	ip = attr_data(kb[OVS_KEY_ATTR_IPV4]);
+	n = ntohl(ip->ipv4_dst) - 0x0a020000u;
+	if (n < c->nstable) {
+		if (c->seen[n]++)
+			c->dups++;
+	} else {
+		c->other++;
+	}
+}
+
+static uint32_t dump_all(struct ovs *o, struct dump_check *c, volatile int *stop)
+{
+	struct buf b = { 0 };
+	size_t m = msg_begin(&b, o->flow_fam, NLM_F_REQUEST | NLM_F_DUMP, o->nl.seq++, OVS_FLOW_CMD_GET,
+			     OVS_FLOW_VERSION, o->dp_ifindex);
+	uint32_t i, missing = 0;
+
+	msg_end(&b, m);
+	memset(c->seen, 0, c->nstable);
+	c->dups = 0;
+	c->other = 0;
+	nl_send(&o->nl, &b);
+	free(b.p);
+	for (;;) {
+		ssize_t r;
+		size_t len;
+		const struct nlmsghdr *h;
+		int done = 0;
+
+		if (stop && *stop)
+			return 0;
+		r = recv(o->nl.fd, o->nl.rx, o->nl.rxcap, 0);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			die("dump recv: %s", strerror(errno));
+		}
+		len = (size_t)r;
+		for (h = (const void *)o->nl.rx; NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
+			if (h->nlmsg_type == NLMSG_DONE) {
+				int err = *(const int *)NLMSG_DATA(h);
+
+				if (err)
+					die("flow dump ended with %s", strerror(-err));
+				done = 1;
+			} else if (h->nlmsg_type == NLMSG_ERROR) {
+				die("flow dump failed: %s", strerror(-((const struct nlmsgerr *)NLMSG_DATA(h))->error));
+			} else {
+				dump_flow_cb(h, c);
+			}
+		}
+		if (done)
+			break;
+	}
+	for (i = 0; i < c->nstable; i++)
+		missing += !c->seen[i];
+	if (missing || c->dups)
+		die("dump: %u stable flows missing, %u seen twice", missing, c->dups);
+	return c->nstable + c->other;
+}
+
+/* Churn flows: the same shape as the setup flows, in 10.4.0.0/16. */
+static void churn_gen(uint32_t n, void *ctx, struct flow_spec *f)
+{
+	setup_gen(n, ctx, f);
+	f->ip_dst = 0x0a040000u + n;
+}
+
+/* What the helper processes did while the EXECUTEs ran (shared memory). */
+struct side_counts {
+	volatile int stop;
+	volatile uint64_t dumps, dumped, installs, deletes;
+};
+
+static void side_dumper(const struct ovs *parent, uint32_t nstable, struct side_counts *sc)
+{
+	struct ovs o;
+	struct dump_check c = { .nstable = nstable };
+
+	ovs_open(&o);
+	o.dp_ifindex = parent->dp_ifindex;
+	c.seen = malloc(nstable);
+	if (!c.seen)
+		die("out of memory");
+	while (!sc->stop) {
+		uint32_t n = dump_all(&o, &c, &sc->stop);
+
+		if (n) {
+			sc->dumps++;
+			sc->dumped += n;
+		}
+	}
+	exit(0);
+}
+
+static void side_churner(const struct ovs *parent, uint32_t churn, struct side_counts *sc)
+{
+	struct ovs o;
+
+	ovs_open(&o);
+	o.dp_ifindex = parent->dp_ifindex;
+	while (!sc->stop) {
+		flows_batched(&o, churn, churn_gen, NULL, 0, 50, 1000);
+		sc->installs += churn;
+		flows_batched(&o, churn, churn_gen, NULL, 1, 50, 1000);
+		sc->deletes += churn;
+	}
+	exit(0);
+}
+
+/* Sends `n` EXECUTEs (output:2, with acks) in sends of `batch`; returns ns. */
+static uint64_t exec_flood(struct ovs *o, unsigned n, unsigned batch)
+{
+	struct buf b = { 0 };
+	struct flow_spec f;
+	uint8_t frame[64];
+	unsigned done = 0, i;
+	uint64_t t = now_ns();
+
+	setup_gen(0, NULL, &f);
+	while (done < n) {
+		unsigned k = n - done < batch ? n - done : batch;
+
+		b.len = 0;
+		for (i = 0; i < k; i++) {
+			size_t len = make_frame(frame, done + i + 1), m, nest;
+
+			m = msg_begin(&b, o->packet_fam, NLM_F_REQUEST | NLM_F_ACK, o->nl.seq++,
+				      OVS_PACKET_CMD_EXECUTE, OVS_PACKET_VERSION, o->dp_ifindex);
+			attr_put(&b, OVS_PACKET_ATTR_PACKET, frame, len);
+			nest = nest_begin(&b, OVS_PACKET_ATTR_KEY);
+			put_key(&b, &f, 0);
+			nest_end(&b, nest);
+			nest = nest_begin(&b, OVS_PACKET_ATTR_ACTIONS);
+			attr_u32(&b, OVS_ACTION_ATTR_OUTPUT, 2);
+			nest_end(&b, nest);
+			msg_end(&b, m);
+		}
+		if (nl_transact(&o->nl, &b, k, NULL, NULL))
+			die("OVS_PACKET_CMD_EXECUTE failed");
+		done += k;
+	}
+	free(b.p);
+	return now_ns() - t;
+}
+
+static int cmd_dump(int argc, char **argv)
+{
+	uint32_t nflows, nexec, churn;
+	struct side_counts *sc;
+	struct dump_check c;
+	struct ovs o;
+	uint64_t tdump[2], texec_alone, texec;
+	pid_t kids[2];
+	int i, status;
+
+	if (argc != 6)
+		die("usage: ovsbench dump LABEL IN OUT NFLOWS NEXEC CHURN");
+	nflows = (uint32_t)strtoul(argv[3], NULL, 0);
+	nexec = (uint32_t)strtoul(argv[4], NULL, 0);
+	churn = (uint32_t)strtoul(argv[5], NULL, 0);
+	if (!nflows || nflows > 65536 * 2 || !nexec || !churn || churn > 65536)
+		die("NFLOWS must be 1..131072, NEXEC > 0, CHURN 1..65536");
+	ovs_open(&o);
+	dp_create(&o, 0);
+	vport_add(&o, argv[1], 1, 0);
+	vport_add(&o, argv[2], 2, 0);
+	flows_batched(&o, nflows, setup_gen, NULL, 0, 50, 1000);
+
+	c.nstable = nflows;
+	c.seen = malloc(nflows);
+	if (!c.seen)
+		die("out of memory");
+	for (i = 0; i < 2; i++) {
+		uint64_t t = now_ns();
+		uint32_t n = dump_all(&o, &c, NULL);
+
+		tdump[i] = now_ns() - t;
+		if (n != nflows)
+			die("dump returned %u flows of %u", n, nflows);
+	}
+	texec_alone = exec_flood(&o, nexec, 32);
+
+	sc = mmap(NULL, sizeof(*sc), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (sc == MAP_FAILED)
+		die("mmap: %s", strerror(errno));
+	memset((void *)sc, 0, sizeof(*sc));
+	for (i = 0; i < 2; i++) {
+		kids[i] = fork();
+		if (kids[i] < 0)
+			die("fork: %s", strerror(errno));
+		if (kids[i] == 0) {
+			if (i == 0)
+				side_dumper(&o, nflows, sc);
+			side_churner(&o, churn, sc);
+		}
+	}
+	texec = exec_flood(&o, nexec, 32);
+	sc->stop = 1;
+	for (i = 0; i < 2; i++) {
+		if (waitpid(kids[i], &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status))
+			die("helper process %d failed", i);
+	}
+	/* The churn may have stopped between its installs and deletes. */
+	flows_flush(&o);
+	printf("result kind=dump module=%s flows=%u dump_ns=%llu dump2_ns=%llu dump_flows_per_s=%.0f "
+	       "exec=%u exec_alone_ns=%llu exec_alone_per_s=%.0f exec_busy_ns=%llu exec_busy_per_s=%.0f "
+	       "side_dumps=%llu side_dumped=%llu side_installs=%llu side_deletes=%llu churn=%u\n",
+	       argv[0], nflows, (unsigned long long)tdump[0], (unsigned long long)tdump[1],
+	       (double)nflows * 1e9 / (double)tdump[1], nexec, (unsigned long long)texec_alone,
+	       (double)nexec * 1e9 / (double)texec_alone, (unsigned long long)texec,
+	       (double)nexec * 1e9 / (double)texec, (unsigned long long)sc->dumps,
+	       (unsigned long long)sc->dumped, (unsigned long long)sc->installs,
+	       (unsigned long long)sc->deletes, churn);
+	free(c.seen);
+	dp_delete(&o);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
-		fprintf(stderr, "usage: ovsbench flows|fwd|base|setup|upcall ARGS (see the source)\n");
+		fprintf(stderr, "usage: ovsbench flows|fwd|base|setup|upcall|dump ARGS (see the source)\n");
 		return 2;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -1135,6 +1389,8 @@ int main(int argc, char **argv)
 		return cmd_setup(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "upcall"))
 		return cmd_upcall(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "dump"))
+		return cmd_dump(argc - 2, argv + 2);
 	fprintf(stderr, "ovsbench: unknown command %s\n", argv[1]);
 	return 2;
 }

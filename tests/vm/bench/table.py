@@ -144,6 +144,29 @@ def tables(meta, rows, a="stock", b="ours"):
             bt, ra["us_per_rt"] if ra else "-", rb["us_per_rt"] if rb else "-",
             ra["upcalls_per_s"] if ra else "-", rb["upcalls_per_s"] if rb else "-",
             ratio(num(rb["upcalls_per_s"]) if rb else 0, num(ra["upcalls_per_s"]) if ra else 0)))
+    da, db = one(rows, kind="dump", module=a), one(rows, kind="dump", module=b)
+    if da or db:
+        d = da or db
+        out.append("")
+        out.append("### Flow dump of %s flows (one mask), and EXECUTE while dumps and flow changes run "
+                   "(%s EXECUTEs output:2 in sends of 32; beside them one process dumps all flows "
+                   "over and over, another installs and deletes %s flows over and over)"
+                   % (d["flows"], d["exec"], d["churn"]))
+        out.append("")
+        out.append("| figure | %s | %s | %s/%s (rate) |" % (a, b, b, a))
+        out.append("|---|---:|---:|---:|")
+
+        def row(label, key, fmt="%.0f"):
+            x = num(da[key]) if da else 0
+            y = num(db[key]) if db else 0
+            out.append("| %s | %s | %s | %s |" % (label, fmt % x if da else "-", fmt % y if db else "-",
+                                                  ratio(y, x)))
+        row("dump: flows/s (second dump)", "dump_flows_per_s")
+        row("EXECUTE alone: per s", "exec_alone_per_s")
+        row("EXECUTE beside dumps and changes: per s", "exec_busy_per_s")
+        out.append("| meanwhile: dumps done / flows installed+deleted | %s | %s | |" % (
+            "%s / %d" % (da["side_dumps"], int(da["side_installs"]) + int(da["side_deletes"])) if da else "-",
+            "%s / %d" % (db["side_dumps"], int(db["side_installs"]) + int(db["side_deletes"])) if db else "-"))
     return "\n".join(out)
 
 
@@ -159,9 +182,12 @@ def compare(p1, p2):
             return ("setup", r["module"], int(r["rep"]))
         if k == "upcall":
             return ("upcall", r["module"], int(r["batch"]))
+        if k == "dump":
+            return ("dump", r["module"])
         return ("base",)
     fields = {"fwd": ["kpps", "masks_per_pkt"], "setup": ["install_per_s", "delete_per_s"],
-              "upcall": ["us_per_rt"], "base": ["kpps"]}
+              "upcall": ["us_per_rt"], "base": ["kpps"],
+              "dump": ["dump_flows_per_s", "exec_alone_per_s", "exec_busy_per_s"]}
     m2 = {}
     for r in r2:
         m2.setdefault(key(r), r)
