@@ -350,9 +350,13 @@ extern "C" int ovsdp_flow_cmd_del(ovsdp_request* req)
     dp->table.remove_locked(flow);
     // The reply counts every update completed before this point; a packet
     // still in flight on another CPU may count later and is lost, as upstream.
-    flow_stats_flush_all();
-    u32 ufid_flags = ufid_flags_from_nlattr(req_attr(req, uapi::OVS_FLOW_ATTR_UFID_FLAGS));
-    flow_reply(req, flow, dp_ifindex(dp), ufid_flags, uapi::OVS_FLOW_CMD_DEL, true);
+    // Without a reply the counts are not read: no flush (the flow's pending
+    // slots are folded before it is freed, flow_stats.h).
+    if (ovsdp_genl_must_notify(req, OVSDP_FAMILY_FLOW)) {
+        flow_stats_flush_all();
+        u32 ufid_flags = ufid_flags_from_nlattr(req_attr(req, uapi::OVS_FLOW_ATTR_UFID_FLAGS));
+        flow_reply(req, flow, dp_ifindex(dp), ufid_flags, uapi::OVS_FLOW_CMD_DEL, true);
+    }
     flow_free_rcu(flow);
     return 0;
 }

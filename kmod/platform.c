@@ -386,6 +386,19 @@ void ovsdp_on_each_cpu_bh(int (*want)(int cpu, void *arg), void (*fn)(int cpu, v
 	int cpu;
 
 	might_sleep();
+	/* Nothing to do (the common case: no CPU holds anything): no allocation, no work items. */
+	if (want) {
+		bool any = false;
+
+		for_each_possible_cpu(cpu) {
+			if (want(cpu, arg)) {
+				any = true;
+				break;
+			}
+		}
+		if (!any)
+			return;
+	}
 	calls = kcalloc(nr_cpu_ids, sizeof(*calls), GFP_KERNEL);
 	cpus_read_lock();
 	for_each_possible_cpu(cpu) {
