@@ -249,6 +249,14 @@ int cpu_busy(int cpu, void* arg)
     return __atomic_load_n(&static_cast<StatsCpu*>(ovsdp_per_cpu_ptr(cache->cpus, cpu))->n_used, __ATOMIC_ACQUIRE) != 0;
 }
 
+bool any_cpu_busy(StatsCache* cache)
+{
+    for (int cpu = 0; cpu < ovsdp_nr_cpu_ids(); cpu++)
+        if (cpu_busy(cpu, cache))
+            return true;
+    return false;
+}
+
 void flush_cpu(int cpu, void* arg)
 {
     auto* cache = static_cast<StatsCache*>(arg);
@@ -363,7 +371,10 @@ void flow_stats_flush_all()
 void flow_stats_free_after_flush(ovsdp_rcu_head* head)
 {
     StatsCache* cache = read_once(g_cache);
-    if (!cache) {
+    if (!cache || !any_cpu_busy(cache)) {
+        // No CPU holds a slot (each read as idle has folded every slot it had,
+        // cpu_busy), and after the grace period none can add one for this
+        // object: free it now, without the reaper's round trip.
         head->func(head);
         return;
     }

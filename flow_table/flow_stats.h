@@ -54,9 +54,9 @@
 // it with BH disabled; these never interleave on one CPU.
 // Lifetime: a slot points to a flow's FlowStats, so a flow must outlive every
 // slot naming it. With combining on, flow_free_rcu() waits for a grace period
-// (after which no CPU can start counting for the flow) and then hands the flow
-// to a work item that folds every CPU's non-empty table
-// (flow_stats_flush_all()) before freeing the batch
+// (after which no CPU can start counting for the flow); then, if no CPU holds
+// any slot, the flow is freed at once, else it goes to a work item that folds
+// every CPU's non-empty table (flow_stats_flush_all()) before freeing the batch
 // (flow_stats_free_after_flush()).
 // Costs (docs/BENCHMARKS.md): an update is plain stores to the CPU's own
 // lines; folds touch the shared instance once per slot per jiffy; memory is
@@ -183,8 +183,9 @@ bool flow_stats_cache_enabled();
 void flow_stats_flush_all();
 // Called after a grace period (an RCU callback) for an object holding a
 // FlowStats that no CPU can start counting for any more: head->func(head)
-// will be called (process context) once every CPU's slots were folded.
-// Without combining it is called at once.
+// is called at once (in the callback's context) when no CPU holds a slot or
+// combining is off, else from process context once every CPU's slots were
+// folded. So func must be fit for both (as any RCU callback that frees).
 void flow_stats_free_after_flush(ovsdp_rcu_head* head);
 // Tests and benchmarks: one CPU's table (nullptr when off).
 StatsCpu* flow_stats_cpu(int cpu);
