@@ -831,7 +831,7 @@ TEST_F(DatapathTest, FlowMessagesOnlyForEchoOrListenersAndNumaExtension)
     EXPECT_NE(kernel.sent.back().attr(uapi::OVS_FLOW_ATTR_KEY), nullptr);
 }
 
-// Issue 11 item 1: a new flow is a duplicate when its UFID is known or,
+// Duplicates: a new flow is a duplicate when its UFID is known or,
 // failing that, when a flow already matches its key, whatever identifies
 // either flow (upstream's ovs_flow_cmd_new). NLM_F_CREATE or NLM_F_EXCL then
 // refuse it with EEXIST; without them the flow found is updated, provided it
@@ -883,7 +883,7 @@ TEST_F(DatapathTest, NewFlowDuplicatesAreFoundByUfidThenByKey)
     }
 }
 
-// Issue 11 item 2: 8,000 output actions (64,000 bytes, what one attribute
+// Long action lists: 8,000 output actions (64,000 bytes, what one attribute
 // can carry) are accepted, echoed, returned by GET and dumped. A dump
 // message that cannot hold them even alone carries the flow without its
 // actions, as upstream's; flows around it are not lost.

@@ -702,7 +702,7 @@ TEST_F(FlowExtract, Ipv6ExtensionHeaderLongerThanPacket)
 {
     // 6.1.192's ipv6_find_hdr() refuses a header that runs past the packet
     // (-EBADMSG): no next header, no L4 fields, the transport header at the
-    // network header. What follows must not pass for TCP (issue 11 item 5).
+    // network header. What follows must not pass for TCP.
     Buf hbh = bytes({ kIpProtoTcp, 10 }) + zeros(6); // claims 88 bytes
     Extracted r = extract(eth(kEthPIpv6) + ipv6(kIpProtoHopOpts) + hbh + tcp(1, 2, 2));
     ASSERT_EQ(r.err, 0);
