@@ -3,7 +3,8 @@
 // that extends flow/packet.h's Packet (which key extraction reads through)
 // with what upstream's actions.c does to an sk_buff. kmod/ implements it over
 // skbs (each method one shim call or one field access, named below), and
-// actions/buffer_packet_mut.h over a heap buffer for the tests.
+// platform/user/user_packet.h over a byte buffer for tests, fuzzers and
+// benchmarks (UserPacket).
 //
 // The model is the skb's:
 // - data() is the mac header (OVS keeps skb->data == skb_mac_header(skb) on

@@ -140,7 +140,9 @@ int flow_reply(ovsdp_request* req, const Flow* flow, int dp_ifindex, u32 ufid_fl
     return rc;
 }
 
-// Parse KEY/MASK (mask optional) and UFID into p. `need_key`: KEY required.
+// Parse KEY, MASK (with `with_mask`; absent: an exact match) and UFID into p.
+// No KEY is not an error here: callers that need one check. `log`: log
+// refusals (not for PROBE).
 Status parse_match(ovsdp_request* req, ParsedMatch* p, bool with_mask, bool log)
 {
     const NlAttr* key = req_attr(req, uapi::OVS_FLOW_ATTR_KEY);

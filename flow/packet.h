@@ -3,7 +3,8 @@
 // It is a static interface: extraction is a template over the packet type, so
 // there are no virtual calls and a packet type whose pull() is an inline
 // "n <= headlen" test costs nothing on the fast path. kmod/ implements it over
-// an sk_buff (SkbPacket), flow/buffer_packet.h over a plain byte buffer.
+// an sk_buff (SkbPacket), platform/user/user_packet.h over a byte buffer for
+// tests, fuzzers and benchmarks (UserPacket).
 //
 // Offsets are bytes from the mac header, which is where data() points. When
 // FlowKey::mac_proto is kMacProtoNone there is no L2 header and data() is the

@@ -15,22 +15,7 @@
 //              to upstream's in-place move of the last mask into the hole; a
 //              concurrent reader may then miss one lookup.)
 // MaskPrefilter  (optional, MaskArray::pf, RCU) which slots of *its* mask
-//              array can match a packet, from b <= kPfMaxBits key bits: row v
-//              (the packet's chosen bits, gathered by a byte/shift plan) is a
-//              bitmap over the array's `max` slots. Invariant: for every flow
-//              linked in the key table whose mask is in slot s, either bit s
-//              of `always` is set, or bit s is set in every row whose chosen
-//              bits agree with the flow's key on the chosen bits its mask
-//              covers (uncovered chosen bits take both values). Only bits are
-//              ever added to a published prefilter (flow insert, mask
-//              append); removed flows leave stale bits (extra probes only).
-//              Anything that changes slot numbers builds a new prefilter with
-//              the new array before both are published: growth and mask
-//              removal remap the bit columns (no flow walk), rebalance and
-//              prefilter_rebuild_locked() re-choose the bits (greedy, on a
-//              sample of flows) and refill exactly from the flows. None below
-//              kPfMinMasks masks or when disabled; the in-place removal
-//              fallback detaches it first.
+//              array can match a packet: see mask_prefilter.h.
 // MaskCache    per-CPU arrays of {skb_hash, mask index} sized by
 //              OVS_DP_ATTR_MASKS_CACHE_SIZE (0 = no cache). An entry is a hint:
 //              the index is bounds-checked and the mask it names is probed
@@ -64,6 +49,7 @@
 #include "base/result.h"
 #include "flow/flow_key.h"
 #include "flow_table/flow.h"
+#include "flow_table/mask_prefilter.h"
 #include "platform/platform.h"
 
 namespace ovsdp {
@@ -87,39 +73,6 @@ struct MaskCache {
     ovsdp_rcu_head rcu;
     u32 size; // 0 or a power of 2
     MaskCacheEntry* entries; // per-CPU area of `size` entries; nullptr if size 0
-};
-
-// Prefilter limits: at most kPfMaxBits chosen bits (2^b rows); a mask that
-// leaves more than kPfMaxFree chosen bits uncovered is always probed (so a
-// flow sets at most 2^kPfMaxFree row bits); rows use at most kPfMaxTableBytes.
-inline constexpr u32 kPfMaxBits = 12;
-inline constexpr u32 kPfMaxFree = 6;
-inline constexpr u32 kPfMinMasks = 4;
-inline constexpr usize kPfMaxTableBytes = 512 * 1024;
-
-struct PfBit {
-    u16 byte; // offset in FlowKey
-    u8 shift; // bit in that byte (0 = least significant)
-};
-
-// Consecutive chosen key bits, gathered with one (unaligned) 8-byte load:
-// row bits [out, out + popcount(mask)) = (load(key + off) >> shift) & mask.
-struct PfRun {
-    u16 off;
-    u8 shift;
-    u8 out;
-    u32 mask;
-};
-
-struct MaskPrefilter {
-    ovsdp_rcu_head rcu;
-    u32 n_bits; // b, 1..kPfMaxBits
-    u32 words; // u64 per bitmap: the array's max / 64, rounded up
-    PfBit plan[kPfMaxBits]; // row index bit i = key bit plan[i], in key order
-    u32 n_runs;
-    PfRun runs[kPfMaxBits]; // the same bits, as runs of consecutive ones
-    u64* always; // `words`: slots probed whatever the row says
-    u64* rows; // 2^n_bits bitmaps of `words`
 };
 
 struct MaskArray {

@@ -7,6 +7,7 @@
 #include "flow_table/flow.cpp"
 #include "flow_table/flow_stats.cpp"
 #include "flow_table/flow_table.cpp"
+#include "flow_table/mask_prefilter.cpp"
 #include "flow_netlink/flow_netlink.cpp"
 #include "flow_netlink/flow_actions.cpp"
 #include "vport/upcall_pids.cpp"

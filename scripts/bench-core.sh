@@ -63,7 +63,7 @@ for m in 1 8 32 128 512; do
 		"${lk[BM_Lookup/$m/16/2/0]:-?} (${lk[BM_Lookup/$m/16/2/1]:-?}) ns/lookup |"
 done
 for m in 1 8 32 128 512; do
-	echo "| lookup | W($m) (issue 7's VM workload, random 5-tuples), ours (upstream mode) |" \
+	echo "| lookup | W($m) (the VM benchmark's workload, random 5-tuples), ours (upstream mode) |" \
 		"${lk[BM_LookupW/$m/0]:-?} (${lk[BM_LookupW/$m/1]:-?}) ns/lookup |"
 done
 # Stats rows: "| design | ns | N=1 | N=2 | N=4 | N=8 | N=16 |" from the first table.

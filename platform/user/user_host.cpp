@@ -10,14 +10,6 @@
 
 namespace ovsdp::user {
 
-namespace {
-std::atomic<long> g_packets_leaked { 0 };
-}
-
-long packets_leaked() { return g_packets_leaked.load(); }
-void reset_packets_leaked() { g_packets_leaked = 0; }
-void note_packet_leaked() { g_packets_leaked++; }
-
 const NlAttr* Upcall::attr(u16 type) const
 {
     for (const NlAttr* a : nla_range(ConstBytes(attrs.data(), attrs.size())))
@@ -181,8 +173,7 @@ bool UserHost::packet_from_bytes(ConstBytes b, Vport* in, void* storage)
 
 int UserHost::set_tunnel(UserPacket& pkt, const ovsdp_tunnel& t, const u8* opts)
 {
-    pkt.set_tunnel(t, opts);
-    return 0;
+    return pkt.set_tunnel(t, opts) ? 0 : -err::NOMEM;
 }
 
 int UserHost::egress_tunnel(Vport* v, UserPacket& pkt, ovsdp_tunnel* t, u8* opts, u32 cap)

@@ -3,8 +3,8 @@
 // Benchmark target and the callgrind driver so that both measure the same.
 #pragma once
 
-#include "flow/buffer_packet.h"
 #include "flow/flow_extract.h"
+#include "platform/user/user_packet.h"
 
 #include <cstring>
 #include <string>
@@ -93,7 +93,7 @@ OVSDP_ALWAYS_INLINE Status extract_one(const BenchPacket& pkt, u8* buf, FlowKey&
 {
     if (pkt.restore)
         std::memcpy(buf, pkt.bytes.data(), pkt.bytes.size());
-    BufferPacket p(buf, pkt.bytes.size());
+    auto p = user::UserPacket::borrow(buf, pkt.bytes.size());
     if (pkt.accel_vlan)
         p.set_vlan_tag(htons(kEthP8021Q), 100);
     FlowKeyMetadata md;

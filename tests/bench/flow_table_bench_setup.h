@@ -162,7 +162,7 @@ private:
     std::vector<FlowKey> flows_; // unmasked keys of the installed flows
 };
 
-// ---- W(M): the issue-7 workload, identical to the VM benchmark's -----------------
+// ---- W(M): the VM benchmark's workload, identical to it -------------------------
 //
 // Traffic: IPv4/UDP, in_port 1, ip src 10.0.0.1, ip dst random in 10.1.0.0/16,
 // udp src port random, udp dst 9; every packet a new 5-tuple (its own skb

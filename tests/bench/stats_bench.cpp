@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-// The flow statistics scaling benchmark (issue 7): N threads update ONE flow's
+// The flow statistics scaling benchmark: N threads update ONE flow's
 // statistics; each thread is a simulated CPU (user::set_cpu) pinned to a real
 // CPU (round robin) and counts in batches of 256 packets with BH disabled and
 // under RCU, as a NAPI poll would. A ticker thread plays the timer interrupt:

@@ -11,13 +11,14 @@
 // Besides the sanitizers, each input checks invariants of the key and that
 // extraction over a fully linear copy of the packet gives the same key,
 // offsets and packet bytes as over the partly linear one.
-#include "flow/buffer_packet.h"
 #include "flow/flow_extract.h"
+#include "platform/user/user_packet.h"
 
 #include <cstdlib>
 #include <cstring>
 
 using namespace ovsdp;
+using ovsdp::user::UserPacket;
 
 namespace {
 
@@ -27,7 +28,7 @@ constexpr u16 kL3Protocols[8] = { kEthPIp, kEthPIpv6, kEthPArp, kEthPRarp, kEthP
 struct Run {
     int err;
     FlowKey key;
-    BufferPacket::Offsets off;
+    UserPacket::Offsets off;
     be16 protocol;
     bool vlan_present;
     u16 vlan_tci;
@@ -46,7 +47,7 @@ Run run(const u8* pkt, usize n, u8 flags, usize linear, usize limit, u8* out_byt
     u8* mem = static_cast<u8*>(std::malloc(n ? n : 1));
     std::memcpy(mem, pkt, n);
     {
-        BufferPacket p(mem, n);
+        auto p = UserPacket::borrow(mem, n);
         if (linear != ~usize(0))
             p.set_linear(linear);
         p.set_pull_limit(limit);

@@ -5,7 +5,7 @@
 #pragma once
 
 #include "actions/actions.h"
-#include "actions/buffer_packet_mut.h"
+#include "platform/user/user_packet.h"
 #include "flow/flow_extract.h"
 #include "platform/user/user_platform.h"
 
@@ -22,7 +22,7 @@
 namespace ovsdp::test {
 
 using Buf = std::vector<u8>;
-using Pkt = MutableBufferPacket;
+using Pkt = user::UserPacket;
 
 inline Buf operator+(Buf a, const Buf& b)
 {
@@ -567,7 +567,7 @@ struct Received {
 inline Received receive(const Buf& b, u16 in_port = 1, usize headroom = Pkt::kDefaultHeadroom,
                         u8 mac_proto = kMacProtoEthernet, u16 l3_protocol = 0)
 {
-    Received r { Pkt(b.data(), b.size(), headroom), {} };
+    Received r { Pkt(b.data(), b.size(), 0, headroom), {} };
     FlowKeyMetadata md;
     md.in_port = in_port;
     md.mac_proto = mac_proto;

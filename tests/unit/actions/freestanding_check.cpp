@@ -4,32 +4,34 @@
 // kernel build cannot take (libc or libstdc++ headers, floating point,
 // guarded statics, big stack frames) fails the test suite.
 #include "actions/actions.h"
-#include "actions/buffer_packet_mut.h"
+#include "platform/user/user_packet.h"
 
 namespace ovsdp {
 
+using user::UserPacket;
+
 struct CheckEnv {
-    ActionState<MutableBufferPacket>* state;
-    ActionState<MutableBufferPacket>& action_state() { return *state; }
-    bool clone(MutableBufferPacket& p, void* storage) { return p.clone_into(storage); }
-    void consume(MutableBufferPacket&& p) { MutableBufferPacket gone(move(p)); }
-    void drop(MutableBufferPacket&& p, int) { MutableBufferPacket gone(move(p)); }
-    void output(MutableBufferPacket&& p, u32, const FlowKey&) { MutableBufferPacket gone(move(p)); }
-    int upcall(MutableBufferPacket&, const FlowKey&, const UpcallRequest&) { return 0; }
-    void recirc(MutableBufferPacket&& p, FlowKey&) { MutableBufferPacket gone(move(p)); }
-    bool meter(MutableBufferPacket&, const FlowKey&, u32) { return false; }
-    int set_tunnel_info(MutableBufferPacket&, ConstBytes) { return 0; }
+    ActionState<UserPacket>* state;
+    ActionState<UserPacket>& action_state() { return *state; }
+    bool clone(UserPacket& p, void* storage) { return p.clone_into(storage); }
+    void consume(UserPacket&& p) { p.free(); }
+    void drop(UserPacket&& p, int) { p.free(); }
+    void output(UserPacket&& p, u32, const FlowKey&) { p.free(); }
+    int upcall(UserPacket&, const FlowKey&, const UpcallRequest&) { return 0; }
+    void recirc(UserPacket&& p, FlowKey&) { p.free(); }
+    bool meter(UserPacket&, const FlowKey&, u32) { return false; }
+    int set_tunnel_info(UserPacket&, ConstBytes) { return 0; }
     u32 random_u32() { return ovsdp_get_random_u32(); }
     void budget_exceeded(const FlowKey&) { }
     bool may_breathe() const { return false; }
     void breathe() { }
 };
 
-static_assert(ActionEnv<CheckEnv, MutableBufferPacket>);
+static_assert(ActionEnv<CheckEnv, UserPacket>);
 
 int check_execute(CheckEnv& env, const u8* bytes, usize n, FlowKey& key, const u8* acts, usize len)
 {
-    return execute_actions(env, MutableBufferPacket(bytes, n), key, acts, len);
+    return execute_actions(env, UserPacket(bytes, n), key, acts, len);
 }
 
 } // namespace ovsdp

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-// The userspace MutablePacket (actions/buffer_packet_mut.h): skb-like offset
+// The userspace MutablePacket (platform/user/user_packet.h): skb-like offset
 // bookkeeping, copy-on-write clones, head reallocation, trimming with
 // checksum state, and the rcsum helpers of actions/packet_ops.h.
 #include "act_test_util.h"

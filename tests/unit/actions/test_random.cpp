@@ -247,7 +247,7 @@ TEST_F(RandomActions, EveryPacketEndsOnceAndCompleteChecksumsStayRight)
         env.random_values = { g.r32(), g.r32(), g.r32() };
         env.clone_fail = g.u(20) == 0;
 
-        Received r { Pkt(b.data(), b.size(), g.coin() ? 32 : 0), {} };
+        Received r { Pkt(b.data(), b.size(), 0, g.coin() ? 32 : 0), {} };
         FlowKeyMetadata md;
         md.in_port = 1;
         md.mac_proto = mac_proto;

@@ -2,11 +2,9 @@
 // The ovs_datapath / ovs_vport command logic of datapath/, run against the fake
 // kernel: errors and extack, port numbering, notifications, dumps that resume,
 // devices going away, namespaces exiting, and no leaks.
-#include "actions/buffer_packet_mut.h"
 #include "datapath/datapath.h"
 #include "datapath/packet_path.h"
 #include "datapath/ovsdp_ext.h"
-#include "flow/buffer_packet.h"
 #include "flow_netlink/flow_netlink.h"
 #include "platform/netdev.h"
 #include "platform/user/fake_kernel.h"
@@ -76,7 +74,7 @@ protected:
         FlowKeyMetadata md;
         md.in_port = in_port;
         FlowKey key;
-        BufferPacket pkt(frame, sizeof(frame));
+        auto pkt = user::UserPacket::borrow(frame, sizeof(frame));
         EXPECT_TRUE(key_extract_with_metadata(pkt, md, key).ok());
         u8 buf[2048];
         NlWriter w(buf, sizeof(buf));
@@ -833,7 +831,7 @@ TEST_F(DatapathTest, FlowMessagesOnlyForEchoOrListenersAndNumaExtension)
     EXPECT_NE(kernel.sent.back().attr(uapi::OVS_FLOW_ATTR_KEY), nullptr);
 }
 
-// Issue 11 item 1: a new flow is a duplicate when its UFID is known or,
+// Duplicates: a new flow is a duplicate when its UFID is known or,
 // failing that, when a flow already matches its key, whatever identifies
 // either flow (upstream's ovs_flow_cmd_new). NLM_F_CREATE or NLM_F_EXCL then
 // refuse it with EEXIST; without them the flow found is updated, provided it
@@ -885,7 +883,7 @@ TEST_F(DatapathTest, NewFlowDuplicatesAreFoundByUfidThenByKey)
     }
 }
 
-// Issue 11 item 2: 8,000 output actions (64,000 bytes, what one attribute
+// Long action lists: 8,000 output actions (64,000 bytes, what one attribute
 // can carry) are accepted, echoed, returned by GET and dumped. A dump
 // message that cannot hold them even alone carries the flow without its
 // actions, as upstream's; flows around it are not lost.
@@ -1005,12 +1003,12 @@ TEST(PacketHashAttr, TypeBitsSentAndRestored)
     };
     u8 frame[60] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 2, 0, 0, 0, 0, 1, 0x08, 0x06 };
     for (const Case& c : cases) {
-        MutableBufferPacket sent(frame, sizeof(frame));
+        auto sent = user::UserPacket::borrow(frame, sizeof(frame));
         sent.set_hash_info(c.h);
         u64 attr = packet_hash_to_attr(sent.hash_info());
         EXPECT_EQ(attr, c.attr) << std::hex << c.h.hash;
         // Userspace echoes the attribute with EXECUTE.
-        MutableBufferPacket back(frame, sizeof(frame));
+        auto back = user::UserPacket::borrow(frame, sizeof(frame));
         back.set_hash_info(packet_hash_from_attr(attr));
         PacketHash r = back.hash_info();
         EXPECT_EQ(r.hash, c.h.hash);
@@ -1032,7 +1030,7 @@ TEST(PacketHashAttr, TypeBitsSentAndRestored)
     EXPECT_FALSE(junk.l4);
     // The bare hash (what this datapath sent before): restored as no hash type,
     // so that skb_get_hash() recomputes it.
-    MutableBufferPacket bare(frame, sizeof(frame));
+    auto bare = user::UserPacket::borrow(frame, sizeof(frame));
     bare.set_hash_info(packet_hash_from_attr(0x12345678));
     EXPECT_FALSE(bare.hash_info().sw);
     EXPECT_FALSE(bare.hash_info().l4);

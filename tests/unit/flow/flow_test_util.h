@@ -2,8 +2,8 @@
 // Packet crafting and key comparison for the flow tests.
 #pragma once
 
-#include "flow/buffer_packet.h"
 #include "flow/flow_extract.h"
+#include "platform/user/user_packet.h"
 
 #include <gtest/gtest.h>
 
@@ -15,6 +15,7 @@
 namespace ovsdp::test {
 
 using Buf = std::vector<u8>;
+using user::UserPacket;
 
 inline Buf operator+(Buf a, const Buf& b)
 {
@@ -149,7 +150,7 @@ struct ExtractOpts {
 struct Extracted {
     int err = 0; // positive errno, 0 on success
     FlowKey key {};
-    BufferPacket::Offsets off {};
+    UserPacket::Offsets off {};
     u16 protocol = 0; // host order
     bool vlan_present = false;
     u16 vlan_tci = 0;
@@ -169,7 +170,7 @@ inline Extracted extract_once(const Buf& pkt, const ExtractOpts& o)
     if (n)
         std::memcpy(mem, pkt.data(), n);
     {
-        BufferPacket p(mem, n);
+        auto p = UserPacket::borrow(mem, n);
         if (o.linear != ~usize(0)) {
             EXPECT_TRUE(p.set_linear(o.linear));
         }
@@ -272,7 +273,7 @@ inline FlowKey eth_key(u16 type, const FlowKeyMetadata& md = {})
     return k;
 }
 
-inline bool same_offsets(const BufferPacket::Offsets& a, const BufferPacket::Offsets& b)
+inline bool same_offsets(const UserPacket::Offsets& a, const UserPacket::Offsets& b)
 {
     return a.mac_len == b.mac_len && a.network == b.network && a.transport == b.transport
         && a.inner_network == b.inner_network && a.popped_vlans == b.popped_vlans;
@@ -311,7 +312,7 @@ inline Extracted extract(const Buf& pkt, const ExtractOpts& o = {})
                 EXPECT_EQ(c.err, r.err) << "cut " << cut;
             if (c.err == 0) {
                 EXPECT_LE(c.off.network, part.size()) << "cut " << cut;
-                if (c.off.transport != BufferPacket::kUnset) {
+                if (c.off.transport != UserPacket::kUnset) {
                     EXPECT_LE(c.off.transport, part.size()) << "cut " << cut;
                 }
                 EXPECT_EQ(c.off.mac_len, c.off.network) << "cut " << cut;

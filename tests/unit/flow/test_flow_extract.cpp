@@ -12,7 +12,7 @@ using namespace ovsdp::test;
 
 namespace {
 
-constexpr usize kUnset = BufferPacket::kUnset;
+constexpr usize kUnset = UserPacket::kUnset;
 constexpr u32 kIp1 = 0x0a000001; // 10.0.0.1
 constexpr u32 kIp2 = 0x0a000002;
 
@@ -702,7 +702,7 @@ TEST_F(FlowExtract, Ipv6ExtensionHeaderLongerThanPacket)
 {
     // 6.1.192's ipv6_find_hdr() refuses a header that runs past the packet
     // (-EBADMSG): no next header, no L4 fields, the transport header at the
-    // network header. What follows must not pass for TCP (issue 11 item 5).
+    // network header. What follows must not pass for TCP.
     Buf hbh = bytes({ kIpProtoTcp, 10 }) + zeros(6); // claims 88 bytes
     Extracted r = extract(eth(kEthPIpv6) + ipv6(kIpProtoHopOpts) + hbh + tcp(1, 2, 2));
     ASSERT_EQ(r.err, 0);
@@ -1023,7 +1023,7 @@ TEST_F(FlowExtract, TunnelKeyAndRightAlignedOptions)
     FlowKey key;
     std::memset(&key, 0, sizeof(key));
     Buf pkt = eth(kEthPIp) + ipv4(kIpProtoUdp, kIp1, kIp2) + udp(1, 2);
-    BufferPacket p(pkt.data(), pkt.size());
+    auto p = UserPacket::borrow(pkt.data(), pkt.size());
     FlowKeyMetadata md;
     md.tunnel = &tun;
     md.in_port = 3;
@@ -1042,7 +1042,7 @@ TEST_F(FlowExtract, TunnelKeyAndRightAlignedOptions)
     // and length are cleared, the stale option bytes stay (masks that cover
     // them cover tun_opts_len too).
     md.tunnel = nullptr;
-    BufferPacket p2(pkt.data(), pkt.size());
+    auto p2 = UserPacket::borrow(pkt.data(), pkt.size());
     ASSERT_TRUE(key_extract_with_metadata(p2, md, key).ok());
     std::memset(want.tun_opts, 0, sizeof(want.tun_opts));
     std::memcpy(want.tun_opts + 247, opts, 8);
@@ -1059,7 +1059,7 @@ TEST_F(FlowExtract, KeyUpdateKeepsMetadataAndRevalidates)
     key.skb_mark = 5;
     key.mac_proto = kMacProtoEthernet | kMacProtoKeyInvalid;
     std::memset(key.bytes() + kFlowKeyPacketStart, 0x5a, kFlowKeySize - kFlowKeyPacketStart);
-    BufferPacket p(pkt.data(), pkt.size());
+    auto p = UserPacket::borrow(pkt.data(), pkt.size());
     ASSERT_TRUE(key_update(p, key).ok());
     FlowKey want = ipv4_key(kIpProtoUdp, 1, 2);
     want.in_port = 9;
@@ -1127,7 +1127,8 @@ TEST_F(FlowExtract, EveryPacketByteIsWritten)
         std::memset(&a, 0x00, sizeof(a));
         std::memset(&b, 0xff, sizeof(b));
         Buf c1 = pkt, c2 = pkt;
-        BufferPacket p1(c1.data(), c1.size()), p2(c2.data(), c2.size());
+        auto p1 = UserPacket::borrow(c1.data(), c1.size());
+        auto p2 = UserPacket::borrow(c2.data(), c2.size());
         FlowKeyMetadata md;
         ASSERT_TRUE(key_extract_with_metadata(p1, md, a).ok());
         ASSERT_TRUE(key_extract_with_metadata(p2, md, b).ok());

@@ -498,7 +498,7 @@ TEST(ActionsNetlink, NestingDepthLimit)
 
 // What one attribute can carry is accepted, as by 6.1.192 (no 32 KiB cap
 // any more): 8,000 outputs or 2,000 masked set(eth), 64,000 bytes each, are
-// kept verbatim and dump back unchanged (issue 11 item 2).
+// kept verbatim and dump back unchanged.
 TEST(ActionsNetlink, ActionListsUpToAnAttributeAreAccepted)
 {
     Nl outputs;

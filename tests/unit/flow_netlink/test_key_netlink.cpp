@@ -234,7 +234,7 @@ TEST(KeyNetlink, Ipv6NeighborSolicitation)
 
 // OVS_KEY_ATTR_IPV6_EXTHDRS (32) as 6.1 handles it: a 16-bit host-order
 // bitmap, matched under its mask, dumped after OVS_KEY_ATTR_IPV6 in every
-// IPv6 key and mask (issue 11 item 3).
+// IPv6 key and mask.
 TEST(KeyNetlink, Ipv6ExtensionHeaderBits)
 {
     auto key6 = [](u16 bits) {

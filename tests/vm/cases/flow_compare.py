@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
-"""Flows and packet keys where the kernel's own 6.1 module is the reference
-(issue 11), over raw generic netlink, in the guest:
+"""Flows and packet keys where the kernel's own 6.1 module is the reference,
+over raw generic netlink, in the guest:
 
  1. a new flow that duplicates an existing one (same key, one identified by
     key, the other by UFID) is EEXIST with NLM_F_CREATE, and the table keeps

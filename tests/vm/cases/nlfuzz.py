@@ -831,7 +831,7 @@ class Gen:
         return "ovs_flow", cmd, flags, ifx, a
 
     def req_amplification(self):
-        """The shape of issue 18's stall: a large IPv4 frame, a small MRU and
+        """An amplification request: a large IPv4 frame, a small MRU and
         thousands of outputs (valid, so it reaches the action engine)."""
         r = self.r
         paylen = self.pick([9000, 30000, 65000 - 60])
@@ -1720,7 +1720,7 @@ def main():
     ap.add_argument("--p-strict", type=float, default=0.3,
                     help="share of messages built from choices the module should accept (no mutation)")
     ap.add_argument("--p-amp", type=float, default=0.01,
-                    help="share of EXECUTEs in the shape of issue 18's stall (big frame, small MRU, many outputs)")
+                    help="share of amplifying EXECUTEs (big frame, small MRU, many outputs)")
     ap.add_argument("--p-mutate", type=float, default=0.35, help="share of the other messages with tree mutations")
     ap.add_argument("--p-mutate-bytes", type=float, default=0.05, help="share of datagrams with byte mutations")
     ap.add_argument("--p-del-main", type=float, default=0.02,

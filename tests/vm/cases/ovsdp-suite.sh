@@ -27,7 +27,7 @@ check "ovs-dpctl del-dp" ovs-dpctl del-dp dpx
 check_fails "ovs-dpctl show of a deleted datapath fails" ovs-dpctl show dpx
 ip link del dv0
 
-# Flows and keys where the kernel's own module is the reference (issue 11):
+# Flows and keys where the kernel's own module is the reference:
 # the same cases on ours, then on the stock module, then the two compared.
 t_begin "flow/key cases on our module (flow_compare.py)"
 if python3 "$HERE/flow_compare.py" --out /tmp/flow-compare-ours.json; then t_pass; else t_fail "see the cases above"; fi
