@@ -129,6 +129,21 @@ def tables(meta, rows, a="stock", b="ours"):
     if a in setup and b in setup:
         out.append("| %s/%s | | %s | %s |" % (b, a, ratio(setup[b][0], setup[a][0]),
                                              ratio(setup[b][1], setup[a][1])))
+    dumps = {mod: one(rows, kind="dump", module=mod) for mod in (a, b)}
+    if any(dumps.values()):
+        out.append("")
+        out.append("### Flow dump (the setup's flows, installed; one OVS_FLOW_CMD_GET dump of keys, masks, "
+                   "stats and actions)")
+        out.append("")
+        out.append("| module | flows | ms per dump | flows/s |")
+        out.append("|---|---:|---:|---:|")
+        for mod in (a, b):
+            r = dumps[mod]
+            if r:
+                out.append("| %s | %s | %.1f | %s |" % (mod, r["flows"], num(r["dump_ns"]) / 1e6, r["flows_per_s"]))
+        if dumps[a] and dumps[b]:
+            out.append("| %s/%s (rate) | | | %s |" % (b, a, ratio(num(dumps[b]["flows_per_s"]),
+                                                              num(dumps[a]["flows_per_s"]))))
     out.append("")
     out.append("### Miss upcall round trips (AF_PACKET send into port 1's peer -> MISS upcall -> "
                "OVS_PACKET_CMD_EXECUTE output:2 -> AF_PACKET receive on port 2's peer)")
@@ -159,9 +174,11 @@ def compare(p1, p2):
             return ("setup", r["module"], int(r["rep"]))
         if k == "upcall":
             return ("upcall", r["module"], int(r["batch"]))
+        if k == "dump":
+            return ("dump", r["module"])
         return ("base",)
     fields = {"fwd": ["kpps", "masks_per_pkt"], "setup": ["install_per_s", "delete_per_s"],
-              "upcall": ["us_per_rt"], "base": ["kpps"]}
+              "upcall": ["us_per_rt"], "base": ["kpps"], "dump": ["dump_ns"]}
     m2 = {}
     for r in r2:
         m2.setdefault(key(r), r)
