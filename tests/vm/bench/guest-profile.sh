@@ -7,6 +7,7 @@
 #
 # usage: guest-profile.sh MODULE(stock|ours) fwd M ACTION [COUNT]
 #        guest-profile.sh MODULE setup [NFLOWS]
+#        guest-profile.sh MODULE upcall [N]    (miss upcall round trips, one at a time)
 HERE=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)
 . "$HERE/../guest-lib.sh"
 MOD=$1
@@ -31,7 +32,8 @@ echo -1 >/proc/sys/kernel/perf_event_paranoid
 case $KIND in
 fwd) set -- fwd "$MOD" veth0 veth1 "${5:-100000}" "$3" "$4" ;;
 setup) set -- setup "$MOD" veth0 veth1 "${3:-10000}" 1 ;;
-*) echo "FAIL: fwd or setup"; exit 1 ;;
+upcall) set -- upcall "$MOD" veth0 veth1 veth0p veth1p "${3:-5000}" 1 ;;
+*) echo "FAIL: fwd, setup or upcall"; exit 1 ;;
 esac
 perf record -e cpu-clock -F "${PERF_FREQ:-3989}" -g -a -o "$OVSDP_RESULTS/perf.data" -- "$BIN" "$@" || exit 1
 perf script -i "$OVSDP_RESULTS/perf.data" -F comm,ip,sym >"$OVSDP_RESULTS/perf.script" 2>/dev/null || exit 1
