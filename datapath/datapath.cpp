@@ -4,7 +4,7 @@
 // ovs_mutex; everything that interprets a request is here. A datapath's
 // ports, its local port included, are vport/'s.
 #include "datapath/datapath.h"
-#include "datapath/msg_buffer.h"
+#include "datapath/genl_msg.h"
 #include "datapath/ovsdp_ext.h"
 
 #include "platform/alloc.h"
@@ -72,12 +72,12 @@ bool dp_fill_info(const Datapath* dp, NlWriter& w, bool ext = false)
 // Build the reply for `dp` and send it (notify: to the multicast group).
 int dp_reply(ovsdp_request* req, const Datapath* dp, u8 cmd, bool notify)
 {
-    MsgBuffer msg(dp_msg_size());
-    if (!msg.allocated())
-        return -err::NOMEM;
+    GenlMsg msg;
+    if (int rc = msg.begin(req, OVSDP_FAMILY_DATAPATH, cmd, dp_ifindex(dp), dp_msg_size(), notify))
+        return rc;
     if (!dp_fill_info(dp, msg.writer(), !notify && req_attr(req, OVSDP_DP_ATTR_EXT_STATS)))
         return req_fail(req, make_error(err::MSGSIZE, "Datapath reply too large"));
-    return ovsdp_genl_reply(req, OVSDP_FAMILY_DATAPATH, cmd, dp_ifindex(dp), msg.data(), msg.size(), notify);
+    return msg.send(req, OVSDP_FAMILY_DATAPATH, notify);
 }
 
 // Apply USER_FEATURES, MASKS_CACHE_SIZE and PER_CPU_PIDS. Validates everything
@@ -250,13 +250,14 @@ extern "C" int ovsdp_dp_cmd_del(ovsdp_request* req)
     if (dp.is_error())
         return req_fail(req, dp.error());
     // Build the reply while the datapath still has its name and ports.
-    MsgBuffer msg(dp_msg_size());
-    if (!msg.allocated())
-        return -err::NOMEM;
+    // (Its allocation failing stops the command: no notification is lost.)
+    GenlMsg msg;
+    if (int rc = msg.begin(req, OVSDP_FAMILY_DATAPATH, uapi::OVS_DP_CMD_DEL, dp_ifindex(dp.value()), dp_msg_size(),
+                           false))
+        return rc;
     dp_fill_info(dp.value(), msg.writer());
-    int ifindex = dp_ifindex(dp.value());
     destroy_dp(dp.value());
-    ovsdp_genl_reply(req, OVSDP_FAMILY_DATAPATH, uapi::OVS_DP_CMD_DEL, ifindex, msg.data(), msg.size(), true);
+    msg.send(req, OVSDP_FAMILY_DATAPATH, true);
     return 0;
 }
 
@@ -283,18 +284,17 @@ extern "C" int ovsdp_dp_cmd_dump(ovsdp_dump* d)
 {
     long skip = d->args[0];
     long i = 0;
-    MsgBuffer msg(dp_msg_size());
-    if (!msg.allocated())
-        return -err::NOMEM;
+    bool ext = d->ext_attrs[OVSDP_DP_ATTR_EXT_STATS - OVSDP_EXT_ATTR_BASE] != nullptr;
     for (ListNode* n = g_datapaths.next; n != &g_datapaths; n = n->next) {
         Datapath* dp = container_of(n, &Datapath::list_node);
         if (dp->net != d->net)
             continue;
         if (i >= skip) {
-            msg.writer().rollback(0);
-            dp_fill_info(dp, msg.writer(), d->ext_attrs[OVSDP_DP_ATTR_EXT_STATS - OVSDP_EXT_ATTR_BASE] != nullptr);
-            if (ovsdp_dump_append(d, OVSDP_FAMILY_DATAPATH, uapi::OVS_DP_CMD_GET, dp_ifindex(dp), msg.data(), msg.size()))
-                break;
+            DumpMsg msg(d);
+            if (!msg.begin(OVSDP_FAMILY_DATAPATH, uapi::OVS_DP_CMD_GET, dp_ifindex(dp))
+                || !dp_fill_info(dp, msg.writer(), ext))
+                break; // no room left: it starts the next message
+            msg.commit();
         }
         i++;
     }

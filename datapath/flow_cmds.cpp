@@ -4,6 +4,7 @@
 // (UFID or unmasked key), NLM_F_CREATE/EXCL, UFID terse flags and PROBE.
 // Called by kmod/ with ovs_mutex held.
 #include "datapath/datapath.h"
+#include "datapath/genl_msg.h"
 #include "datapath/ovsdp_ext.h"
 
 #include "flow_netlink/flow_actions.h"
@@ -75,11 +76,12 @@ void put_numa_stats(const Flow* flow, NlWriter& w)
     w.nest_end(outer);
 }
 
-// Upstream's ovs_flow_cmd_fill_info (attributes only). Actions that do not fit
-// w, or whose attribute would be longer than a netlink attribute can say, are
-// left out, as upstream does for a flow alone in its message. `numa`: the
-// client asked for per-NUMA statistics.
-bool flow_fill_info(const Flow* flow, u32 ufid_flags, bool numa, NlWriter& w)
+// Upstream's ovs_flow_cmd_fill_info (attributes only). `numa`: the client
+// asked for per-NUMA statistics. False when w overflows; but for a flow alone
+// in its message (`alone`), actions that do not fit w, or whose attribute
+// would be longer than a netlink attribute can say, are left out instead, as
+// upstream does.
+bool flow_fill_info(const Flow* flow, u32 ufid_flags, bool numa, NlWriter& w, bool alone)
 {
     bool ufid = flow_has_ufid(flow);
     if (ufid)
@@ -113,8 +115,11 @@ bool flow_fill_info(const Flow* flow, u32 ufid_flags, bool numa, NlWriter& w)
         if (acts)
             put_actions(acts, w);
         w.nest_end(nest);
-        if (w.overflowed())
+        if (w.overflowed()) {
+            if (!alone)
+                return false;
             w.rollback(mark); // too large for one message: omit them
+        }
     }
     return true;
 }
@@ -126,18 +131,12 @@ int flow_reply(ovsdp_request* req, const Flow* flow, int dp_ifindex, u32 ufid_fl
     // build it. ovs-vswitchd installs and deletes flows this way.
     if (notify && !ovsdp_genl_must_notify(req, OVSDP_FAMILY_FLOW))
         return 0;
-    usize cap = flow_msg_size(flow, flow_actions(flow));
-    u8* buf = static_cast<u8*>(ovsdp_kvmalloc(cap, OVSDP_GFP_KERNEL));
-    if (!buf)
-        return -err::NOMEM;
-    NlWriter w(buf, cap);
-    int rc;
-    if (!flow_fill_info(flow, ufid_flags, numa, w))
-        rc = -err::MSGSIZE;
-    else
-        rc = ovsdp_genl_reply(req, OVSDP_FAMILY_FLOW, cmd, dp_ifindex, buf, w.size(), notify);
-    ovsdp_kvfree(buf);
-    return rc;
+    GenlMsg msg;
+    if (int rc = msg.begin(req, OVSDP_FAMILY_FLOW, cmd, dp_ifindex, flow_msg_size(flow, flow_actions(flow)), notify))
+        return rc;
+    if (!flow_fill_info(flow, ufid_flags, numa, msg.writer(), true))
+        return -err::MSGSIZE;
+    return msg.send(req, OVSDP_FAMILY_FLOW, notify);
 }
 
 // Parse KEY, MASK (with `with_mask`; absent: an exact match) and UFID into p.
@@ -373,44 +372,21 @@ extern "C" int ovsdp_flow_cmd_dump(ovsdp_dump* d)
     if (d->attrs && uapi::OVS_FLOW_ATTR_UFID_FLAGS <= d->maxattr && d->attrs[uapi::OVS_FLOW_ATTR_UFID_FLAGS])
         ufid_flags = static_cast<const NlAttr*>(d->attrs[uapi::OVS_FLOW_ATTR_UFID_FLAGS])->get_u32();
     bool numa = d->ext_attrs[OVSDP_FLOW_ATTR_NUMA_STATS - OVSDP_EXT_ATTR_BASE] != nullptr;
-    usize cap = 0;
-    u8* buf = nullptr;
     flow_stats_flush_all(); // once per dump message
     int ifindex = dp_ifindex(dp);
     u64 cursor = static_cast<u64>(d->args[0]);
-    int rc = 0;
     for (Flow* flow = dp->table.dump_next_locked(cursor); flow; flow = dp->table.dump_next_locked(cursor)) {
-        // Room for the whole flow, actions included (most flows need a few
-        // hundred bytes; a flow with a long action list up to ~64 KiB more).
-        usize need = flow_msg_size(flow, flow_actions(flow));
-        if (need > cap) {
-            ovsdp_kvfree(buf);
-            cap = need > 16 * 1024 ? need : 16 * 1024;
-            buf = static_cast<u8*>(ovsdp_kvmalloc(cap, OVSDP_GFP_KERNEL));
-            if (!buf) {
-                rc = -err::NOMEM;
-                break;
-            }
-        }
-        NlWriter w(buf, cap);
-        if (!flow_fill_info(flow, ufid_flags, numa, w)) {
-            rc = -err::MSGSIZE;
+        // Written straight into the dump skb. No room left: the flow starts
+        // the next message. Alone in a message and still too large, it goes
+        // without its actions, as upstream's (the client can GET them).
+        bool alone = ovsdp_dump_empty(d);
+        DumpMsg msg(d);
+        if (!msg.begin(OVSDP_FAMILY_FLOW, uapi::OVS_FLOW_CMD_GET, ifindex)
+            || !flow_fill_info(flow, ufid_flags, numa, msg.writer(), alone))
             break;
-        }
-        if (ovsdp_dump_append(d, OVSDP_FAMILY_FLOW, uapi::OVS_FLOW_CMD_GET, ifindex, buf, w.size())) {
-            // No room left: the flow starts the next message. Alone in a
-            // message and still too large, it goes without its actions, as
-            // upstream's (the client can GET them).
-            if (!ovsdp_dump_empty(d))
-                break;
-            NlWriter bare(buf, cap);
-            if (!flow_fill_info(flow, ufid_flags | uapi::kUfidFOmitActions, numa, bare)
-                || ovsdp_dump_append(d, OVSDP_FAMILY_FLOW, uapi::OVS_FLOW_CMD_GET, ifindex, buf, bare.size()))
-                break;
-        }
+        msg.commit();
         cursor = flow->dump_key;
     }
     d->args[0] = static_cast<long>(cursor);
-    ovsdp_kvfree(buf);
-    return rc;
+    return 0;
 }

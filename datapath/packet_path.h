@@ -15,6 +15,7 @@
 #include "flow/flow_extract.h"
 #include "flow_netlink/flow_actions.h"
 #include "flow_netlink/flow_netlink.h"
+#include "platform/skb.h"
 #include "platform/skb_ops.h"
 
 namespace ovsdp {
@@ -36,19 +37,25 @@ concept DpPacket = MutablePacket<P> && requires(P& p, const P& cp, u16 mru) {
 };
 
 // One upcall as the host sends it: a genl message of the packet family,
-// command `cmd`, to `portid` in `net`, whose attributes are `attrs` followed
-// by OVS_PACKET_ATTR_PACKET (the packet's first `cutlen` bytes; 0: all).
-// A GSO packet goes up segmented, a message a segment; for a UDP GSO packet
-// the segments after the first carry `later_attrs` (a later fragment's key)
-// when it is not empty.
+// command `cmd`, to `portid` in `net`, whose attributes (at most `attrs_len`
+// bytes) the core writes into the message the host reserved, followed by
+// OVS_PACKET_ATTR_PACKET (the packet's first `cutlen` bytes; 0: all), which
+// the host appends. `unaligned`: the datapath has OVS_DP_F_UNALIGNED (the
+// packet may go by reference, unpadded).
 struct UpcallMessage {
     void* net;
     u32 portid;
     u8 cmd;
     int dp_ifindex;
-    ConstBytes attrs;
-    ConstBytes later_attrs;
+    u32 attrs_len;
     u32 cutlen;
+    bool unaligned;
+};
+
+// What a host's for_each_segment is checked with (DpHost).
+struct SegmentVisitorArchetype {
+    template <typename P>
+    int operator()(P& seg, bool first) const;
 };
 
 // The host: what the packet path does outside the core. Each call is made
@@ -66,9 +73,19 @@ struct UpcallMessage {
 //   void transmit_mru(Vport* v, Packet&& pkt, u8 mac_proto, be16 eth_type);
 //       the same for a packet with an MRU: fragmented to it (IPv4, IPv6)
 //       or dropped, as upstream's ovs_fragment(). Takes ownership.
-//   int send_upcall(const UpcallMessage& m, Packet& pkt);
-//       copy the packet into the message(s) and unicast them; the packet
+//   int upcall_begin(const UpcallMessage& m, Packet& pkt, ovsdp_upcall_msg* u);
+//       reserve the message for pkt (a packet or one GSO segment): its
+//       headers, m.attrs_len bytes at u->attrs for the core's attributes and
+//       room for the packet (VLAN tag inside, checksum complete). The packet
 //       stays the caller's. 0 or -errno.
+//   int upcall_commit(const UpcallMessage& m, ovsdp_upcall_msg* u, u32 attrs_len);
+//       append OVS_PACKET_ATTR_PACKET after attrs_len bytes of attributes and
+//       unicast the message. 0 or -errno.
+//   void upcall_cancel(ovsdp_upcall_msg* u);   free a reserved message
+//   int for_each_segment(Packet& pkt, F&& f);
+//       f(Packet& seg, bool first) for each segment of a GSO packet, in order
+//       (after a failure the rest are only freed), else f(pkt, true). The
+//       first failure, or 0.
 //   bool packet_from_bytes(ConstBytes b, Vport* in, void* storage);
 //       a new packet holding a copy of b, received on in's device, in
 //       storage (process context, EXECUTE); false when memory is short.
@@ -83,15 +100,18 @@ struct UpcallMessage {
 template <typename H>
 concept DpHost = DpPacket<typename H::Packet> &&
     requires(H& h, typename H::Packet& pkt, Vport* v, void* storage, u8 mac_proto, be16 eth_type,
-             const UpcallMessage& msg, ConstBytes bytes, const ovsdp_tunnel& tun, ovsdp_tunnel* tun_out,
-             const u8* opts, u8* opts_out, u32 cap) {
+             const UpcallMessage& msg, ovsdp_upcall_msg* umsg, ConstBytes bytes, const ovsdp_tunnel& tun,
+             ovsdp_tunnel* tun_out, const u8* opts, u8* opts_out, u32 cap) {
         { h.action_state() } -> SameAs<ActionState<typename H::Packet>&>;
         { h.clone(pkt, storage) } -> SameAs<bool>;
         h.consume(static_cast<typename H::Packet&&>(pkt));
         h.drop(static_cast<typename H::Packet&&>(pkt));
         h.transmit(v, static_cast<typename H::Packet&&>(pkt), mac_proto);
         h.transmit_mru(v, static_cast<typename H::Packet&&>(pkt), mac_proto, eth_type);
-        { h.send_upcall(msg, pkt) } -> SameAs<int>;
+        { h.upcall_begin(msg, pkt, umsg) } -> SameAs<int>;
+        { h.upcall_commit(msg, umsg, cap) } -> SameAs<int>;
+        h.upcall_cancel(umsg);
+        { h.for_each_segment(pkt, SegmentVisitorArchetype {}) } -> SameAs<int>;
         { h.packet_from_bytes(bytes, v, storage) } -> SameAs<bool>;
         { h.set_tunnel(pkt, tun, opts) } -> SameAs<int>;
         { h.egress_tunnel(v, pkt, tun_out, opts_out, cap) } -> SameAs<int>;
@@ -173,15 +193,47 @@ inline OVSDP_NOINLINE u32 dp_miss_portid(Datapath* dp, const FlowKey& key, u32 h
     return in ? vport_find_upcall_pid(in, hash) : 0;
 }
 
-// Upstream's ovs_dp_upcall / queue_userspace_packet: send the packet and its
-// key (and for a userspace action its userdata, actions and egress tunnel) to
-// `portid`. The packet stays the caller's. 0 or -errno; the caller counts a
-// failure as lost. Kept out of line: it is the miss path's, and its
-// stack frame (a tunnel's options) stays off the hit path's.
-template <DpHost H>
-OVSDP_NOINLINE int dp_upcall(H& host, Datapath* dp, typename H::Packet& pkt, const FlowKey& key, u8 cmd, u32 portid,
-              const UpcallRequest* req)
+// One upcall message for `pkt`: reserved by the host, its attributes written
+// in place by write(NlWriter&), sent.
+template <DpHost H, typename Write>
+int dp_upcall_one(H& host, const UpcallMessage& m, typename H::Packet& pkt, const Write& write)
 {
+    ovsdp_upcall_msg u;
+    if (int rc = host.upcall_begin(m, pkt, &u))
+        return rc;
+    NlWriter w(u.attrs, u.attrs_room);
+    write(w);
+    if (OVSDP_UNLIKELY(w.overflowed())) {
+        host.upcall_cancel(&u);
+        return -err::MSGSIZE;
+    }
+    return host.upcall_commit(m, &u, static_cast<u32>(w.size()));
+}
+
+// A segment after the first of a UDP GSO packet (UFO) goes up as a later
+// fragment, without L4 fields (upstream's queue_gso_packets). Out of line:
+// the key copy stays off the common upcall's stack.
+template <DpHost H, typename Write>
+OVSDP_NOINLINE int dp_upcall_later_fragment(H& host, const UpcallMessage& m, typename H::Packet& seg,
+                                            const FlowKey& key, const Write& write)
+{
+    FlowKey later = key;
+    later.ip.frag = kFragLater;
+    return dp_upcall_one(host, m, seg, [&](NlWriter& w) { write(w, later); });
+}
+
+// Upstream's ovs_dp_upcall / queue_userspace_packet: send the packet and its
+// key (and for a userspace action, `req`, its userdata, actions and egress
+// tunnel) to `portid`, written straight into the message the host reserves:
+// OVS_PACKET_CMD_ACTION with `req`, OVS_PACKET_CMD_MISS without. The packet
+// stays the caller's. 0 or -errno; the caller counts a failure as lost. Kept
+// out of line: it is the miss path's, and its stack frame (a tunnel's
+// options) stays off the hit path's.
+template <DpHost H>
+OVSDP_NOINLINE int dp_upcall(H& host, Datapath* dp, typename H::Packet& pkt, const FlowKey& key, u32 portid,
+                             const UpcallRequest* req)
+{
+    u8 cmd = req ? uapi::OVS_PACKET_CMD_ACTION : uapi::OVS_PACKET_CMD_MISS;
     if (!portid)
         return -err::NOTCONN;
     usize cap = nla_total_size(flow_key_attr_size()) + nla_total_size(sizeof(u64)) + 2 * nla_total_size(4);
@@ -201,14 +253,9 @@ OVSDP_NOINLINE int dp_upcall(H& host, Datapath* dp, typename H::Packet& pkt, con
             cap += nla_total_size(tunnel_key_attr_size());
         }
     }
-    // A UDP GSO packet (UFO) is keyed as a first fragment; the segments after
-    // the first go up as later fragments, without L4 fields (upstream's
-    // queue_gso_packets): their attributes are written a second time.
-    bool ufo = pkt.gso_udp();
-    u8* buf = static_cast<u8*>(ovsdp_kmalloc(ufo ? 2 * cap : cap, OVSDP_GFP_ATOMIC));
-    if (!buf)
-        return -err::NOMEM;
     u32 cut = req ? req->cutlen : kNoCut;
+    // The attributes of every message: those of the packet as it is (a GSO
+    // packet's segments share them), with `k` as the key.
     auto write_attrs = [&](NlWriter& w, const FlowKey& k) {
         put_flow_key(w, uapi::OVS_PACKET_ATTR_KEY, k, k, false);
         if (req && req->userdata)
@@ -232,22 +279,14 @@ OVSDP_NOINLINE int dp_upcall(H& host, Datapath* dp, typename H::Packet& pkt, con
         // a miss or a flow with a userspace action, as upstream's lookup does.
         w.put_u64(uapi::OVS_PACKET_ATTR_HASH, packet_hash_to_attr(pkt.hash_info()));
     };
-    NlWriter w(buf, cap);
-    write_attrs(w, key);
-    NlWriter wl(buf + cap, ufo ? cap : 0);
-    if (ufo) {
-        FlowKey later = key;
-        later.ip.frag = kFragLater;
-        write_attrs(wl, later);
-    }
-    int rc = -err::MSGSIZE;
-    if (!w.overflowed() && !wl.overflowed()) {
-        UpcallMessage msg { dp->net, portid, cmd, dp_ifindex(dp), { buf, w.size() },
-                            { ufo ? buf + cap : nullptr, wl.size() }, cut == kNoCut ? 0 : cut };
-        rc = host.send_upcall(msg, pkt);
-    }
-    ovsdp_kfree(buf);
-    return rc;
+    UpcallMessage msg { dp->net, portid, cmd, dp_ifindex(dp), static_cast<u32>(cap), cut == kNoCut ? 0 : cut,
+                        (dp->user_features & uapi::kDpFUnaligned) != 0 };
+    bool ufo = pkt.gso_udp();
+    return host.for_each_segment(pkt, [&](typename H::Packet& seg, bool first) {
+        if (OVSDP_UNLIKELY(ufo && !first))
+            return dp_upcall_later_fragment(host, msg, seg, key, write_attrs);
+        return dp_upcall_one(host, msg, seg, [&](NlWriter& w) { write_attrs(w, key); });
+    });
 }
 
 template <DpHost H>
@@ -299,7 +338,7 @@ public:
         u32 portid = dp_->user_features & uapi::kDpFDispatchUpcallPerCpu
             ? dp_upcall_pid_for_cpu(dp_, static_cast<u32>(ovsdp_smp_processor_id()))
             : req.portid;
-        int rc = dp_upcall(host_, dp_, pkt, key, uapi::OVS_PACKET_CMD_ACTION, portid, &req);
+        int rc = dp_upcall(host_, dp_, pkt, key, portid, &req);
         if (rc)
             dp_count(dp_, &DpPerCpuStats::n_lost);
         return rc;
@@ -349,7 +388,7 @@ void dp_process_packet(H& host, Datapath* dp, typename H::Packet&& pkt, FlowKey&
         // The upcall PID is chosen by the packet's own flow hash, as upstream;
         // computing it also gives the upcall its hash.
         u32 hash = pkt.get_hash();
-        int rc = dp_upcall(host, dp, pkt, key, uapi::OVS_PACKET_CMD_MISS, dp_miss_portid(dp, key, hash), nullptr);
+        int rc = dp_upcall(host, dp, pkt, key, dp_miss_portid(dp, key, hash), nullptr);
         if (rc) {
             dp_count(dp, &DpPerCpuStats::n_lost);
             host.drop(move(pkt));

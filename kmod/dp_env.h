@@ -38,10 +38,31 @@ public:
     {
         ovsdp_vport_send_mru(v->dev, v->type, pkt.release(), mac_proto, eth_type);
     }
-    int send_upcall(const UpcallMessage& m, SkbPacket& pkt)
+    int upcall_begin(const UpcallMessage& m, SkbPacket& pkt, ovsdp_upcall_msg* u)
     {
-        return ovsdp_upcall_send(m.net, m.portid, m.cmd, m.dp_ifindex, m.attrs.data(), m.attrs.size(),
-                                 m.later_attrs.data(), m.later_attrs.size(), pkt.skb(), m.cutlen);
+        return ovsdp_upcall_begin(m.cmd, m.dp_ifindex, pkt.skb(), m.cutlen, m.attrs_len, m.unaligned, u);
+    }
+    int upcall_commit(const UpcallMessage& m, ovsdp_upcall_msg* u, u32 attrs_len)
+    {
+        return ovsdp_upcall_commit(m.net, m.portid, u, attrs_len);
+    }
+    void upcall_cancel(ovsdp_upcall_msg* u) { ovsdp_upcall_cancel(u); }
+    template <typename F>
+    OVSDP_ALWAYS_INLINE int for_each_segment(SkbPacket& pkt, F&& f)
+    {
+        int err;
+        void* segs = ovsdp_skb_gso_segment(pkt.skb(), &err);
+        if (OVSDP_LIKELY(!segs))
+            return err ? err : f(pkt, true);
+        for (void* s = segs; s;) {
+            void* next = ovsdp_skb_next(s);
+            SkbPacket seg(s);
+            if (!err)
+                err = f(seg, s == segs);
+            ovsdp_skb_free(seg.release());
+            s = next;
+        }
+        return err;
     }
     bool packet_from_bytes(ConstBytes b, Vport* in, void* storage)
     {

@@ -2,8 +2,9 @@
 /*
  * The four generic netlink families of the Open vSwitch ABI. This file only
  * registers them, checks attribute policies (as upstream does), takes
- * ovs_mutex and moves bytes between skbs and the C++ core, which interprets
- * every request (datapath/datapath.cpp).
+ * ovs_mutex, calls the C++ core, which interprets every request
+ * (datapath/datapath.cpp), and reserves the messages the core writes its
+ * replies, notifications and dump entries into.
  */
 #include <linux/module.h>
 #include <linux/mutex.h>
@@ -157,33 +158,88 @@ out:
 	return err ? err : skb->len;
 }
 
-int ovsdp_genl_reply(struct ovsdp_request *req, int family, uint8_t cmd, int dp_ifindex,
-		     const void *attrs, size_t len, int notify)
+/* Reserve a genl message with its ovs_header and `len` bytes of room. */
+static int msg_begin(int family, u32 portid, u32 seq, u8 cmd, int dp_ifindex, size_t len,
+		     struct ovsdp_genl_msg *m)
 {
-	struct genl_info *info = req->info;
 	struct ovs_header *oh;
 	struct sk_buff *skb;
 
 	skb = genlmsg_new(NLMSG_ALIGN(sizeof(*oh)) + len, GFP_KERNEL);
-	if (!skb) {
-		if (notify)
-			netlink_set_err(genl_info_net(info)->genl_sock, 0, ovsdp_families[family].mcgrp_offset,
-					-ENOMEM);
+	if (!skb)
 		return -ENOMEM;
-	}
-	oh = genlmsg_put(skb, info->snd_portid, info->snd_seq, &ovsdp_families[family], 0, cmd);
+	oh = genlmsg_put(skb, portid, seq, &ovsdp_families[family], 0, cmd);
 	if (!oh) {
 		kfree_skb(skb);
-		return -EMSGSIZE;
+		return -ENOMEM;
 	}
 	oh->dp_ifindex = dp_ifindex;
-	skb_put_data(skb, attrs, len);
-	genlmsg_end(skb, oh);
+	m->skb = skb;
+	m->hdr = oh;
+	m->data = skb_tail_pointer(skb);
+	m->room = len;
+	return 0;
+}
+
+/* Claim the `len` bytes the core wrote and end the message. */
+static struct sk_buff *msg_end(struct ovsdp_genl_msg *m, size_t len)
+{
+	struct sk_buff *skb = m->skb;
+
+	m->skb = NULL;
+	if (WARN_ON_ONCE(len > m->room || len > skb_tailroom(skb))) {
+		kfree_skb(skb);
+		return NULL;
+	}
+	skb_put(skb, len);
+	genlmsg_end(skb, m->hdr);
+	return skb;
+}
+
+int ovsdp_genl_msg_begin(struct ovsdp_request *req, int family, uint8_t cmd, int dp_ifindex, size_t len,
+			 int notify, struct ovsdp_genl_msg *m)
+{
+	struct genl_info *info = req->info;
+	int err;
+
+	err = msg_begin(family, info->snd_portid, info->snd_seq, cmd, dp_ifindex, len, m);
+	if (err && notify)
+		netlink_set_err(genl_info_net(info)->genl_sock, 0, ovsdp_families[family].mcgrp_offset, err);
+	return err;
+}
+
+int ovsdp_genl_msg_send(struct ovsdp_request *req, int family, struct ovsdp_genl_msg *m, size_t len, int notify)
+{
+	struct genl_info *info = req->info;
+	struct sk_buff *skb = msg_end(m, len);
+
+	if (!skb)
+		return -EMSGSIZE;
 	if (notify) {
 		genl_notify(&ovsdp_families[family], skb, info, 0, GFP_KERNEL);
 		return 0;
 	}
 	return genlmsg_reply(skb, info);
+}
+
+int ovsdp_genl_mcast_begin(int family, uint8_t cmd, int dp_ifindex, size_t len, struct ovsdp_genl_msg *m)
+{
+	return msg_begin(family, 0, 0, cmd, dp_ifindex, len, m);
+}
+
+int ovsdp_genl_msg_multicast(void *net, int family, struct ovsdp_genl_msg *m, size_t len)
+{
+	struct sk_buff *skb = msg_end(m, len);
+
+	if (!skb)
+		return -EMSGSIZE;
+	return genlmsg_multicast_netns(&ovsdp_families[family], net, skb, 0, 0, GFP_KERNEL);
+}
+
+void ovsdp_genl_msg_cancel(struct ovsdp_genl_msg *m)
+{
+	kfree_skb(m->skb);
+	m->skb = NULL;
 }
 
 int ovsdp_genl_must_notify(struct ovsdp_request *req, int family)
@@ -194,27 +250,7 @@ int ovsdp_genl_must_notify(struct ovsdp_request *req, int family)
 	       genl_has_listeners(&ovsdp_families[family], genl_info_net(info), 0);
 }
 
-int ovsdp_genl_multicast(void *net, int family, uint8_t cmd, int dp_ifindex, const void *attrs, size_t len)
-{
-	struct ovs_header *oh;
-	struct sk_buff *skb;
-
-	skb = genlmsg_new(NLMSG_ALIGN(sizeof(*oh)) + len, GFP_KERNEL);
-	if (!skb)
-		return -ENOMEM;
-	oh = genlmsg_put(skb, 0, 0, &ovsdp_families[family], 0, cmd);
-	if (!oh) {
-		kfree_skb(skb);
-		return -EMSGSIZE;
-	}
-	oh->dp_ifindex = dp_ifindex;
-	skb_put_data(skb, attrs, len);
-	genlmsg_end(skb, oh);
-	return genlmsg_multicast_netns(&ovsdp_families[family], net, skb, 0, 0, GFP_KERNEL);
-}
-
-int ovsdp_dump_append(struct ovsdp_dump *d, int family, uint8_t cmd, int dp_ifindex, const void *attrs,
-		      size_t len)
+int ovsdp_dump_begin(struct ovsdp_dump *d, int family, uint8_t cmd, int dp_ifindex, struct ovsdp_genl_msg *m)
 {
 	struct sk_buff *skb = d->skb;
 	struct ovs_header *oh;
@@ -222,14 +258,29 @@ int ovsdp_dump_append(struct ovsdp_dump *d, int family, uint8_t cmd, int dp_ifin
 	oh = genlmsg_put(skb, d->portid, d->seq, &ovsdp_families[family], NLM_F_MULTI, cmd);
 	if (!oh)
 		return -EMSGSIZE;
-	if (skb_tailroom(skb) < len) {
-		genlmsg_cancel(skb, oh);
-		return -EMSGSIZE;
-	}
 	oh->dp_ifindex = dp_ifindex;
-	skb_put_data(skb, attrs, len);
-	genlmsg_end(skb, oh);
+	m->skb = skb;
+	m->hdr = oh;
+	m->data = skb_tail_pointer(skb);
+	m->room = skb_tailroom(skb);
 	return 0;
+}
+
+void ovsdp_dump_commit(struct ovsdp_dump *d, struct ovsdp_genl_msg *m, size_t len)
+{
+	struct sk_buff *skb = m->skb;
+
+	if (WARN_ON_ONCE(len > m->room || len > skb_tailroom(skb))) {
+		genlmsg_cancel(skb, m->hdr);
+		return;
+	}
+	skb_put(skb, len);
+	genlmsg_end(skb, m->hdr);
+}
+
+void ovsdp_dump_cancel(struct ovsdp_dump *d, struct ovsdp_genl_msg *m)
+{
+	genlmsg_cancel(m->skb, m->hdr);
 }
 
 int ovsdp_dump_empty(const struct ovsdp_dump *d)

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Sending packets to userspace (platform/skb.h: ovsdp_upcall_send). The C++
- * core decides what to send and encodes the key and the other attributes;
- * this file copies the packet into a generic netlink message and unicasts it.
+ * Upcall messages (platform/skb.h: ovsdp_upcall_begin/commit). The C++ core
+ * decides what to send and writes the key and the other attributes straight
+ * into the message reserved here; this file appends the packet (by reference
+ * with skb_zerocopy when the datapath allows unaligned attributes, as
+ * upstream's queue_userspace_packet) and unicasts it.
  */
 #include <linux/if_vlan.h>
 #include <linux/netdevice.h>
@@ -15,13 +17,12 @@
 #include "platform/skb.h"
 #include "kmod/kmod.h"
 
-static int send_one(struct net *net, u32 portid, u8 cmd, int dp_ifindex, const void *attrs,
-		    size_t attrs_len, struct sk_buff *skb, u32 cutlen)
+int ovsdp_upcall_begin(uint8_t cmd, int dp_ifindex, void *p, uint32_t cutlen, uint32_t attrs_len, int unaligned,
+		       struct ovsdp_upcall_msg *u)
 {
-	struct sk_buff *nskb = NULL, *msg;
+	struct sk_buff *skb = p, *nskb = NULL, *msg;
 	struct ovs_header *oh;
-	struct nlattr *nla;
-	unsigned int len;
+	unsigned int len, hlen;
 	int err;
 
 	if (skb_vlan_tag_present(skb)) {
@@ -39,60 +40,94 @@ static int send_one(struct net *net, u32 portid, u8 cmd, int dp_ifindex, const v
 			goto out;
 	}
 	len = cutlen && cutlen < skb->len ? cutlen : skb->len;
+	/* Only the part that skb_zerocopy() copies needs room in the message. */
+	hlen = unaligned ? min(skb_zerocopy_headlen(skb), len) : len;
 
-	msg = genlmsg_new(NLMSG_ALIGN(sizeof(*oh)) + attrs_len + nla_total_size(len), GFP_ATOMIC);
+	msg = genlmsg_new(NLMSG_ALIGN(sizeof(*oh)) + attrs_len + nla_total_size(hlen), GFP_ATOMIC);
 	err = -ENOMEM;
 	if (!msg)
 		goto out;
 	oh = genlmsg_put(msg, 0, 0, ovsdp_family(OVSDP_FAMILY_PACKET), 0, cmd);
-	err = -EMSGSIZE;
-	if (!oh)
-		goto out_free;
+	if (!oh) {
+		kfree_skb(msg);
+		goto out;
+	}
 	oh->dp_ifindex = dp_ifindex;
-	skb_put_data(msg, attrs, attrs_len);
-	nla = __nla_reserve(msg, OVS_PACKET_ATTR_PACKET, len);
-	err = skb_copy_bits(skb, 0, nla_data(nla), len);
-	if (err)
-		goto out_free;
-	genlmsg_end(msg, oh);
-	err = genlmsg_unicast(net, msg, portid);
-	goto out;
+	u->msg = msg;
+	u->hdr = oh;
+	u->pkt = skb;
+	u->pkt_clone = nskb;
+	u->attrs = skb_tail_pointer(msg);
+	u->attrs_room = attrs_len;
+	u->len = len;
+	u->hlen = hlen;
+	u->unaligned = !!unaligned;
+	return 0;
 
-out_free:
-	kfree_skb(msg);
 out:
 	kfree_skb(nskb);
 	return err;
 }
 
-int ovsdp_upcall_send(void *net, uint32_t portid, uint8_t cmd, int dp_ifindex, const void *attrs,
-		      size_t attrs_len, const void *attrs_later, size_t attrs_later_len, void *p,
-		      uint32_t cutlen)
+void ovsdp_upcall_cancel(struct ovsdp_upcall_msg *u)
 {
-	struct sk_buff *skb = p, *segs, *seg, *next;
-	bool udp_frag;
-	int err = 0;
+	kfree_skb(u->msg);
+	kfree_skb(u->pkt_clone);
+	u->msg = NULL;
+	u->pkt_clone = NULL;
+}
 
-	if (!skb_is_gso(skb))
-		return send_one(net, portid, cmd, dp_ifindex, attrs, attrs_len, skb, cutlen);
+int ovsdp_upcall_commit(void *net, uint32_t portid, struct ovsdp_upcall_msg *u, uint32_t attrs_len)
+{
+	struct sk_buff *msg = u->msg;
+	struct nlattr *nla;
+	size_t pad;
+	int err = -EMSGSIZE;
 
-	udp_frag = skb_shinfo(skb)->gso_type & SKB_GSO_UDP;
-	segs = __skb_gso_segment(skb, NETIF_F_SG, false);
-	if (IS_ERR(segs))
-		return PTR_ERR(segs);
-	if (!segs)
-		return -EINVAL;
-	skb_list_walk_safe(segs, seg, next) {
-		const void *a = attrs;
-		size_t a_len = attrs_len;
-
-		if (udp_frag && seg != segs && attrs_later) {
-			a = attrs_later;
-			a_len = attrs_later_len;
-		}
-		if (!err)
-			err = send_one(net, portid, cmd, dp_ifindex, a, a_len, seg, cutlen);
-		kfree_skb(seg);
+	if (WARN_ON_ONCE(attrs_len > u->attrs_room))
+		goto fail;
+	skb_put(msg, attrs_len);
+	/* The attribute's header; its data is copied or referenced after it. */
+	nla = __nla_reserve(msg, OVS_PACKET_ATTR_PACKET, 0);
+	nla->nla_len = nla_attr_size(u->len);
+	err = skb_zerocopy(msg, u->pkt, u->len, u->hlen);
+	if (err)
+		goto fail;
+	if (!u->unaligned) {
+		pad = NLA_ALIGN(msg->len) - msg->len;
+		if (pad)
+			skb_put_zero(msg, pad);
 	}
+	/* genlmsg_end() would measure the linear part only. */
+	nlmsg_hdr(msg)->nlmsg_len = msg->len;
+	kfree_skb(u->pkt_clone);
+	u->msg = NULL;
+	u->pkt_clone = NULL;
+	return genlmsg_unicast(net, msg, portid);
+
+fail:
+	ovsdp_upcall_cancel(u);
 	return err;
+}
+
+void *ovsdp_skb_gso_segment(void *p, int *err)
+{
+	struct sk_buff *skb = p, *segs;
+
+	*err = 0;
+	if (!skb_is_gso(skb))
+		return NULL;
+	segs = __skb_gso_segment(skb, NETIF_F_SG, false);
+	if (IS_ERR(segs)) {
+		*err = PTR_ERR(segs);
+		return NULL;
+	}
+	if (!segs)
+		*err = -EINVAL;
+	return segs;
+}
+
+void *ovsdp_skb_next(void *seg)
+{
+	return ((struct sk_buff *)seg)->next;
 }

@@ -38,8 +38,9 @@ struct ovsdp_request {
     const void* ext_attrs[OVSDP_EXT_ATTR_COUNT];
 };
 
-// A dump in progress: the core appends whole messages to the skb and keeps its
-// cursor in args[], which survive between calls of the same dump.
+// A dump in progress: the core writes whole messages into the skb
+// (ovsdp_dump_begin) and keeps its cursor in args[], which survive between
+// calls of the same dump.
 struct ovsdp_dump {
     void* net;
     void* skb;                     // struct sk_buff* being filled
@@ -52,12 +53,37 @@ struct ovsdp_dump {
     const void* ext_attrs[OVSDP_EXT_ATTR_COUNT]; // as in ovsdp_request
 };
 
-// Send a reply to the request: a genl message of `family`/`cmd` whose
-// ovs_header carries dp_ifindex and whose attributes are attrs[0, len).
-// notify=1: multicast to the family's group (and to the requester if it asked
-// for an echo), as ovs_notify(); notify=0: unicast reply (genlmsg_reply).
-int ovsdp_genl_reply(struct ovsdp_request* req, int family, uint8_t cmd, int dp_ifindex,
-                     const void* attrs, size_t len, int notify);
+// A message being written in place: kmod/ reserved it in a netlink skb
+// (headers and ovs_header written) and the core writes its attributes at
+// data[0, room), then sends or commits it with the length written, or
+// cancels it. Nothing is copied.
+struct ovsdp_genl_msg {
+    void* skb;                     // struct sk_buff* holding the message
+    void* hdr;                     // its user header (genlmsg_put's return)
+    uint8_t* data;                 // where the attributes go: the skb's tail
+    size_t room;                   // bytes writable at data
+};
+
+// Reserve a message of `family`/`cmd` answering `req` (its portid and
+// sequence number), ovs_header.dp_ifindex = dp_ifindex, with room for `len`
+// bytes of attributes. 0, or -ENOMEM. `notify`: the message will be a
+// notification whose loss must be told to the multicast group's listeners
+// (netlink_set_err(-ENOMEM), as upstream's ovs_notify callers); pass 0 when
+// the failure aborts the command instead (nothing happened to notify).
+int ovsdp_genl_msg_begin(struct ovsdp_request* req, int family, uint8_t cmd, int dp_ifindex, size_t len,
+                         int notify, struct ovsdp_genl_msg* msg);
+// Send a message begun by ovsdp_genl_msg_begin with `len` (<= room) bytes of
+// attributes: notify=1: to the family's multicast group (and to the requester
+// if it asked for an echo), as ovs_notify(); notify=0: unicast reply
+// (genlmsg_reply). The message is gone afterwards. 0 or -errno.
+int ovsdp_genl_msg_send(struct ovsdp_request* req, int family, struct ovsdp_genl_msg* msg, size_t len, int notify);
+// Reserve a message not tied to a request (e.g. a port removed because its
+// device went away), to be multicast by ovsdp_genl_msg_multicast. 0 or -ENOMEM.
+int ovsdp_genl_mcast_begin(int family, uint8_t cmd, int dp_ifindex, size_t len, struct ovsdp_genl_msg* msg);
+// Multicast it to the family's group in network namespace `net`.
+int ovsdp_genl_msg_multicast(void* net, int family, struct ovsdp_genl_msg* msg, size_t len);
+// Free a begun message without sending it.
+void ovsdp_genl_msg_cancel(struct ovsdp_genl_msg* msg);
 
 // Whether a notification for `req` reaches anyone: the request asked for an
 // echo (NLM_F_ECHO) or the family's multicast group has listeners. When not,
@@ -65,15 +91,14 @@ int ovsdp_genl_reply(struct ovsdp_request* req, int family, uint8_t cmd, int dp_
 // ovs_must_notify).
 int ovsdp_genl_must_notify(struct ovsdp_request* req, int family);
 
-// Multicast a message not tied to a request (e.g. a port removed because its
-// device went away) in network namespace `net`.
-int ovsdp_genl_multicast(void* net, int family, uint8_t cmd, int dp_ifindex, const void* attrs,
-                         size_t len);
-
-// Append one message to a dump skb (NLM_F_MULTI). Returns 0 or -EMSGSIZE when
-// the skb has no room left (the dump resumes in the next call).
-int ovsdp_dump_append(struct ovsdp_dump* dump, int family, uint8_t cmd, int dp_ifindex,
-                      const void* attrs, size_t len);
+// Start one message (NLM_F_MULTI) in the dump skb: its headers are written and
+// the rest of the skb's room is the window. 0, or -EMSGSIZE when not even the
+// headers fit (the dump resumes in the next call). Then exactly one of:
+// commit with the length written (the message ends there), or cancel (the
+// skb is as before begin).
+int ovsdp_dump_begin(struct ovsdp_dump* dump, int family, uint8_t cmd, int dp_ifindex, struct ovsdp_genl_msg* msg);
+void ovsdp_dump_commit(struct ovsdp_dump* dump, struct ovsdp_genl_msg* msg, size_t len);
+void ovsdp_dump_cancel(struct ovsdp_dump* dump, struct ovsdp_genl_msg* msg);
 // Whether the dump skb holds no message yet (a message that does not fit then
 // never will: upstream's ovs_flow_cmd_fill_info drops a flow's actions then).
 int ovsdp_dump_empty(const struct ovsdp_dump* dump);

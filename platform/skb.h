@@ -43,18 +43,41 @@ void ovsdp_skb_set_headers(void* skb, uint16_t protocol, uint32_t mac_len, uint3
 extern "C" {
 #endif
 
-// Queue a copy of `skb` to userspace as an ovs_packet message `cmd`
-// (OVS_PACKET_CMD_MISS or _ACTION) for Netlink port `portid` of namespace
-// `net`. `attrs` holds every attribute but OVS_PACKET_ATTR_PACKET, which this
-// call appends from the packet (first `cutlen` bytes if cutlen is non-zero),
-// after pushing an accelerated VLAN tag into the data and completing a partial
-// checksum, as upstream does. A GSO packet is segmented first and every segment
-// is sent; UDP fragments after the first get `attrs_later` (attrs_later_len
-// bytes: the same attributes with the key's frag = later) if given. The skb is not consumed. Softirq or process context.
-// 0, or -errno (-ENOBUFS when the socket's queue is full).
-int ovsdp_upcall_send(void* net, uint32_t portid, uint8_t cmd, int dp_ifindex, const void* attrs,
-                      size_t attrs_len, const void* attrs_later, size_t attrs_later_len, void* skb,
-                      uint32_t cutlen);
+// An upcall message (ovs_packet family) being written in place: the shim
+// reserved it for one skb with its headers, room for the core's attributes
+// at attrs[0, attrs_room) and for the packet, which the commit appends.
+struct ovsdp_upcall_msg {
+    void* msg;             // the netlink skb
+    void* hdr;             // its ovs_header
+    void* pkt;             // the skb whose bytes go in (a clone with the VLAN tag pushed inside, if any)
+    void* pkt_clone;       // that clone, freed with the message (or NULL)
+    uint8_t* attrs;        // where the attributes go
+    uint32_t attrs_room;
+    uint32_t len;          // packet bytes that go in
+    uint32_t hlen;         // of which copied; the rest is referenced (skb_zerocopy)
+    uint8_t unaligned;     // OVS_DP_F_UNALIGNED: the packet attribute is not padded
+};
+
+// Reserve the upcall message `cmd` for `skb` (its first `cutlen` bytes; 0:
+// all) with `attrs_len` bytes of room for attributes. An accelerated VLAN tag
+// goes into the data and a partial checksum is completed first, as upstream.
+// `unaligned`: the datapath has OVS_DP_F_UNALIGNED, so the packet's pages are
+// referenced (skb_zerocopy) rather than copied where they can be. The skb is
+// not consumed. Softirq or process context. 0 or -errno.
+int ovsdp_upcall_begin(uint8_t cmd, int dp_ifindex, void* skb, uint32_t cutlen, uint32_t attrs_len, int unaligned,
+                       struct ovsdp_upcall_msg* u);
+// Claim `attrs_len` bytes of attributes, append OVS_PACKET_ATTR_PACKET and
+// unicast the message to Netlink port `portid` of `net`. The message is gone
+// afterwards. 0, or -errno (-ENOBUFS when the socket's queue is full).
+int ovsdp_upcall_commit(void* net, uint32_t portid, struct ovsdp_upcall_msg* u, uint32_t attrs_len);
+// Free a reserved message without sending it.
+void ovsdp_upcall_cancel(struct ovsdp_upcall_msg* u);
+
+// A GSO skb's segments (__skb_gso_segment, software): the first of a list
+// (ovsdp_skb_next walks it; each is the caller's to free), or NULL with *err
+// set (0 when the skb is not GSO: then it goes as it is).
+void* ovsdp_skb_gso_segment(void* skb, int* err);
+void* ovsdp_skb_next(void* seg);
 
 #ifdef __cplusplus
 } // extern "C"

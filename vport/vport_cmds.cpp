@@ -3,7 +3,7 @@
 // removal of ports whose device went away. kmod/ parses the generic netlink
 // header, checks the attribute policy and holds ovs_mutex.
 #include "datapath/datapath.h"
-#include "datapath/msg_buffer.h"
+#include "datapath/genl_msg.h"
 #include "platform/netdev.h"
 #include "vport/vport.h"
 
@@ -13,12 +13,12 @@ namespace {
 
 int vport_reply(ovsdp_request* req, const Vport* vport, u8 cmd, bool notify)
 {
-    MsgBuffer msg(vport_msg_size(vport));
-    if (!msg.allocated())
-        return -err::NOMEM;
+    GenlMsg msg;
+    if (int rc = msg.begin(req, OVSDP_FAMILY_VPORT, cmd, dp_ifindex(vport->dp), vport_msg_size(vport), notify))
+        return rc;
     if (!vport_fill_info(vport, req->net, msg.writer(), true))
         return req_fail(req, make_error(err::MSGSIZE, "Vport reply too large"));
-    return ovsdp_genl_reply(req, OVSDP_FAMILY_VPORT, cmd, dp_ifindex(vport->dp), msg.data(), msg.size(), notify);
+    return msg.send(req, OVSDP_FAMILY_VPORT, notify);
 }
 
 // The port a request names: by device name (in the request's datapath, if
@@ -60,12 +60,13 @@ void reap_detached(Datapath* dp)
     dp->ports.for_each_safe([dp](Vport* vport) {
         if (!read_once(vport->detached))
             return;
-        MsgBuffer msg(vport_msg_size(vport));
-        bool have_msg = msg.allocated() && vport_fill_info(vport, dp->net, msg.writer(), true);
+        GenlMsg msg;
+        bool have_msg = msg.begin_multicast(OVSDP_FAMILY_VPORT, uapi::OVS_VPORT_CMD_DEL, dp_ifindex(dp),
+                                            vport_msg_size(vport)) == 0
+            && vport_fill_info(vport, dp->net, msg.writer(), true);
         vport_del(vport);
         if (have_msg)
-            ovsdp_genl_multicast(dp->net, OVSDP_FAMILY_VPORT, uapi::OVS_VPORT_CMD_DEL, dp_ifindex(dp), msg.data(),
-                                 msg.size());
+            msg.multicast(dp->net, OVSDP_FAMILY_VPORT);
     });
 }
 
@@ -129,13 +130,14 @@ extern "C" int ovsdp_vport_cmd_del(ovsdp_request* req)
     Vport* v = vport.value();
     if (v->port_no == uapi::kLocalPort)
         return req_fail(req, make_error(err::INVAL, "The local port is deleted with its datapath"));
-    MsgBuffer msg(vport_msg_size(v));
-    if (!msg.allocated())
-        return -err::NOMEM;
+    // (Its allocation failing stops the command: no notification is lost.)
+    GenlMsg msg;
+    if (int rc = msg.begin(req, OVSDP_FAMILY_VPORT, uapi::OVS_VPORT_CMD_DEL, dp_ifindex(v->dp), vport_msg_size(v),
+                           false))
+        return rc;
     vport_fill_info(v, req->net, msg.writer(), true);
-    int ifindex = dp_ifindex(v->dp);
     vport_del(v);
-    ovsdp_genl_reply(req, OVSDP_FAMILY_VPORT, uapi::OVS_VPORT_CMD_DEL, ifindex, msg.data(), msg.size(), true);
+    msg.send(req, OVSDP_FAMILY_VPORT, true);
     return 0;
 }
 
@@ -182,24 +184,21 @@ extern "C" int ovsdp_vport_cmd_dump(ovsdp_dump* d)
         long j = 0;
         for (Vport* vport : hlist_range(dp->ports.bucket(static_cast<u32>(bucket)), &Vport::hash_node)) {
             if (j >= skip && !vport->detached) {
-                // Sized to the port: its upcall PID array may be up to ~64 KiB.
-                MsgBuffer msg(vport_msg_size(vport));
-                if (!msg.allocated())
-                    return -err::NOMEM;
-                if (!vport_fill_info(vport, d->net, msg.writer(), true))
-                    return -err::MSGSIZE;
-                int full = ovsdp_dump_append(d, OVSDP_FAMILY_VPORT, uapi::OVS_VPORT_CMD_GET, dp_ifindex(dp),
-                                             msg.data(), msg.size());
-                if (full && ovsdp_dump_empty(d)) {
-                    // Alone in a message and still too large (a PID array
-                    // longer than the reader's buffer): listed with its first
-                    // PID, as without VPORT_PIDS; a GET returns them all.
-                    // (Upstream's dump ends there and hides the ports after it.)
+                // Written into the dump skb. A port alone in a message and
+                // still too large (a PID array longer than the reader's
+                // buffer) is listed with its first PID, as without
+                // VPORT_PIDS; a GET returns them all. (Upstream's dump ends
+                // there and hides the ports after it.)
+                bool alone = ovsdp_dump_empty(d);
+                DumpMsg msg(d);
+                bool full = !msg.begin(OVSDP_FAMILY_VPORT, uapi::OVS_VPORT_CMD_GET, dp_ifindex(dp))
+                    || !vport_fill_info(vport, d->net, msg.writer(), true);
+                if (full && alone) {
                     msg.writer().rollback(0);
-                    vport_fill_info(vport, d->net, msg.writer(), false);
-                    full = ovsdp_dump_append(d, OVSDP_FAMILY_VPORT, uapi::OVS_VPORT_CMD_GET, dp_ifindex(dp),
-                                             msg.data(), msg.size());
+                    full = !vport_fill_info(vport, d->net, msg.writer(), false);
                 }
+                if (!full)
+                    msg.commit();
                 if (full) {
                     d->args[0] = bucket;
                     d->args[1] = j;

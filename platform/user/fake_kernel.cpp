@@ -108,12 +108,69 @@ using namespace fake;
 
 extern "C" {
 
-int ovsdp_genl_reply(ovsdp_request* req, int family, uint8_t cmd, int dp_ifindex, const void* attrs, size_t len,
-                     int notify)
+// A reply or multicast message being written: its attribute bytes, in a
+// buffer of exactly the size the core asked for (ASan catches a write past it).
+struct PendingMsg {
+    int family;
+    uint8_t cmd;
+    int dp_ifindex;
+    std::vector<uint8_t> attrs;
+};
+
+static int msg_begin(int family, uint8_t cmd, int dp_ifindex, size_t len, ovsdp_genl_msg* m)
 {
-    auto* p = static_cast<const uint8_t*>(attrs);
-    k->sent.push_back({ family, cmd, dp_ifindex, notify != 0, false, req->net, { p, p + len } });
+    if (k->msg_alloc_fails)
+        return -12; // ENOMEM
+    auto* p = new PendingMsg { family, cmd, dp_ifindex, std::vector<uint8_t>(len) };
+    m->skb = p;
+    m->hdr = nullptr;
+    m->data = p->attrs.data();
+    m->room = len;
     return 0;
+}
+
+static void msg_send(ovsdp_genl_msg* m, size_t len, bool notify, void* net)
+{
+    auto* p = static_cast<PendingMsg*>(m->skb);
+    m->skb = nullptr;
+    if (len > p->attrs.size())
+        throw std::length_error("fake: message committed longer than its room");
+    p->attrs.resize(len);
+    k->sent.push_back({ p->family, p->cmd, p->dp_ifindex, notify, false, net, std::move(p->attrs) });
+    delete p;
+}
+
+int ovsdp_genl_msg_begin(ovsdp_request* req, int family, uint8_t cmd, int dp_ifindex, size_t len, int notify,
+                         ovsdp_genl_msg* m)
+{
+    (void)req;
+    int rc = msg_begin(family, cmd, dp_ifindex, len, m);
+    if (rc && notify)
+        k->notify_errors++;
+    return rc;
+}
+
+int ovsdp_genl_msg_send(ovsdp_request* req, int, ovsdp_genl_msg* m, size_t len, int notify)
+{
+    msg_send(m, len, notify != 0, req->net);
+    return 0;
+}
+
+int ovsdp_genl_mcast_begin(int family, uint8_t cmd, int dp_ifindex, size_t len, ovsdp_genl_msg* m)
+{
+    return msg_begin(family, cmd, dp_ifindex, len, m);
+}
+
+int ovsdp_genl_msg_multicast(void* net, int, ovsdp_genl_msg* m, size_t len)
+{
+    msg_send(m, len, true, net);
+    return 0;
+}
+
+void ovsdp_genl_msg_cancel(ovsdp_genl_msg* m)
+{
+    delete static_cast<PendingMsg*>(m->skb);
+    m->skb = nullptr;
 }
 
 int ovsdp_genl_must_notify(ovsdp_request* req, int)
@@ -121,22 +178,39 @@ int ovsdp_genl_must_notify(ovsdp_request* req, int)
     return k->listeners || (req->nlmsg_flags & 0x8); // NLM_F_ECHO
 }
 
-int ovsdp_genl_multicast(void* net, int family, uint8_t cmd, int dp_ifindex, const void* attrs, size_t len)
+// The dump skb: dump_capacity bytes, each message a 20-byte header (netlink
+// and genl) and its attributes. The core writes into the skb's free room.
+int ovsdp_dump_begin(ovsdp_dump* d, int family, uint8_t cmd, int dp_ifindex, ovsdp_genl_msg* m)
 {
-    auto* p = static_cast<const uint8_t*>(attrs);
-    k->sent.push_back({ family, cmd, dp_ifindex, true, false, net, { p, p + len } });
+    constexpr size_t kHdr = 20;
+    if (k->dump_used + kHdr > k->dump_capacity)
+        return -90; // EMSGSIZE
+    if (k->dump_skb.size() < k->dump_capacity)
+        k->dump_skb.resize(k->dump_capacity);
+    k->dump_pending = { family, cmd, dp_ifindex, d->net };
+    m->skb = k->dump_skb.data();
+    m->hdr = &k->dump_pending;
+    m->data = k->dump_skb.data() + k->dump_used + kHdr;
+    m->room = k->dump_capacity - k->dump_used - kHdr;
+    k->dump_open = true;
     return 0;
 }
 
-int ovsdp_dump_append(ovsdp_dump* d, int family, uint8_t cmd, int dp_ifindex, const void* attrs, size_t len)
+void ovsdp_dump_commit(ovsdp_dump*, ovsdp_genl_msg* m, size_t len)
 {
-    size_t need = 20 + len;
-    if (k->dump_used + need > k->dump_capacity)
-        return -90; // EMSGSIZE
-    k->dump_used += need;
-    auto* p = static_cast<const uint8_t*>(attrs);
-    k->sent.push_back({ family, cmd, dp_ifindex, false, true, d->net, { p, p + len } });
-    return 0;
+    if (!k->dump_open || len > m->room)
+        throw std::logic_error("fake: dump message committed while not begun, or longer than its room");
+    k->dump_open = false;
+    k->dump_used += 20 + len;
+    const Kernel::DumpPending& p = k->dump_pending;
+    k->sent.push_back({ p.family, p.cmd, p.dp_ifindex, false, true, p.net, { m->data, m->data + len } });
+}
+
+void ovsdp_dump_cancel(ovsdp_dump*, ovsdp_genl_msg*)
+{
+    if (!k->dump_open)
+        throw std::logic_error("fake: dump message cancelled while not begun");
+    k->dump_open = false;
 }
 
 int ovsdp_dump_empty(const ovsdp_dump*) { return k->dump_used == 0; }

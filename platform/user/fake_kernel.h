@@ -53,6 +53,16 @@ struct Kernel {
     int next_ifindex = 10;
     size_t dump_capacity = 1 << 16; // bytes one dump skb holds
     size_t dump_used = 0;
+    std::vector<uint8_t> dump_skb;   // the dump skb's bytes (grown to dump_capacity)
+    struct DumpPending {
+        int family;
+        uint8_t cmd;
+        int dp_ifindex;
+        void* net;
+    } dump_pending {};
+    bool dump_open = false;          // a dump message is begun, not committed
+    bool msg_alloc_fails = false;    // reply/notification allocations fail (ENOMEM)
+    int notify_errors = 0;           // notifications lost (netlink_set_err)
     bool listeners = true; // the families' multicast groups have listeners
 
     Device* add_netdev(Net* net, const std::string& name);

@@ -115,44 +115,103 @@ void UserHost::transmit_mru(Vport* v, UserPacket&& pkt, u8 mac_proto, be16 eth_t
     sent_.push_back(std::move(s));
 }
 
-// One message: the attributes, then the packet's first bytes.
-static Upcall upcall_message(const UpcallMessage& m, ConstBytes attrs, const std::vector<u8>& bytes)
+namespace {
+// An upcall message being written (ovsdp_upcall_msg::msg).
+struct UpcallBuf {
+    std::vector<u8> bytes;  // headers, then room for the attributes
+    std::vector<u8> packet; // the bytes that go in
+    u8 cmd;
+    int dp_ifindex;
+};
+
+template <typename T>
+void put_le(std::vector<u8>& v, usize off, T x)
 {
-    Upcall u { m.portid, m.cmd, m.dp_ifindex, m.net, { attrs.data(), attrs.data() + attrs.size() } };
-    usize len = m.cutlen && m.cutlen < bytes.size() ? m.cutlen : bytes.size();
-    usize off = u.attrs.size();
-    u.attrs.resize(off + nla_total_size(len));
-    NlWriter w(u.attrs.data() + off, u.attrs.size() - off);
-    w.put(uapi::OVS_PACKET_ATTR_PACKET, bytes.data(), len);
-    return u;
+    std::memcpy(v.data() + off, &x, sizeof(x));
+}
+} // namespace
+
+usize UserHost::gso_segments(const UserPacket& pkt, std::vector<u8>* bytes)
+{
+    usize seg = pkt.gso_mac_seglen();
+    if (!seg)
+        return 0;
+    *bytes = wire_bytes(pkt, pkt.len());
+    return seg < bytes->size() ? seg : 0;
 }
 
-int UserHost::send_upcall(const UpcallMessage& m, UserPacket& pkt)
+int UserHost::upcall_begin(const UpcallMessage& m, UserPacket& pkt, ovsdp_upcall_msg* u)
 {
     {
         std::lock_guard<std::mutex> g(mu_);
         if (upcall_error_)
             return upcall_error_;
+        upcalls_open_++;
     }
     std::vector<u8> bytes = wire_bytes(pkt, pkt.len());
-    std::vector<Upcall> msgs;
-    // A GSO packet goes up as its segments (upstream: __skb_gso_segment):
-    // here the bytes are cut into segments of the packet's size, and for UDP
-    // GSO the segments after the first carry the later-fragment attributes.
-    usize seg = pkt.gso_mac_seglen();
-    if (seg && seg < bytes.size()) {
-        for (usize off = 0; off < bytes.size(); off += seg) {
-            std::vector<u8> part(bytes.begin() + off, bytes.begin() + std::min(bytes.size(), off + seg));
-            bool later = off && pkt.gso_udp() && m.later_attrs.size();
-            msgs.push_back(upcall_message(m, later ? m.later_attrs : m.attrs, part));
-        }
-    } else {
-        msgs.push_back(upcall_message(m, m.attrs, bytes));
-    }
-    std::lock_guard<std::mutex> g(mu_);
-    for (Upcall& u : msgs)
-        upcalls_.push_back(std::move(u));
+    usize len = m.cutlen && m.cutlen < bytes.size() ? m.cutlen : bytes.size();
+    auto* b = new UpcallBuf { std::vector<u8>(kUpcallHdrLen + m.attrs_len, 0xa5), { bytes.begin(), bytes.begin() + len },
+                              m.cmd, m.dp_ifindex };
+    // struct nlmsghdr (length set at commit), genlmsghdr, ovs_header.
+    put_le<u16>(b->bytes, 4, kUpcallFamilyId);
+    put_le<u16>(b->bytes, 6, 0);
+    put_le<u32>(b->bytes, 8, 0);
+    put_le<u32>(b->bytes, 12, 0);
+    b->bytes[16] = m.cmd;
+    b->bytes[17] = 1; // OVS_PACKET_VERSION
+    put_le<u16>(b->bytes, 18, 0);
+    put_le<s32>(b->bytes, 20, m.dp_ifindex);
+    *u = {};
+    u->msg = b;
+    u->attrs = b->bytes.data() + kUpcallHdrLen;
+    u->attrs_room = m.attrs_len;
+    u->len = static_cast<u32>(len);
+    u->hlen = m.unaligned ? 0 : u->len;
+    u->unaligned = m.unaligned;
     return 0;
+}
+
+void UserHost::upcall_cancel(ovsdp_upcall_msg* u)
+{
+    delete static_cast<UpcallBuf*>(u->msg);
+    u->msg = nullptr;
+    std::lock_guard<std::mutex> g(mu_);
+    upcalls_open_--;
+}
+
+// The packet attribute after the attributes: unpadded when the datapath has
+// OVS_DP_F_UNALIGNED (the kernel then references the packet's pages), else
+// padded to the netlink alignment.
+int UserHost::upcall_commit(const UpcallMessage& m, ovsdp_upcall_msg* u, u32 attrs_len)
+{
+    auto* b = static_cast<UpcallBuf*>(u->msg);
+    if (attrs_len > u->attrs_room || attrs_len % 4) {
+        upcall_cancel(u);
+        return -err::MSGSIZE;
+    }
+    std::vector<u8>& v = b->bytes;
+    v.resize(kUpcallHdrLen + attrs_len);
+    usize off = v.size();
+    v.resize(off + kNlaHdrLen);
+    put_le<u16>(v, off, static_cast<u16>(kNlaHdrLen + b->packet.size()));
+    put_le<u16>(v, off + 2, uapi::OVS_PACKET_ATTR_PACKET);
+    v.insert(v.end(), b->packet.begin(), b->packet.end());
+    if (!u->unaligned)
+        v.resize(nla_align(v.size()), 0);
+    put_le<u32>(v, 0, static_cast<u32>(v.size()));
+    Upcall up { m.portid, b->cmd, b->dp_ifindex, m.net, { v.begin() + kUpcallHdrLen, v.end() }, std::move(v) };
+    delete b;
+    u->msg = nullptr;
+    std::lock_guard<std::mutex> g(mu_);
+    upcalls_open_--;
+    upcalls_.push_back(std::move(up));
+    return 0;
+}
+
+long UserHost::upcalls_open() const
+{
+    std::lock_guard<std::mutex> g(mu_);
+    return upcalls_open_;
 }
 
 bool UserHost::packet_from_bytes(ConstBytes b, Vport* in, void* storage)

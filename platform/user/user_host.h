@@ -31,14 +31,16 @@ struct SentPacket {
     std::vector<u8> bytes; // with the VLAN tag, if any, inside
 };
 
-// One upcall message as the receiving socket reads it (after the genl and
-// ovs headers).
+// One upcall message as the receiving socket reads it.
 struct Upcall {
     u32 portid;
     u8 cmd;
     int dp_ifindex;
     void* net;
     std::vector<u8> attrs; // OVS_PACKET_ATTR_*; OVS_PACKET_ATTR_PACKET last
+    // The whole message: netlink header (nlmsg_type kUpcallFamilyId), genl
+    // header, ovs_header, then attrs.
+    std::vector<u8> wire;
 
     const NlAttr* attr(u16 type) const;
     // OVS_PACKET_ATTR_KEY parsed as the flow key it describes (false if absent
@@ -46,6 +48,12 @@ struct Upcall {
     bool key(FlowKey* out) const;
     std::vector<u8> packet() const;
 };
+
+// The packet family's id in the userspace host's messages (the kernel's is
+// assigned at registration).
+inline constexpr u16 kUpcallFamilyId = 0x1d;
+// Netlink, genl and ovs headers of an upcall message.
+inline constexpr usize kUpcallHdrLen = 16 + 4 + 4;
 
 class UserHost {
 public:
@@ -66,7 +74,27 @@ public:
     void drop(UserPacket&& pkt);
     void transmit(Vport* v, UserPacket&& pkt, u8 mac_proto);
     void transmit_mru(Vport* v, UserPacket&& pkt, u8 mac_proto, be16 eth_type);
-    int send_upcall(const UpcallMessage& m, UserPacket& pkt);
+    int upcall_begin(const UpcallMessage& m, UserPacket& pkt, ovsdp_upcall_msg* u);
+    int upcall_commit(const UpcallMessage& m, ovsdp_upcall_msg* u, u32 attrs_len);
+    void upcall_cancel(ovsdp_upcall_msg* u);
+    // A GSO packet (gso_mac_seglen) is cut into segments of that many bytes
+    // of its wire form (VLAN tag inside), as __skb_gso_segment would.
+    template <typename F>
+    int for_each_segment(UserPacket& pkt, F&& f)
+    {
+        std::vector<u8> bytes;
+        usize seg = gso_segments(pkt, &bytes);
+        if (!seg)
+            return f(pkt, true);
+        int err = 0;
+        for (usize off = 0; off < bytes.size(); off += seg) {
+            UserPacket part(bytes.data() + off, bytes.size() - off < seg ? bytes.size() - off : seg);
+            if (!err)
+                err = f(part, off == 0);
+            part.free();
+        }
+        return err;
+    }
     bool packet_from_bytes(ConstBytes b, Vport* in, void* storage);
     int set_tunnel(UserPacket& pkt, const ovsdp_tunnel& t, const u8* opts);
     int egress_tunnel(Vport* v, UserPacket& pkt, ovsdp_tunnel* t, u8* opts, u32 cap);
@@ -82,7 +110,7 @@ public:
     void reset();
     // Ports whose device is a tunnel device: they tell an egress tunnel.
     void set_tunnel_port(u32 port_no);
-    // Make every later send_upcall fail with `err` (negative; 0: succeed).
+    // Make every later upcall_begin fail with `err` (negative; 0: succeed).
     void set_upcall_error(int err);
     // Make every later clone / packet_from_bytes fail (memory short).
     void set_alloc_failure(bool fail);
@@ -99,11 +127,18 @@ public:
     // local_bh_enable() calls: one at the end of each EXECUTE, one a breath.
     u64 bh_enables() const;
 
+    // Messages reserved by upcall_begin and not yet committed or cancelled.
+    long upcalls_open() const;
+
 private:
+    // The wire bytes of a GSO packet to segment and the segment size, or 0.
+    static usize gso_segments(const UserPacket& pkt, std::vector<u8>* bytes);
+
     void* state_; // per-CPU ActionState<UserPacket>
     mutable std::mutex mu_;
     std::vector<SentPacket> sent_;
     std::vector<Upcall> upcalls_;
+    long upcalls_open_ = 0;
     std::set<u32> tunnel_ports_;
     int upcall_error_ = 0;
     bool alloc_failure_ = false;

@@ -944,6 +944,99 @@ TEST_F(DatapathTest, LongActionListIsEchoedAndDumped)
     EXPECT_TRUE(same_actions(*m[3], outputs(2)));
 }
 
+namespace {
+std::atomic<long> g_allocs_seen { 0 };
+bool count_allocation(size_t, unsigned, int)
+{
+    g_allocs_seen++;
+    return false; // let it succeed
+}
+} // namespace
+
+// Dumps write each message straight into the dump skb: no allocation per
+// call or per entry, and a flow's dump entry is the bytes its GET reply has.
+TEST_F(DatapathTest, DumpsAreWrittenIntoTheSkbAndAllocateNothing)
+{
+    ASSERT_EQ(new_dp("dp0"), 0);
+    int ifindex = dp_ifindex("dp0");
+    for (u16 p = 1; p <= 40; p++)
+        ASSERT_EQ(new_flow(ifindex, arp_key_attrs(p), outputs(p % 5 + 1)), 0) << last_msg;
+    for (int i = 0; i < 6; i++)
+        ASSERT_EQ(new_port(ifindex, "p" + std::to_string(i)), 0) << last_msg;
+
+    g_allocs_seen = 0;
+    user::set_alloc_fail_hook(count_allocation);
+    int flow_calls = 0, port_calls = 0;
+    std::vector<fake::Message> flows = dump_all(ovsdp_flow_cmd_dump, ifindex, 2048, 1000, &flow_calls);
+    std::vector<fake::Message> ports = dump_all(ovsdp_vport_cmd_dump, ifindex, 512, 1000, &port_calls);
+    std::vector<fake::Message> dps = dump_all(ovsdp_dp_cmd_dump, 0, 1024, 100);
+    user::set_alloc_fail_hook(nullptr);
+    EXPECT_EQ(g_allocs_seen.load(), 0) << "dumps allocate nothing";
+    EXPECT_FALSE(kernel.dump_open) << "every begun dump message committed or cancelled";
+
+    ASSERT_EQ(flows.size(), 40u);
+    EXPECT_GT(flow_calls, 2) << "several skbs";
+    EXPECT_EQ(ports.size(), 7u);
+    EXPECT_GT(port_calls, 1);
+    ASSERT_EQ(dps.size(), 1u);
+    EXPECT_EQ(dps[0].str(uapi::OVS_DP_ATTR_NAME), "dp0");
+    for (const fake::Message& m : flows) {
+        EXPECT_TRUE(m.dump);
+        EXPECT_EQ(m.cmd, uapi::OVS_FLOW_CMD_GET);
+        EXPECT_EQ(m.dp_ifindex, ifindex);
+        ASSERT_TRUE(nla_stream_ok(ovsdp::ConstBytes(m.attrs.data(), m.attrs.size())));
+        // The same bytes as the flow's GET reply.
+        const NlAttr* key = m.attr(uapi::OVS_FLOW_ATTR_KEY);
+        ASSERT_NE(key, nullptr);
+        Request r(&net, uapi::kFlowAttrMax, ifindex);
+        r.put(uapi::OVS_FLOW_ATTR_KEY, key->data(), key->len());
+        size_t before = kernel.sent.size();
+        ASSERT_EQ(ovsdp_flow_cmd_get(r.finish()), 0);
+        ASSERT_EQ(kernel.sent.size(), before + 1);
+        EXPECT_EQ(kernel.sent.back().attrs, m.attrs);
+        EXPECT_FALSE(kernel.sent.back().dump);
+    }
+}
+
+// Messages the shim cannot allocate: a notification's loss is told to the
+// multicast group (upstream's netlink_set_err(-ENOMEM)) while the command
+// stands; a reply fails the request; a deletion, which reserves its message
+// first, is refused and deletes nothing.
+TEST_F(DatapathTest, MessagesThatCannotBeAllocated)
+{
+    ASSERT_EQ(new_dp("dp0"), 0);
+    int ifindex = dp_ifindex("dp0");
+    ASSERT_EQ(new_port(ifindex, "p1"), 0);
+    kernel.reset();
+    kernel.msg_alloc_fails = true;
+
+    EXPECT_EQ(new_flow(ifindex, arp_key_attrs(1), outputs(1)), 0) << "installed";
+    EXPECT_EQ(kernel.notify_errors, 1);
+    std::vector<u8> k = arp_key_attrs(1);
+    {
+        Request r(&net, uapi::kFlowAttrMax, ifindex);
+        r.put(uapi::OVS_FLOW_ATTR_KEY, k.data(), k.size());
+        EXPECT_EQ(ovsdp_flow_cmd_get(r.finish()), E(err::NOMEM));
+    }
+    EXPECT_EQ(del_port(ifindex, "p1"), E(err::NOMEM));
+    {
+        Request r(&net, uapi::kDpAttrMax, 0);
+        r.str(uapi::OVS_DP_ATTR_NAME, "dp0");
+        EXPECT_EQ(ovsdp_dp_cmd_del(r.finish()), E(err::NOMEM));
+    }
+    EXPECT_EQ(kernel.notify_errors, 1) << "refused deletions lose no notification";
+    EXPECT_TRUE(kernel.sent.empty());
+
+    kernel.msg_alloc_fails = false;
+    EXPECT_NE(kernel.find(&net, "p1"), nullptr);
+    EXPECT_NE(kernel.find(&net, "dp0"), nullptr);
+    Request r(&net, uapi::kFlowAttrMax, ifindex);
+    r.put(uapi::OVS_FLOW_ATTR_KEY, k.data(), k.size());
+    EXPECT_EQ(ovsdp_flow_cmd_get(r.finish()), 0);
+    ASSERT_EQ(kernel.sent.size(), 1u);
+    EXPECT_NE(kernel.sent[0].attr(uapi::OVS_FLOW_ATTR_ACTIONS), nullptr);
+}
+
 // The mask cache's hash for packets without an skb hash: deterministic, blind
 // to recirc_id (the table mixes it in), and spread over all four bytes (the
 // cache probes 8-bit segments) for 5-tuples that differ anywhere.

@@ -14,6 +14,7 @@
 #include "tests/unit/flow_netlink/nl_build.h"
 
 #include <gtest/gtest.h>
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <cstring>
@@ -428,6 +429,112 @@ TEST_F(PacketPathTest, UdpGsoSegmentsAfterTheFirstGoUpAsLaterFragments)
         EXPECT_FALSE(has_udp) << "segment " << i;
         EXPECT_EQ(later.in_port, 1u);
     }
+    // Each segment its own message, the segment's bytes in it.
+    for (usize i = 0; i < up.size(); i++) {
+        usize off = i * 1000;
+        EXPECT_EQ(up[i].packet(), Bytes(f.begin() + off, f.begin() + std::min(f.size(), off + 1000))) << i;
+        u32 nlmsg_len;
+        std::memcpy(&nlmsg_len, up[i].wire.data(), 4);
+        EXPECT_EQ(nlmsg_len, up[i].wire.size());
+    }
+    EXPECT_EQ(host.upcalls_open(), 0);
+}
+
+// The upcall is written once into the message the host reserved: what the
+// socket reads is the netlink, genl and ovs headers, then the attributes the
+// core wrote (key, hash) and the packet the host appended, byte for byte what
+// the attributes-then-copy encoding produced. With OVS_DP_F_UNALIGNED the
+// packet attribute is not padded (the kernel may reference the packet's
+// pages), without it it is.
+TEST_F(PacketPathTest, UpcallIsWrittenOnceAsTheSocketReadsIt)
+{
+    Bytes f = udp_frame(2000, 53, 19); // 61 bytes: its attribute needs padding
+    ASSERT_EQ(f.size() % 4, 1u);
+    u32 hash = 0x0badf00d;
+    auto expected = [&](u16 in_port) {
+        FlowKey key = key_of(f, in_port);
+        std::vector<u8> buf(4096);
+        NlWriter w(buf.data(), buf.size());
+        put_flow_key(w, uapi::OVS_PACKET_ATTR_KEY, key, key, false);
+        w.put_u64(uapi::OVS_PACKET_ATTR_HASH, hash | (1ull << 32));
+        w.put(uapi::OVS_PACKET_ATTR_PACKET, f.data(), f.size());
+        EXPECT_FALSE(w.overflowed());
+        buf.resize(w.size());
+        return buf;
+    };
+    auto check_headers = [&](const Upcall& u, int dp_ifi) {
+        ASSERT_GE(u.wire.size(), kUpcallHdrLen);
+        u32 nlmsg_len;
+        u16 type;
+        s32 ifi;
+        std::memcpy(&nlmsg_len, u.wire.data(), 4);
+        std::memcpy(&type, u.wire.data() + 4, 2);
+        std::memcpy(&ifi, u.wire.data() + 20, 4);
+        EXPECT_EQ(nlmsg_len, u.wire.size());
+        EXPECT_EQ(type, kUpcallFamilyId);
+        EXPECT_EQ(u.wire[16], uapi::OVS_PACKET_CMD_MISS);
+        EXPECT_EQ(ifi, dp_ifi);
+        EXPECT_EQ(Bytes(u.wire.begin() + kUpcallHdrLen, u.wire.end()), u.attrs);
+    };
+
+    receive(f, 1, hash);
+    std::vector<Upcall> up = host.take_upcalls();
+    ASSERT_EQ(up.size(), 1u);
+    check_headers(up[0], ifindex);
+    Bytes want = expected(1);
+    EXPECT_EQ(up[0].attrs, Bytes(want.begin(), want.end() - 3)) << "unaligned: the packet attribute unpadded";
+    EXPECT_EQ(up[0].packet(), f);
+
+    // A datapath without OVS_DP_F_UNALIGNED: padded to the netlink alignment.
+    ASSERT_EQ(new_dp("dp1", uapi::kDpFVportPids), 0);
+    int ifi = dp_ifindex("dp1");
+    Datapath* dp1 = dp_lookup_by_ifindex(&net, ifi);
+    ASSERT_NE(dp1, nullptr);
+    {
+        Request r(&net, uapi::kVportAttrMax, ifi, 1);
+        u32 pid = 77;
+        r.str(uapi::OVS_VPORT_ATTR_NAME, "q1").u32(uapi::OVS_VPORT_ATTR_TYPE, uapi::OVS_VPORT_TYPE_INTERNAL);
+        r.put(uapi::OVS_VPORT_ATTR_UPCALL_PID, &pid, 4).u32(uapi::OVS_VPORT_ATTR_PORT_NO, 1);
+        ASSERT_EQ(ovsdp_vport_cmd_new(r.finish()), 0);
+    }
+    ovsdp_local_bh_disable();
+    {
+        RcuReadGuard rcu;
+        dp_vport_receive(host, dp_lookup_vport(dp1, 1), UserPacket(f.data(), f.size(), hash));
+    }
+    ovsdp_local_bh_enable();
+    up = host.take_upcalls();
+    ASSERT_EQ(up.size(), 1u);
+    EXPECT_EQ(up[0].portid, 77u);
+    check_headers(up[0], ifi);
+    EXPECT_EQ(up[0].attrs, expected(1));
+    EXPECT_EQ(host.upcalls_open(), 0) << "every reserved message sent";
+
+    // A socket that refuses: nothing reserved stays behind.
+    host.set_upcall_error(-err::NOBUFS);
+    receive(f, 1, hash);
+    EXPECT_TRUE(host.take_upcalls().empty());
+    EXPECT_EQ(host.upcalls_open(), 0);
+}
+
+// A userspace action with a cut length: the attributes say the packet's
+// length, and only the first bytes go in.
+TEST_F(PacketPathTest, TruncatedUserspaceUpcallCarriesTheLength)
+{
+    Bytes f = udp_frame(10, 20, 100);
+    Nl acts;
+    uapi::OvsActionTrunc t { 50 };
+    acts.put(uapi::OVS_ACTION_ATTR_TRUNC, &t, sizeof(t));
+    acts.begin(uapi::OVS_ACTION_ATTR_USERSPACE).u32_(uapi::OVS_USERSPACE_ATTR_PID, 5).end();
+    ASSERT_EQ(install(f, 1, acts), 0) << last_msg;
+    receive(f, 1);
+    std::vector<Upcall> up = host.take_upcalls();
+    ASSERT_EQ(up.size(), 1u);
+    EXPECT_EQ(up[0].packet(), Bytes(f.begin(), f.begin() + 50));
+    const NlAttr* len = up[0].attr(uapi::OVS_PACKET_ATTR_LEN);
+    ASSERT_NE(len, nullptr);
+    EXPECT_EQ(len->get_u32(), f.size());
+    EXPECT_EQ(host.upcalls_open(), 0);
 }
 
 // EXECUTE --------------------------------------------------------------------

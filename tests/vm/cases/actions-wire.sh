@@ -19,13 +19,17 @@ rc=$?
 bash "$HERE/forward-ctl.sh" --ctl "$CTL" || rc=1
 # The amplification budget: long lists, tiny MRUs, recirculation fan-out.
 python3 "$HERE/amplification.py" --ctl "$CTL" || rc=1
-# MISS upcalls of a UDP GSO packet, the kernel's module first (same boot).
+# MISS upcalls of a UDP GSO packet, and of frames in the skb layouts a tap
+# builds (zero-copy or copied packet data), the kernel's module first (same
+# boot).
 mod_loaded tun || modprobe tun || insmod "$GUEST_MODDIR/kernel/drivers/net/tun.ko"
 if unload_ovs && load_stock_ovs && python3 "$HERE/upcall_gso.py" --record /results/gso-stock.json &&
+	python3 "$HERE/upcall_zerocopy.py" --record /results/zc-stock.json &&
 	unload_ovs && load_ovsdp; then
 	python3 "$HERE/upcall_gso.py" --expect /results/gso-stock.json || rc=1
+	python3 "$HERE/upcall_zerocopy.py" --expect /results/zc-stock.json || rc=1
 else
-	echo "FAIL: UFO upcalls: could not record the kernel module's or reload ours"
+	echo "FAIL: UFO/layout upcalls: could not record the kernel module's or reload ours"
 	rc=1
 fi
 if kmsg_since_mark | grep -E "WARNING:|BUG:|Oops|Call Trace"; then
