@@ -8,6 +8,7 @@
 #include "datapath/packet_path.h"
 #include "flow_netlink/flow_netlink.h"
 #include "platform/netdev.h"
+#include "platform/user/dispatch.h"
 #include "platform/user/fake_kernel.h"
 #include "platform/user/user_host.h"
 #include "platform/user/user_platform.h"
@@ -72,7 +73,10 @@ protected:
     }
     void TearDown() override
     {
-        ovsdp_destroy_all();
+        {
+            OvsLock ovsl;
+            ovsdp_destroy_all();
+        }
         ovsdp_rcu_barrier();
         EXPECT_EQ(live_allocations(), baseline) << "leaked allocations";
         EXPECT_EQ(packets_leaked(), 0) << "packets left owned by a handle (the kernel would leak the skbs)";
@@ -87,7 +91,7 @@ protected:
         r.u32(uapi::OVS_DP_ATTR_USER_FEATURES, features);
         if (!cpu_pids.empty())
             r.put(uapi::OVS_DP_ATTR_PER_CPU_PIDS, cpu_pids.data(), 4 * cpu_pids.size());
-        return ovsdp_dp_cmd_new(r.finish());
+        return cmd::dp_new(r.finish());
     }
     int dp_ifindex(const std::string& name)
     {
@@ -100,7 +104,7 @@ protected:
         r.str(uapi::OVS_VPORT_ATTR_NAME, name).u32(uapi::OVS_VPORT_ATTR_TYPE, uapi::OVS_VPORT_TYPE_INTERNAL);
         r.put(uapi::OVS_VPORT_ATTR_UPCALL_PID, pids.data(), 4 * pids.size());
         r.u32(uapi::OVS_VPORT_ATTR_PORT_NO, port_no);
-        return ovsdp_vport_cmd_new(r.finish());
+        return cmd::vport_new(r.finish());
     }
     Vport* vport(u32 port_no) { return dp_lookup_vport(dp, port_no); }
 
@@ -132,7 +136,7 @@ protected:
         if (ufid)
             r.put(uapi::OVS_FLOW_ATTR_UFID, ufid, 16);
         r.put(uapi::OVS_FLOW_ATTR_ACTIONS, actions.bytes().data(), actions.size());
-        int rc = ovsdp_flow_cmd_new(r.finish());
+        int rc = cmd::flow_new(r.finish());
         last_msg = r.req.extack_msg;
         return rc;
     }
@@ -140,7 +144,7 @@ protected:
     {
         Request r(&net, uapi::kFlowAttrMax, ifindex);
         r.put(uapi::OVS_FLOW_ATTR_UFID, ufid, 16);
-        return ovsdp_flow_cmd_del(r.finish());
+        return cmd::flow_del(r.finish());
     }
     // A packet received on port `in_port` (softirq: BH off, under RCU).
     void receive(const Bytes& frame, u32 in_port, u32 hash = 0, UserPacket* proto = nullptr)
@@ -164,8 +168,12 @@ protected:
         dp_get_stats(dp, &s, &m);
         return s;
     }
-    // OVS_PACKET_CMD_EXECUTE.
-    int execute(Request& r) { return packet_cmd_execute(host, r.finish()); }
+    // OVS_PACKET_CMD_EXECUTE, through the command table.
+    int execute(Request& r)
+    {
+        set_execute_host(&host);
+        return cmd::packet_execute(r.finish());
+    }
     Request& exec_req(Request& r, const Bytes& frame, const Nl& key, const Nl& actions)
     {
         r.put(uapi::OVS_PACKET_ATTR_PACKET, frame.data(), frame.size());
@@ -656,7 +664,7 @@ TEST_F(PacketPathTest, ConcurrentExecuteReceiveDumpAndFlowChanges)
             d.dp_ifindex = ifindex;
             kernel.dump_capacity = 1 << 20;
             kernel.dump_used = 0;
-            EXPECT_EQ(ovsdp_flow_cmd_dump(&d), 0);
+            EXPECT_EQ(cmd::flow_dump(&d), 0);
             kernel.reset();
         }
     };
