@@ -70,8 +70,11 @@ struct UpcallMessage {
 //       copy the packet into the message(s) and unicast them; the packet
 //       stays the caller's. 0 or -errno.
 //   bool packet_from_bytes(ConstBytes b, Vport* in, void* storage);
-//       a new packet holding a copy of b, received on in's device, in
-//       storage (process context, EXECUTE); false when memory is short.
+//       a new packet holding a copy of b, received on in's device (none yet
+//       if in is nullptr), in storage (process context, EXECUTE); false
+//       when memory is short.
+//   void set_input_port(Packet& pkt, Vport* in);
+//       the packet was received on in's device (EXECUTE, under RCU).
 //   int set_tunnel(Packet& pkt, const ovsdp_tunnel& t, const u8* opts);
 //       set(tunnel): attach the metadata to the packet. 0 or -errno.
 //   int egress_tunnel(Vport* v, Packet& pkt, ovsdp_tunnel* t, u8* opts, u32 cap);
@@ -93,6 +96,7 @@ concept DpHost = DpPacket<typename H::Packet> &&
         h.transmit_mru(v, static_cast<typename H::Packet&&>(pkt), mac_proto, eth_type);
         { h.send_upcall(msg, pkt) } -> SameAs<int>;
         { h.packet_from_bytes(bytes, v, storage) } -> SameAs<bool>;
+        h.set_input_port(pkt, v);
         { h.set_tunnel(pkt, tun, opts) } -> SameAs<int>;
         { h.egress_tunnel(v, pkt, tun_out, opts_out, cap) } -> SameAs<int>;
         { h.random_u32() } -> SameAs<u32>;

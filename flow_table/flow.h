@@ -13,6 +13,7 @@
 
 #include "base/atomic.h"
 #include "base/list.h"
+#include "base/own.h"
 #include "base/result.h"
 #include "flow/flow_key.h"
 #include "flow_table/flow_stats.h"
@@ -74,6 +75,8 @@ Result<FlowActions*> flow_actions_alloc(u32 capacity, unsigned gfp = OVSDP_GFP_K
 void flow_actions_free(FlowActions* acts);
 // After a grace period.
 void flow_actions_free_rcu(FlowActions* acts);
+// The owner of actions not yet published.
+using OwnActions = Own<FlowActions, flow_actions_free>;
 
 // ---- Identifier ---------------------------------------------------------------
 
@@ -117,6 +120,8 @@ Result<Flow*> flow_alloc();
 void flow_free(Flow* flow);
 // After a grace period (the flow was removed from its table).
 void flow_free_rcu(Flow* flow);
+// The owner of a flow not (yet) in a table.
+using OwnFlow = Own<Flow, flow_free>;
 
 // Identifier setters, before insertion; exactly one of them per flow.
 // INVAL when len is 0 or above kMaxUfidLength.

@@ -163,13 +163,20 @@ int UserHost::send_upcall(const UpcallMessage& m, UserPacket& pkt)
     return 0;
 }
 
+void UserHost::set_input_port(UserPacket&, Vport* in)
+{
+    std::lock_guard<std::mutex> g(mu_);
+    last_packet_port_ = in->port_no;
+}
+
 bool UserHost::packet_from_bytes(ConstBytes b, Vport* in, void* storage)
 {
     {
         std::lock_guard<std::mutex> g(mu_);
         if (alloc_failure_)
             return false;
-        last_packet_port_ = in->port_no;
+        if (in)
+            last_packet_port_ = in->port_no;
     }
     auto* p = new (storage) UserPacket(b.data(), b.size());
     if (!p->valid()) {

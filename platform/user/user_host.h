@@ -68,6 +68,7 @@ public:
     void transmit_mru(Vport* v, UserPacket&& pkt, u8 mac_proto, be16 eth_type);
     int send_upcall(const UpcallMessage& m, UserPacket& pkt);
     bool packet_from_bytes(ConstBytes b, Vport* in, void* storage);
+    void set_input_port(UserPacket& pkt, Vport* in);
     int set_tunnel(UserPacket& pkt, const ovsdp_tunnel& t, const u8* opts);
     int egress_tunnel(Vport* v, UserPacket& pkt, ovsdp_tunnel* t, u8* opts, u32 cap);
     u32 random_u32();

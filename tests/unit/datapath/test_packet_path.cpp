@@ -17,6 +17,7 @@
 #include <gtest/gtest.h>
 #include <array>
 #include <atomic>
+#include <chrono>
 #include <cstring>
 #include <mutex>
 #include <set>
@@ -482,6 +483,32 @@ TEST_F(PacketPathTest, ExecuteNeedsPacketKeyAndActions)
     EXPECT_EQ(execute(exec_req(r, f, key, acts)), -err::NODEV);
     EXPECT_STREQ(r.req.extack_msg, "No datapath with this ifindex");
     EXPECT_TRUE(host.take_sent().empty());
+}
+
+// EXECUTE runs under RCU only (OVSDP_CTX_RCU_BH): it completes while another
+// thread holds ovs_mutex, and a packet refused for a vanished datapath is
+// freed.
+TEST_F(PacketPathTest, ExecuteDoesNotWaitForOvsMutex)
+{
+    Bytes f = udp_frame(1, 2);
+    Nl acts;
+    output(acts, 2);
+    std::atomic<int> rc { 1 };
+    {
+        OvsLock held;
+        std::thread t([&] {
+            Request r(&net, uapi::kPacketAttrMax, ifindex);
+            rc = execute(exec_req(r, f, in_port_key(1), acts));
+        });
+        for (int i = 0; i < 10000 && rc.load() == 1; i++)
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        EXPECT_EQ(rc.load(), 0) << "EXECUTE waited for ovs_mutex";
+        t.join();
+    }
+    EXPECT_EQ(host.take_sent(2).size(), 1u);
+    const ovsdp_cmd_desc* c = ovsdp_cmd_find(OVSDP_FAMILY_PACKET, uapi::OVS_PACKET_CMD_EXECUTE);
+    ASSERT_NE(c, nullptr);
+    EXPECT_EQ(c->doit_ctx, OVSDP_CTX_RCU_BH);
 }
 
 TEST_F(PacketPathTest, ExecuteFromAMissingPortIsTheLocalPorts)
