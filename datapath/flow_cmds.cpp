@@ -2,7 +2,7 @@
 // The ovs_flow genetlink commands: NEW (create, or replace actions), SET,
 // DEL (one, or all), GET and dump, with upstream's semantics for identifiers
 // (UFID or unmasked key), NLM_F_CREATE/EXCL, UFID terse flags and PROBE.
-// Called by kmod/ with ovs_mutex held.
+// Each command's lock context is in datapath/commands.cpp.
 #include "datapath/datapath.h"
 #include "datapath/ovsdp_ext.h"
 
@@ -169,6 +169,8 @@ Flow* lookup_by_id(Datapath* dp, const ParsedMatch* p)
 
 using namespace ovsdp;
 
+// Context OVSDP_CTX_SELF: parses the match, allocates the flow and checks
+// its actions before it takes ovs_mutex, as upstream's ovs_flow_cmd_new.
 extern "C" int ovsdp_flow_cmd_new(ovsdp_request* req)
 {
     bool log = !req_attr(req, uapi::OVS_FLOW_ATTR_PROBE);
@@ -187,29 +189,26 @@ extern "C" int ovsdp_flow_cmd_new(ovsdp_request* req)
     auto fr = flow_alloc();
     if (fr.is_error())
         return -err::NOMEM;
-    Flow* flow = fr.value();
+    OwnFlow flow(fr.value());
     // The flow's key is the masked key; the actions are checked against it.
     flow_mask_key(&flow->key, p->key, p->mask, p->m.mask_range, true);
-    Status st = p->ufid.len ? flow_set_ufid(flow, p->ufid.data, p->ufid.len) : flow_set_unmasked_key(flow, p->key);
-    if (st.is_error()) {
-        flow_free(flow);
+    Status st = p->ufid.len ? flow_set_ufid(flow.get(), p->ufid.data, p->ufid.len)
+                            : flow_set_unmasked_key(flow.get(), p->key);
+    if (st.is_error())
         return req_fail(req, st.error());
-    }
-    auto acts = validate_and_copy_actions(a_acts->payload(), flow->key, log);
-    if (acts.is_error()) {
+    auto validated = validate_and_copy_actions(a_acts->payload(), flow->key, log);
+    if (validated.is_error()) {
         if (log)
             ovsdp_log_ratelimited(OVSDP_LOG_INFO, "%s", kNewActionsRefusedLog);
-        flow_free(flow);
-        return req_fail(req, acts.error(), a_acts);
+        return req_fail(req, validated.error(), a_acts);
     }
-
-    Datapath* dp = dp_lookup_by_ifindex(req->net, req->dp_ifindex);
-    if (!dp) {
-        flow_actions_free(acts.value());
-        flow_free(flow);
-        return req_fail(req, make_error(err::NODEV, "No datapath with this ifindex"));
-    }
+    OwnActions acts(validated.value());
     u32 ufid_flags = ufid_flags_from_nlattr(req_attr(req, uapi::OVS_FLOW_ATTR_UFID_FLAGS));
+
+    OvsLock ovsl;
+    Datapath* dp = dp_lookup_by_ifindex(req->net, req->dp_ifindex);
+    if (!dp)
+        return req_fail(req, make_error(err::NODEV, "No datapath with this ifindex"));
     int ifindex = dp_ifindex(dp);
 
     // A duplicate has the same UFID or, failing that, a key the new one
@@ -218,22 +217,18 @@ extern "C" int ovsdp_flow_cmd_new(ovsdp_request* req)
     if (!existing)
         existing = dp->table.lookup(p->key);
     if (!existing) {
-        flow->actions = acts.value();
-        if (auto ins = dp->table.insert_locked(flow, p->mask, p->m.mask_range); ins.is_error()) {
-            flow_free(flow);
+        flow->actions = acts.release();
+        if (auto ins = dp->table.insert_locked(flow.get(), p->mask, p->m.mask_range); ins.is_error())
             return req_fail(req, ins.error());
-        }
-        flow_reply(req, flow, ifindex, ufid_flags, uapi::OVS_FLOW_CMD_NEW, true);
+        Flow* added = flow.release(); // the table's now
+        flow_reply(req, added, ifindex, ufid_flags, uapi::OVS_FLOW_CMD_NEW, true);
         return 0;
     }
 
     // A flow already covers this key. Generic netlink turns NLM_F_EXCL into a
     // dump request, so NLM_F_CREATE stands in for it, as upstream accepts.
-    if (req->nlmsg_flags & (kNlmFCreate | kNlmFExcl)) {
-        flow_actions_free(acts.value());
-        flow_free(flow);
+    if (req->nlmsg_flags & (kNlmFCreate | kNlmFExcl))
         return req_fail(req, make_error(err::EXIST, "Flow already exists"));
-    }
     // The flow found must be the one named (upstream's ovs_flow_cmp): a
     // UFID-identified flow whose masked key is the request's key over its
     // range, or a key-identified flow with the same unmasked key, which may
@@ -243,18 +238,16 @@ extern "C" int ovsdp_flow_cmd_new(ovsdp_request* req)
         : flow_cmp_unmasked_key(existing, p->key, p->m.range);
     if (!same)
         existing = flow_has_ufid(existing) ? nullptr : dp->table.lookup_exact(p->key, p->m.range);
-    if (!existing) {
-        flow_actions_free(acts.value());
-        flow_free(flow);
+    if (!existing)
         return req_fail(req, make_error(err::NOENT, "Flow with a different identifier overlaps"));
-    }
-    flow_replace_actions_locked(existing, acts.value());
-    flow_free(flow);
+    flow_replace_actions_locked(existing, acts.release());
     flow_stats_flush_all(); // every CPU's pending counts (flow_stats.h)
     flow_reply(req, existing, ifindex, ufid_flags, uapi::OVS_FLOW_CMD_NEW, true);
     return 0;
 }
 
+// Context OVSDP_CTX_SELF: parses and checks the new actions before it takes
+// ovs_mutex.
 extern "C" int ovsdp_flow_cmd_set(ovsdp_request* req)
 {
     bool log = !req_attr(req, uapi::OVS_FLOW_ATTR_PROBE);
@@ -267,43 +260,39 @@ extern "C" int ovsdp_flow_cmd_set(ovsdp_request* req)
     if (!p->ufid.len && !a_key)
         return req_fail(req, make_error(err::INVAL, "Flow set needs a key or a UFID"));
 
-    FlowActions* acts = nullptr;
+    OwnActions acts;
     if (a_acts) {
         if (!a_key)
             return req_fail(req, make_error(err::INVAL, "Flow key attribute not present in set flow"));
         // Actions are validated against the masked key, as for a new flow.
-        FlowKey* masked = make<FlowKey>(Gfp::Kernel);
+        Owned<FlowKey> masked(make<FlowKey>(Gfp::Kernel));
         if (!masked)
             return -err::NOMEM;
-        flow_mask_key(masked, p->key, p->mask, p->m.mask_range, true);
+        flow_mask_key(masked.get(), p->key, p->mask, p->m.mask_range, true);
         auto r = validate_and_copy_actions(a_acts->payload(), *masked, log);
-        destroy(masked);
         if (r.is_error()) {
             if (log)
                 ovsdp_log_ratelimited(OVSDP_LOG_INFO, "%s", kSetActionsRefusedLog);
             return req_fail(req, r.error(), a_acts);
         }
-        acts = r.value();
+        acts.reset(r.value());
     }
+    u32 ufid_flags = ufid_flags_from_nlattr(req_attr(req, uapi::OVS_FLOW_ATTR_UFID_FLAGS));
 
+    OvsLock ovsl;
     Datapath* dp = dp_lookup_by_ifindex(req->net, req->dp_ifindex);
-    if (!dp) {
-        flow_actions_free(acts);
+    if (!dp)
         return req_fail(req, make_error(err::NODEV, "No datapath with this ifindex"));
-    }
     Flow* flow = lookup_by_id(dp, p);
-    if (!flow) {
-        flow_actions_free(acts);
+    if (!flow)
         return req_fail(req, make_error(err::NOENT, "Flow not found"));
-    }
     if (acts)
-        flow_replace_actions_locked(flow, acts);
+        flow_replace_actions_locked(flow, acts.release());
     // Fold every CPU's pending counts first: the reply is exact, and counts
     // from before a CLEAR do not come back after it (flow_stats.h).
     flow_stats_flush_all();
     if (req_attr(req, uapi::OVS_FLOW_ATTR_CLEAR))
         flow->stats.clear();
-    u32 ufid_flags = ufid_flags_from_nlattr(req_attr(req, uapi::OVS_FLOW_ATTR_UFID_FLAGS));
     flow_reply(req, flow, dp_ifindex(dp), ufid_flags, uapi::OVS_FLOW_CMD_SET, true);
     return 0;
 }

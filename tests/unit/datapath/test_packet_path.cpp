@@ -511,6 +511,26 @@ TEST_F(PacketPathTest, ExecuteDoesNotWaitForOvsMutex)
     EXPECT_EQ(c->doit_ctx, OVSDP_CTX_RCU_BH);
 }
 
+// Flow NEW checks its actions before it takes ovs_mutex (OVSDP_CTX_SELF): a
+// refused flow is refused while another thread holds the lock.
+TEST_F(PacketPathTest, FlowNewRefusesBadActionsWithoutOvsMutex)
+{
+    Nl bad;
+    output(bad, 0x10000); // beyond any port number
+    std::atomic<int> rc { 1 };
+    {
+        OvsLock held;
+        std::thread t([&] { rc = install(udp_frame(7, 8), 1, bad); });
+        for (int i = 0; i < 10000 && rc.load() == 1; i++)
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        EXPECT_EQ(rc.load(), -err::INVAL) << "flow NEW waited for ovs_mutex to refuse its actions";
+        t.join();
+    }
+    Nl good;
+    output(good, 2);
+    EXPECT_EQ(install(udp_frame(7, 8), 1, good), 0);
+}
+
 TEST_F(PacketPathTest, ExecuteFromAMissingPortIsTheLocalPorts)
 {
     Bytes f = udp_frame(1, 2);
