@@ -320,6 +320,7 @@ extern "C" int ovsdp_flow_cmd_get(ovsdp_request* req)
 
 extern "C" int ovsdp_flow_cmd_del(ovsdp_request* req)
 {
+    assert_ovsl();
     bool log = !req_attr(req, uapi::OVS_FLOW_ATTR_PROBE);
     ParsedMatch pm {};
     ParsedMatch* p = &pm;

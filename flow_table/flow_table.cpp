@@ -907,6 +907,7 @@ void free_masks_rcu(MaskArray* ma)
 
 void FlowTable::destroy_locked()
 {
+    assert_ovsl();
     if (!ti_)
         return;
     free_instance_flows(ti_);
@@ -1082,6 +1083,7 @@ Flow* FlowTable::lookup_ufid(const FlowUfid& ufid)
 
 Status FlowTable::mask_array_append_locked(FlowMask* mask)
 {
+    assert_ovsl();
     MaskArray* ma = mask_array_;
     if (ma->count >= ma->max) {
         MaskArray* bigger = mask_array_alloc(ma->max * 2);
@@ -1103,6 +1105,7 @@ Status FlowTable::mask_array_append_locked(FlowMask* mask)
 
 FlowMask* FlowTable::mask_insert_locked(const FlowKey& key, FlowKeyRange range, u32* slot)
 {
+    assert_ovsl();
     MaskArray* ma = mask_array_;
     for (u32 i = 0; i < ma->count; i++) {
         FlowMask* m = ma->masks[i];
@@ -1133,6 +1136,7 @@ FlowMask* FlowTable::mask_insert_locked(const FlowKey& key, FlowKeyRange range, 
 
 void FlowTable::mask_remove_locked(FlowMask* mask)
 {
+    assert_ovsl();
     if (--mask->ref_count > 0)
         return;
     MaskArray* ma = mask_array_;
@@ -1173,6 +1177,7 @@ void FlowTable::mask_remove_locked(FlowMask* mask)
 
 void FlowTable::masks_rebalance_locked()
 {
+    assert_ovsl();
     MaskArray* ma = mask_array_;
     u32 n = ma->count;
     if (n == 0)
@@ -1263,11 +1268,13 @@ void FlowTable::pf_attach_locked(MaskArray* ma, MaskPrefilter* pf)
 
 void FlowTable::prefilter_rebuild_locked()
 {
+    assert_ovsl();
     pf_attach_locked(mask_array_, pf_build_locked(mask_array_, true));
 }
 
 void FlowTable::set_prefilter_locked(bool on)
 {
+    assert_ovsl();
     pf_enabled_ = on;
     if (on)
         prefilter_rebuild_locked();
@@ -1283,6 +1290,7 @@ const MaskPrefilter* FlowTable::prefilter() const
 
 Status FlowTable::set_masks_cache_size_locked(u32 size)
 {
+    assert_ovsl();
     if (size > kMaskCacheMaxSize || (size && !is_power_of_2(size)))
         return make_error(err::INVAL, "Masks cache size must be 0 or a power of 2 up to 4096");
     if (mask_cache_->size == size)
@@ -1302,6 +1310,7 @@ Status FlowTable::set_masks_cache_size_locked(u32 size)
 // the other node version; unpublished. nullptr on allocation failure.
 TableInstance* FlowTable::instance_copy_locked(TableInstance* old, u32 n_buckets, bool ufid)
 {
+    assert_ovsl();
     // The other version may still be walked by readers of the instance that
     // used it before `old`. Wait for them if this table retired an instance
     // of this kind since its last wait and such instances are still pending
@@ -1331,6 +1340,7 @@ TableInstance* FlowTable::instance_copy_locked(TableInstance* old, u32 n_buckets
 
 void FlowTable::instance_replace_locked(TableInstance** slot, TableInstance* ti)
 {
+    assert_ovsl();
     TableInstance* old = *slot;
     u32 ufid = old->ufid; // read before the free is queued: a grace period may end before the next line
     rcu_assign(*slot, ti);
@@ -1340,6 +1350,7 @@ void FlowTable::instance_replace_locked(TableInstance** slot, TableInstance* ti)
 
 Status FlowTable::rehash_locked()
 {
+    assert_ovsl();
     TableInstance* ti = instance_copy_locked(ti_, ti_->n_buckets, false);
     if (!ti)
         return make_error(err::NOMEM, nullptr);
@@ -1355,6 +1366,7 @@ Status FlowTable::rehash_locked()
 
 void FlowTable::key_insert_locked(Flow* flow)
 {
+    assert_ovsl();
     TableInstance* ti = ti_;
     link_head_rcu(find_bucket(ti, flow->hash), &flow->table_node[ti->node_ver]);
     write_once(count_, count_ + 1);
@@ -1371,6 +1383,7 @@ void FlowTable::key_insert_locked(Flow* flow)
 
 void FlowTable::ufid_insert_locked(Flow* flow)
 {
+    assert_ovsl();
     TableInstance* ti = ufid_ti_;
     link_head_rcu(find_bucket(ti, flow->ufid_hash), &flow->ufid_node[ti->node_ver]);
     write_once(ufid_count_, ufid_count_ + 1);
@@ -1382,6 +1395,7 @@ void FlowTable::ufid_insert_locked(Flow* flow)
 
 Status FlowTable::insert_locked(Flow* flow, const FlowKey& mask, FlowKeyRange range)
 {
+    assert_ovsl();
     if (!flow_key_range_valid(range))
         return make_error(err::INVAL, "Flow mask range is not long-aligned inside the key");
     u32 slot;
@@ -1403,6 +1417,7 @@ Status FlowTable::insert_locked(Flow* flow, const FlowKey& mask, FlowKeyRange ra
 
 void FlowTable::remove_locked(Flow* flow)
 {
+    assert_ovsl();
     hlist_del_rcu(&flow->table_node[ti_->node_ver]);
     write_once(count_, count_ - 1);
     if (flow_has_ufid(flow)) {
@@ -1422,6 +1437,7 @@ void FlowTable::remove_locked(Flow* flow)
 
 Status FlowTable::flush_locked()
 {
+    assert_ovsl();
     TableInstance* ti = instance_alloc(kTableMinBuckets, false);
     TableInstance* uti = instance_alloc(kTableMinBuckets, true);
     MaskArray* ma = mask_array_alloc(kMaskArraySizeMin);
@@ -1464,6 +1480,7 @@ Status FlowTable::flush_locked()
 
 void FlowTable::dump_grow_locked()
 {
+    assert_ovsl();
     u32 bits = dump_bits_ + 1;
     u32 n = 1u << bits;
     auto* buckets = static_cast<HListHead*>(ovsdp_kvmalloc(n * sizeof(HListHead), OVSDP_GFP_KERNEL | OVSDP_GFP_ZERO));
@@ -1492,6 +1509,7 @@ void FlowTable::dump_grow_locked()
 
 void FlowTable::dump_insert_locked(Flow* flow)
 {
+    assert_ovsl();
     if (count_ + 1 > (2u << dump_bits_))
         dump_grow_locked();
     u64 key = mix64(++dump_seq_);

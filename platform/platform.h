@@ -174,10 +174,14 @@ namespace ovsdp {
 
 // The top of every *_locked function and datapath/vport mutator (upstream's
 // ASSERT_OVSL()): checked at run time, and for the clang analysis the lock is
-// held from here on.
-inline void assert_ovsl() OVSDP_ASSERT_CAPABILITY(ovsdp_ovs_mutex)
+// held from here on. A failure names the caller's file and line.
+inline void assert_ovsl(const char* file = __builtin_FILE(), int line = __builtin_LINE())
+    OVSDP_ASSERT_CAPABILITY(ovsdp_ovs_mutex)
 {
-    OVSDP_DEBUG_ASSERT(ovsdp_lock_held());
+    if (OVSDP_UNLIKELY(!ovsdp_lock_held())) {
+        static bool once;
+        ovsdp_assert_failed(&once, "ovs_mutex held", file, line);
+    }
 }
 
 // RAII ovs_mutex.

@@ -77,6 +77,7 @@ using namespace ovsdp;
 
 extern "C" int ovsdp_vport_cmd_new(ovsdp_request* req)
 {
+    assert_ovsl();
     const NlAttr* name = req_attr(req, uapi::OVS_VPORT_ATTR_NAME);
     const NlAttr* type = req_attr(req, uapi::OVS_VPORT_ATTR_TYPE);
     const NlAttr* pids = req_attr(req, uapi::OVS_VPORT_ATTR_UPCALL_PID);
@@ -123,6 +124,7 @@ extern "C" int ovsdp_vport_cmd_new(ovsdp_request* req)
 
 extern "C" int ovsdp_vport_cmd_del(ovsdp_request* req)
 {
+    assert_ovsl();
     auto vport = lookup_vport(req);
     if (vport.is_error())
         return req_fail(req, vport.error(), static_cast<const NlAttr*>(req->extack_attr));
@@ -141,6 +143,7 @@ extern "C" int ovsdp_vport_cmd_del(ovsdp_request* req)
 
 extern "C" int ovsdp_vport_cmd_get(ovsdp_request* req)
 {
+    assert_ovsl();
     auto vport = lookup_vport(req);
     if (vport.is_error())
         return req_fail(req, vport.error(), static_cast<const NlAttr*>(req->extack_attr));
@@ -149,6 +152,7 @@ extern "C" int ovsdp_vport_cmd_get(ovsdp_request* req)
 
 extern "C" int ovsdp_vport_cmd_set(ovsdp_request* req)
 {
+    assert_ovsl();
     auto vport = lookup_vport(req);
     if (vport.is_error())
         return req_fail(req, vport.error(), static_cast<const NlAttr*>(req->extack_attr));
@@ -173,6 +177,7 @@ extern "C" int ovsdp_vport_cmd_set(ovsdp_request* req)
 
 extern "C" int ovsdp_vport_cmd_dump(ovsdp_dump* d)
 {
+    assert_ovsl();
     Datapath* dp = dp_lookup_by_ifindex(d->net, d->dp_ifindex);
     if (!dp)
         return -err::NODEV;
@@ -223,5 +228,6 @@ extern "C" void ovsdp_vport_mark_detached(void* vport)
 
 extern "C" void ovsdp_reap_detached_vports(void)
 {
+    assert_ovsl();
     dp_for_each_locked(reap_detached);
 }

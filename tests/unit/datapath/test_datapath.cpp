@@ -484,6 +484,7 @@ TEST_F(DatapathTest, VportSetRefusalsSendNothing)
 
 TEST_F(DatapathTest, UpcallPidSelection)
 {
+    OvsLock ovsl; // replace() is a writer's
     Vport v;
     u32 ids[4] = { 10, 20, 30, 40 };
     u8 buf[64];
@@ -511,6 +512,7 @@ TEST_F(DatapathTest, UpcallPidArray)
         return reinterpret_cast<const NlAttr*>(buf.data());
     };
     std::vector<u8> buf;
+    OvsLock ovsl; // replace() is a writer's
     UpcallPids pids;
     EXPECT_EQ(pids.count(), 0u);
     EXPECT_EQ(pids.by_hash(123), 0u) << "no ids: upcalls disabled";
