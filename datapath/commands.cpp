@@ -14,6 +14,7 @@ constexpr u8 kAdmin = OVSDP_CMD_F_ADMIN;
 constexpr u8 kMutex = OVSDP_CTX_OVS_MUTEX;
 constexpr u8 kRcuBh = OVSDP_CTX_RCU_BH;
 constexpr u8 kSelf = OVSDP_CTX_SELF;
+constexpr u8 kRcu = OVSDP_CTX_RCU;
 
 } // namespace
 
@@ -30,7 +31,7 @@ constinit const ovsdp_cmd_desc ovsdp_cmds[] = {
     { OVSDP_FAMILY_VPORT, uapi::OVS_VPORT_CMD_SET, kAdmin, kMutex, kMutex, ovsdp_vport_cmd_set, nullptr },
     { OVSDP_FAMILY_FLOW, uapi::OVS_FLOW_CMD_NEW, kAdmin, kSelf, kSelf, ovsdp_flow_cmd_new, nullptr },
     { OVSDP_FAMILY_FLOW, uapi::OVS_FLOW_CMD_DEL, kAdmin, kMutex, kMutex, ovsdp_flow_cmd_del, nullptr },
-    { OVSDP_FAMILY_FLOW, uapi::OVS_FLOW_CMD_GET, 0, kMutex, kMutex, ovsdp_flow_cmd_get, ovsdp_flow_cmd_dump },
+    { OVSDP_FAMILY_FLOW, uapi::OVS_FLOW_CMD_GET, 0, kRcu, kRcu, ovsdp_flow_cmd_get, ovsdp_flow_cmd_dump },
     { OVSDP_FAMILY_FLOW, uapi::OVS_FLOW_CMD_SET, kAdmin, kSelf, kSelf, ovsdp_flow_cmd_set, nullptr },
     { OVSDP_FAMILY_PACKET, uapi::OVS_PACKET_CMD_EXECUTE, kAdmin, kRcuBh, kRcuBh, ovsdp_packet_cmd_execute, nullptr },
 };

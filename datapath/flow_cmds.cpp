@@ -25,6 +25,10 @@ constexpr u16 kNlmFCreate = 0x400; // NLM_F_CREATE
 constexpr char kNewActionsRefusedLog[] = "netlink: Flow actions may not be safe on all matching packets.";
 constexpr char kSetActionsRefusedLog[] = "netlink: Actions may not be safe on all matching packets";
 
+void kvfree_bytes(u8* p) { ovsdp_kvfree(p); }
+// A buffer from ovsdp_kvmalloc.
+using OwnBytes = Own<u8, kvfree_bytes>;
+
 // A parsed match: two keys, on the stack of a netlink command (~900 bytes, as
 // upstream keeps its match key and mask).
 struct ParsedMatch {
@@ -155,7 +159,8 @@ Status parse_match(ovsdp_request* req, ParsedMatch* p, bool with_mask, bool log)
     return st;
 }
 
-// The flow named by the request's UFID, or else by its exact key.
+// The flow named by the request's UFID, or else by its exact key. RCU or
+// ovs_mutex.
 Flow* lookup_by_id(Datapath* dp, const ParsedMatch* p)
 {
     if (p->ufid.len)
@@ -297,6 +302,9 @@ extern "C" int ovsdp_flow_cmd_set(ovsdp_request* req)
     return 0;
 }
 
+// Context OVSDP_CTX_RCU: the flow is found and its reply written under
+// rcu_read_lock, into a buffer allocated before (again, larger, if the flow's
+// message outgrew it), and sent after.
 extern "C" int ovsdp_flow_cmd_get(ovsdp_request* req)
 {
     bool log = !req_attr(req, uapi::OVS_FLOW_ATTR_PROBE);
@@ -306,16 +314,39 @@ extern "C" int ovsdp_flow_cmd_get(ovsdp_request* req)
         return req_fail(req, st.error());
     if (!p->ufid.len && !req_attr(req, uapi::OVS_FLOW_ATTR_KEY))
         return req_fail(req, make_error(err::INVAL, "Flow get needs a key or a UFID"));
-    Datapath* dp = dp_lookup_by_ifindex(req->net, req->dp_ifindex);
-    if (!dp)
-        return req_fail(req, make_error(err::NODEV, "No datapath with this ifindex"));
-    Flow* flow = lookup_by_id(dp, p);
-    if (!flow)
-        return req_fail(req, make_error(err::NOENT, "Flow not found"));
     u32 ufid_flags = ufid_flags_from_nlattr(req_attr(req, uapi::OVS_FLOW_ATTR_UFID_FLAGS));
     bool numa = req_attr(req, OVSDP_FLOW_ATTR_NUMA_STATS) != nullptr;
-    flow_stats_flush_all();
-    return flow_reply(req, flow, dp_ifindex(dp), ufid_flags, uapi::OVS_FLOW_CMD_GET, false, numa);
+    flow_stats_flush_all(); // may sleep: before the read-side section
+    usize cap = 2048;
+    for (;;) {
+        OwnBytes buf(static_cast<u8*>(ovsdp_kvmalloc(cap, OVSDP_GFP_KERNEL)));
+        if (!buf)
+            return -err::NOMEM;
+        usize need, len = 0;
+        int ifindex = 0;
+        {
+            RcuReadGuard rcu;
+            Datapath* dp = dp_lookup_by_ifindex(req->net, req->dp_ifindex);
+            if (!dp)
+                return req_fail(req, make_error(err::NODEV, "No datapath with this ifindex"));
+            const Flow* flow = lookup_by_id(dp, p);
+            if (!flow)
+                return req_fail(req, make_error(err::NOENT, "Flow not found"));
+            need = flow_msg_size(flow, flow_actions(flow));
+            if (need <= cap) {
+                NlWriter w(buf.get(), cap);
+                if (!flow_fill_info(flow, ufid_flags, numa, w))
+                    return -err::MSGSIZE;
+                len = w.size();
+                ifindex = dp_ifindex(dp);
+            }
+        }
+        if (need > cap) {
+            cap = need; // its actions grew meanwhile, or more than the guess
+            continue;
+        }
+        return ovsdp_genl_reply(req, OVSDP_FAMILY_FLOW, uapi::OVS_FLOW_CMD_GET, ifindex, buf.get(), len, false);
+    }
 }
 
 extern "C" int ovsdp_flow_cmd_del(ovsdp_request* req)
@@ -348,53 +379,68 @@ extern "C" int ovsdp_flow_cmd_del(ovsdp_request* req)
 }
 
 // Cursor: args[0] is the dump key of the last flow written (0: start).
+// Context OVSDP_CTX_RCU: flows are read under rcu_read_lock; the buffer a
+// flow is written into is allocated outside it (the walk leaves the section
+// to grow it and resumes from the cursor).
 extern "C" int ovsdp_flow_cmd_dump(ovsdp_dump* d)
 {
-    Datapath* dp = dp_lookup_by_ifindex(d->net, d->dp_ifindex);
-    if (!dp)
-        return -err::NODEV;
     u32 ufid_flags = 0;
     if (d->attrs && uapi::OVS_FLOW_ATTR_UFID_FLAGS <= d->maxattr && d->attrs[uapi::OVS_FLOW_ATTR_UFID_FLAGS])
         ufid_flags = static_cast<const NlAttr*>(d->attrs[uapi::OVS_FLOW_ATTR_UFID_FLAGS])->get_u32();
     bool numa = d->ext_attrs[OVSDP_FLOW_ATTR_NUMA_STATS - OVSDP_EXT_ATTR_BASE] != nullptr;
-    usize cap = 0;
-    u8* buf = nullptr;
-    flow_stats_flush_all(); // once per dump message
-    int ifindex = dp_ifindex(dp);
+    flow_stats_flush_all(); // once per dump message; may sleep
+    // Room for the whole flow, actions included (most flows need a few
+    // hundred bytes; a flow with a long action list up to ~64 KiB more).
+    usize cap = 16 * 1024;
+    OwnBytes buf(static_cast<u8*>(ovsdp_kvmalloc(cap, OVSDP_GFP_KERNEL)));
+    if (!buf)
+        return -err::NOMEM;
     u64 cursor = static_cast<u64>(d->args[0]);
     int rc = 0;
-    for (Flow* flow = dp->table.dump_next_locked(cursor); flow; flow = dp->table.dump_next_locked(cursor)) {
-        // Room for the whole flow, actions included (most flows need a few
-        // hundred bytes; a flow with a long action list up to ~64 KiB more).
-        usize need = flow_msg_size(flow, flow_actions(flow));
-        if (need > cap) {
-            ovsdp_kvfree(buf);
-            cap = need > 16 * 1024 ? need : 16 * 1024;
-            buf = static_cast<u8*>(ovsdp_kvmalloc(cap, OVSDP_GFP_KERNEL));
-            if (!buf) {
-                rc = -err::NOMEM;
+    for (;;) {
+        usize grow = 0;
+        {
+            RcuReadGuard rcu;
+            Datapath* dp = dp_lookup_by_ifindex(d->net, d->dp_ifindex);
+            if (!dp) {
+                rc = -err::NODEV;
                 break;
             }
+            int ifindex = dp_ifindex(dp);
+            for (const Flow* flow = dp->table.dump_next(cursor); flow; flow = dp->table.dump_next(cursor)) {
+                usize need = flow_msg_size(flow, flow_actions(flow));
+                if (need > cap) {
+                    grow = need;
+                    break;
+                }
+                NlWriter w(buf.get(), cap);
+                if (!flow_fill_info(flow, ufid_flags, numa, w)) {
+                    rc = -err::MSGSIZE;
+                    break;
+                }
+                if (ovsdp_dump_append(d, OVSDP_FAMILY_FLOW, uapi::OVS_FLOW_CMD_GET, ifindex, buf.get(), w.size())) {
+                    // No room left: the flow starts the next message. Alone in a
+                    // message and still too large, it goes without its actions, as
+                    // upstream's (the client can GET them).
+                    if (!ovsdp_dump_empty(d))
+                        break;
+                    NlWriter bare(buf.get(), cap);
+                    if (!flow_fill_info(flow, ufid_flags | uapi::kUfidFOmitActions, numa, bare)
+                        || ovsdp_dump_append(d, OVSDP_FAMILY_FLOW, uapi::OVS_FLOW_CMD_GET, ifindex, buf.get(), bare.size()))
+                        break;
+                }
+                cursor = flow->dump_key;
+            }
         }
-        NlWriter w(buf, cap);
-        if (!flow_fill_info(flow, ufid_flags, numa, w)) {
-            rc = -err::MSGSIZE;
+        if (!grow)
+            break;
+        buf.reset(static_cast<u8*>(ovsdp_kvmalloc(grow, OVSDP_GFP_KERNEL)));
+        if (!buf) {
+            rc = -err::NOMEM;
             break;
         }
-        if (ovsdp_dump_append(d, OVSDP_FAMILY_FLOW, uapi::OVS_FLOW_CMD_GET, ifindex, buf, w.size())) {
-            // No room left: the flow starts the next message. Alone in a
-            // message and still too large, it goes without its actions, as
-            // upstream's (the client can GET them).
-            if (!ovsdp_dump_empty(d))
-                break;
-            NlWriter bare(buf, cap);
-            if (!flow_fill_info(flow, ufid_flags | uapi::kUfidFOmitActions, numa, bare)
-                || ovsdp_dump_append(d, OVSDP_FAMILY_FLOW, uapi::OVS_FLOW_CMD_GET, ifindex, buf, bare.size()))
-                break;
-        }
-        cursor = flow->dump_key;
+        cap = grow;
     }
     d->args[0] = static_cast<long>(cursor);
-    ovsdp_kvfree(buf);
     return rc;
 }

@@ -100,7 +100,7 @@ struct Flow {
 
     // -- Lookup by UFID, dump, lifetime. --
     HListNode ufid_node[2]; // in FlowTable's UFID table (flows with a UFID only)
-    HListNode dump_node; // FlowTable's dump index (datapath lock only)
+    HListNode dump_node[2]; // FlowTable's dump index, one per index version
     u64 dump_key; // position in dump order, unique per table
     ovsdp_rcu_head rcu;
     // Identifier: the UFID, or else the unmasked key (upstream's sw_flow_id).

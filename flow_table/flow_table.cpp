@@ -47,7 +47,7 @@ inline constexpr usize kTableNodeOffset = OVSDP_OFFSETOF(Flow, table_node);
 inline constexpr usize kUfidNodeOffset = OVSDP_OFFSETOF(Flow, ufid_node);
 inline constexpr usize kDumpNodeOffset = OVSDP_OFFSETOF(Flow, dump_node);
 
-inline Flow* dump_flow(const HListNode* n) { return flow_of_node(n, kDumpNodeOffset, 0); }
+inline Flow* dump_flow(const HListNode* n, u32 ver) { return flow_of_node(n, kDumpNodeOffset, ver); }
 
 // Link n at the head of h for concurrent RCU readers. Every field a reader
 // follows is written atomically (the node may be a version reused after a
@@ -104,6 +104,23 @@ void instance_retire(TableInstance* ti)
     g_instances_pending[ti->ufid].fetch_add(1, __ATOMIC_RELAXED);
     ovsdp_call_rcu(&ti->rcu, instance_free_cb);
 }
+
+// ---- Dump index -----------------------------------------------------------------------
+
+DumpIndex* dump_index_alloc(u32 bits, u32 ver)
+{
+    usize size = sizeof(DumpIndex) + (usize(1) << bits) * sizeof(HListHead);
+    auto* di = static_cast<DumpIndex*>(ovsdp_kvmalloc(size, OVSDP_GFP_KERNEL | OVSDP_GFP_ZERO));
+    if (!di)
+        return nullptr;
+    di->bits = bits;
+    di->ver = ver;
+    return di;
+}
+
+void dump_index_free_cb(ovsdp_rcu_head* head) { ovsdp_kvfree(container_of(head, &DumpIndex::rcu)); }
+
+void dump_index_retire(DumpIndex* di) { ovsdp_call_rcu(&di->rcu, dump_index_free_cb); }
 
 // ---- Masks and mask arrays ------------------------------------------------------------
 
@@ -859,23 +876,23 @@ Status FlowTable::init(u32 masks_cache_size)
     ufid_ti_ = instance_alloc(kTableMinBuckets, true);
     mask_array_ = mask_array_alloc(kMaskArraySizeMin);
     mask_cache_ = mask_cache_alloc(masks_cache_size);
-    dump_bits_ = __builtin_ctz(kDumpMinBuckets);
-    dump_buckets_ = static_cast<HListHead*>(
-        ovsdp_kvmalloc(kDumpMinBuckets * sizeof(HListHead), OVSDP_GFP_KERNEL | OVSDP_GFP_ZERO));
-    if (!ti_ || !ufid_ti_ || !mask_array_ || !mask_cache_ || !dump_buckets_) {
+    dump_ = dump_index_alloc(__builtin_ctz(kDumpMinBuckets), 0);
+    if (!ti_ || !ufid_ti_ || !mask_array_ || !mask_cache_ || !dump_) {
         instance_free(ti_);
         instance_free(ufid_ti_);
         mask_array_free(mask_array_);
         mask_cache_free(mask_cache_);
-        ovsdp_kvfree(dump_buckets_);
+        ovsdp_kvfree(dump_);
         ti_ = ufid_ti_ = nullptr;
         mask_array_ = nullptr;
         mask_cache_ = nullptr;
-        dump_buckets_ = nullptr;
+        dump_ = nullptr;
         return make_error(err::NOMEM, nullptr);
     }
     count_ = ufid_count_ = 0;
     dump_seq_ = 0;
+    dump_retired_ = false;
+    destroyed_ = false;
     last_rehash_ = ovsdp_jiffies();
     return {};
 }
@@ -908,20 +925,21 @@ void free_masks_rcu(MaskArray* ma)
 void FlowTable::destroy_locked()
 {
     assert_ovsl();
-    if (!ti_)
+    if (!ti_ || destroyed_)
         return;
+    // The pointers stay: a reader that found the table before it went (the
+    // packet path, EXECUTE, flow GET and dump) walks them until it leaves its
+    // RCU section; everything is freed after that.
+    destroyed_ = true;
     free_instance_flows(ti_);
     free_masks_rcu(mask_array_);
     mask_array_retire(mask_array_);
     instance_retire(ti_);
     instance_retire(ufid_ti_);
     ovsdp_call_rcu(&mask_cache_->rcu, mask_cache_free_cb);
-    ovsdp_kvfree(dump_buckets_);
-    ti_ = ufid_ti_ = nullptr;
-    mask_array_ = nullptr;
-    mask_cache_ = nullptr;
-    dump_buckets_ = nullptr;
-    count_ = ufid_count_ = 0;
+    dump_index_retire(dump_);
+    write_once(count_, 0u);
+    write_once(ufid_count_, 0u);
 }
 
 // ---- Lookups -------------------------------------------------------------------------------
@@ -1424,13 +1442,9 @@ void FlowTable::remove_locked(Flow* flow)
         hlist_del_rcu(&flow->ufid_node[ufid_ti_->node_ver]);
         write_once(ufid_count_, ufid_count_ - 1);
     }
-    // Dump index: writer-only, plain unlink.
-    HListNode* d = &flow->dump_node;
-    *d->pprev = d->next;
-    if (d->next)
-        d->next->pprev = d->pprev;
-    d->next = nullptr;
-    d->pprev = nullptr;
+    // A dump reader on the flow still finds its successor (the flow is freed
+    // after a grace period).
+    hlist_del_rcu(&flow->dump_node[dump_->ver]);
     pf_stale_++; // its prefilter bits stay until the next refill
     mask_remove_locked(flow->mask);
 }
@@ -1441,8 +1455,7 @@ Status FlowTable::flush_locked()
     TableInstance* ti = instance_alloc(kTableMinBuckets, false);
     TableInstance* uti = instance_alloc(kTableMinBuckets, true);
     MaskArray* ma = mask_array_alloc(kMaskArraySizeMin);
-    auto* dump = static_cast<HListHead*>(
-        ovsdp_kvmalloc(kDumpMinBuckets * sizeof(HListHead), OVSDP_GFP_KERNEL | OVSDP_GFP_ZERO));
+    DumpIndex* dump = dump_index_alloc(__builtin_ctz(kDumpMinBuckets), 0);
     if (!ti || !uti || !ma || !dump) {
         instance_free(ti);
         instance_free(uti);
@@ -1456,6 +1469,10 @@ Status FlowTable::flush_locked()
     rcu_assign(ti_, ti);
     rcu_assign(ufid_ti_, uti);
     rcu_assign(mask_array_, ma);
+    // The old flows are never linked again: the new index may use either
+    // version at once.
+    DumpIndex* old_dump = dump_;
+    rcu_assign(dump_, dump);
     write_once(count_, 0u);
     write_once(ufid_count_, 0u);
     last_rehash_ = ovsdp_jiffies();
@@ -1469,10 +1486,7 @@ Status FlowTable::flush_locked()
     mask_array_retire(old_ma);
     instance_retire(old_ti);
     instance_retire(old_uti);
-
-    ovsdp_kvfree(dump_buckets_);
-    dump_buckets_ = dump;
-    dump_bits_ = __builtin_ctz(kDumpMinBuckets);
+    dump_index_retire(old_dump);
     return {};
 }
 
@@ -1481,62 +1495,72 @@ Status FlowTable::flush_locked()
 void FlowTable::dump_grow_locked()
 {
     assert_ovsl();
-    u32 bits = dump_bits_ + 1;
-    u32 n = 1u << bits;
-    auto* buckets = static_cast<HListHead*>(ovsdp_kvmalloc(n * sizeof(HListHead), OVSDP_GFP_KERNEL | OVSDP_GFP_ZERO));
-    if (!buckets)
+    DumpIndex* old = dump_;
+    // The other version may still be walked by readers of the index that
+    // used it before `old`.
+    if (dump_retired_) {
+        ovsdp_synchronize_rcu();
+        dump_retired_ = false;
+    }
+    DumpIndex* di = dump_index_alloc(old->bits + 1, !old->ver);
+    if (!di)
         return; // longer chains, still correct
-    u32 old_n = 1u << dump_bits_;
+    u32 old_n = 1u << old->bits;
     for (u32 b = 0; b < old_n; b++) {
         // Old bucket b splits into 2b and 2b+1; appending in order keeps
-        // each new chain sorted.
-        HListNode** tail[2] = { &buckets[2 * b].first, &buckets[2 * b + 1].first };
-        HListNode* node = dump_buckets_[b].first;
-        while (node) {
-            HListNode* next = node->next;
-            u32 side = static_cast<u32>(dump_flow(node)->dump_key >> (64 - bits)) & 1;
-            node->next = nullptr;
-            node->pprev = tail[side];
-            *tail[side] = node;
-            tail[side] = &node->next;
-            node = next;
+        // each new chain sorted. Unpublished, but the nodes of the reused
+        // version may still be read by a (late) reader of a replaced index
+        // until the grace period above: write the fields atomically.
+        HListNode** tail[2] = { &di->buckets[2 * b].first, &di->buckets[2 * b + 1].first };
+        for (HListNode* node = old->buckets[b].first; node; node = node->next) {
+            Flow* flow = dump_flow(node, old->ver);
+            u32 side = static_cast<u32>(flow->dump_key >> (64 - di->bits)) & 1;
+            HListNode* link = &flow->dump_node[di->ver];
+            write_once(link->next, static_cast<HListNode*>(nullptr));
+            link->pprev = tail[side];
+            write_once(*tail[side], link);
+            tail[side] = &link->next;
         }
     }
-    ovsdp_kvfree(dump_buckets_);
-    dump_buckets_ = buckets;
-    dump_bits_ = bits;
+    rcu_assign(dump_, di);
+    dump_index_retire(old);
+    dump_retired_ = true;
 }
 
 void FlowTable::dump_insert_locked(Flow* flow)
 {
     assert_ovsl();
-    if (count_ + 1 > (2u << dump_bits_))
+    if (count_ + 1 > (2u << dump_->bits))
         dump_grow_locked();
+    DumpIndex* di = dump_;
     u64 key = mix64(++dump_seq_);
     flow->dump_key = key;
-    HListNode** link = &dump_buckets_[key >> (64 - dump_bits_)].first;
-    while (*link && dump_flow(*link)->dump_key < key)
+    HListNode** link = &di->buckets[key >> (64 - di->bits)].first;
+    while (*link && dump_flow(*link, di->ver)->dump_key < key)
         link = &(*link)->next;
-    HListNode* n = &flow->dump_node;
-    n->next = *link;
+    // One release store publishes the flow in its sorted place.
+    HListNode* n = &flow->dump_node[di->ver];
+    HListNode* next = *link;
+    write_once(n->next, next);
     n->pprev = link;
-    if (*link)
-        (*link)->pprev = &n->next;
-    *link = n;
+    if (next)
+        next->pprev = &n->next;
+    rcu_assign(*link, n);
 }
 
-Flow* FlowTable::dump_next_locked(u64 cursor) const
+Flow* FlowTable::dump_next(u64 cursor) const
 {
-    if (!dump_buckets_ || cursor == ~u64(0))
+    const DumpIndex* di = rcu_deref(dump_);
+    if (!di || cursor == ~u64(0))
         return nullptr;
-    u32 n = 1u << dump_bits_;
-    u32 b = static_cast<u32>(cursor >> (64 - dump_bits_));
-    for (const HListNode* node = dump_buckets_[b].first; node; node = node->next)
-        if (dump_flow(node)->dump_key > cursor)
-            return dump_flow(node);
+    u32 n = 1u << di->bits;
+    u32 b = static_cast<u32>(cursor >> (64 - di->bits));
+    for (const HListNode* node = rcu_deref(di->buckets[b].first); node; node = rcu_deref(node->next))
+        if (Flow* f = dump_flow(node, di->ver); f->dump_key > cursor)
+            return f;
     for (b++; b < n; b++)
-        if (const HListNode* node = dump_buckets_[b].first)
-            return dump_flow(node);
+        if (const HListNode* node = rcu_deref(di->buckets[b].first))
+            return dump_flow(node, di->ver);
     return nullptr;
 }
 

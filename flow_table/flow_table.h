@@ -46,12 +46,21 @@
 //              context). Two instances: by masked key, and by UFID.
 // Flow         sits in the key instance (always), the UFID instance (if it
 //              has a UFID) and the dump index; its mask's ref_count counts it.
-// Dump index   writer-only (datapath lock) buckets ordered by each flow's
-//              dump_key, a bijective mix of an insertion number: unique per
-//              table and independent of the hash seeds and table sizes. A dump
-//              resumes from the last key it returned, so flows that stay in
-//              the table are returned exactly once whatever is inserted,
-//              removed, grown or rehashed between two netlink messages.
+// DumpIndex    buckets of hlists, each sorted by the flows' dump_key (a
+//              bijective mix of an insertion number: unique per table and
+//              independent of the hash seeds and table sizes); bucket b holds
+//              the keys whose top `bits` bits are b, so walking the buckets in
+//              order walks the keys in order. A dump resumes from the last
+//              key it returned, so flows that stay in the table are returned
+//              exactly once whatever is inserted, removed, grown or rehashed
+//              between two netlink messages. RCU-readable: a flow is linked
+//              into its sorted place with one release store and unlinked with
+//              hlist_del_rcu (its next pointer stays valid until it is freed,
+//              after a grace period), so a reader never skips a flow that
+//              stays. Growth links every flow through the other version of
+//              Flow::dump_node into a new index, published with RCU; a
+//              version is reused only after a grace period has passed since
+//              the index that used it was replaced (like TableInstance).
 //
 // Contexts: lookup() is the packet path (softirq: BH disabled, under
 // rcu_read_lock). lookup_ufid()/lookup_exact() need rcu_read_lock or the
@@ -132,6 +141,13 @@ struct MaskArray {
     FlowMask* masks[]; // RCU; then `max` u64 for usage_zero
 };
 
+struct DumpIndex {
+    ovsdp_rcu_head rcu;
+    u32 bits; // log2 of the bucket count
+    u32 ver; // which Flow::dump_node[] this index links
+    HListHead buckets[]; // 1 << bits
+};
+
 struct TableInstance {
     ovsdp_rcu_head rcu;
     HListHead* buckets;
@@ -150,7 +166,8 @@ public:
     // Datapath lock, no new readers possible (the datapath is unlinked).
     // Frees every flow, mask and instance after a grace period. The callbacks
     // never touch the FlowTable object: it may go once current readers are
-    // done with it (e.g. with the datapath, after a grace period).
+    // done with it (e.g. with the datapath, after a grace period). Readers
+    // still inside their RCU section keep seeing the old structures.
     void destroy_locked();
 
     // ---- Lookups ----
@@ -204,12 +221,13 @@ public:
     // (rebalance does this when masks changed since the last choice).
     void prefilter_rebuild_locked();
 
-    // ---- Dump (datapath lock) ----
+    // ---- Dump (RCU or datapath lock) ----
 
     // The flow after `cursor` in dump order (cursor 0 = from the start), or
     // nullptr at the end. After writing the flow out, the caller stores
-    // flow->dump_key as its new cursor (fits in a netlink callback's args).
-    Flow* dump_next_locked(u64 cursor) const;
+    // flow->dump_key as its new cursor (fits in a netlink callback's args);
+    // the flow stays readable until the caller leaves its RCU section.
+    Flow* dump_next(u64 cursor) const;
 
     // ---- Counters (any context; a racy snapshot outside the lock) ----
 
@@ -220,6 +238,7 @@ public:
 
     // ---- Introspection for tests and benchmarks ----
     u32 n_buckets() const;
+    u32 n_dump_buckets() const { return 1u << rcu_deref(dump_)->bits; }
     u32 mask_array_capacity() const;
     unsigned long last_rehash() const { return last_rehash_; }
     // The mask in slot i (datapath lock), nullptr past the end.
@@ -263,10 +282,11 @@ private:
     u32 pf_chosen_masks_ = 0; // masks at the last choice (0: none since flush)
     u32 pf_stale_ = 0; // flows removed since the current prefilter was filled
 
-    // Dump index (datapath lock only).
-    HListHead* dump_buckets_ = nullptr;
-    u32 dump_bits_ = 0; // log2 of its bucket count
+    // Dump index.
+    DumpIndex* dump_ = nullptr; // RCU
     u64 dump_seq_ = 0; // insertion number of the last flow inserted
+    bool dump_retired_ = false; // an index was replaced since the last grace period
+    bool destroyed_ = false;
 };
 
 } // namespace ovsdp

@@ -112,6 +112,7 @@ int ovsdp_genl_reply(ovsdp_request* req, int family, uint8_t cmd, int dp_ifindex
                      int notify)
 {
     auto* p = static_cast<const uint8_t*>(attrs);
+    std::lock_guard<std::mutex> g(k->sent_mu);
     k->sent.push_back({ family, cmd, dp_ifindex, notify != 0, false, req->net, { p, p + len } });
     return 0;
 }
@@ -124,6 +125,7 @@ int ovsdp_genl_must_notify(ovsdp_request* req, int)
 int ovsdp_genl_multicast(void* net, int family, uint8_t cmd, int dp_ifindex, const void* attrs, size_t len)
 {
     auto* p = static_cast<const uint8_t*>(attrs);
+    std::lock_guard<std::mutex> g(k->sent_mu);
     k->sent.push_back({ family, cmd, dp_ifindex, true, false, net, { p, p + len } });
     return 0;
 }
@@ -131,6 +133,7 @@ int ovsdp_genl_multicast(void* net, int family, uint8_t cmd, int dp_ifindex, con
 int ovsdp_dump_append(ovsdp_dump* d, int family, uint8_t cmd, int dp_ifindex, const void* attrs, size_t len)
 {
     size_t need = 20 + len;
+    std::lock_guard<std::mutex> g(k->sent_mu);
     if (k->dump_used + need > k->dump_capacity)
         return -90; // EMSGSIZE
     k->dump_used += need;

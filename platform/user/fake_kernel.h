@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -54,12 +55,19 @@ struct Kernel {
     size_t dump_capacity = 1 << 16; // bytes one dump skb holds
     size_t dump_used = 0;
     bool listeners = true; // the families' multicast groups have listeners
+    // Held while a message is recorded: commands run concurrently under RCU
+    // (flow GET and dump, EXECUTE's upcalls) or their own ovs_mutex.
+    std::mutex sent_mu;
 
     Device* add_netdev(Net* net, const std::string& name);
     Device* find(Net* net, const std::string& name);
     // The device is unregistered (as the netdevice notifier sees it).
     void unregister(Net* net, const std::string& name);
-    void reset() { sent.clear(); }
+    void reset()
+    {
+        std::lock_guard<std::mutex> g(sent_mu);
+        sent.clear();
+    }
     size_t live_devices() const;
 };
 

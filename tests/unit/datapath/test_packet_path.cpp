@@ -674,11 +674,12 @@ TEST_F(PacketPathTest, ExecuteWithoutMemoryFailsCleanly)
     EXPECT_TRUE(host.take_sent().empty());
 }
 
-// EXECUTE and receive (RCU only) while flows come and go and are dumped
-// (under the mutex that stands for ovs_mutex), on several simulated CPUs.
+// EXECUTE and receive (RCU only) while flows come and go (flow NEW/DEL take
+// ovs_mutex themselves or through the dispatcher) and are dumped and read
+// with GET (RCU only), on several simulated CPUs, all through the command
+// table with its locking.
 TEST_F(PacketPathTest, ConcurrentExecuteReceiveDumpAndFlowChanges)
 {
-    std::mutex ovs_mutex;
     std::atomic<bool> stop { false };
     constexpr int kFlows = 16;
     auto ufid_of = [](int i) {
@@ -691,7 +692,6 @@ TEST_F(PacketPathTest, ConcurrentExecuteReceiveDumpAndFlowChanges)
         int round = 0;
         while (!stop.load()) {
             for (int i = 0; i < kFlows; i++) {
-                std::lock_guard<std::mutex> g(ovs_mutex);
                 Nl a;
                 output(a, 2 + (i + round) % 2);
                 auto u = ufid_of(i);
@@ -701,18 +701,32 @@ TEST_F(PacketPathTest, ConcurrentExecuteReceiveDumpAndFlowChanges)
             round++;
         }
     };
+    std::atomic<long> dumps { 0 }, gets_found { 0 };
     auto dumper = [&] {
         while (!stop.load()) {
-            std::lock_guard<std::mutex> g(ovs_mutex);
             long args[6] = {};
             ovsdp_dump d {};
             d.net = &net;
             d.args = args;
             d.dp_ifindex = ifindex;
-            kernel.dump_capacity = 1 << 20;
-            kernel.dump_used = 0;
+            {
+                std::lock_guard<std::mutex> g(kernel.sent_mu);
+                kernel.dump_capacity = 1 << 20;
+                kernel.dump_used = 0;
+            }
             EXPECT_EQ(cmd::flow_dump(&d), 0);
             kernel.reset();
+            dumps++;
+        }
+    };
+    auto getter = [&] {
+        for (int n = 0; !stop.load(); n++) {
+            auto u = ufid_of(n % kFlows);
+            Request r(&net, uapi::kFlowAttrMax, ifindex);
+            r.put(uapi::OVS_FLOW_ATTR_UFID, u.data(), 16);
+            int rc = cmd::flow_get(r.finish());
+            EXPECT_TRUE(rc == 0 || rc == -err::NOENT) << rc;
+            gets_found += rc == 0;
         }
     };
     std::atomic<u64> executed { 0 };
@@ -736,7 +750,7 @@ TEST_F(PacketPathTest, ConcurrentExecuteReceiveDumpAndFlowChanges)
             receive(udp_frame(static_cast<u16>(100 + n % (kFlows + 4)), 1), 1, static_cast<u32>(n + 1));
         set_cpu(-1);
     };
-    std::thread c(churn), d(dumper);
+    std::thread c(churn), d(dumper), g(getter);
     std::thread e0(executor, 0), e1(executor, 1 % ovsdp_nr_cpu_ids());
     std::thread r0(receiver, 0), r1(receiver, 1 % ovsdp_nr_cpu_ids());
     e0.join();
@@ -746,7 +760,10 @@ TEST_F(PacketPathTest, ConcurrentExecuteReceiveDumpAndFlowChanges)
     stop = true;
     c.join();
     d.join();
+    g.join();
     EXPECT_EQ(executed.load(), 800u);
+    EXPECT_GT(dumps.load(), 0);
+    EXPECT_GT(gets_found.load(), 0);
     uapi::DpStats s = stats();
     EXPECT_EQ(s.n_hit + s.n_missed, 800u + 2 * ((400u + 2) / 3)) << "each receive and each recirculation looked up once";
     host.take_sent();
