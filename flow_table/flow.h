@@ -132,7 +132,7 @@ inline bool flow_has_ufid(const Flow* flow) { return flow->ufid.len != 0; }
 
 // Publish new actions for readers; the old ones are freed after a grace
 // period. Datapath lock.
-void flow_replace_actions_locked(Flow* flow, FlowActions* acts);
+void flow_replace_actions_locked(Flow* flow, FlowActions* acts) OVSDP_REQUIRES(ovsdp_ovs_mutex);
 // The current actions: under rcu_read_lock or the datapath lock.
 inline const FlowActions* flow_actions(const Flow* flow) { return rcu_deref(flow->actions); }
 

@@ -168,7 +168,7 @@ public:
     // never touch the FlowTable object: it may go once current readers are
     // done with it (e.g. with the datapath, after a grace period). Readers
     // still inside their RCU section keep seeing the old structures.
-    void destroy_locked();
+    void destroy_locked() OVSDP_REQUIRES(ovsdp_ovs_mutex);
 
     // ---- Lookups ----
 
@@ -195,31 +195,31 @@ public:
     // caller's to reject (lookup first). INVAL for a bad range, NOMEM when a
     // mask or mask array cannot be allocated (the flow is then not inserted).
     // May grow or rehash the key table.
-    Status insert_locked(Flow* flow, const FlowKey& mask, FlowKeyRange range);
+    Status insert_locked(Flow* flow, const FlowKey& mask, FlowKeyRange range) OVSDP_REQUIRES(ovsdp_ovs_mutex);
     // Unlink `flow` from every index and drop its mask reference. The caller
     // may still read the flow (and its mask) under RCU/the lock, and frees it
     // with flow_free_rcu().
-    void remove_locked(Flow* flow);
+    void remove_locked(Flow* flow) OVSDP_REQUIRES(ovsdp_ovs_mutex);
     // Remove and free (after a grace period) every flow and mask. NOMEM, with
     // the table unchanged, if the empty instances cannot be allocated.
-    Status flush_locked();
+    Status flush_locked() OVSDP_REQUIRES(ovsdp_ovs_mutex);
     // Re-seed the key table (the periodic rehash, also done by insert every
     // kRehashIntervalMs). NOMEM leaves it as it was.
-    Status rehash_locked();
+    Status rehash_locked() OVSDP_REQUIRES(ovsdp_ovs_mutex);
     // Re-rank masks by hits since the last call (the datapath calls this
     // periodically, as upstream's ovs_flow_masks_rebalance every 4 s).
-    void masks_rebalance_locked();
+    void masks_rebalance_locked() OVSDP_REQUIRES(ovsdp_ovs_mutex);
     // 0 disables the cache; else a power of 2 up to kMaskCacheMaxSize (INVAL
     // otherwise). NOMEM keeps the old cache.
-    Status set_masks_cache_size_locked(u32 size);
+    Status set_masks_cache_size_locked(u32 size) OVSDP_REQUIRES(ovsdp_ovs_mutex);
     // The mask prefilter (on by default). Off: upstream's behaviour, every
     // slot probed in rank order (for A/B measurements). On: built now if the
     // table has kPfMinMasks masks or more.
-    void set_prefilter_locked(bool on);
+    void set_prefilter_locked(bool on) OVSDP_REQUIRES(ovsdp_ovs_mutex);
     bool prefilter_enabled() const { return pf_enabled_; }
     // Re-choose the prefilter's bits from the current flows and refill it
     // (rebalance does this when masks changed since the last choice).
-    void prefilter_rebuild_locked();
+    void prefilter_rebuild_locked() OVSDP_REQUIRES(ovsdp_ovs_mutex);
 
     // ---- Dump (RCU or datapath lock) ----
 
@@ -247,17 +247,17 @@ public:
     const MaskPrefilter* prefilter() const;
 
 private:
-    FlowMask* mask_insert_locked(const FlowKey& mask, FlowKeyRange range, u32* slot);
-    MaskPrefilter* pf_build_locked(const MaskArray* ma, bool choose);
-    void pf_attach_locked(MaskArray* ma, MaskPrefilter* pf);
-    void mask_remove_locked(FlowMask* mask);
-    Status mask_array_append_locked(FlowMask* mask);
-    void key_insert_locked(Flow* flow);
-    void ufid_insert_locked(Flow* flow);
-    TableInstance* instance_copy_locked(TableInstance* old, u32 n_buckets, bool ufid);
-    void instance_replace_locked(TableInstance** slot, TableInstance* ti);
-    void dump_insert_locked(Flow* flow);
-    void dump_grow_locked();
+    FlowMask* mask_insert_locked(const FlowKey& mask, FlowKeyRange range, u32* slot) OVSDP_REQUIRES(ovsdp_ovs_mutex);
+    MaskPrefilter* pf_build_locked(const MaskArray* ma, bool choose) OVSDP_REQUIRES(ovsdp_ovs_mutex);
+    void pf_attach_locked(MaskArray* ma, MaskPrefilter* pf) OVSDP_REQUIRES(ovsdp_ovs_mutex);
+    void mask_remove_locked(FlowMask* mask) OVSDP_REQUIRES(ovsdp_ovs_mutex);
+    Status mask_array_append_locked(FlowMask* mask) OVSDP_REQUIRES(ovsdp_ovs_mutex);
+    void key_insert_locked(Flow* flow) OVSDP_REQUIRES(ovsdp_ovs_mutex);
+    void ufid_insert_locked(Flow* flow) OVSDP_REQUIRES(ovsdp_ovs_mutex);
+    TableInstance* instance_copy_locked(TableInstance* old, u32 n_buckets, bool ufid) OVSDP_REQUIRES(ovsdp_ovs_mutex);
+    void instance_replace_locked(TableInstance** slot, TableInstance* ti) OVSDP_REQUIRES(ovsdp_ovs_mutex);
+    void dump_insert_locked(Flow* flow) OVSDP_REQUIRES(ovsdp_ovs_mutex);
+    void dump_grow_locked() OVSDP_REQUIRES(ovsdp_ovs_mutex);
 
     TableInstance* ti_ = nullptr; // RCU
     TableInstance* ufid_ti_ = nullptr; // RCU

@@ -129,6 +129,7 @@ void vport_del_all(Datapath* dp)
     assert_ovsl();
     ovsdp_dev_batch_begin();
     dp->ports.for_each_safe([](Vport* vport) {
+        assert_ovsl(); // called here, with it held
         if (vport->port_no != uapi::kLocalPort)
             vport_del(vport);
     });

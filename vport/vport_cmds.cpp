@@ -55,9 +55,10 @@ Result<Vport*> lookup_vport(ovsdp_request* req)
 }
 
 // Remove `dp`'s ports whose device went away, announcing each removal.
-void reap_detached(Datapath* dp)
+void reap_detached(Datapath* dp) OVSDP_REQUIRES(ovsdp_ovs_mutex)
 {
     dp->ports.for_each_safe([dp](Vport* vport) {
+        assert_ovsl(); // called here, with it held
         if (!read_once(vport->detached))
             return;
         MsgBuffer msg(vport_msg_size(vport));
