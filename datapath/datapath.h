@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 // A datapath: its ports, counters, negotiated user features and upcall
 // targets. Datapaths of every network namespace sit on one list; writers hold
-// ovs_mutex (taken by kmod/ around every genetlink command), the packet path
-// reads under RCU.
+// ovs_mutex; the packet path, EXECUTE and flow GET/dump find a datapath and
+// read it under RCU (it is freed after a grace period, its flow table's
+// structures too). Each command's lock context: datapath/commands.cpp.
 #pragma once
 
 #include "base/list.h"

@@ -149,8 +149,8 @@ inline u32 vport_find_upcall_pid(const Vport* vport, u32 hash)
 
 } // namespace ovsdp
 
-// The ovs_vport genetlink commands for kmod/ (called with ovs_mutex held;
-// dumps too).
+// The ovs_vport genetlink commands (lock context OVSDP_CTX_OVS_MUTEX: the
+// dispatcher holds ovs_mutex; dumps too).
 extern "C" {
 int ovsdp_vport_cmd_new(struct ovsdp_request* req) OVSDP_REQUIRES(ovsdp_ovs_mutex);
 int ovsdp_vport_cmd_del(struct ovsdp_request* req) OVSDP_REQUIRES(ovsdp_ovs_mutex);
