@@ -84,6 +84,7 @@ int dp_reply(ovsdp_request* req, const Datapath* dp, u8 cmd, bool notify)
 // before changing anything, so a refused request leaves the datapath as it was.
 Status dp_change(ovsdp_request* req, Datapath* dp)
 {
+    assert_ovsl();
     u32 features = 0;
     const NlAttr* a_features = req_attr(req, uapi::OVS_DP_ATTR_USER_FEATURES);
     if (a_features) {
@@ -136,6 +137,7 @@ Datapath* dp_alloc(void* net)
 
 void destroy_dp(Datapath* dp)
 {
+    assert_ovsl();
     dp->list_node.del();
     vport_del_all(dp);
     dp->table.destroy_locked();
@@ -191,6 +193,7 @@ u64 dp_budget_drops(const Datapath* dp)
 
 void dp_for_each_locked(void (*f)(Datapath* dp))
 {
+    assert_ovsl();
     for (ListNode* n = g_datapaths.next; n != &g_datapaths; n = n->next)
         f(container_of(n, &Datapath::list_node));
 }
@@ -203,6 +206,7 @@ using namespace ovsdp;
 
 extern "C" int ovsdp_dp_cmd_new(ovsdp_request* req)
 {
+    assert_ovsl();
     const NlAttr* name = req_attr(req, uapi::OVS_DP_ATTR_NAME);
     const NlAttr* pid = req_attr(req, uapi::OVS_DP_ATTR_UPCALL_PID);
     if (!name || !pid)
@@ -246,6 +250,7 @@ extern "C" int ovsdp_dp_cmd_new(ovsdp_request* req)
 
 extern "C" int ovsdp_dp_cmd_del(ovsdp_request* req)
 {
+    assert_ovsl();
     auto dp = lookup_datapath(req);
     if (dp.is_error())
         return req_fail(req, dp.error());
@@ -263,6 +268,7 @@ extern "C" int ovsdp_dp_cmd_del(ovsdp_request* req)
 
 extern "C" int ovsdp_dp_cmd_get(ovsdp_request* req)
 {
+    assert_ovsl();
     auto dp = lookup_datapath(req);
     if (dp.is_error())
         return req_fail(req, dp.error());
@@ -271,6 +277,7 @@ extern "C" int ovsdp_dp_cmd_get(ovsdp_request* req)
 
 extern "C" int ovsdp_dp_cmd_set(ovsdp_request* req)
 {
+    assert_ovsl();
     auto dp = lookup_datapath(req);
     if (dp.is_error())
         return req_fail(req, dp.error());
@@ -282,6 +289,7 @@ extern "C" int ovsdp_dp_cmd_set(ovsdp_request* req)
 
 extern "C" int ovsdp_dp_cmd_dump(ovsdp_dump* d)
 {
+    assert_ovsl();
     long skip = d->args[0];
     long i = 0;
     bool ext = d->ext_attrs[OVSDP_DP_ATTR_EXT_STATS - OVSDP_EXT_ATTR_BASE] != nullptr;
@@ -306,6 +314,7 @@ extern "C" int ovsdp_dp_cmd_dump(ovsdp_dump* d)
 
 extern "C" void ovsdp_net_exit(void* net)
 {
+    assert_ovsl();
     ListNode* n = g_datapaths.next;
     while (n != &g_datapaths) {
         ListNode* next = n->next;
@@ -318,12 +327,14 @@ extern "C" void ovsdp_net_exit(void* net)
 
 extern "C" void ovsdp_masks_rebalance_all(void)
 {
+    assert_ovsl();
     for (ListNode* n = g_datapaths.next; n != &g_datapaths; n = n->next)
         container_of(n, &Datapath::list_node)->table.masks_rebalance_locked();
 }
 
 extern "C" void ovsdp_destroy_all(void)
 {
+    assert_ovsl();
     while (!g_datapaths.empty())
         destroy_dp(container_of(g_datapaths.next, &Datapath::list_node));
 }

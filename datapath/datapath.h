@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 // A datapath: its ports, counters, negotiated user features and upcall
 // targets. Datapaths of every network namespace sit on one list; writers hold
-// ovs_mutex (taken by kmod/ around every genetlink command), the packet path
-// reads under RCU.
+// ovs_mutex; the packet path, EXECUTE and flow GET/dump find a datapath and
+// read it under RCU (it is freed after a grace period, its flow table's
+// structures too). Each command's lock context: datapath/commands.cpp.
 #pragma once
 
 #include "base/list.h"
@@ -79,25 +80,27 @@ u64 dp_budget_drops(const Datapath* dp);
 inline u32 dp_upcall_pid_for_cpu(const Datapath* dp, u32 cpu) { return dp->upcall_pids.by_cpu(cpu); }
 // Call f(dp) for every datapath of every namespace; f must not destroy any.
 // ovs_mutex.
-void dp_for_each_locked(void (*f)(Datapath* dp));
+void dp_for_each_locked(void (*f)(Datapath* dp)) OVSDP_REQUIRES(ovsdp_ovs_mutex);
 
 } // namespace ovsdp
 
-// genetlink command handlers for kmod/ (called with ovs_mutex held; dumps
-// too). The ovs_vport ones are declared in vport/vport.h.
+// genetlink command handlers, run through the command table
+// (datapath/commands.h) in the lock context it gives each: REQUIRES ones
+// with ovs_mutex held by the dispatcher, EXCLUDES ones lock (or read under
+// RCU) themselves. The ovs_vport ones are declared in vport/vport.h.
 extern "C" {
-int ovsdp_dp_cmd_new(struct ovsdp_request* req);
-int ovsdp_dp_cmd_del(struct ovsdp_request* req);
-int ovsdp_dp_cmd_get(struct ovsdp_request* req);
-int ovsdp_dp_cmd_set(struct ovsdp_request* req);
-int ovsdp_dp_cmd_dump(struct ovsdp_dump* dump);
-int ovsdp_flow_cmd_new(struct ovsdp_request* req);
-int ovsdp_flow_cmd_del(struct ovsdp_request* req);
-int ovsdp_flow_cmd_get(struct ovsdp_request* req);
-int ovsdp_flow_cmd_set(struct ovsdp_request* req);
-int ovsdp_flow_cmd_dump(struct ovsdp_dump* dump);
+int ovsdp_dp_cmd_new(struct ovsdp_request* req) OVSDP_REQUIRES(ovsdp_ovs_mutex);
+int ovsdp_dp_cmd_del(struct ovsdp_request* req) OVSDP_REQUIRES(ovsdp_ovs_mutex);
+int ovsdp_dp_cmd_get(struct ovsdp_request* req) OVSDP_REQUIRES(ovsdp_ovs_mutex);
+int ovsdp_dp_cmd_set(struct ovsdp_request* req) OVSDP_REQUIRES(ovsdp_ovs_mutex);
+int ovsdp_dp_cmd_dump(struct ovsdp_dump* dump) OVSDP_REQUIRES(ovsdp_ovs_mutex);
+int ovsdp_flow_cmd_new(struct ovsdp_request* req) OVSDP_EXCLUDES(ovsdp_ovs_mutex);
+int ovsdp_flow_cmd_del(struct ovsdp_request* req) OVSDP_REQUIRES(ovsdp_ovs_mutex);
+int ovsdp_flow_cmd_get(struct ovsdp_request* req) OVSDP_EXCLUDES(ovsdp_ovs_mutex);
+int ovsdp_flow_cmd_set(struct ovsdp_request* req) OVSDP_EXCLUDES(ovsdp_ovs_mutex);
+int ovsdp_flow_cmd_dump(struct ovsdp_dump* dump) OVSDP_EXCLUDES(ovsdp_ovs_mutex);
 // Module unload: destroy every datapath (ovs_mutex held, families gone).
-void ovsdp_destroy_all(void);
+void ovsdp_destroy_all(void) OVSDP_REQUIRES(ovsdp_ovs_mutex);
 // Periodic (every 4 s, ovs_mutex held): re-rank every datapath's masks by use.
-void ovsdp_masks_rebalance_all(void);
+void ovsdp_masks_rebalance_all(void) OVSDP_REQUIRES(ovsdp_ovs_mutex);
 }

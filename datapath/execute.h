@@ -4,8 +4,11 @@
 // packet, validates the actions against that key and runs them once. Over
 // the packet path's host (datapath/packet_path.h).
 //
-// Context: process, ovs_mutex held (kmod/genl.c runs every doit under it);
-// takes rcu_read_lock and disables preemption and BH around the actions.
+// Context (OVSDP_CTX_RCU_BH, datapath/commands.h): process, no lock held on
+// entry. The packet, key and actions are made and checked first (may
+// sleep); the datapath and input port are then found, and the actions run,
+// under rcu_read_lock with preemption and BH disabled. Never ovs_mutex: the
+// datapath or its ports may go away meanwhile (ENODEV, as upstream).
 #pragma once
 
 #include "datapath/packet_path.h"
@@ -25,33 +28,20 @@ OVSDP_ALWAYS_INLINE int packet_cmd_execute(H& host, ovsdp_request* req)
         return req_fail(req, make_error(err::INVAL, "Packet, key and actions are required"));
     bool log = !req_attr(req, uapi::OVS_PACKET_ATTR_PROBE);
 
-    Datapath* dp = dp_lookup_by_ifindex(req->net, req->dp_ifindex);
-    if (!dp)
-        return req_fail(req, make_error(err::NODEV, "No datapath with this ifindex"));
-
-    FlowKey* key = make<FlowKey>(Gfp::Kernel);
+    Owned<FlowKey> key(make<FlowKey>(Gfp::Kernel));
     if (!key)
         return -err::NOMEM;
-    if (auto st = flow_metadata_from_nlattrs(a_key->payload(), key, log); st.is_error()) {
-        destroy(key);
+    if (auto st = flow_metadata_from_nlattrs(a_key->payload(), key.get(), log); st.is_error())
         return req_fail(req, st.error(), a_key);
-    }
-    // An input port that does not exist (or none) makes the packet the
-    // local port's, as upstream.
-    Vport* in = dp_lookup_vport(dp, key->in_port);
-    if (!in)
-        in = dp_lookup_vport(dp, uapi::kLocalPort);
+    // No device yet: the input port is found under RCU, below.
     PacketSlot<P> slot;
-    if (!host.packet_from_bytes(a_pkt->payload(), in, slot.storage())) {
-        destroy(key);
+    if (!host.packet_from_bytes(a_pkt->payload(), nullptr, slot.storage()))
         return -err::NOMEM;
-    }
     P& pkt = slot.get();
     // Frees the packet on an error before the actions take it.
     auto fail = [&](Error e, const NlAttr* bad) {
         host.drop(move(pkt));
         slot.destroy();
-        destroy(key);
         return req_fail(req, e, bad);
     };
     if (const NlAttr* mru = req_attr(req, uapi::OVS_PACKET_ATTR_MRU))
@@ -64,28 +54,36 @@ OVSDP_ALWAYS_INLINE int packet_cmd_execute(H& host, ovsdp_request* req)
         pkt.set_protocol(key->eth.type);
     if (auto st = key_extract(pkt, *key); st.is_error())
         return fail(st.error(), a_pkt);
-    auto acts = validate_and_copy_actions(a_acts->payload(), *key, log);
-    if (acts.is_error())
-        return fail(acts.error(), a_acts);
+    auto validated = validate_and_copy_actions(a_acts->payload(), *key, log);
+    if (validated.is_error())
+        return fail(validated.error(), a_acts);
+    OwnActions acts(validated.value());
     pkt.set_priority(key->priority);
     pkt.set_mark(key->skb_mark);
+
+    RcuReadGuard rcu;
+    Datapath* dp = dp_lookup_by_ifindex(req->net, req->dp_ifindex);
+    if (!dp)
+        return fail(make_error(err::NODEV, "No datapath with this ifindex"), nullptr);
+    // An input port that does not exist (or none) makes the packet the
+    // local port's, as upstream; without either the datapath is going away.
+    Vport* in = dp_lookup_vport(dp, key->in_port);
+    if (!in)
+        in = dp_lookup_vport(dp, uapi::kLocalPort);
+    if (!in)
+        return fail(make_error(err::NODEV, "Input port and local port are gone"), nullptr);
+    host.set_input_port(pkt, in);
 
     // As upstream, with BH off: but the engine may let softirqs run between
     // outputs of a long list (preemption stays off: the per-CPU engine state
     // is this CPU's throughout). Its budget bounds the whole execution.
-    int rc;
-    {
-        RcuReadGuard rcu;
-        host.preempt_disable();
-        host.bh_disable();
-        DpActionEnv<H> env(host, dp, true);
-        rc = execute_actions(env, move(pkt), *key, acts.value()->data, acts.value()->len);
-        host.bh_enable();
-        host.preempt_enable();
-    }
+    host.preempt_disable();
+    host.bh_disable();
+    DpActionEnv<H> env(host, dp, true);
+    int rc = execute_actions(env, move(pkt), *key, acts->data, acts->len);
+    host.bh_enable();
+    host.preempt_enable();
     slot.destroy();
-    flow_actions_free(acts.value());
-    destroy(key);
     if (rc == -err::TOOBIG)
         return req_fail(req, make_error(err::TOOBIG, "Actions exceeded the packet budget of one execution"), a_acts);
     return rc;

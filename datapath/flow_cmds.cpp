@@ -2,7 +2,7 @@
 // The ovs_flow genetlink commands: NEW (create, or replace actions), SET,
 // DEL (one, or all), GET and dump, with upstream's semantics for identifiers
 // (UFID or unmasked key), NLM_F_CREATE/EXCL, UFID terse flags and PROBE.
-// Called by kmod/ with ovs_mutex held.
+// Each command's lock context is in datapath/commands.cpp.
 #include "datapath/datapath.h"
 #include "datapath/genl_msg.h"
 #include "datapath/ovsdp_ext.h"
@@ -156,7 +156,8 @@ Status parse_match(ovsdp_request* req, ParsedMatch* p, bool with_mask, bool log)
     return st;
 }
 
-// The flow named by the request's UFID, or else by its exact key.
+// The flow named by the request's UFID, or else by its exact key. RCU or
+// ovs_mutex.
 Flow* lookup_by_id(Datapath* dp, const ParsedMatch* p)
 {
     if (p->ufid.len)
@@ -170,6 +171,8 @@ Flow* lookup_by_id(Datapath* dp, const ParsedMatch* p)
 
 using namespace ovsdp;
 
+// Context OVSDP_CTX_SELF: parses the match, allocates the flow and checks
+// its actions before it takes ovs_mutex, as upstream's ovs_flow_cmd_new.
 extern "C" int ovsdp_flow_cmd_new(ovsdp_request* req)
 {
     bool log = !req_attr(req, uapi::OVS_FLOW_ATTR_PROBE);
@@ -188,29 +191,26 @@ extern "C" int ovsdp_flow_cmd_new(ovsdp_request* req)
     auto fr = flow_alloc();
     if (fr.is_error())
         return -err::NOMEM;
-    Flow* flow = fr.value();
+    OwnFlow flow(fr.value());
     // The flow's key is the masked key; the actions are checked against it.
     flow_mask_key(&flow->key, p->key, p->mask, p->m.mask_range, true);
-    Status st = p->ufid.len ? flow_set_ufid(flow, p->ufid.data, p->ufid.len) : flow_set_unmasked_key(flow, p->key);
-    if (st.is_error()) {
-        flow_free(flow);
+    Status st = p->ufid.len ? flow_set_ufid(flow.get(), p->ufid.data, p->ufid.len)
+                            : flow_set_unmasked_key(flow.get(), p->key);
+    if (st.is_error())
         return req_fail(req, st.error());
-    }
-    auto acts = validate_and_copy_actions(a_acts->payload(), flow->key, log);
-    if (acts.is_error()) {
+    auto validated = validate_and_copy_actions(a_acts->payload(), flow->key, log);
+    if (validated.is_error()) {
         if (log)
             ovsdp_log_ratelimited(OVSDP_LOG_INFO, "%s", kNewActionsRefusedLog);
-        flow_free(flow);
-        return req_fail(req, acts.error(), a_acts);
+        return req_fail(req, validated.error(), a_acts);
     }
-
-    Datapath* dp = dp_lookup_by_ifindex(req->net, req->dp_ifindex);
-    if (!dp) {
-        flow_actions_free(acts.value());
-        flow_free(flow);
-        return req_fail(req, make_error(err::NODEV, "No datapath with this ifindex"));
-    }
+    OwnActions acts(validated.value());
     u32 ufid_flags = ufid_flags_from_nlattr(req_attr(req, uapi::OVS_FLOW_ATTR_UFID_FLAGS));
+
+    OvsLock ovsl;
+    Datapath* dp = dp_lookup_by_ifindex(req->net, req->dp_ifindex);
+    if (!dp)
+        return req_fail(req, make_error(err::NODEV, "No datapath with this ifindex"));
     int ifindex = dp_ifindex(dp);
 
     // A duplicate has the same UFID or, failing that, a key the new one
@@ -219,22 +219,18 @@ extern "C" int ovsdp_flow_cmd_new(ovsdp_request* req)
     if (!existing)
         existing = dp->table.lookup(p->key);
     if (!existing) {
-        flow->actions = acts.value();
-        if (auto ins = dp->table.insert_locked(flow, p->mask, p->m.mask_range); ins.is_error()) {
-            flow_free(flow);
+        flow->actions = acts.release();
+        if (auto ins = dp->table.insert_locked(flow.get(), p->mask, p->m.mask_range); ins.is_error())
             return req_fail(req, ins.error());
-        }
-        flow_reply(req, flow, ifindex, ufid_flags, uapi::OVS_FLOW_CMD_NEW, true);
+        Flow* added = flow.release(); // the table's now
+        flow_reply(req, added, ifindex, ufid_flags, uapi::OVS_FLOW_CMD_NEW, true);
         return 0;
     }
 
     // A flow already covers this key. Generic netlink turns NLM_F_EXCL into a
     // dump request, so NLM_F_CREATE stands in for it, as upstream accepts.
-    if (req->nlmsg_flags & (kNlmFCreate | kNlmFExcl)) {
-        flow_actions_free(acts.value());
-        flow_free(flow);
+    if (req->nlmsg_flags & (kNlmFCreate | kNlmFExcl))
         return req_fail(req, make_error(err::EXIST, "Flow already exists"));
-    }
     // The flow found must be the one named (upstream's ovs_flow_cmp): a
     // UFID-identified flow whose masked key is the request's key over its
     // range, or a key-identified flow with the same unmasked key, which may
@@ -244,18 +240,16 @@ extern "C" int ovsdp_flow_cmd_new(ovsdp_request* req)
         : flow_cmp_unmasked_key(existing, p->key, p->m.range);
     if (!same)
         existing = flow_has_ufid(existing) ? nullptr : dp->table.lookup_exact(p->key, p->m.range);
-    if (!existing) {
-        flow_actions_free(acts.value());
-        flow_free(flow);
+    if (!existing)
         return req_fail(req, make_error(err::NOENT, "Flow with a different identifier overlaps"));
-    }
-    flow_replace_actions_locked(existing, acts.value());
-    flow_free(flow);
+    flow_replace_actions_locked(existing, acts.release());
     flow_stats_flush_all(); // every CPU's pending counts (flow_stats.h)
     flow_reply(req, existing, ifindex, ufid_flags, uapi::OVS_FLOW_CMD_NEW, true);
     return 0;
 }
 
+// Context OVSDP_CTX_SELF: parses and checks the new actions before it takes
+// ovs_mutex.
 extern "C" int ovsdp_flow_cmd_set(ovsdp_request* req)
 {
     bool log = !req_attr(req, uapi::OVS_FLOW_ATTR_PROBE);
@@ -268,47 +262,46 @@ extern "C" int ovsdp_flow_cmd_set(ovsdp_request* req)
     if (!p->ufid.len && !a_key)
         return req_fail(req, make_error(err::INVAL, "Flow set needs a key or a UFID"));
 
-    FlowActions* acts = nullptr;
+    OwnActions acts;
     if (a_acts) {
         if (!a_key)
             return req_fail(req, make_error(err::INVAL, "Flow key attribute not present in set flow"));
         // Actions are validated against the masked key, as for a new flow.
-        FlowKey* masked = make<FlowKey>(Gfp::Kernel);
+        Owned<FlowKey> masked(make<FlowKey>(Gfp::Kernel));
         if (!masked)
             return -err::NOMEM;
-        flow_mask_key(masked, p->key, p->mask, p->m.mask_range, true);
+        flow_mask_key(masked.get(), p->key, p->mask, p->m.mask_range, true);
         auto r = validate_and_copy_actions(a_acts->payload(), *masked, log);
-        destroy(masked);
         if (r.is_error()) {
             if (log)
                 ovsdp_log_ratelimited(OVSDP_LOG_INFO, "%s", kSetActionsRefusedLog);
             return req_fail(req, r.error(), a_acts);
         }
-        acts = r.value();
+        acts.reset(r.value());
     }
+    u32 ufid_flags = ufid_flags_from_nlattr(req_attr(req, uapi::OVS_FLOW_ATTR_UFID_FLAGS));
 
+    OvsLock ovsl;
     Datapath* dp = dp_lookup_by_ifindex(req->net, req->dp_ifindex);
-    if (!dp) {
-        flow_actions_free(acts);
+    if (!dp)
         return req_fail(req, make_error(err::NODEV, "No datapath with this ifindex"));
-    }
     Flow* flow = lookup_by_id(dp, p);
-    if (!flow) {
-        flow_actions_free(acts);
+    if (!flow)
         return req_fail(req, make_error(err::NOENT, "Flow not found"));
-    }
     if (acts)
-        flow_replace_actions_locked(flow, acts);
+        flow_replace_actions_locked(flow, acts.release());
     // Fold every CPU's pending counts first: the reply is exact, and counts
     // from before a CLEAR do not come back after it (flow_stats.h).
     flow_stats_flush_all();
     if (req_attr(req, uapi::OVS_FLOW_ATTR_CLEAR))
         flow->stats.clear();
-    u32 ufid_flags = ufid_flags_from_nlattr(req_attr(req, uapi::OVS_FLOW_ATTR_UFID_FLAGS));
     flow_reply(req, flow, dp_ifindex(dp), ufid_flags, uapi::OVS_FLOW_CMD_SET, true);
     return 0;
 }
 
+// Context OVSDP_CTX_RCU: the flow is found and its reply written under
+// rcu_read_lock, into a message reserved before (again, larger, if the flow's
+// message outgrew it), and sent after.
 extern "C" int ovsdp_flow_cmd_get(ovsdp_request* req)
 {
     bool log = !req_attr(req, uapi::OVS_FLOW_ATTR_PROBE);
@@ -318,20 +311,40 @@ extern "C" int ovsdp_flow_cmd_get(ovsdp_request* req)
         return req_fail(req, st.error());
     if (!p->ufid.len && !req_attr(req, uapi::OVS_FLOW_ATTR_KEY))
         return req_fail(req, make_error(err::INVAL, "Flow get needs a key or a UFID"));
-    Datapath* dp = dp_lookup_by_ifindex(req->net, req->dp_ifindex);
-    if (!dp)
-        return req_fail(req, make_error(err::NODEV, "No datapath with this ifindex"));
-    Flow* flow = lookup_by_id(dp, p);
-    if (!flow)
-        return req_fail(req, make_error(err::NOENT, "Flow not found"));
     u32 ufid_flags = ufid_flags_from_nlattr(req_attr(req, uapi::OVS_FLOW_ATTR_UFID_FLAGS));
     bool numa = req_attr(req, OVSDP_FLOW_ATTR_NUMA_STATS) != nullptr;
-    flow_stats_flush_all();
-    return flow_reply(req, flow, dp_ifindex(dp), ufid_flags, uapi::OVS_FLOW_CMD_GET, false, numa);
+    flow_stats_flush_all(); // may sleep: before the read-side section
+    usize cap = 2048;
+    for (;;) {
+        // The message is reserved before the read-side section (it may
+        // sleep); the datapath found by req->dp_ifindex has that ifindex.
+        GenlMsg msg;
+        if (int rc = msg.begin(req, OVSDP_FAMILY_FLOW, uapi::OVS_FLOW_CMD_GET, req->dp_ifindex, cap, false))
+            return rc;
+        usize need;
+        {
+            RcuReadGuard rcu;
+            Datapath* dp = dp_lookup_by_ifindex(req->net, req->dp_ifindex);
+            if (!dp)
+                return req_fail(req, make_error(err::NODEV, "No datapath with this ifindex"));
+            const Flow* flow = lookup_by_id(dp, p);
+            if (!flow)
+                return req_fail(req, make_error(err::NOENT, "Flow not found"));
+            need = flow_msg_size(flow, flow_actions(flow));
+            if (need <= cap && !flow_fill_info(flow, ufid_flags, numa, msg.writer(), true))
+                return -err::MSGSIZE;
+        }
+        if (need > cap) {
+            cap = need; // its actions grew meanwhile, or more than the guess
+            continue;
+        }
+        return msg.send(req, OVSDP_FAMILY_FLOW, false);
+    }
 }
 
 extern "C" int ovsdp_flow_cmd_del(ovsdp_request* req)
 {
+    assert_ovsl();
     bool log = !req_attr(req, uapi::OVS_FLOW_ATTR_PROBE);
     ParsedMatch pm {};
     ParsedMatch* p = &pm;
@@ -363,29 +376,37 @@ extern "C" int ovsdp_flow_cmd_del(ovsdp_request* req)
 }
 
 // Cursor: args[0] is the dump key of the last flow written (0: start).
+// Context OVSDP_CTX_RCU: flows are read under rcu_read_lock; the buffer a
+// flow is written into is allocated outside it (the walk leaves the section
+// to grow it and resumes from the cursor).
 extern "C" int ovsdp_flow_cmd_dump(ovsdp_dump* d)
 {
-    Datapath* dp = dp_lookup_by_ifindex(d->net, d->dp_ifindex);
-    if (!dp)
-        return -err::NODEV;
     u32 ufid_flags = 0;
     if (d->attrs && uapi::OVS_FLOW_ATTR_UFID_FLAGS <= d->maxattr && d->attrs[uapi::OVS_FLOW_ATTR_UFID_FLAGS])
         ufid_flags = static_cast<const NlAttr*>(d->attrs[uapi::OVS_FLOW_ATTR_UFID_FLAGS])->get_u32();
     bool numa = d->ext_attrs[OVSDP_FLOW_ATTR_NUMA_STATS - OVSDP_EXT_ATTR_BASE] != nullptr;
-    flow_stats_flush_all(); // once per dump message
-    int ifindex = dp_ifindex(dp);
+    flow_stats_flush_all(); // once per dump message; may sleep
     u64 cursor = static_cast<u64>(d->args[0]);
-    for (Flow* flow = dp->table.dump_next_locked(cursor); flow; flow = dp->table.dump_next_locked(cursor)) {
-        // Written straight into the dump skb. No room left: the flow starts
-        // the next message. Alone in a message and still too large, it goes
-        // without its actions, as upstream's (the client can GET them).
-        bool alone = ovsdp_dump_empty(d);
-        DumpMsg msg(d);
-        if (!msg.begin(OVSDP_FAMILY_FLOW, uapi::OVS_FLOW_CMD_GET, ifindex)
-            || !flow_fill_info(flow, ufid_flags, numa, msg.writer(), alone))
-            break;
-        msg.commit();
-        cursor = flow->dump_key;
+    {
+        // Each flow is written straight into the dump skb: nothing to
+        // allocate, so the whole message is built under RCU.
+        RcuReadGuard rcu;
+        Datapath* dp = dp_lookup_by_ifindex(d->net, d->dp_ifindex);
+        if (!dp)
+            return -err::NODEV;
+        int ifindex = dp_ifindex(dp);
+        for (const Flow* flow = dp->table.dump_next(cursor); flow; flow = dp->table.dump_next(cursor)) {
+            // No room left: the flow starts the next message. Alone in a
+            // message and still too large, it goes without its actions, as
+            // upstream's (the client can GET them).
+            bool alone = ovsdp_dump_empty(d);
+            DumpMsg msg(d);
+            if (!msg.begin(OVSDP_FAMILY_FLOW, uapi::OVS_FLOW_CMD_GET, ifindex)
+                || !flow_fill_info(flow, ufid_flags, numa, msg.writer(), alone))
+                break;
+            msg.commit();
+            cursor = flow->dump_key;
+        }
     }
     d->args[0] = static_cast<long>(cursor);
     return 0;

@@ -87,8 +87,11 @@ struct SegmentVisitorArchetype {
 //       (after a failure the rest are only freed), else f(pkt, true). The
 //       first failure, or 0.
 //   bool packet_from_bytes(ConstBytes b, Vport* in, void* storage);
-//       a new packet holding a copy of b, received on in's device, in
-//       storage (process context, EXECUTE); false when memory is short.
+//       a new packet holding a copy of b, received on in's device (none yet
+//       if in is nullptr), in storage (process context, EXECUTE); false
+//       when memory is short.
+//   void set_input_port(Packet& pkt, Vport* in);
+//       the packet was received on in's device (EXECUTE, under RCU).
 //   int set_tunnel(Packet& pkt, const ovsdp_tunnel& t, const u8* opts);
 //       set(tunnel): attach the metadata to the packet. 0 or -errno.
 //   int egress_tunnel(Vport* v, Packet& pkt, ovsdp_tunnel* t, u8* opts, u32 cap);
@@ -113,6 +116,7 @@ concept DpHost = DpPacket<typename H::Packet> &&
         h.upcall_cancel(umsg);
         { h.for_each_segment(pkt, SegmentVisitorArchetype {}) } -> SameAs<int>;
         { h.packet_from_bytes(bytes, v, storage) } -> SameAs<bool>;
+        h.set_input_port(pkt, v);
         { h.set_tunnel(pkt, tun, opts) } -> SameAs<int>;
         { h.egress_tunnel(v, pkt, tun_out, opts_out, cap) } -> SameAs<int>;
         { h.random_u32() } -> SameAs<u32>;

@@ -109,6 +109,7 @@ Status flow_set_unmasked_key(Flow* flow, const FlowKey& key)
 
 void flow_replace_actions_locked(Flow* flow, FlowActions* acts)
 {
+    assert_ovsl();
     FlowActions* old = flow->actions;
     rcu_assign(flow->actions, acts);
     flow_actions_free_rcu(old);

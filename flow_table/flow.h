@@ -13,6 +13,7 @@
 
 #include "base/atomic.h"
 #include "base/list.h"
+#include "base/own.h"
 #include "base/result.h"
 #include "flow/flow_key.h"
 #include "flow_table/flow_stats.h"
@@ -74,6 +75,8 @@ Result<FlowActions*> flow_actions_alloc(u32 capacity, unsigned gfp = OVSDP_GFP_K
 void flow_actions_free(FlowActions* acts);
 // After a grace period.
 void flow_actions_free_rcu(FlowActions* acts);
+// The owner of actions not yet published.
+using OwnActions = Own<FlowActions, flow_actions_free>;
 
 // ---- Identifier ---------------------------------------------------------------
 
@@ -97,7 +100,7 @@ struct Flow {
 
     // -- Lookup by UFID, dump, lifetime. --
     HListNode ufid_node[2]; // in FlowTable's UFID table (flows with a UFID only)
-    HListNode dump_node; // FlowTable's dump index (datapath lock only)
+    HListNode dump_node[2]; // FlowTable's dump index, one per index version
     u64 dump_key; // position in dump order, unique per table
     ovsdp_rcu_head rcu;
     // Identifier: the UFID, or else the unmasked key (upstream's sw_flow_id).
@@ -117,6 +120,8 @@ Result<Flow*> flow_alloc();
 void flow_free(Flow* flow);
 // After a grace period (the flow was removed from its table).
 void flow_free_rcu(Flow* flow);
+// The owner of a flow not (yet) in a table.
+using OwnFlow = Own<Flow, flow_free>;
 
 // Identifier setters, before insertion; exactly one of them per flow.
 // INVAL when len is 0 or above kMaxUfidLength.
@@ -127,7 +132,7 @@ inline bool flow_has_ufid(const Flow* flow) { return flow->ufid.len != 0; }
 
 // Publish new actions for readers; the old ones are freed after a grace
 // period. Datapath lock.
-void flow_replace_actions_locked(Flow* flow, FlowActions* acts);
+void flow_replace_actions_locked(Flow* flow, FlowActions* acts) OVSDP_REQUIRES(ovsdp_ovs_mutex);
 // The current actions: under rcu_read_lock or the datapath lock.
 inline const FlowActions* flow_actions(const Flow* flow) { return rcu_deref(flow->actions); }
 

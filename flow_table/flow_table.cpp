@@ -30,7 +30,7 @@ OVSDP_ALWAYS_INLINE HListHead* find_bucket(const TableInstance* ti, u32 hash)
     return &ti->buckets[fmix32(hash ^ ti->seed) & (ti->n_buckets - 1)];
 }
 
-inline Flow* dump_flow(const HListNode* n) { return flow_of_node(n, kDumpNodeOffset, 0); }
+inline Flow* dump_flow(const HListNode* n, u32 ver) { return flow_of_node(n, kDumpNodeOffset, ver); }
 
 // Link n at the head of h for concurrent RCU readers. Every field a reader
 // follows is written atomically (the node may be a version reused after a
@@ -87,6 +87,23 @@ void instance_retire(TableInstance* ti)
     g_instances_pending[ti->ufid].fetch_add(1, __ATOMIC_RELAXED);
     ovsdp_call_rcu(&ti->rcu, instance_free_cb);
 }
+
+// ---- Dump index -----------------------------------------------------------------------
+
+DumpIndex* dump_index_alloc(u32 bits, u32 ver)
+{
+    usize size = sizeof(DumpIndex) + (usize(1) << bits) * sizeof(HListHead);
+    auto* di = static_cast<DumpIndex*>(ovsdp_kvmalloc(size, OVSDP_GFP_KERNEL | OVSDP_GFP_ZERO));
+    if (!di)
+        return nullptr;
+    di->bits = bits;
+    di->ver = ver;
+    return di;
+}
+
+void dump_index_free_cb(ovsdp_rcu_head* head) { ovsdp_kvfree(container_of(head, &DumpIndex::rcu)); }
+
+void dump_index_retire(DumpIndex* di) { ovsdp_call_rcu(&di->rcu, dump_index_free_cb); }
 
 // ---- Masks and mask arrays ------------------------------------------------------------
 
@@ -327,23 +344,23 @@ Status FlowTable::init(u32 masks_cache_size)
     ufid_ti_ = instance_alloc(kTableMinBuckets, true);
     mask_array_ = mask_array_alloc(kMaskArraySizeMin);
     mask_cache_ = mask_cache_alloc(masks_cache_size);
-    dump_bits_ = __builtin_ctz(kDumpMinBuckets);
-    dump_buckets_ = static_cast<HListHead*>(
-        ovsdp_kvmalloc(kDumpMinBuckets * sizeof(HListHead), OVSDP_GFP_KERNEL | OVSDP_GFP_ZERO));
-    if (!ti_ || !ufid_ti_ || !mask_array_ || !mask_cache_ || !dump_buckets_) {
+    dump_ = dump_index_alloc(__builtin_ctz(kDumpMinBuckets), 0);
+    if (!ti_ || !ufid_ti_ || !mask_array_ || !mask_cache_ || !dump_) {
         instance_free(ti_);
         instance_free(ufid_ti_);
         mask_array_free(mask_array_);
         mask_cache_free(mask_cache_);
-        ovsdp_kvfree(dump_buckets_);
+        ovsdp_kvfree(dump_);
         ti_ = ufid_ti_ = nullptr;
         mask_array_ = nullptr;
         mask_cache_ = nullptr;
-        dump_buckets_ = nullptr;
+        dump_ = nullptr;
         return make_error(err::NOMEM, nullptr);
     }
     count_ = ufid_count_ = 0;
     dump_seq_ = 0;
+    dump_retired_ = false;
+    destroyed_ = false;
     last_rehash_ = ovsdp_jiffies();
     return {};
 }
@@ -375,20 +392,22 @@ void free_masks_rcu(MaskArray* ma)
 
 void FlowTable::destroy_locked()
 {
-    if (!ti_)
+    assert_ovsl();
+    if (!ti_ || destroyed_)
         return;
+    // The pointers stay: a reader that found the table before it went (the
+    // packet path, EXECUTE, flow GET and dump) walks them until it leaves its
+    // RCU section; everything is freed after that.
+    destroyed_ = true;
     free_instance_flows(ti_);
     free_masks_rcu(mask_array_);
     mask_array_retire(mask_array_);
     instance_retire(ti_);
     instance_retire(ufid_ti_);
     ovsdp_call_rcu(&mask_cache_->rcu, mask_cache_free_cb);
-    ovsdp_kvfree(dump_buckets_);
-    ti_ = ufid_ti_ = nullptr;
-    mask_array_ = nullptr;
-    mask_cache_ = nullptr;
-    dump_buckets_ = nullptr;
-    count_ = ufid_count_ = 0;
+    dump_index_retire(dump_);
+    write_once(count_, 0u);
+    write_once(ufid_count_, 0u);
 }
 
 // ---- Lookups -------------------------------------------------------------------------------
@@ -550,6 +569,7 @@ Flow* FlowTable::lookup_ufid(const FlowUfid& ufid)
 
 Status FlowTable::mask_array_append_locked(FlowMask* mask)
 {
+    assert_ovsl();
     MaskArray* ma = mask_array_;
     if (ma->count >= ma->max) {
         MaskArray* bigger = mask_array_alloc(ma->max * 2);
@@ -571,6 +591,7 @@ Status FlowTable::mask_array_append_locked(FlowMask* mask)
 
 FlowMask* FlowTable::mask_insert_locked(const FlowKey& key, FlowKeyRange range, u32* slot)
 {
+    assert_ovsl();
     MaskArray* ma = mask_array_;
     for (u32 i = 0; i < ma->count; i++) {
         FlowMask* m = ma->masks[i];
@@ -601,6 +622,7 @@ FlowMask* FlowTable::mask_insert_locked(const FlowKey& key, FlowKeyRange range, 
 
 void FlowTable::mask_remove_locked(FlowMask* mask)
 {
+    assert_ovsl();
     if (--mask->ref_count > 0)
         return;
     MaskArray* ma = mask_array_;
@@ -641,6 +663,7 @@ void FlowTable::mask_remove_locked(FlowMask* mask)
 
 void FlowTable::masks_rebalance_locked()
 {
+    assert_ovsl();
     MaskArray* ma = mask_array_;
     u32 n = ma->count;
     if (n == 0)
@@ -731,11 +754,13 @@ void FlowTable::pf_attach_locked(MaskArray* ma, MaskPrefilter* pf)
 
 void FlowTable::prefilter_rebuild_locked()
 {
+    assert_ovsl();
     pf_attach_locked(mask_array_, pf_build_locked(mask_array_, true));
 }
 
 void FlowTable::set_prefilter_locked(bool on)
 {
+    assert_ovsl();
     pf_enabled_ = on;
     if (on)
         prefilter_rebuild_locked();
@@ -751,6 +776,7 @@ const MaskPrefilter* FlowTable::prefilter() const
 
 Status FlowTable::set_masks_cache_size_locked(u32 size)
 {
+    assert_ovsl();
     if (size > kMaskCacheMaxSize || (size && !is_power_of_2(size)))
         return make_error(err::INVAL, "Masks cache size must be 0 or a power of 2 up to 4096");
     if (mask_cache_->size == size)
@@ -770,6 +796,7 @@ Status FlowTable::set_masks_cache_size_locked(u32 size)
 // the other node version; unpublished. nullptr on allocation failure.
 TableInstance* FlowTable::instance_copy_locked(TableInstance* old, u32 n_buckets, bool ufid)
 {
+    assert_ovsl();
     // The other version may still be walked by readers of the instance that
     // used it before `old`. Wait for them if this table retired an instance
     // of this kind since its last wait and such instances are still pending
@@ -799,6 +826,7 @@ TableInstance* FlowTable::instance_copy_locked(TableInstance* old, u32 n_buckets
 
 void FlowTable::instance_replace_locked(TableInstance** slot, TableInstance* ti)
 {
+    assert_ovsl();
     TableInstance* old = *slot;
     u32 ufid = old->ufid; // read before the free is queued: a grace period may end before the next line
     rcu_assign(*slot, ti);
@@ -808,6 +836,7 @@ void FlowTable::instance_replace_locked(TableInstance** slot, TableInstance* ti)
 
 Status FlowTable::rehash_locked()
 {
+    assert_ovsl();
     TableInstance* ti = instance_copy_locked(ti_, ti_->n_buckets, false);
     if (!ti)
         return make_error(err::NOMEM, nullptr);
@@ -823,6 +852,7 @@ Status FlowTable::rehash_locked()
 
 void FlowTable::key_insert_locked(Flow* flow)
 {
+    assert_ovsl();
     TableInstance* ti = ti_;
     link_head_rcu(find_bucket(ti, flow->hash), &flow->table_node[ti->node_ver]);
     write_once(count_, count_ + 1);
@@ -839,6 +869,7 @@ void FlowTable::key_insert_locked(Flow* flow)
 
 void FlowTable::ufid_insert_locked(Flow* flow)
 {
+    assert_ovsl();
     TableInstance* ti = ufid_ti_;
     link_head_rcu(find_bucket(ti, flow->ufid_hash), &flow->ufid_node[ti->node_ver]);
     write_once(ufid_count_, ufid_count_ + 1);
@@ -850,6 +881,7 @@ void FlowTable::ufid_insert_locked(Flow* flow)
 
 Status FlowTable::insert_locked(Flow* flow, const FlowKey& mask, FlowKeyRange range)
 {
+    assert_ovsl();
     if (!flow_key_range_valid(range))
         return make_error(err::INVAL, "Flow mask range is not long-aligned inside the key");
     u32 slot;
@@ -871,30 +903,27 @@ Status FlowTable::insert_locked(Flow* flow, const FlowKey& mask, FlowKeyRange ra
 
 void FlowTable::remove_locked(Flow* flow)
 {
+    assert_ovsl();
     hlist_del_rcu(&flow->table_node[ti_->node_ver]);
     write_once(count_, count_ - 1);
     if (flow_has_ufid(flow)) {
         hlist_del_rcu(&flow->ufid_node[ufid_ti_->node_ver]);
         write_once(ufid_count_, ufid_count_ - 1);
     }
-    // Dump index: writer-only, plain unlink.
-    HListNode* d = &flow->dump_node;
-    *d->pprev = d->next;
-    if (d->next)
-        d->next->pprev = d->pprev;
-    d->next = nullptr;
-    d->pprev = nullptr;
+    // A dump reader on the flow still finds its successor (the flow is freed
+    // after a grace period).
+    hlist_del_rcu(&flow->dump_node[dump_->ver]);
     pf_stale_++; // its prefilter bits stay until the next refill
     mask_remove_locked(flow->mask);
 }
 
 Status FlowTable::flush_locked()
 {
+    assert_ovsl();
     TableInstance* ti = instance_alloc(kTableMinBuckets, false);
     TableInstance* uti = instance_alloc(kTableMinBuckets, true);
     MaskArray* ma = mask_array_alloc(kMaskArraySizeMin);
-    auto* dump = static_cast<HListHead*>(
-        ovsdp_kvmalloc(kDumpMinBuckets * sizeof(HListHead), OVSDP_GFP_KERNEL | OVSDP_GFP_ZERO));
+    DumpIndex* dump = dump_index_alloc(__builtin_ctz(kDumpMinBuckets), 0);
     if (!ti || !uti || !ma || !dump) {
         instance_free(ti);
         instance_free(uti);
@@ -908,6 +937,10 @@ Status FlowTable::flush_locked()
     rcu_assign(ti_, ti);
     rcu_assign(ufid_ti_, uti);
     rcu_assign(mask_array_, ma);
+    // The old flows are never linked again: the new index may use either
+    // version at once.
+    DumpIndex* old_dump = dump_;
+    rcu_assign(dump_, dump);
     write_once(count_, 0u);
     write_once(ufid_count_, 0u);
     last_rehash_ = ovsdp_jiffies();
@@ -921,10 +954,7 @@ Status FlowTable::flush_locked()
     mask_array_retire(old_ma);
     instance_retire(old_ti);
     instance_retire(old_uti);
-
-    ovsdp_kvfree(dump_buckets_);
-    dump_buckets_ = dump;
-    dump_bits_ = __builtin_ctz(kDumpMinBuckets);
+    dump_index_retire(old_dump);
     return {};
 }
 
@@ -932,61 +962,73 @@ Status FlowTable::flush_locked()
 
 void FlowTable::dump_grow_locked()
 {
-    u32 bits = dump_bits_ + 1;
-    u32 n = 1u << bits;
-    auto* buckets = static_cast<HListHead*>(ovsdp_kvmalloc(n * sizeof(HListHead), OVSDP_GFP_KERNEL | OVSDP_GFP_ZERO));
-    if (!buckets)
+    assert_ovsl();
+    DumpIndex* old = dump_;
+    // The other version may still be walked by readers of the index that
+    // used it before `old`.
+    if (dump_retired_) {
+        ovsdp_synchronize_rcu();
+        dump_retired_ = false;
+    }
+    DumpIndex* di = dump_index_alloc(old->bits + 1, !old->ver);
+    if (!di)
         return; // longer chains, still correct
-    u32 old_n = 1u << dump_bits_;
+    u32 old_n = 1u << old->bits;
     for (u32 b = 0; b < old_n; b++) {
         // Old bucket b splits into 2b and 2b+1; appending in order keeps
-        // each new chain sorted.
-        HListNode** tail[2] = { &buckets[2 * b].first, &buckets[2 * b + 1].first };
-        HListNode* node = dump_buckets_[b].first;
-        while (node) {
-            HListNode* next = node->next;
-            u32 side = static_cast<u32>(dump_flow(node)->dump_key >> (64 - bits)) & 1;
-            node->next = nullptr;
-            node->pprev = tail[side];
-            *tail[side] = node;
-            tail[side] = &node->next;
-            node = next;
+        // each new chain sorted. Unpublished, but the nodes of the reused
+        // version may still be read by a (late) reader of a replaced index
+        // until the grace period above: write the fields atomically.
+        HListNode** tail[2] = { &di->buckets[2 * b].first, &di->buckets[2 * b + 1].first };
+        for (HListNode* node = old->buckets[b].first; node; node = node->next) {
+            Flow* flow = dump_flow(node, old->ver);
+            u32 side = static_cast<u32>(flow->dump_key >> (64 - di->bits)) & 1;
+            HListNode* link = &flow->dump_node[di->ver];
+            write_once(link->next, static_cast<HListNode*>(nullptr));
+            link->pprev = tail[side];
+            write_once(*tail[side], link);
+            tail[side] = &link->next;
         }
     }
-    ovsdp_kvfree(dump_buckets_);
-    dump_buckets_ = buckets;
-    dump_bits_ = bits;
+    rcu_assign(dump_, di);
+    dump_index_retire(old);
+    dump_retired_ = true;
 }
 
 void FlowTable::dump_insert_locked(Flow* flow)
 {
-    if (count_ + 1 > (2u << dump_bits_))
+    assert_ovsl();
+    if (count_ + 1 > (2u << dump_->bits))
         dump_grow_locked();
+    DumpIndex* di = dump_;
     u64 key = mix64(++dump_seq_);
     flow->dump_key = key;
-    HListNode** link = &dump_buckets_[key >> (64 - dump_bits_)].first;
-    while (*link && dump_flow(*link)->dump_key < key)
+    HListNode** link = &di->buckets[key >> (64 - di->bits)].first;
+    while (*link && dump_flow(*link, di->ver)->dump_key < key)
         link = &(*link)->next;
-    HListNode* n = &flow->dump_node;
-    n->next = *link;
+    // One release store publishes the flow in its sorted place.
+    HListNode* n = &flow->dump_node[di->ver];
+    HListNode* next = *link;
+    write_once(n->next, next);
     n->pprev = link;
-    if (*link)
-        (*link)->pprev = &n->next;
-    *link = n;
+    if (next)
+        next->pprev = &n->next;
+    rcu_assign(*link, n);
 }
 
-Flow* FlowTable::dump_next_locked(u64 cursor) const
+Flow* FlowTable::dump_next(u64 cursor) const
 {
-    if (!dump_buckets_ || cursor == ~u64(0))
+    const DumpIndex* di = rcu_deref(dump_);
+    if (!di || cursor == ~u64(0))
         return nullptr;
-    u32 n = 1u << dump_bits_;
-    u32 b = static_cast<u32>(cursor >> (64 - dump_bits_));
-    for (const HListNode* node = dump_buckets_[b].first; node; node = node->next)
-        if (dump_flow(node)->dump_key > cursor)
-            return dump_flow(node);
+    u32 n = 1u << di->bits;
+    u32 b = static_cast<u32>(cursor >> (64 - di->bits));
+    for (const HListNode* node = rcu_deref(di->buckets[b].first); node; node = rcu_deref(node->next))
+        if (Flow* f = dump_flow(node, di->ver); f->dump_key > cursor)
+            return f;
     for (b++; b < n; b++)
-        if (const HListNode* node = dump_buckets_[b].first)
-            return dump_flow(node);
+        if (const HListNode* node = rcu_deref(di->buckets[b].first))
+            return dump_flow(node, di->ver);
     return nullptr;
 }
 

@@ -31,12 +31,21 @@
 //              context). Two instances: by masked key, and by UFID.
 // Flow         sits in the key instance (always), the UFID instance (if it
 //              has a UFID) and the dump index; its mask's ref_count counts it.
-// Dump index   writer-only (datapath lock) buckets ordered by each flow's
-//              dump_key, a bijective mix of an insertion number: unique per
-//              table and independent of the hash seeds and table sizes. A dump
-//              resumes from the last key it returned, so flows that stay in
-//              the table are returned exactly once whatever is inserted,
-//              removed, grown or rehashed between two netlink messages.
+// DumpIndex    buckets of hlists, each sorted by the flows' dump_key (a
+//              bijective mix of an insertion number: unique per table and
+//              independent of the hash seeds and table sizes); bucket b holds
+//              the keys whose top `bits` bits are b, so walking the buckets in
+//              order walks the keys in order. A dump resumes from the last
+//              key it returned, so flows that stay in the table are returned
+//              exactly once whatever is inserted, removed, grown or rehashed
+//              between two netlink messages. RCU-readable: a flow is linked
+//              into its sorted place with one release store and unlinked with
+//              hlist_del_rcu (its next pointer stays valid until it is freed,
+//              after a grace period), so a reader never skips a flow that
+//              stays. Growth links every flow through the other version of
+//              Flow::dump_node into a new index, published with RCU; a
+//              version is reused only after a grace period has passed since
+//              the index that used it was replaced (like TableInstance).
 //
 // Contexts: lookup() is the packet path (softirq: BH disabled, under
 // rcu_read_lock). lookup_ufid()/lookup_exact() need rcu_read_lock or the
@@ -85,6 +94,13 @@ struct MaskArray {
     FlowMask* masks[]; // RCU; then `max` u64 for usage_zero
 };
 
+struct DumpIndex {
+    ovsdp_rcu_head rcu;
+    u32 bits; // log2 of the bucket count
+    u32 ver; // which Flow::dump_node[] this index links
+    HListHead buckets[]; // 1 << bits
+};
+
 struct TableInstance {
     ovsdp_rcu_head rcu;
     HListHead* buckets;
@@ -103,8 +119,9 @@ public:
     // Datapath lock, no new readers possible (the datapath is unlinked).
     // Frees every flow, mask and instance after a grace period. The callbacks
     // never touch the FlowTable object: it may go once current readers are
-    // done with it (e.g. with the datapath, after a grace period).
-    void destroy_locked();
+    // done with it (e.g. with the datapath, after a grace period). Readers
+    // still inside their RCU section keep seeing the old structures.
+    void destroy_locked() OVSDP_REQUIRES(ovsdp_ovs_mutex);
 
     // ---- Lookups ----
 
@@ -131,38 +148,39 @@ public:
     // caller's to reject (lookup first). INVAL for a bad range, NOMEM when a
     // mask or mask array cannot be allocated (the flow is then not inserted).
     // May grow or rehash the key table.
-    Status insert_locked(Flow* flow, const FlowKey& mask, FlowKeyRange range);
+    Status insert_locked(Flow* flow, const FlowKey& mask, FlowKeyRange range) OVSDP_REQUIRES(ovsdp_ovs_mutex);
     // Unlink `flow` from every index and drop its mask reference. The caller
     // may still read the flow (and its mask) under RCU/the lock, and frees it
     // with flow_free_rcu().
-    void remove_locked(Flow* flow);
+    void remove_locked(Flow* flow) OVSDP_REQUIRES(ovsdp_ovs_mutex);
     // Remove and free (after a grace period) every flow and mask. NOMEM, with
     // the table unchanged, if the empty instances cannot be allocated.
-    Status flush_locked();
+    Status flush_locked() OVSDP_REQUIRES(ovsdp_ovs_mutex);
     // Re-seed the key table (the periodic rehash, also done by insert every
     // kRehashIntervalMs). NOMEM leaves it as it was.
-    Status rehash_locked();
+    Status rehash_locked() OVSDP_REQUIRES(ovsdp_ovs_mutex);
     // Re-rank masks by hits since the last call (the datapath calls this
     // periodically, as upstream's ovs_flow_masks_rebalance every 4 s).
-    void masks_rebalance_locked();
+    void masks_rebalance_locked() OVSDP_REQUIRES(ovsdp_ovs_mutex);
     // 0 disables the cache; else a power of 2 up to kMaskCacheMaxSize (INVAL
     // otherwise). NOMEM keeps the old cache.
-    Status set_masks_cache_size_locked(u32 size);
+    Status set_masks_cache_size_locked(u32 size) OVSDP_REQUIRES(ovsdp_ovs_mutex);
     // The mask prefilter (on by default). Off: upstream's behaviour, every
     // slot probed in rank order (for A/B measurements). On: built now if the
     // table has kPfMinMasks masks or more.
-    void set_prefilter_locked(bool on);
+    void set_prefilter_locked(bool on) OVSDP_REQUIRES(ovsdp_ovs_mutex);
     bool prefilter_enabled() const { return pf_enabled_; }
     // Re-choose the prefilter's bits from the current flows and refill it
     // (rebalance does this when masks changed since the last choice).
-    void prefilter_rebuild_locked();
+    void prefilter_rebuild_locked() OVSDP_REQUIRES(ovsdp_ovs_mutex);
 
-    // ---- Dump (datapath lock) ----
+    // ---- Dump (RCU or datapath lock) ----
 
     // The flow after `cursor` in dump order (cursor 0 = from the start), or
     // nullptr at the end. After writing the flow out, the caller stores
-    // flow->dump_key as its new cursor (fits in a netlink callback's args).
-    Flow* dump_next_locked(u64 cursor) const;
+    // flow->dump_key as its new cursor (fits in a netlink callback's args);
+    // the flow stays readable until the caller leaves its RCU section.
+    Flow* dump_next(u64 cursor) const;
 
     // ---- Counters (any context; a racy snapshot outside the lock) ----
 
@@ -173,6 +191,7 @@ public:
 
     // ---- Introspection for tests and benchmarks ----
     u32 n_buckets() const;
+    u32 n_dump_buckets() const { return 1u << rcu_deref(dump_)->bits; }
     u32 mask_array_capacity() const;
     unsigned long last_rehash() const { return last_rehash_; }
     // The mask in slot i (datapath lock), nullptr past the end.
@@ -181,17 +200,17 @@ public:
     const MaskPrefilter* prefilter() const;
 
 private:
-    FlowMask* mask_insert_locked(const FlowKey& mask, FlowKeyRange range, u32* slot);
-    MaskPrefilter* pf_build_locked(const MaskArray* ma, bool choose);
-    void pf_attach_locked(MaskArray* ma, MaskPrefilter* pf);
-    void mask_remove_locked(FlowMask* mask);
-    Status mask_array_append_locked(FlowMask* mask);
-    void key_insert_locked(Flow* flow);
-    void ufid_insert_locked(Flow* flow);
-    TableInstance* instance_copy_locked(TableInstance* old, u32 n_buckets, bool ufid);
-    void instance_replace_locked(TableInstance** slot, TableInstance* ti);
-    void dump_insert_locked(Flow* flow);
-    void dump_grow_locked();
+    FlowMask* mask_insert_locked(const FlowKey& mask, FlowKeyRange range, u32* slot) OVSDP_REQUIRES(ovsdp_ovs_mutex);
+    MaskPrefilter* pf_build_locked(const MaskArray* ma, bool choose) OVSDP_REQUIRES(ovsdp_ovs_mutex);
+    void pf_attach_locked(MaskArray* ma, MaskPrefilter* pf) OVSDP_REQUIRES(ovsdp_ovs_mutex);
+    void mask_remove_locked(FlowMask* mask) OVSDP_REQUIRES(ovsdp_ovs_mutex);
+    Status mask_array_append_locked(FlowMask* mask) OVSDP_REQUIRES(ovsdp_ovs_mutex);
+    void key_insert_locked(Flow* flow) OVSDP_REQUIRES(ovsdp_ovs_mutex);
+    void ufid_insert_locked(Flow* flow) OVSDP_REQUIRES(ovsdp_ovs_mutex);
+    TableInstance* instance_copy_locked(TableInstance* old, u32 n_buckets, bool ufid) OVSDP_REQUIRES(ovsdp_ovs_mutex);
+    void instance_replace_locked(TableInstance** slot, TableInstance* ti) OVSDP_REQUIRES(ovsdp_ovs_mutex);
+    void dump_insert_locked(Flow* flow) OVSDP_REQUIRES(ovsdp_ovs_mutex);
+    void dump_grow_locked() OVSDP_REQUIRES(ovsdp_ovs_mutex);
 
     TableInstance* ti_ = nullptr; // RCU
     TableInstance* ufid_ti_ = nullptr; // RCU
@@ -216,10 +235,11 @@ private:
     u32 pf_chosen_masks_ = 0; // masks at the last choice (0: none since flush)
     u32 pf_stale_ = 0; // flows removed since the current prefilter was filled
 
-    // Dump index (datapath lock only).
-    HListHead* dump_buckets_ = nullptr;
-    u32 dump_bits_ = 0; // log2 of its bucket count
+    // Dump index.
+    DumpIndex* dump_ = nullptr; // RCU
     u64 dump_seq_ = 0; // insertion number of the last flow inserted
+    bool dump_retired_ = false; // an index was replaced since the last grace period
+    bool destroyed_ = false;
 };
 
 } // namespace ovsdp

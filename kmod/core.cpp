@@ -16,5 +16,6 @@
 #include "vport/vport_cmds.cpp"
 #include "datapath/datapath.cpp"
 #include "datapath/flow_cmds.cpp"
+#include "datapath/commands.cpp"
 #include "kmod/receive.cpp"
 #include "kmod/packet_cmd.cpp"

@@ -66,12 +66,13 @@ public:
     }
     bool packet_from_bytes(ConstBytes b, Vport* in, void* storage)
     {
-        void* skb = ovsdp_skb_from_data(b.data(), static_cast<u32>(b.size()), in->dev);
+        void* skb = ovsdp_skb_from_data(b.data(), static_cast<u32>(b.size()), in ? in->dev : nullptr);
         if (!skb)
             return false;
         new (storage) SkbPacket(skb);
         return true;
     }
+    void set_input_port(SkbPacket& pkt, Vport* in) { ovsdp_skb_set_dev(pkt.skb(), in->dev); }
     int set_tunnel(SkbPacket& pkt, const ovsdp_tunnel& t, const u8* opts)
     {
         return ovsdp_skb_set_tunnel(pkt.skb(), &t, opts);

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The four generic netlink families of the Open vSwitch ABI. This file only
- * registers them, checks attribute policies (as upstream does), takes
- * ovs_mutex, calls the C++ core, which interprets every request
+ * registers them, checks attribute policies (as upstream does), runs each
+ * command in the lock context the command table (datapath/commands.h) gives
+ * it, calls the C++ core, which interprets every request
  * (datapath/datapath.cpp), and reserves the messages the core writes its
  * replies, notifications and dump entries into.
  */
@@ -16,26 +17,9 @@
 #include <net/sock.h>
 
 #include "platform/genl.h"
+#include "datapath/commands.h"
 #include "datapath/ovsdp_ext.h"
 #include "kmod/kmod.h"
-
-/* Entry points of the core (datapath/datapath.h). */
-int ovsdp_dp_cmd_new(struct ovsdp_request *req);
-int ovsdp_dp_cmd_del(struct ovsdp_request *req);
-int ovsdp_dp_cmd_get(struct ovsdp_request *req);
-int ovsdp_dp_cmd_set(struct ovsdp_request *req);
-int ovsdp_dp_cmd_dump(struct ovsdp_dump *dump);
-int ovsdp_vport_cmd_new(struct ovsdp_request *req);
-int ovsdp_vport_cmd_del(struct ovsdp_request *req);
-int ovsdp_vport_cmd_get(struct ovsdp_request *req);
-int ovsdp_vport_cmd_set(struct ovsdp_request *req);
-int ovsdp_vport_cmd_dump(struct ovsdp_dump *dump);
-int ovsdp_flow_cmd_new(struct ovsdp_request *req);
-int ovsdp_flow_cmd_del(struct ovsdp_request *req);
-int ovsdp_flow_cmd_get(struct ovsdp_request *req);
-int ovsdp_flow_cmd_set(struct ovsdp_request *req);
-int ovsdp_flow_cmd_dump(struct ovsdp_dump *dump);
-int ovsdp_packet_cmd_execute(struct ovsdp_request *req);
 
 static DEFINE_MUTEX(ovs_mutex);
 
@@ -49,10 +33,31 @@ void ovs_unlock(void)
 	mutex_unlock(&ovs_mutex);
 }
 
+void ovsdp_ovs_lock(void)
+{
+	mutex_lock(&ovs_mutex);
+}
+
+void ovsdp_ovs_unlock(void)
+{
+	mutex_unlock(&ovs_mutex);
+}
+
+/*
+ * With lockdep: held by this task. Without (the Debian kernel), only whether
+ * anyone holds it: lockdep_is_held() would then always be true.
+ */
+int ovsdp_lock_held(void)
+{
+#ifdef CONFIG_LOCKDEP
+	return lockdep_is_held(&ovs_mutex);
+#else
+	return mutex_is_locked(&ovs_mutex);
+#endif
+}
+
 static struct genl_family ovsdp_families[OVSDP_FAMILY_COUNT];
 
-typedef int (*ovsdp_doit_t)(struct ovsdp_request *req);
-typedef int (*ovsdp_dumpit_t)(struct ovsdp_dump *dump);
 
 /*
  * ovsdp's extension attributes (datapath/ovsdp_ext.h) lie above the family's
@@ -93,9 +98,31 @@ static int find_ext_attrs(int fam, const struct nlmsghdr *nlh, const void **ext,
 	return 0;
 }
 
-/* The attribute table's size and policy come from the family's registration. */
-static int run_doit(ovsdp_doit_t fn, int fam, struct sk_buff *skb, struct genl_info *info)
+/*
+ * The shim's part of a command's lock context: only OVSDP_CTX_OVS_MUTEX has
+ * the shim hold a lock; the other contexts lock inside the command, after it
+ * parsed its request (datapath/commands.h).
+ */
+static void ctx_enter(int ctx)
 {
+	if (ctx == OVSDP_CTX_OVS_MUTEX)
+		ovs_lock();
+}
+
+static void ctx_exit(int ctx)
+{
+	if (ctx == OVSDP_CTX_OVS_MUTEX)
+		ovs_unlock();
+#ifdef CONFIG_LOCKDEP
+	else
+		WARN_ON_ONCE(lockdep_is_held(&ovs_mutex));
+#endif
+}
+
+/* The attribute table's size and policy come from the family's registration. */
+static int run_doit(int fam, struct sk_buff *skb, struct genl_info *info)
+{
+	const struct ovsdp_cmd_desc *c = ovsdp_cmd_find(fam, info->genlhdr->cmd);
 	struct ovs_header *oh = info->userhdr;
 	struct ovsdp_request req = {
 		.net = sock_net(skb->sk),
@@ -109,12 +136,14 @@ static int run_doit(ovsdp_doit_t fn, int fam, struct sk_buff *skb, struct genl_i
 	};
 	int err;
 
+	if (!c || !c->doit)
+		return -EOPNOTSUPP;
 	err = find_ext_attrs(fam, info->nlhdr, req.ext_attrs, info->extack);
 	if (err)
 		return err;
-	ovs_lock();
-	err = fn(&req);
-	ovs_unlock();
+	ctx_enter(c->doit_ctx);
+	err = c->doit(&req);
+	ctx_exit(c->doit_ctx);
 	if (err && info->extack) {
 		if (req.extack_msg)
 			info->extack->_msg = req.extack_msg;
@@ -124,9 +153,11 @@ static int run_doit(ovsdp_doit_t fn, int fam, struct sk_buff *skb, struct genl_i
 	return err;
 }
 
-static int run_dumpit(ovsdp_dumpit_t fn, int fam, struct sk_buff *skb, struct netlink_callback *cb)
+static int run_dumpit(int fam, struct sk_buff *skb, struct netlink_callback *cb)
 {
 	const struct genl_family *family = &ovsdp_families[fam];
+	const struct genlmsghdr *gh = nlmsg_data(cb->nlh);
+	const struct ovsdp_cmd_desc *c = ovsdp_cmd_find(fam, gh->cmd);
 	int maxattr = family->maxattr;
 	struct ovs_header *oh = genlmsg_data(nlmsg_data(cb->nlh));
 	struct nlattr **attrs;
@@ -141,6 +172,8 @@ static int run_dumpit(ovsdp_dumpit_t fn, int fam, struct sk_buff *skb, struct ne
 	};
 	int err;
 
+	if (!c || !c->dumpit)
+		return -EOPNOTSUPP;
 	attrs = kcalloc(maxattr + 1, sizeof(*attrs), GFP_KERNEL);
 	if (!attrs)
 		return -ENOMEM;
@@ -150,9 +183,9 @@ static int run_dumpit(ovsdp_dumpit_t fn, int fam, struct sk_buff *skb, struct ne
 	if (err)
 		goto out;
 	d.attrs = (const void *const *)attrs;
-	ovs_lock();
-	err = fn(&d);
-	ovs_unlock();
+	ctx_enter(c->dump_ctx);
+	err = c->dumpit(&d);
+	ctx_exit(c->dump_ctx);
 out:
 	kfree(attrs);
 	return err ? err : skb->len;
@@ -299,30 +332,6 @@ static const struct nla_policy datapath_policy[OVS_DP_ATTR_MAX + 1] = {
 	[OVS_DP_ATTR_IFINDEX] = { .type = NLA_U32 },
 };
 
-#define DP_DOIT(name, fn) \
-	static int name(struct sk_buff *skb, struct genl_info *info) \
-	{ return run_doit(fn, OVSDP_FAMILY_DATAPATH, skb, info); }
-DP_DOIT(dp_new, ovsdp_dp_cmd_new)
-DP_DOIT(dp_del, ovsdp_dp_cmd_del)
-DP_DOIT(dp_get, ovsdp_dp_cmd_get)
-DP_DOIT(dp_set, ovsdp_dp_cmd_set)
-
-static int dp_dump(struct sk_buff *skb, struct netlink_callback *cb)
-{
-	return run_dumpit(ovsdp_dp_cmd_dump, OVSDP_FAMILY_DATAPATH, skb, cb);
-}
-
-static const struct genl_small_ops datapath_ops[] = {
-	{ .cmd = OVS_DP_CMD_NEW, .validate = GENL_DONT_VALIDATE_STRICT | GENL_DONT_VALIDATE_DUMP,
-	  .flags = GENL_UNS_ADMIN_PERM, .doit = dp_new },
-	{ .cmd = OVS_DP_CMD_DEL, .validate = GENL_DONT_VALIDATE_STRICT | GENL_DONT_VALIDATE_DUMP,
-	  .flags = GENL_UNS_ADMIN_PERM, .doit = dp_del },
-	{ .cmd = OVS_DP_CMD_GET, .validate = GENL_DONT_VALIDATE_STRICT | GENL_DONT_VALIDATE_DUMP,
-	  .flags = 0, .doit = dp_get, .dumpit = dp_dump },
-	{ .cmd = OVS_DP_CMD_SET, .validate = GENL_DONT_VALIDATE_STRICT | GENL_DONT_VALIDATE_DUMP,
-	  .flags = GENL_UNS_ADMIN_PERM, .doit = dp_set },
-};
-
 static const struct genl_multicast_group datapath_mcgrp = { .name = OVS_DATAPATH_MCGROUP };
 
 /* ---- ovs_vport ------------------------------------------------------------- */
@@ -336,30 +345,6 @@ static const struct nla_policy vport_policy[OVS_VPORT_ATTR_MAX + 1] = {
 	[OVS_VPORT_ATTR_OPTIONS] = { .type = NLA_NESTED },
 	[OVS_VPORT_ATTR_IFINDEX] = NLA_POLICY_MIN(NLA_S32, 0),
 	[OVS_VPORT_ATTR_NETNSID] = { .type = NLA_S32 },
-};
-
-#define VPORT_DOIT(name, fn) \
-	static int name(struct sk_buff *skb, struct genl_info *info) \
-	{ return run_doit(fn, OVSDP_FAMILY_VPORT, skb, info); }
-VPORT_DOIT(vport_new, ovsdp_vport_cmd_new)
-VPORT_DOIT(vport_del, ovsdp_vport_cmd_del)
-VPORT_DOIT(vport_get, ovsdp_vport_cmd_get)
-VPORT_DOIT(vport_set, ovsdp_vport_cmd_set)
-
-static int vport_dump(struct sk_buff *skb, struct netlink_callback *cb)
-{
-	return run_dumpit(ovsdp_vport_cmd_dump, OVSDP_FAMILY_VPORT, skb, cb);
-}
-
-static const struct genl_small_ops vport_ops[] = {
-	{ .cmd = OVS_VPORT_CMD_NEW, .validate = GENL_DONT_VALIDATE_STRICT | GENL_DONT_VALIDATE_DUMP,
-	  .flags = GENL_UNS_ADMIN_PERM, .doit = vport_new },
-	{ .cmd = OVS_VPORT_CMD_DEL, .validate = GENL_DONT_VALIDATE_STRICT | GENL_DONT_VALIDATE_DUMP,
-	  .flags = GENL_UNS_ADMIN_PERM, .doit = vport_del },
-	{ .cmd = OVS_VPORT_CMD_GET, .validate = GENL_DONT_VALIDATE_STRICT | GENL_DONT_VALIDATE_DUMP,
-	  .flags = 0, .doit = vport_get, .dumpit = vport_dump },
-	{ .cmd = OVS_VPORT_CMD_SET, .validate = GENL_DONT_VALIDATE_STRICT | GENL_DONT_VALIDATE_DUMP,
-	  .flags = GENL_UNS_ADMIN_PERM, .doit = vport_set },
 };
 
 static const struct genl_multicast_group vport_mcgrp = { .name = OVS_VPORT_MCGROUP };
@@ -377,30 +362,6 @@ static const struct nla_policy flow_policy[OVS_FLOW_ATTR_MAX + 1] = {
 	[OVS_FLOW_ATTR_UFID_FLAGS] = { .type = NLA_U32 },
 };
 
-#define FLOW_DOIT(name, fn) \
-	static int name(struct sk_buff *skb, struct genl_info *info) \
-	{ return run_doit(fn, OVSDP_FAMILY_FLOW, skb, info); }
-FLOW_DOIT(flow_new, ovsdp_flow_cmd_new)
-FLOW_DOIT(flow_del, ovsdp_flow_cmd_del)
-FLOW_DOIT(flow_get, ovsdp_flow_cmd_get)
-FLOW_DOIT(flow_set, ovsdp_flow_cmd_set)
-
-static int flow_dump(struct sk_buff *skb, struct netlink_callback *cb)
-{
-	return run_dumpit(ovsdp_flow_cmd_dump, OVSDP_FAMILY_FLOW, skb, cb);
-}
-
-static const struct genl_small_ops flow_ops[] = {
-	{ .cmd = OVS_FLOW_CMD_NEW, .validate = GENL_DONT_VALIDATE_STRICT | GENL_DONT_VALIDATE_DUMP,
-	  .flags = GENL_UNS_ADMIN_PERM, .doit = flow_new },
-	{ .cmd = OVS_FLOW_CMD_DEL, .validate = GENL_DONT_VALIDATE_STRICT | GENL_DONT_VALIDATE_DUMP,
-	  .flags = GENL_UNS_ADMIN_PERM, .doit = flow_del },
-	{ .cmd = OVS_FLOW_CMD_GET, .validate = GENL_DONT_VALIDATE_STRICT | GENL_DONT_VALIDATE_DUMP,
-	  .flags = 0, .doit = flow_get, .dumpit = flow_dump },
-	{ .cmd = OVS_FLOW_CMD_SET, .validate = GENL_DONT_VALIDATE_STRICT | GENL_DONT_VALIDATE_DUMP,
-	  .flags = GENL_UNS_ADMIN_PERM, .doit = flow_set },
-};
-
 static const struct genl_multicast_group flow_mcgrp = { .name = OVS_FLOW_MCGROUP };
 
 static const struct nla_policy packet_policy[OVS_PACKET_ATTR_MAX + 1] = {
@@ -412,15 +373,91 @@ static const struct nla_policy packet_policy[OVS_PACKET_ATTR_MAX + 1] = {
 	[OVS_PACKET_ATTR_HASH] = { .type = NLA_U64 },
 };
 
-static int packet_execute(struct sk_buff *skb, struct genl_info *info)
+/* ---- Operations, from the command table ------------------------------------ */
+
+static int doit_datapath(struct sk_buff *skb, struct genl_info *info)
 {
-	return run_doit(ovsdp_packet_cmd_execute, OVSDP_FAMILY_PACKET, skb, info);
+	return run_doit(OVSDP_FAMILY_DATAPATH, skb, info);
 }
 
-static const struct genl_small_ops packet_ops[] = {
-	{ .cmd = OVS_PACKET_CMD_EXECUTE, .validate = GENL_DONT_VALIDATE_STRICT | GENL_DONT_VALIDATE_DUMP,
-	  .flags = GENL_UNS_ADMIN_PERM, .doit = packet_execute },
+static int dumpit_datapath(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	return run_dumpit(OVSDP_FAMILY_DATAPATH, skb, cb);
+}
+
+static int doit_vport(struct sk_buff *skb, struct genl_info *info)
+{
+	return run_doit(OVSDP_FAMILY_VPORT, skb, info);
+}
+
+static int dumpit_vport(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	return run_dumpit(OVSDP_FAMILY_VPORT, skb, cb);
+}
+
+static int doit_flow(struct sk_buff *skb, struct genl_info *info)
+{
+	return run_doit(OVSDP_FAMILY_FLOW, skb, info);
+}
+
+static int dumpit_flow(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	return run_dumpit(OVSDP_FAMILY_FLOW, skb, cb);
+}
+
+static int doit_packet(struct sk_buff *skb, struct genl_info *info)
+{
+	return run_doit(OVSDP_FAMILY_PACKET, skb, info);
+}
+
+static int dumpit_packet(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	return run_dumpit(OVSDP_FAMILY_PACKET, skb, cb);
+}
+
+static const struct {
+	int (*doit)(struct sk_buff *skb, struct genl_info *info);
+	int (*dumpit)(struct sk_buff *skb, struct netlink_callback *cb);
+} ovsdp_family_entry[OVSDP_FAMILY_COUNT] = {
+	[OVSDP_FAMILY_DATAPATH] = { doit_datapath, dumpit_datapath },
+	[OVSDP_FAMILY_VPORT] = { doit_vport, dumpit_vport },
+	[OVSDP_FAMILY_FLOW] = { doit_flow, dumpit_flow },
+	[OVSDP_FAMILY_PACKET] = { doit_packet, dumpit_packet },
 };
+
+#define OVSDP_MAX_CMDS 32
+static struct genl_small_ops ovsdp_small_ops[OVSDP_MAX_CMDS];
+
+/* Each family's genl_small_ops, in table order, before it is registered. */
+static int build_ops(void)
+{
+	unsigned int n = 0, i;
+	int fam;
+
+	if (ovsdp_n_cmds > OVSDP_MAX_CMDS)
+		return -E2BIG;
+	for (fam = 0; fam < OVSDP_FAMILY_COUNT; fam++) {
+		unsigned int first = n;
+
+		for (i = 0; i < ovsdp_n_cmds; i++) {
+			const struct ovsdp_cmd_desc *c = &ovsdp_cmds[i];
+			struct genl_small_ops *op = &ovsdp_small_ops[n];
+
+			if (c->family != fam)
+				continue;
+			memset(op, 0, sizeof(*op));
+			op->cmd = c->cmd;
+			op->validate = GENL_DONT_VALIDATE_STRICT | GENL_DONT_VALIDATE_DUMP;
+			op->flags = (c->flags & OVSDP_CMD_F_ADMIN) ? GENL_UNS_ADMIN_PERM : 0;
+			op->doit = c->doit ? ovsdp_family_entry[fam].doit : NULL;
+			op->dumpit = c->dumpit ? ovsdp_family_entry[fam].dumpit : NULL;
+			n++;
+		}
+		ovsdp_families[fam].small_ops = &ovsdp_small_ops[first];
+		ovsdp_families[fam].n_small_ops = n - first;
+	}
+	return 0;
+}
 
 static struct genl_family ovsdp_families[OVSDP_FAMILY_COUNT] = {
 	[OVSDP_FAMILY_DATAPATH] = {
@@ -431,8 +468,6 @@ static struct genl_family ovsdp_families[OVSDP_FAMILY_COUNT] = {
 		.policy = datapath_policy,
 		.netnsok = true,
 		.parallel_ops = true,
-		.small_ops = datapath_ops,
-		.n_small_ops = ARRAY_SIZE(datapath_ops),
 		.resv_start_op = OVS_DP_CMD_SET + 1,
 		.mcgrps = &datapath_mcgrp,
 		.n_mcgrps = 1,
@@ -446,8 +481,6 @@ static struct genl_family ovsdp_families[OVSDP_FAMILY_COUNT] = {
 		.policy = vport_policy,
 		.netnsok = true,
 		.parallel_ops = true,
-		.small_ops = vport_ops,
-		.n_small_ops = ARRAY_SIZE(vport_ops),
 		.resv_start_op = OVS_VPORT_CMD_SET + 1,
 		.mcgrps = &vport_mcgrp,
 		.n_mcgrps = 1,
@@ -461,8 +494,6 @@ static struct genl_family ovsdp_families[OVSDP_FAMILY_COUNT] = {
 		.policy = flow_policy,
 		.netnsok = true,
 		.parallel_ops = true,
-		.small_ops = flow_ops,
-		.n_small_ops = ARRAY_SIZE(flow_ops),
 		.resv_start_op = OVS_FLOW_CMD_SET + 1,
 		.mcgrps = &flow_mcgrp,
 		.n_mcgrps = 1,
@@ -476,8 +507,6 @@ static struct genl_family ovsdp_families[OVSDP_FAMILY_COUNT] = {
 		.policy = packet_policy,
 		.netnsok = true,
 		.parallel_ops = true,
-		.small_ops = packet_ops,
-		.n_small_ops = ARRAY_SIZE(packet_ops),
 		.resv_start_op = OVS_PACKET_CMD_EXECUTE + 1,
 		.module = THIS_MODULE,
 	},
@@ -492,6 +521,9 @@ int ovsdp_genl_init(void)
 {
 	int i, err;
 
+	err = build_ops();
+	if (err)
+		return err;
 	for (i = 0; i < OVSDP_FAMILY_COUNT; i++) {
 		err = genl_register_family(&ovsdp_families[i]);
 		if (err)

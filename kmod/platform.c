@@ -520,3 +520,13 @@ void ovsdp_log_ratelimited(int level, const char *fmt, ...)
 	vlog(level, fmt, ap);
 	va_end(ap);
 }
+
+/* ---- Lock contracts ------------------------------------------------------ */
+
+void ovsdp_assert_failed(bool *once, const char *expr, const char *file, int line)
+{
+	if (READ_ONCE(*once))
+		return;
+	WRITE_ONCE(*once, true);
+	WARN(1, "openvswitch: assertion failed: %s (%s:%d)\n", expr, file, line);
+}

@@ -254,6 +254,11 @@ void *ovsdp_skb_from_data(const void *data, uint32_t len, void *dev)
 	return skb;
 }
 
+void ovsdp_skb_set_dev(void *skb, void *dev)
+{
+	((struct sk_buff *)skb)->dev = dev;
+}
+
 void *ovsdp_skb_clone(void *p)
 {
 	return skb_clone(p, GFP_ATOMIC);

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "base/new.h"
+#include "base/own.h"
 #include "base/util.h"
 #include "platform/platform.h"
 
@@ -43,5 +44,9 @@ void destroy(T* obj)
     obj->~T();
     ovsdp_kfree(obj);
 }
+
+// The owner of an object from make().
+template <typename T>
+using Owned = Own<T, destroy<T>>;
 
 } // namespace ovsdp

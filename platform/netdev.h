@@ -67,9 +67,9 @@ void ovsdp_vport_receive(void* vport, void* skb);
 // away and kmod/ has already unhooked it; reap it at the next
 // ovsdp_reap_detached_vports() (called from a work item with ovs_mutex).
 void ovsdp_vport_mark_detached(void* vport);
-void ovsdp_reap_detached_vports(void);
+void ovsdp_reap_detached_vports(void) OVSDP_REQUIRES(ovsdp_ovs_mutex);
 // The network namespace `net` is going away: destroy its datapaths.
-void ovsdp_net_exit(void* net);
+void ovsdp_net_exit(void* net) OVSDP_REQUIRES(ovsdp_ovs_mutex);
 
 #ifdef __cplusplus
 } // extern "C"

@@ -108,6 +108,41 @@ void ovsdp_spin_unlock(struct ovsdp_spinlock* l);
 void ovsdp_spin_lock_bh(struct ovsdp_spinlock* l);
 void ovsdp_spin_unlock_bh(struct ovsdp_spinlock* l);
 
+// ---- The datapath lock (ovs_mutex) and lock contracts ------------------------
+
+// Clang's thread-safety analysis (a clang build checks it, see
+// tests/unit/base/CMakeLists.txt); nothing for other compilers.
+#if defined(__clang__) && defined(__cplusplus)
+#define OVSDP_TSA(x) __attribute__((x))
+#else
+#define OVSDP_TSA(x)
+#endif
+#define OVSDP_CAPABILITY(name) OVSDP_TSA(capability(name))
+#define OVSDP_REQUIRES(...) OVSDP_TSA(requires_capability(__VA_ARGS__))
+#define OVSDP_EXCLUDES(...) OVSDP_TSA(locks_excluded(__VA_ARGS__))
+#define OVSDP_ACQUIRE(...) OVSDP_TSA(acquire_capability(__VA_ARGS__))
+#define OVSDP_RELEASE(...) OVSDP_TSA(release_capability(__VA_ARGS__))
+#define OVSDP_ASSERT_CAPABILITY(x) OVSDP_TSA(assert_capability(x))
+#define OVSDP_GUARDED_BY(x) OVSDP_TSA(guarded_by(x))
+#define OVSDP_NO_TSA OVSDP_TSA(no_thread_safety_analysis)
+
+// ovs_mutex as the analysis sees it: a name only (never defined, never read).
+struct OVSDP_CAPABILITY("mutex") ovsdp_ovs_mutex_cap {
+    int unused;
+};
+extern struct ovsdp_ovs_mutex_cap ovsdp_ovs_mutex;
+
+// ovs_mutex: serialises every change of datapaths, vports and flow tables.
+// Process context; sleeps.
+void ovsdp_ovs_lock(void) OVSDP_ACQUIRE(ovsdp_ovs_mutex);
+void ovsdp_ovs_unlock(void) OVSDP_RELEASE(ovsdp_ovs_mutex);
+// Whether ovs_mutex is held: by the calling thread with lockdep (kernel) and
+// in userspace (owner check); by anyone in a kernel without lockdep.
+int ovsdp_lock_held(void);
+// A failed OVSDP_DEBUG_ASSERT: the kernel WARNs once per call site (*once),
+// userspace prints and aborts.
+void ovsdp_assert_failed(bool* once, const char* expr, const char* file, int line);
+
 // ---- Time and randomness --------------------------------------------------------
 
 unsigned long ovsdp_jiffies(void);
@@ -126,7 +161,37 @@ void ovsdp_log_ratelimited(int level, const char* fmt, ...) __attribute__((forma
 #ifdef __cplusplus
 } // extern "C"
 
+// Debug assertions of contracts (locks, states): never compiled out, cheap.
+#define OVSDP_DEBUG_ASSERT(cond)                                              \
+    do {                                                                      \
+        if (OVSDP_UNLIKELY(!(cond))) {                                        \
+            static bool ovsdp_assert_once_;                                   \
+            ovsdp_assert_failed(&ovsdp_assert_once_, #cond, __FILE__, __LINE__); \
+        }                                                                     \
+    } while (0)
+
 namespace ovsdp {
+
+// The top of every *_locked function and datapath/vport mutator (upstream's
+// ASSERT_OVSL()): checked at run time, and for the clang analysis the lock is
+// held from here on. A failure names the caller's file and line.
+inline void assert_ovsl(const char* file = __builtin_FILE(), int line = __builtin_LINE())
+    OVSDP_ASSERT_CAPABILITY(ovsdp_ovs_mutex)
+{
+    if (OVSDP_UNLIKELY(!ovsdp_lock_held())) {
+        static bool once;
+        ovsdp_assert_failed(&once, "ovs_mutex held", file, line);
+    }
+}
+
+// RAII ovs_mutex.
+class OVSDP_TSA(scoped_lockable) OvsLock {
+public:
+    OvsLock() OVSDP_ACQUIRE(ovsdp_ovs_mutex) { ovsdp_ovs_lock(); }
+    ~OvsLock() OVSDP_RELEASE() { ovsdp_ovs_unlock(); }
+    OvsLock(const OvsLock&) = delete;
+    OvsLock& operator=(const OvsLock&) = delete;
+};
 
 // RAII read-side critical section.
 class RcuReadGuard {

@@ -46,6 +46,8 @@ int ovsdp_skb_gso_mac_len_fits(void* skb, uint32_t n);
 // A new packet holding a copy of data[0, len) (OVS_PACKET_CMD_EXECUTE), whose
 // device is `dev`; NULL when memory is short. Process context.
 void* ovsdp_skb_from_data(const void* data, uint32_t len, void* dev);
+// The skb was received on `dev` (skb->dev).
+void ovsdp_skb_set_dev(void* skb, void* dev);
 
 // Tunnel metadata (upstream's ip_tunnel_info, as far as OVS can express it).
 // Multi-byte fields in network order; IPv4 addresses in the first 4 bytes.

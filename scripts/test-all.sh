@@ -5,7 +5,8 @@
 #   3. userspace unit tests under ASan/UBSan (ctest)
 #   4. fuzz targets, short deterministic runs (clang, libFuzzer)
 #   5. VM tests: harness self-test; our module over raw netlink, flows and
-#      per-NUMA stats with ovs-dpctl; unmodified ovs-vswitchd running a bridge
+#      per-NUMA stats with ovs-dpctl, EXECUTE floods while flows are dumped,
+#      read, added and deleted (lock_stress.py); unmodified ovs-vswitchd running a bridge
 #      on it; ovs-dpctl and ovsdp-ctl side by side on our module
 #      (datapaths, ports, flows); every action checked on the wire and
 #      ovsdp-ctl monitor's upcalls; 100,000 flows installed, dumped (also

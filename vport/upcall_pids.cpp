@@ -17,6 +17,7 @@ void UpcallPids::free_rcu(ovsdp_rcu_head* head)
 
 Status UpcallPids::replace(const NlAttr* attr, const char* refusal, bool one_per_cpu_at_most)
 {
+    assert_ovsl();
     usize len = attr->len();
     if (len == 0 || len % sizeof(u32))
         return make_error(err::INVAL, refusal);

@@ -25,7 +25,7 @@ public:
     // non-empty array of u32 is refused (EINVAL, `refusal` as the message),
     // and so with `one_per_cpu_at_most` is one with more ids than possible
     // CPUs; the ids then stay as they were. ovs_mutex.
-    Status replace(const NlAttr* attr, const char* refusal, bool one_per_cpu_at_most = false);
+    Status replace(const NlAttr* attr, const char* refusal, bool one_per_cpu_at_most = false) OVSDP_REQUIRES(ovsdp_ovs_mutex);
 
     // How many ids there are (0: none set). RCU or ovs_mutex.
     u32 count() const;

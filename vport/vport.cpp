@@ -39,6 +39,7 @@ Vport* VportTable::lookup(u32 port_no) const
 
 void VportTable::insert(Vport* vport)
 {
+    assert_ovsl();
     buckets_[vport->port_no % kVportHashBuckets].add_head_rcu(&vport->hash_node);
     bitmap()->words[vport->port_no / 64] |= u64(1) << (vport->port_no % 64);
     n_ports_++;
@@ -46,6 +47,7 @@ void VportTable::insert(Vport* vport)
 
 void VportTable::remove(Vport* vport)
 {
+    assert_ovsl();
     hlist_del_rcu(&vport->hash_node);
     bitmap()->words[vport->port_no / 64] &= ~(u64(1) << (vport->port_no % 64));
     n_ports_--;
@@ -89,6 +91,7 @@ void vport_free_cb(ovsdp_rcu_head* head)
 
 Result<Vport*> vport_add(Datapath* dp, const VportParms& p, ovsdp_request* req)
 {
+    assert_ovsl();
     const VportOps* ops = vport_ops(p.type);
     if (!ops)
         return make_error(err::AFNOSUPPORT, "Vport type not supported by this datapath");
@@ -115,6 +118,7 @@ Result<Vport*> vport_add(Datapath* dp, const VportParms& p, ovsdp_request* req)
 
 void vport_del(Vport* vport)
 {
+    assert_ovsl();
     vport->dp->ports.remove(vport);
     vport_ops(vport->type)->detach(vport);
     ovsdp_call_rcu(&vport->rcu, vport_free_cb);
@@ -122,8 +126,10 @@ void vport_del(Vport* vport)
 
 void vport_del_all(Datapath* dp)
 {
+    assert_ovsl();
     ovsdp_dev_batch_begin();
     dp->ports.for_each_safe([](Vport* vport) {
+        assert_ovsl(); // called here, with it held
         if (vport->port_no != uapi::kLocalPort)
             vport_del(vport);
     });

@@ -83,8 +83,8 @@ public:
     // Allocate the (empty) table. False when out of memory.
     [[nodiscard]] bool init();
     Vport* lookup(u32 port_no) const;
-    void insert(Vport* vport);
-    void remove(Vport* vport);
+    void insert(Vport* vport) OVSDP_REQUIRES(ovsdp_ovs_mutex);
+    void remove(Vport* vport) OVSDP_REQUIRES(ovsdp_ovs_mutex);
     // Lowest free port number >= 1, or 0 when all kDpMaxPorts are taken.
     u32 first_free() const;
     u32 size() const { return n_ports_; }
@@ -117,13 +117,13 @@ private:
 // PIDs, its device (through its type's attach), then hashed. On error
 // nothing is left, and an offending attribute goes to req->extack_attr.
 // ovs_mutex.
-Result<Vport*> vport_add(Datapath* dp, const VportParms& parms, ovsdp_request* req);
+Result<Vport*> vport_add(Datapath* dp, const VportParms& parms, ovsdp_request* req) OVSDP_REQUIRES(ovsdp_ovs_mutex);
 // Unhash and detach; the vport is freed (its device released) after a
 // grace period. ovs_mutex.
-void vport_del(Vport* vport);
+void vport_del(Vport* vport) OVSDP_REQUIRES(ovsdp_ovs_mutex);
 // Every port of `dp`, the local port last (the others' devices are linked to
 // its device), with their devices unregistered in one batch. ovs_mutex.
-void vport_del_all(Datapath* dp);
+void vport_del_all(Datapath* dp) OVSDP_REQUIRES(ovsdp_ovs_mutex);
 
 // Room for a vport message, and its attributes. `all_pids`: every upcall
 // PID if the datapath negotiated OVS_DP_F_VPORT_PIDS; false, or without that
@@ -133,7 +133,7 @@ bool vport_fill_info(const Vport* vport, void* net, NlWriter& w, bool all_pids);
 
 // Replace the vport's upcall port ids from an OVS_VPORT_ATTR_UPCALL_PID
 // attribute (a non-empty array of at most nr_cpu_ids u32). ovs_mutex.
-inline Status vport_set_upcall_pids(Vport* vport, const NlAttr* ids)
+inline Status vport_set_upcall_pids(Vport* vport, const NlAttr* ids) OVSDP_REQUIRES(ovsdp_ovs_mutex)
 {
     // At most one PID per possible CPU (ovs-vswitchd gives one per handler
     // thread), as the kernel's module since its fix for replies too small
@@ -149,12 +149,12 @@ inline u32 vport_find_upcall_pid(const Vport* vport, u32 hash)
 
 } // namespace ovsdp
 
-// The ovs_vport genetlink commands for kmod/ (called with ovs_mutex held;
-// dumps too).
+// The ovs_vport genetlink commands (lock context OVSDP_CTX_OVS_MUTEX: the
+// dispatcher holds ovs_mutex; dumps too).
 extern "C" {
-int ovsdp_vport_cmd_new(struct ovsdp_request* req);
-int ovsdp_vport_cmd_del(struct ovsdp_request* req);
-int ovsdp_vport_cmd_get(struct ovsdp_request* req);
-int ovsdp_vport_cmd_set(struct ovsdp_request* req);
-int ovsdp_vport_cmd_dump(struct ovsdp_dump* dump);
+int ovsdp_vport_cmd_new(struct ovsdp_request* req) OVSDP_REQUIRES(ovsdp_ovs_mutex);
+int ovsdp_vport_cmd_del(struct ovsdp_request* req) OVSDP_REQUIRES(ovsdp_ovs_mutex);
+int ovsdp_vport_cmd_get(struct ovsdp_request* req) OVSDP_REQUIRES(ovsdp_ovs_mutex);
+int ovsdp_vport_cmd_set(struct ovsdp_request* req) OVSDP_REQUIRES(ovsdp_ovs_mutex);
+int ovsdp_vport_cmd_dump(struct ovsdp_dump* dump) OVSDP_REQUIRES(ovsdp_ovs_mutex);
 }

@@ -55,9 +55,10 @@ Result<Vport*> lookup_vport(ovsdp_request* req)
 }
 
 // Remove `dp`'s ports whose device went away, announcing each removal.
-void reap_detached(Datapath* dp)
+void reap_detached(Datapath* dp) OVSDP_REQUIRES(ovsdp_ovs_mutex)
 {
     dp->ports.for_each_safe([dp](Vport* vport) {
+        assert_ovsl(); // called here, with it held
         if (!read_once(vport->detached))
             return;
         GenlMsg msg;
@@ -78,6 +79,7 @@ using namespace ovsdp;
 
 extern "C" int ovsdp_vport_cmd_new(ovsdp_request* req)
 {
+    assert_ovsl();
     const NlAttr* name = req_attr(req, uapi::OVS_VPORT_ATTR_NAME);
     const NlAttr* type = req_attr(req, uapi::OVS_VPORT_ATTR_TYPE);
     const NlAttr* pids = req_attr(req, uapi::OVS_VPORT_ATTR_UPCALL_PID);
@@ -124,6 +126,7 @@ extern "C" int ovsdp_vport_cmd_new(ovsdp_request* req)
 
 extern "C" int ovsdp_vport_cmd_del(ovsdp_request* req)
 {
+    assert_ovsl();
     auto vport = lookup_vport(req);
     if (vport.is_error())
         return req_fail(req, vport.error(), static_cast<const NlAttr*>(req->extack_attr));
@@ -143,6 +146,7 @@ extern "C" int ovsdp_vport_cmd_del(ovsdp_request* req)
 
 extern "C" int ovsdp_vport_cmd_get(ovsdp_request* req)
 {
+    assert_ovsl();
     auto vport = lookup_vport(req);
     if (vport.is_error())
         return req_fail(req, vport.error(), static_cast<const NlAttr*>(req->extack_attr));
@@ -151,6 +155,7 @@ extern "C" int ovsdp_vport_cmd_get(ovsdp_request* req)
 
 extern "C" int ovsdp_vport_cmd_set(ovsdp_request* req)
 {
+    assert_ovsl();
     auto vport = lookup_vport(req);
     if (vport.is_error())
         return req_fail(req, vport.error(), static_cast<const NlAttr*>(req->extack_attr));
@@ -175,6 +180,7 @@ extern "C" int ovsdp_vport_cmd_set(ovsdp_request* req)
 
 extern "C" int ovsdp_vport_cmd_dump(ovsdp_dump* d)
 {
+    assert_ovsl();
     Datapath* dp = dp_lookup_by_ifindex(d->net, d->dp_ifindex);
     if (!dp)
         return -err::NODEV;
@@ -222,5 +228,6 @@ extern "C" void ovsdp_vport_mark_detached(void* vport)
 
 extern "C" void ovsdp_reap_detached_vports(void)
 {
+    assert_ovsl();
     dp_for_each_locked(reap_detached);
 }

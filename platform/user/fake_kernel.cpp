@@ -136,6 +136,7 @@ static void msg_send(ovsdp_genl_msg* m, size_t len, bool notify, void* net)
     if (len > p->attrs.size())
         throw std::length_error("fake: message committed longer than its room");
     p->attrs.resize(len);
+    std::lock_guard<std::mutex> g(k->sent_mu);
     k->sent.push_back({ p->family, p->cmd, p->dp_ifindex, notify, false, net, std::move(p->attrs) });
     delete p;
 }
@@ -203,6 +204,7 @@ void ovsdp_dump_commit(ovsdp_dump*, ovsdp_genl_msg* m, size_t len)
     k->dump_open = false;
     k->dump_used += 20 + len;
     const Kernel::DumpPending& p = k->dump_pending;
+    std::lock_guard<std::mutex> g(k->sent_mu);
     k->sent.push_back({ p.family, p.cmd, p.dp_ifindex, false, true, p.net, { m->data, m->data + len } });
 }
 

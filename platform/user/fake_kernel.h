@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -64,12 +65,19 @@ struct Kernel {
     bool msg_alloc_fails = false;    // reply/notification allocations fail (ENOMEM)
     int notify_errors = 0;           // notifications lost (netlink_set_err)
     bool listeners = true; // the families' multicast groups have listeners
+    // Held while a message is recorded: commands run concurrently under RCU
+    // (flow GET and dump, EXECUTE's upcalls) or their own ovs_mutex.
+    std::mutex sent_mu;
 
     Device* add_netdev(Net* net, const std::string& name);
     Device* find(Net* net, const std::string& name);
     // The device is unregistered (as the netdevice notifier sees it).
     void unregister(Net* net, const std::string& name);
-    void reset() { sent.clear(); }
+    void reset()
+    {
+        std::lock_guard<std::mutex> g(sent_mu);
+        sent.clear();
+    }
     size_t live_devices() const;
 };
 

@@ -559,8 +559,43 @@ void ovsdp_log_ratelimited(int level, const char* fmt, ...)
     va_end(ap);
 }
 
+// ovs_mutex: a real mutex whose owner is known, so that ovsdp_lock_held()
+// answers for the calling thread as lockdep does.
+static std::mutex g_ovs_mutex;
+static std::atomic<std::thread::id> g_ovs_owner {};
+
+void ovsdp_ovs_lock(void)
+{
+    if (g_ovs_owner.load(std::memory_order_relaxed) == std::this_thread::get_id()) {
+        std::fprintf(stderr, "ovsdp: ovs_mutex taken twice by one thread\n");
+        std::abort();
+    }
+    g_ovs_mutex.lock();
+    g_ovs_owner.store(std::this_thread::get_id(), std::memory_order_relaxed);
+}
+
+void ovsdp_ovs_unlock(void)
+{
+    if (g_ovs_owner.load(std::memory_order_relaxed) != std::this_thread::get_id()) {
+        std::fprintf(stderr, "ovsdp: ovs_mutex released by a thread that does not hold it\n");
+        std::abort();
+    }
+    g_ovs_owner.store(std::thread::id(), std::memory_order_relaxed);
+    g_ovs_mutex.unlock();
+}
+
+int ovsdp_lock_held(void) { return g_ovs_owner.load(std::memory_order_relaxed) == std::this_thread::get_id(); }
+
+void ovsdp_assert_failed(bool*, const char* expr, const char* file, int line)
+{
+    std::fprintf(stderr, "ovsdp: assertion failed: %s (%s:%d)\n", expr, file, line);
+    std::abort();
+}
+
 } // extern "C"
 
 namespace ovsdp::user {
 void set_log_hook(LogHook hook) { g_log_hook.store(hook); }
+bool rcu_read_held() { return t_rcu.registered && urcu_memb_read_ongoing(); }
+bool bh_held() { return t_bh_cpu >= 0; }
 } // namespace ovsdp::user

@@ -214,13 +214,20 @@ long UserHost::upcalls_open() const
     return upcalls_open_;
 }
 
+void UserHost::set_input_port(UserPacket&, Vport* in)
+{
+    std::lock_guard<std::mutex> g(mu_);
+    last_packet_port_ = in->port_no;
+}
+
 bool UserHost::packet_from_bytes(ConstBytes b, Vport* in, void* storage)
 {
     {
         std::lock_guard<std::mutex> g(mu_);
         if (alloc_failure_)
             return false;
-        last_packet_port_ = in->port_no;
+        if (in)
+            last_packet_port_ = in->port_no;
     }
     auto* p = new (storage) UserPacket(b.data(), b.size());
     if (!p->valid()) {

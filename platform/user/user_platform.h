@@ -43,4 +43,9 @@ long live_allocations();
 using LogHook = void (*)(int level, const char* msg, bool ratelimited);
 void set_log_hook(LogHook hook);
 
+// Whether the calling thread is inside an RCU read-side section / holds a
+// simulated CPU's BH lock (the dispatcher checks none leaks out of a command).
+bool rcu_read_held();
+bool bh_held();
+
 } // namespace ovsdp::user

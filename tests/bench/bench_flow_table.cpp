@@ -42,6 +42,7 @@ WWorkload& w_workload(u32 masks)
 // The A/B switch: prefilter on (ours) or off (upstream's ranked linear walk).
 void set_mode(FlowTable& t, bool upstream)
 {
+    OvsLock ovsl;
     if (t.prefilter_enabled() == upstream)
         t.set_prefilter_locked(!upstream);
 }

@@ -83,6 +83,7 @@ public:
     Workload(u32 n_masks, u32 flows_per_mask, u32 cache_size = kMaskCacheDefaultSize)
     {
         user::set_cpu(0);
+        OvsLock ovsl; // as the datapath's writers
         if (table_.init(cache_size).is_error())
             die("table init");
         std::mt19937 rng(12345 + n_masks);
@@ -120,6 +121,7 @@ public:
     }
     ~Workload()
     {
+        OvsLock ovsl;
         table_.destroy_locked();
         ovsdp_rcu_barrier();
     }
@@ -201,6 +203,7 @@ public:
     explicit WWorkload(u32 n_masks, u32 cache_size = kMaskCacheDefaultSize) : n_masks_(n_masks)
     {
         user::set_cpu(0);
+        OvsLock ovsl; // as the datapath's writers
         if (table_.init(cache_size).is_error())
             std::exit(1);
         u32 k = 0;
@@ -239,6 +242,7 @@ public:
     }
     ~WWorkload()
     {
+        OvsLock ovsl;
         table_.destroy_locked();
         ovsdp_rcu_barrier();
     }

@@ -36,8 +36,10 @@ void report(const char* what, u32 masks, usize flows, u64 n, const LookupTotals&
 template <typename W>
 void run(W& w, const std::vector<Packet>& pkts, u64 n, LookupTotals* totals, bool upstream)
 {
-    if (upstream)
+    if (upstream) {
+        OvsLock ovsl;
         w.table().set_prefilter_locked(false);
+    }
     user::set_cpu(0);
     LookupTotals warm;
     RcuReadGuard rcu;
@@ -49,6 +51,7 @@ void run(W& w, const std::vector<Packet>& pkts, u64 n, LookupTotals* totals, boo
 
 extern "C" OVSDP_NOINLINE void measure_insert(FlowTable* t, Flow** flows, const FlowKey* masks, const FlowKeyRange* ranges, u32 n)
 {
+    OvsLock ovsl;
     for (u32 i = 0; i < n; i++)
         if (t->insert_locked(flows[i], masks[i], ranges[i]).is_error())
             std::exit(1);
@@ -56,6 +59,7 @@ extern "C" OVSDP_NOINLINE void measure_insert(FlowTable* t, Flow** flows, const 
 
 extern "C" OVSDP_NOINLINE void measure_remove(FlowTable* t, Flow** flows, u32 n)
 {
+    OvsLock ovsl;
     for (u32 i = 0; i < n; i++)
         t->remove_locked(flows[i]);
 }
@@ -111,10 +115,13 @@ int main(int argc, char** argv)
             mk[i] = m->key;
             mr[i] = m->range;
         }
-        if (fresh && w.table().flush_locked().is_error())
-            return 1;
-        if (upstream)
-            w.table().set_prefilter_locked(false);
+        {
+            OvsLock ovsl;
+            if (fresh && w.table().flush_locked().is_error())
+                return 1;
+            if (upstream)
+                w.table().set_prefilter_locked(false);
+        }
         std::mt19937 rng(5);
         std::vector<Flow*> flows(n);
         std::vector<FlowKey> fm(n);
@@ -138,7 +145,10 @@ int main(int argc, char** argv)
         // What the periodic rebalance costs when it re-chooses the bits (the
         // datapath lock is held meanwhile): CPU time of a full rebuild.
         std::clock_t c0 = std::clock();
-        w.table().prefilter_rebuild_locked();
+        {
+            OvsLock ovsl;
+            w.table().prefilter_rebuild_locked();
+        }
         double rebuild_ms = 1000.0 * static_cast<double>(std::clock() - c0) / CLOCKS_PER_SEC;
         const MaskPrefilter* pf = w.table().prefilter();
         u32 bits = pf ? pf->n_bits : 0;

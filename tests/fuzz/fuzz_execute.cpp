@@ -16,7 +16,7 @@
 // Besides the sanitizers, each input checks: a refusal carries an extack
 // message; every packet handle gave its packet back; every upcall's key
 // parses; every allocation is freed once the datapath is destroyed.
-#include "datapath/execute.h"
+#include "platform/user/dispatch.h"
 #include "platform/user/fake_kernel.h"
 #include "platform/user/user_host.h"
 #include "platform/user/user_platform.h"
@@ -64,7 +64,7 @@ int new_port(fake::Net& net, int ifindex, const char* name, u32 port_no)
     r.str(uapi::OVS_VPORT_ATTR_NAME, name).u32(uapi::OVS_VPORT_ATTR_TYPE, uapi::OVS_VPORT_TYPE_INTERNAL);
     r.u32(uapi::OVS_VPORT_ATTR_UPCALL_PID, 100 + port_no);
     r.u32(uapi::OVS_VPORT_ATTR_PORT_NO, port_no);
-    return ovsdp_vport_cmd_new(r.finish());
+    return cmd::vport_new(r.finish());
 }
 
 } // namespace
@@ -105,7 +105,7 @@ extern "C" int LLVMFuzzerTestOneInput(const u8* data, size_t size)
             fake::Request r(&net, uapi::kDpAttrMax, 0, 2, 256);
             r.str(uapi::OVS_DP_ATTR_NAME, "dp0").u32(uapi::OVS_DP_ATTR_UPCALL_PID, 99);
             r.u32(uapi::OVS_DP_ATTR_USER_FEATURES, uapi::kDpFUnaligned | uapi::kDpFVportPids);
-            check(ovsdp_dp_cmd_new(r.finish()) == 0);
+            check(cmd::dp_new(r.finish()) == 0);
         }
         int ifindex = kernel.find(&net, "dp0")->ifindex;
         check(new_port(net, ifindex, "p1", 1) == 0);
@@ -128,7 +128,7 @@ extern "C" int LLVMFuzzerTestOneInput(const u8* data, size_t size)
             r.put(uapi::OVS_FLOW_ATTR_KEY, key, kw.size());
             r.put(uapi::OVS_FLOW_ATTR_MASK, mask, mw.size());
             r.put(uapi::OVS_FLOW_ATTR_ACTIONS, act, aw.size());
-            ovsdp_flow_cmd_new(r.finish());
+            cmd::flow_new(r.finish());
         }
         kernel.reset();
 
@@ -139,7 +139,8 @@ extern "C" int LLVMFuzzerTestOneInput(const u8* data, size_t size)
         req.dp_ifindex = ifindex;
         req.version = 1;
         req.cmd = uapi::OVS_PACKET_CMD_EXECUTE;
-        int rc = packet_cmd_execute(host, &req);
+        set_execute_host(&host);
+        int rc = cmd::packet_execute(&req);
         check(rc <= 0);
         if (rc == -err::INVAL || rc == -err::TOOBIG)
             check(req.extack_msg != nullptr);
@@ -148,7 +149,10 @@ extern "C" int LLVMFuzzerTestOneInput(const u8* data, size_t size)
             check(u.key(&k));
         }
         host.take_sent();
-        ovsdp_destroy_all();
+        {
+            OvsLock ovsl;
+            ovsdp_destroy_all();
+        }
         ovsdp_rcu_barrier();
         fake::k = nullptr;
     }

@@ -24,6 +24,7 @@
 // flow key, the datapath looked up every keyable packet; and every
 // allocation is freed once the datapath is destroyed (every 128 inputs).
 #include "datapath/packet_path.h"
+#include "platform/user/dispatch.h"
 #include "platform/user/fake_kernel.h"
 #include "platform/user/user_host.h"
 #include "platform/user/user_platform.h"
@@ -85,7 +86,7 @@ int new_port(World& w, const char* name, u32 port_no, u32 pid)
     r.str(uapi::OVS_VPORT_ATTR_NAME, name).u32(uapi::OVS_VPORT_ATTR_TYPE, uapi::OVS_VPORT_TYPE_INTERNAL);
     r.u32(uapi::OVS_VPORT_ATTR_UPCALL_PID, pid);
     r.u32(uapi::OVS_VPORT_ATTR_PORT_NO, port_no);
-    return ovsdp_vport_cmd_new(r.finish());
+    return cmd::vport_new(r.finish());
 }
 
 void flow_new(World& w, const std::vector<u8>& key, const std::vector<u8>* mask, const std::vector<u8>& actions)
@@ -96,7 +97,7 @@ void flow_new(World& w, const std::vector<u8>& key, const std::vector<u8>* mask,
         r.put(uapi::OVS_FLOW_ATTR_MASK, mask->data(), mask->size());
     r.put(uapi::OVS_FLOW_ATTR_ACTIONS, actions.data(), actions.size());
     r.put(uapi::OVS_FLOW_ATTR_PROBE, nullptr, 0); // no log lines
-    ovsdp_flow_cmd_new(r.finish());
+    cmd::flow_new(r.finish());
     w.kernel.reset();
 }
 
@@ -110,7 +111,7 @@ void world_create()
         fake::Request r(&w.net, uapi::kDpAttrMax, 0, 2, 256);
         r.str(uapi::OVS_DP_ATTR_NAME, "dp0").u32(uapi::OVS_DP_ATTR_UPCALL_PID, 500);
         r.u32(uapi::OVS_DP_ATTR_USER_FEATURES, uapi::kDpFUnaligned | uapi::kDpFVportPids);
-        check(ovsdp_dp_cmd_new(r.finish()) == 0);
+        check(cmd::dp_new(r.finish()) == 0);
     }
     w.ifindex = w.kernel.find(&w.net, "dp0")->ifindex;
     w.dp = dp_lookup_by_ifindex(&w.net, w.ifindex);
@@ -122,7 +123,10 @@ void world_create()
 
 void world_destroy()
 {
-    ovsdp_destroy_all();
+    {
+        OvsLock ovsl;
+        ovsdp_destroy_all();
+    }
     ovsdp_rcu_barrier();
     fake::k = nullptr;
     delete g_world;
@@ -163,9 +167,9 @@ extern "C" int LLVMFuzzerTestOneInput(const u8* data, size_t size)
                 r.put(uapi::OVS_DP_ATTR_PER_CPU_PIDS, cpu_pids, sizeof(cpu_pids));
             }
             r.u32(uapi::OVS_DP_ATTR_USER_FEATURES, f);
-            check(ovsdp_dp_cmd_set(r.finish()) == 0);
+            check(cmd::dp_set(r.finish()) == 0);
             fake::Request flush(&w.net, uapi::kFlowAttrMax, w.ifindex, 2, 64);
-            check(ovsdp_flow_cmd_del(flush.finish()) == 0);
+            check(cmd::flow_del(flush.finish()) == 0);
             w.kernel.reset();
         }
         uapi::DpStats before;

@@ -78,3 +78,31 @@ TEST(PlatformUser, JiffiesStartBelowWrapLikeTheKernel)
     user::unfreeze_jiffies();
     EXPECT_EQ(ovsdp_jiffies_to_msecs(250), 1000u);
 }
+
+// ovs_mutex in userspace: held means held by this thread (lockdep's answer).
+TEST(PlatformUser, OvsMutexHeldIsPerThread)
+{
+    EXPECT_FALSE(ovsdp_lock_held());
+    {
+        ovsdp::OvsLock l;
+        EXPECT_TRUE(ovsdp_lock_held());
+        bool other = true;
+        std::thread t([&] { other = ovsdp_lock_held(); });
+        t.join();
+        EXPECT_FALSE(other) << "another thread does not hold it";
+        ovsdp::assert_ovsl();
+    }
+    EXPECT_FALSE(ovsdp_lock_held());
+}
+
+TEST(PlatformUserDeathTest, LockContractsAbortInTests)
+{
+    EXPECT_DEATH(ovsdp::assert_ovsl(), "assertion failed: ovs_mutex held");
+    EXPECT_DEATH(OVSDP_DEBUG_ASSERT(1 + 1 == 3), "assertion failed: 1 \\+ 1 == 3");
+    EXPECT_DEATH(
+        {
+            ovsdp_ovs_lock();
+            ovsdp_ovs_lock();
+        },
+        "taken twice");
+}

@@ -7,6 +7,7 @@
 #include "datapath/ovsdp_ext.h"
 #include "flow_netlink/flow_netlink.h"
 #include "platform/netdev.h"
+#include "platform/user/dispatch.h"
 #include "platform/user/fake_kernel.h"
 #include "platform/user/user_host.h"
 #include "platform/user/user_platform.h"
@@ -21,6 +22,7 @@
 #include <vector>
 
 using namespace ovsdp;
+using namespace ovsdp::user;
 using fake::Net;
 using fake::Request;
 
@@ -40,7 +42,10 @@ protected:
     }
     void TearDown() override
     {
-        ovsdp_destroy_all();
+        {
+            OvsLock ovsl;
+            ovsdp_destroy_all();
+        }
         ovsdp_rcu_barrier();
         EXPECT_EQ(user::live_allocations(), baseline) << "leaked allocations";
         EXPECT_EQ(user::packets_leaked(), 0) << "packets left owned by a handle";
@@ -55,7 +60,7 @@ protected:
         Request r(n ? n : &net, uapi::kDpAttrMax, 0, version);
         r.str(uapi::OVS_DP_ATTR_NAME, name).u32(uapi::OVS_DP_ATTR_UPCALL_PID, 0);
         r.u32(uapi::OVS_DP_ATTR_USER_FEATURES, features);
-        last_rc = ovsdp_dp_cmd_new(r.finish());
+        last_rc = cmd::dp_new(r.finish());
         last_msg = r.req.extack_msg;
         return last_rc;
     }
@@ -88,7 +93,7 @@ protected:
         r.str(uapi::OVS_VPORT_ATTR_NAME, name).u32(uapi::OVS_VPORT_ATTR_TYPE, type).u32(uapi::OVS_VPORT_ATTR_UPCALL_PID, 0);
         if (port_no)
             r.u32(uapi::OVS_VPORT_ATTR_PORT_NO, port_no);
-        last_rc = ovsdp_vport_cmd_new(r.finish());
+        last_rc = cmd::vport_new(r.finish());
         last_msg = r.req.extack_msg;
         return last_rc;
     }
@@ -96,7 +101,7 @@ protected:
     {
         Request r(&net, uapi::kVportAttrMax, ifindex, 1);
         r.str(uapi::OVS_VPORT_ATTR_NAME, name);
-        return ovsdp_vport_cmd_del(r.finish());
+        return cmd::vport_del(r.finish());
     }
     // Every message a full dump returns, one dump call per skb of `capacity`.
     std::vector<fake::Message> dump_all(int (*cmd)(ovsdp_dump*), int ifindex, size_t capacity, int max_calls,
@@ -123,11 +128,11 @@ protected:
     }
     std::vector<fake::Message> dump_ports(int ifindex, size_t capacity = 1 << 20, int* calls = nullptr)
     {
-        return dump_all(ovsdp_vport_cmd_dump, ifindex, capacity, 100000, calls);
+        return dump_all(cmd::vport_dump, ifindex, capacity, 100000, calls);
     }
     std::vector<fake::Message> dump_flows(int ifindex, size_t capacity = 1 << 20)
     {
-        return dump_all(ovsdp_flow_cmd_dump, ifindex, capacity, 1000);
+        return dump_all(cmd::flow_dump, ifindex, capacity, 1000);
     }
     // OVS_FLOW_CMD_NEW of the ARP key with `actions`, optionally a UFID and
     // netlink flags; the errno (negative) or 0.
@@ -141,7 +146,7 @@ protected:
         r.put(uapi::OVS_FLOW_ATTR_ACTIONS, actions.data(), actions.size());
         ovsdp_request* req = r.finish();
         req->nlmsg_flags = nlmsg_flags;
-        last_rc = ovsdp_flow_cmd_new(req);
+        last_rc = cmd::flow_new(req);
         last_msg = r.req.extack_msg;
         return last_rc;
     }
@@ -201,7 +206,7 @@ TEST_F(DatapathTest, CreateReplyAndGet)
 
     kernel.reset();
     Request r(&net, uapi::kDpAttrMax, dp_ifindex("dp0"));
-    ASSERT_EQ(ovsdp_dp_cmd_get(r.finish()), 0);
+    ASSERT_EQ(cmd::dp_get(r.finish()), 0);
     ASSERT_EQ(kernel.sent.size(), 1u);
     EXPECT_FALSE(kernel.sent[0].notify);
     EXPECT_EQ(kernel.sent[0].str(uapi::OVS_DP_ATTR_NAME), "dp0");
@@ -221,14 +226,14 @@ TEST_F(DatapathTest, ExtendedStatisticsOnlyWhenAsked)
     kernel.reset();
     {
         Request r(&net, uapi::kDpAttrMax, dp_ifindex("dp0"));
-        ASSERT_EQ(ovsdp_dp_cmd_get(r.finish()), 0);
+        ASSERT_EQ(cmd::dp_get(r.finish()), 0);
     }
     ASSERT_EQ(kernel.sent.size(), 1u);
     EXPECT_EQ(kernel.sent[0].attr(OVSDP_DP_ATTR_EXT_STATS), nullptr);
     {
         Request r(&net, uapi::kDpAttrMax, dp_ifindex("dp0"));
         r.put(OVSDP_DP_ATTR_EXT_STATS, nullptr, 0);
-        ASSERT_EQ(ovsdp_dp_cmd_get(r.finish()), 0);
+        ASSERT_EQ(cmd::dp_get(r.finish()), 0);
     }
     ASSERT_EQ(kernel.sent.size(), 2u);
     const NlAttr* ext = kernel.sent[1].attr(OVSDP_DP_ATTR_EXT_STATS);
@@ -246,7 +251,7 @@ TEST_F(DatapathTest, CreateRefusals)
 {
     Request r(&net, uapi::kDpAttrMax);
     r.str(uapi::OVS_DP_ATTR_NAME, "dp0");
-    EXPECT_EQ(ovsdp_dp_cmd_new(r.finish()), E(err::INVAL));
+    EXPECT_EQ(cmd::dp_new(r.finish()), E(err::INVAL));
     EXPECT_NE(r.req.extack_msg, nullptr);
 
     EXPECT_EQ(new_dp("dp0", 1u << 31), E(err::OPNOTSUPP));
@@ -265,7 +270,7 @@ TEST_F(DatapathTest, OldClientReusingADatapathDropsItsFeatures)
     EXPECT_EQ(new_dp("dp0", 0, nullptr, /*version=*/1), E(err::EXIST));
     kernel.reset();
     Request r(&net, uapi::kDpAttrMax, dp_ifindex("dp0"));
-    ASSERT_EQ(ovsdp_dp_cmd_get(r.finish()), 0);
+    ASSERT_EQ(cmd::dp_get(r.finish()), 0);
     EXPECT_EQ(kernel.sent[0].u32(uapi::OVS_DP_ATTR_USER_FEATURES), 0u);
 }
 
@@ -276,16 +281,16 @@ TEST_F(DatapathTest, SetValidatesBeforeChanging)
     {
         Request r(&net, uapi::kDpAttrMax, dp_ifindex("dp0"));
         r.u32(uapi::OVS_DP_ATTR_USER_FEATURES, uapi::kDpFUnaligned).u32(uapi::OVS_DP_ATTR_MASKS_CACHE_SIZE, 100);
-        EXPECT_EQ(ovsdp_dp_cmd_set(r.finish()), E(err::INVAL));
+        EXPECT_EQ(cmd::dp_set(r.finish()), E(err::INVAL));
         EXPECT_TRUE(kernel.sent.empty()) << "failed SET notified";
     }
     for (u32 bad : { 3u, 8192u, 4097u }) {
         Request r(&net, uapi::kDpAttrMax, dp_ifindex("dp0"));
         r.u32(uapi::OVS_DP_ATTR_MASKS_CACHE_SIZE, bad);
-        EXPECT_EQ(ovsdp_dp_cmd_set(r.finish()), E(err::INVAL)) << bad;
+        EXPECT_EQ(cmd::dp_set(r.finish()), E(err::INVAL)) << bad;
     }
     Request get(&net, uapi::kDpAttrMax, dp_ifindex("dp0"));
-    ASSERT_EQ(ovsdp_dp_cmd_get(get.finish()), 0);
+    ASSERT_EQ(cmd::dp_get(get.finish()), 0);
     EXPECT_EQ(kernel.sent.back().u32(uapi::OVS_DP_ATTR_USER_FEATURES), 3u) << "features changed by a failed SET";
 
     u32 pids[3] = { 7, 8, 9 };
@@ -293,7 +298,7 @@ TEST_F(DatapathTest, SetValidatesBeforeChanging)
     r.u32(uapi::OVS_DP_ATTR_USER_FEATURES, uapi::kDpFDispatchUpcallPerCpu).u32(uapi::OVS_DP_ATTR_MASKS_CACHE_SIZE, 0);
     r.put(uapi::OVS_DP_ATTR_PER_CPU_PIDS, pids, sizeof(pids));
     kernel.reset();
-    ASSERT_EQ(ovsdp_dp_cmd_set(r.finish()), 0);
+    ASSERT_EQ(cmd::dp_set(r.finish()), 0);
     const fake::Message& m = kernel.sent.back();
     EXPECT_TRUE(m.notify);
     EXPECT_EQ(m.u32(uapi::OVS_DP_ATTR_MASKS_CACHE_SIZE), 0u);
@@ -376,7 +381,7 @@ TEST_F(DatapathTest, VportUpcallPidsCappedAtCpusAndDumpedWhateverTheirSize)
             pids[i] = 1000 + i;
         Request r(&net, uapi::kVportAttrMax, ifx);
         r.str(uapi::OVS_VPORT_ATTR_NAME, "p7").put(uapi::OVS_VPORT_ATTR_UPCALL_PID, pids.data(), n * 4);
-        int rc = ovsdp_vport_cmd_set(r.finish());
+        int rc = cmd::vport_set(r.finish());
         last_msg = r.req.extack_msg;
         return rc;
     };
@@ -389,7 +394,7 @@ TEST_F(DatapathTest, VportUpcallPidsCappedAtCpusAndDumpedWhateverTheirSize)
         std::vector<u32> pids(cpus + 1, 5);
         r.str(uapi::OVS_VPORT_ATTR_NAME, "big").u32(uapi::OVS_VPORT_ATTR_TYPE, uapi::OVS_VPORT_TYPE_INTERNAL);
         r.put(uapi::OVS_VPORT_ATTR_UPCALL_PID, pids.data(), pids.size() * 4);
-        EXPECT_EQ(ovsdp_vport_cmd_new(r.finish()), E(err::INVAL)) << "NEW is capped too";
+        EXPECT_EQ(cmd::vport_new(r.finish()), E(err::INVAL)) << "NEW is capped too";
     }
 
     // A host with 3,000 CPUs: the array no longer fits a 4 KiB message.
@@ -424,9 +429,12 @@ TEST_F(DatapathTest, NetdevPortGoesAwayWithItsDevice)
     kernel.unregister(&net, "eth0");
     Request get(&net, uapi::kVportAttrMax, ifx);
     get.u32(uapi::OVS_VPORT_ATTR_PORT_NO, 1);
-    EXPECT_EQ(ovsdp_vport_cmd_get(get.finish()), E(err::NODEV)) << "a detached port must not be found";
+    EXPECT_EQ(cmd::vport_get(get.finish()), E(err::NODEV)) << "a detached port must not be found";
     kernel.reset();
-    ovsdp_reap_detached_vports();
+    {
+        OvsLock ovsl;
+        ovsdp_reap_detached_vports();
+    }
     ASSERT_EQ(kernel.sent.size(), 1u);
     EXPECT_EQ(kernel.sent[0].cmd, uapi::OVS_VPORT_CMD_DEL);
     EXPECT_TRUE(kernel.sent[0].notify);
@@ -445,35 +453,36 @@ TEST_F(DatapathTest, VportSetRefusalsSendNothing)
     {
         Request r(&net, uapi::kVportAttrMax, ifx);
         r.str(uapi::OVS_VPORT_ATTR_NAME, "p1").put(uapi::OVS_VPORT_ATTR_OPTIONS, nullptr, 0);
-        EXPECT_EQ(ovsdp_vport_cmd_set(r.finish()), E(err::OPNOTSUPP));
+        EXPECT_EQ(cmd::vport_set(r.finish()), E(err::OPNOTSUPP));
     }
     {
         Request r(&net, uapi::kVportAttrMax, ifx);
         r.str(uapi::OVS_VPORT_ATTR_NAME, "p1").put(uapi::OVS_VPORT_ATTR_UPCALL_PID, "abc", 3);
-        EXPECT_EQ(ovsdp_vport_cmd_set(r.finish()), E(err::INVAL));
+        EXPECT_EQ(cmd::vport_set(r.finish()), E(err::INVAL));
     }
     {
         Request r(&net, uapi::kVportAttrMax, ifx);
         r.str(uapi::OVS_VPORT_ATTR_NAME, "p1").u32(uapi::OVS_VPORT_ATTR_TYPE, uapi::OVS_VPORT_TYPE_NETDEV);
-        EXPECT_EQ(ovsdp_vport_cmd_set(r.finish()), E(err::INVAL));
+        EXPECT_EQ(cmd::vport_set(r.finish()), E(err::INVAL));
     }
     {
         Request r(&net, uapi::kVportAttrMax, ifx);
         r.u32(uapi::OVS_VPORT_ATTR_IFINDEX, 3);
-        EXPECT_EQ(ovsdp_vport_cmd_set(r.finish()), E(err::OPNOTSUPP));
+        EXPECT_EQ(cmd::vport_set(r.finish()), E(err::OPNOTSUPP));
     }
     EXPECT_TRUE(kernel.sent.empty());
 
     u32 pids[4] = { 1, 2, 3, 4 };
     Request r(&net, uapi::kVportAttrMax, ifx);
     r.str(uapi::OVS_VPORT_ATTR_NAME, "p1").put(uapi::OVS_VPORT_ATTR_UPCALL_PID, pids, sizeof(pids));
-    ASSERT_EQ(ovsdp_vport_cmd_set(r.finish()), 0);
+    ASSERT_EQ(cmd::vport_set(r.finish()), 0);
     ASSERT_EQ(kernel.sent.size(), 1u);
     EXPECT_EQ(kernel.sent[0].attr(uapi::OVS_VPORT_ATTR_UPCALL_PID)->len(), sizeof(pids)) << "VPORT_PIDS: all ids";
 }
 
 TEST_F(DatapathTest, UpcallPidSelection)
 {
+    OvsLock ovsl; // replace() is a writer's
     Vport v;
     u32 ids[4] = { 10, 20, 30, 40 };
     u8 buf[64];
@@ -501,6 +510,7 @@ TEST_F(DatapathTest, UpcallPidArray)
         return reinterpret_cast<const NlAttr*>(buf.data());
     };
     std::vector<u8> buf;
+    OvsLock ovsl; // replace() is a writer's
     UpcallPids pids;
     EXPECT_EQ(pids.count(), 0u);
     EXPECT_EQ(pids.by_hash(123), 0u) << "no ids: upcalls disabled";
@@ -561,7 +571,7 @@ TEST_F(DatapathTest, UpcallPidAttributesOfVportsAndDatapaths)
         r.str(uapi::OVS_VPORT_ATTR_NAME, "p1").u32(uapi::OVS_VPORT_ATTR_TYPE, uapi::OVS_VPORT_TYPE_INTERNAL);
         r.put(uapi::OVS_VPORT_ATTR_UPCALL_PID, "abcdefgh", len);
         kernel.reset();
-        EXPECT_EQ(ovsdp_vport_cmd_new(r.finish()), E(err::INVAL)) << len;
+        EXPECT_EQ(cmd::vport_new(r.finish()), E(err::INVAL)) << len;
         EXPECT_STREQ(r.req.extack_msg, "Upcall PID attribute must be a non-empty array of u32");
         EXPECT_EQ(r.req.extack_attr, r.table[uapi::OVS_VPORT_ATTR_UPCALL_PID]);
         EXPECT_EQ(kernel.find(&net, "p1"), nullptr) << "a refused port left its device";
@@ -570,7 +580,7 @@ TEST_F(DatapathTest, UpcallPidAttributesOfVportsAndDatapaths)
         Request d(&net, uapi::kDpAttrMax, ifx);
         d.u32(uapi::OVS_DP_ATTR_USER_FEATURES, uapi::kDpFDispatchUpcallPerCpu);
         d.put(uapi::OVS_DP_ATTR_PER_CPU_PIDS, "abcdefgh", len);
-        EXPECT_EQ(ovsdp_dp_cmd_set(d.finish()), E(err::INVAL)) << len;
+        EXPECT_EQ(cmd::dp_set(d.finish()), E(err::INVAL)) << len;
         EXPECT_STREQ(d.req.extack_msg, "Per-CPU PIDs must be a non-empty array of u32");
         EXPECT_TRUE(kernel.sent.empty()) << "failed SET notified";
     }
@@ -581,13 +591,13 @@ TEST_F(DatapathTest, UpcallPidAttributesOfVportsAndDatapaths)
         Request r(&net, uapi::kVportAttrMax, ifx, 1);
         r.str(uapi::OVS_VPORT_ATTR_NAME, "p1").u32(uapi::OVS_VPORT_ATTR_TYPE, uapi::OVS_VPORT_TYPE_INTERNAL);
         r.put(uapi::OVS_VPORT_ATTR_UPCALL_PID, ids, sizeof(ids));
-        ASSERT_EQ(ovsdp_vport_cmd_new(r.finish()), 0);
+        ASSERT_EQ(cmd::vport_new(r.finish()), 0);
     }
     auto get_pids = [&]() {
         kernel.reset();
         Request r(&net, uapi::kVportAttrMax, ifx);
         r.str(uapi::OVS_VPORT_ATTR_NAME, "p1");
-        EXPECT_EQ(ovsdp_vport_cmd_get(r.finish()), 0);
+        EXPECT_EQ(cmd::vport_get(r.finish()), 0);
         const NlAttr* a = kernel.sent.at(0).attr(uapi::OVS_VPORT_ATTR_UPCALL_PID);
         const u32* p = static_cast<const u32*>(static_cast<const void*>(a->data()));
         return std::vector<u32>(p, p + a->len() / 4);
@@ -596,7 +606,7 @@ TEST_F(DatapathTest, UpcallPidAttributesOfVportsAndDatapaths)
     {
         Request r(&net, uapi::kDpAttrMax, ifx);
         r.u32(uapi::OVS_DP_ATTR_USER_FEATURES, uapi::kDpFUnaligned);
-        ASSERT_EQ(ovsdp_dp_cmd_set(r.finish()), 0);
+        ASSERT_EQ(cmd::dp_set(r.finish()), 0);
     }
     EXPECT_EQ(get_pids(), (std::vector<u32> { 11 })) << "without VPORT_PIDS only the first";
 
@@ -607,7 +617,7 @@ TEST_F(DatapathTest, UpcallPidAttributesOfVportsAndDatapaths)
         r.u32(uapi::OVS_DP_ATTR_USER_FEATURES, uapi::kDpFDispatchUpcallPerCpu);
         r.put(uapi::OVS_DP_ATTR_PER_CPU_PIDS, cpu_ids, sizeof(cpu_ids));
         kernel.reset();
-        ASSERT_EQ(ovsdp_dp_cmd_set(r.finish()), 0);
+        ASSERT_EQ(cmd::dp_set(r.finish()), 0);
         const NlAttr* a = kernel.sent.at(0).attr(uapi::OVS_DP_ATTR_PER_CPU_PIDS);
         ASSERT_NE(a, nullptr);
         EXPECT_EQ(a->len(), sizeof(u32) * std::min(2, ovsdp_nr_cpu_ids()));
@@ -619,7 +629,7 @@ TEST_F(DatapathTest, UpcallPidAttributesOfVportsAndDatapaths)
         Request r(&net, uapi::kDpAttrMax, ifx);
         r.u32(uapi::OVS_DP_ATTR_USER_FEATURES, uapi::kDpFVportPids);
         kernel.reset();
-        ASSERT_EQ(ovsdp_dp_cmd_set(r.finish()), 0);
+        ASSERT_EQ(cmd::dp_set(r.finish()), 0);
         EXPECT_EQ(kernel.sent.at(0).attr(uapi::OVS_DP_ATTR_PER_CPU_PIDS), nullptr);
     }
 }
@@ -662,7 +672,7 @@ TEST_F(DatapathTest, VportTypeAndOptionRefusals)
         Request r(&net, uapi::kVportAttrMax, ifx, 1);
         r.str(uapi::OVS_VPORT_ATTR_NAME, "t0").u32(uapi::OVS_VPORT_ATTR_TYPE, type).u32(uapi::OVS_VPORT_ATTR_UPCALL_PID, 0);
         r.put(uapi::OVS_VPORT_ATTR_OPTIONS, nullptr, 0);
-        EXPECT_EQ(ovsdp_vport_cmd_new(r.finish()), E(err::AFNOSUPPORT)) << type;
+        EXPECT_EQ(cmd::vport_new(r.finish()), E(err::AFNOSUPPORT)) << type;
         EXPECT_STREQ(r.req.extack_msg, "Vport type not supported by this datapath");
         EXPECT_EQ(r.req.extack_attr, r.table[uapi::OVS_VPORT_ATTR_TYPE]);
     }
@@ -672,7 +682,7 @@ TEST_F(DatapathTest, VportTypeAndOptionRefusals)
         r.u32(uapi::OVS_VPORT_ATTR_TYPE, type).u32(uapi::OVS_VPORT_ATTR_UPCALL_PID, 0);
         u8 opt[8] = { 8, 0, 1, 0, 0x12, 0x34, 0, 0 };
         r.put(uapi::OVS_VPORT_ATTR_OPTIONS, opt, sizeof(opt));
-        EXPECT_EQ(ovsdp_vport_cmd_new(r.finish()), E(err::OPNOTSUPP)) << type;
+        EXPECT_EQ(cmd::vport_new(r.finish()), E(err::OPNOTSUPP)) << type;
         EXPECT_STREQ(r.req.extack_msg, "This vport type takes no options");
         EXPECT_EQ(r.req.extack_attr, r.table[uapi::OVS_VPORT_ATTR_OPTIONS]);
     }
@@ -696,7 +706,7 @@ TEST_F(DatapathTest, InternalAndNetdevAttachErrors)
         Request r(&net, uapi::kVportAttrMax, ifx, 1);
         r.str(uapi::OVS_VPORT_ATTR_NAME, name).u32(uapi::OVS_VPORT_ATTR_TYPE, type).u32(uapi::OVS_VPORT_ATTR_UPCALL_PID, 0);
         r.u32(uapi::OVS_VPORT_ATTR_IFINDEX, ifindex);
-        last_rc = ovsdp_vport_cmd_new(r.finish());
+        last_rc = cmd::vport_new(r.finish());
         last_msg = r.req.extack_msg;
         return last_rc;
     };
@@ -737,7 +747,10 @@ TEST_F(DatapathTest, NamespaceExitDestroysOnlyItsDatapaths)
     ASSERT_EQ(new_dp("dp0"), 0);
     ASSERT_EQ(new_dp("dp0", 3, &other), 0) << "same name in another namespace";
     ASSERT_EQ(new_port(dp_ifindex("dp0", &other), "q1", uapi::OVS_VPORT_TYPE_INTERNAL, 0, &other), 0);
-    ovsdp_net_exit(&other);
+    {
+        OvsLock ovsl;
+        ovsdp_net_exit(&other);
+    }
     EXPECT_EQ(kernel.find(&other, "dp0"), nullptr);
     EXPECT_EQ(kernel.find(&other, "q1"), nullptr);
     EXPECT_NE(kernel.find(&net, "dp0"), nullptr);
@@ -748,7 +761,7 @@ TEST_F(DatapathTest, NamespaceExitDestroysOnlyItsDatapaths)
     d.args = args;
     kernel.reset();
     kernel.dump_used = 0;
-    ASSERT_EQ(ovsdp_dp_cmd_dump(&d), 0);
+    ASSERT_EQ(cmd::dp_dump(&d), 0);
     ASSERT_EQ(kernel.sent.size(), 1u);
     EXPECT_EQ(kernel.sent[0].str(uapi::OVS_DP_ATTR_NAME), "dp0");
 }
@@ -764,7 +777,7 @@ TEST_F(DatapathTest, DeleteDatapathTearsDownPorts)
     kernel.reset();
     Request r(&net, uapi::kDpAttrMax, 0);
     r.str(uapi::OVS_DP_ATTR_NAME, "dp0");
-    ASSERT_EQ(ovsdp_dp_cmd_del(r.finish()), 0);
+    ASSERT_EQ(cmd::dp_del(r.finish()), 0);
     ASSERT_EQ(kernel.sent.size(), 1u);
     EXPECT_EQ(kernel.sent[0].cmd, uapi::OVS_DP_CMD_DEL);
     EXPECT_EQ(kernel.sent[0].str(uapi::OVS_DP_ATTR_NAME), "dp0");
@@ -772,7 +785,7 @@ TEST_F(DatapathTest, DeleteDatapathTearsDownPorts)
     EXPECT_FALSE(kernel.find(&net, "eth0")->hooked);
     Request again(&net, uapi::kDpAttrMax, 0);
     again.str(uapi::OVS_DP_ATTR_NAME, "dp0");
-    EXPECT_EQ(ovsdp_dp_cmd_del(again.finish()), E(err::NODEV));
+    EXPECT_EQ(cmd::dp_del(again.finish()), E(err::NODEV));
 }
 
 // Flow NEW/SET/DEL notify the flow multicast group; when nobody listens and
@@ -795,12 +808,12 @@ TEST_F(DatapathTest, FlowMessagesOnlyForEchoOrListenersAndNumaExtension)
     {
         Request r(&net, uapi::kFlowAttrMax, ifindex);
         with_key(r).put(uapi::OVS_FLOW_ATTR_ACTIONS, &none, 0);
-        ASSERT_EQ(ovsdp_flow_cmd_new(r.finish()), 0) << (r.req.extack_msg ? r.req.extack_msg : "");
+        ASSERT_EQ(cmd::flow_new(r.finish()), 0) << (r.req.extack_msg ? r.req.extack_msg : "");
     }
     EXPECT_TRUE(kernel.sent.empty()) << "no listener, no echo: no notification built";
     {
         Request r(&net, uapi::kFlowAttrMax, ifindex);
-        ASSERT_EQ(ovsdp_flow_cmd_get(with_key(r).finish()), 0);
+        ASSERT_EQ(cmd::flow_get(with_key(r).finish()), 0);
     }
     ASSERT_EQ(kernel.sent.size(), 1u) << "GET replies whoever listens";
     EXPECT_FALSE(kernel.sent.back().notify);
@@ -808,7 +821,7 @@ TEST_F(DatapathTest, FlowMessagesOnlyForEchoOrListenersAndNumaExtension)
     {
         Request r(&net, uapi::kFlowAttrMax, ifindex);
         with_key(r).put(OVSDP_FLOW_ATTR_NUMA_STATS, nullptr, 0);
-        ASSERT_EQ(ovsdp_flow_cmd_get(r.finish()), 0);
+        ASSERT_EQ(cmd::flow_get(r.finish()), 0);
     }
     ASSERT_EQ(kernel.sent.size(), 2u);
     EXPECT_NE(kernel.sent.back().attr(OVSDP_FLOW_ATTR_NUMA_STATS), nullptr) << "asked: per-node statistics";
@@ -817,14 +830,14 @@ TEST_F(DatapathTest, FlowMessagesOnlyForEchoOrListenersAndNumaExtension)
         with_key(r).put(uapi::OVS_FLOW_ATTR_ACTIONS, &none, 0);
         ovsdp_request* req = r.finish();
         req->nlmsg_flags = 0x8; // NLM_F_ECHO
-        ASSERT_EQ(ovsdp_flow_cmd_set(req), 0);
+        ASSERT_EQ(cmd::flow_set(req), 0);
     }
     ASSERT_EQ(kernel.sent.size(), 3u) << "echo asked: the notification is built";
     EXPECT_EQ(kernel.sent.back().cmd, uapi::OVS_FLOW_CMD_SET);
     kernel.listeners = true;
     {
         Request r(&net, uapi::kFlowAttrMax, ifindex);
-        ASSERT_EQ(ovsdp_flow_cmd_del(with_key(r).finish()), 0);
+        ASSERT_EQ(cmd::flow_del(with_key(r).finish()), 0);
     }
     ASSERT_EQ(kernel.sent.size(), 4u) << "a listener: DEL notifies";
     EXPECT_TRUE(kernel.sent.back().notify);
@@ -908,7 +921,7 @@ TEST_F(DatapathTest, LongActionListIsEchoedAndDumped)
         Request r(&net, uapi::kFlowAttrMax, ifindex);
         r.put(uapi::OVS_FLOW_ATTR_KEY, k.data(), k.size());
         kernel.reset();
-        ASSERT_EQ(ovsdp_flow_cmd_get(r.finish()), 0);
+        ASSERT_EQ(cmd::flow_get(r.finish()), 0);
         ASSERT_EQ(kernel.sent.size(), 1u);
         EXPECT_TRUE(same_actions(kernel.sent[0], big)) << "get";
     }
@@ -967,9 +980,9 @@ TEST_F(DatapathTest, DumpsAreWrittenIntoTheSkbAndAllocateNothing)
     g_allocs_seen = 0;
     user::set_alloc_fail_hook(count_allocation);
     int flow_calls = 0, port_calls = 0;
-    std::vector<fake::Message> flows = dump_all(ovsdp_flow_cmd_dump, ifindex, 2048, 1000, &flow_calls);
-    std::vector<fake::Message> ports = dump_all(ovsdp_vport_cmd_dump, ifindex, 512, 1000, &port_calls);
-    std::vector<fake::Message> dps = dump_all(ovsdp_dp_cmd_dump, 0, 1024, 100);
+    std::vector<fake::Message> flows = dump_all(cmd::flow_dump, ifindex, 2048, 1000, &flow_calls);
+    std::vector<fake::Message> ports = dump_all(cmd::vport_dump, ifindex, 512, 1000, &port_calls);
+    std::vector<fake::Message> dps = dump_all(cmd::dp_dump, 0, 1024, 100);
     user::set_alloc_fail_hook(nullptr);
     EXPECT_EQ(g_allocs_seen.load(), 0) << "dumps allocate nothing";
     EXPECT_FALSE(kernel.dump_open) << "every begun dump message committed or cancelled";
@@ -991,7 +1004,7 @@ TEST_F(DatapathTest, DumpsAreWrittenIntoTheSkbAndAllocateNothing)
         Request r(&net, uapi::kFlowAttrMax, ifindex);
         r.put(uapi::OVS_FLOW_ATTR_KEY, key->data(), key->len());
         size_t before = kernel.sent.size();
-        ASSERT_EQ(ovsdp_flow_cmd_get(r.finish()), 0);
+        ASSERT_EQ(cmd::flow_get(r.finish()), 0);
         ASSERT_EQ(kernel.sent.size(), before + 1);
         EXPECT_EQ(kernel.sent.back().attrs, m.attrs);
         EXPECT_FALSE(kernel.sent.back().dump);
@@ -1016,13 +1029,13 @@ TEST_F(DatapathTest, MessagesThatCannotBeAllocated)
     {
         Request r(&net, uapi::kFlowAttrMax, ifindex);
         r.put(uapi::OVS_FLOW_ATTR_KEY, k.data(), k.size());
-        EXPECT_EQ(ovsdp_flow_cmd_get(r.finish()), E(err::NOMEM));
+        EXPECT_EQ(cmd::flow_get(r.finish()), E(err::NOMEM));
     }
     EXPECT_EQ(del_port(ifindex, "p1"), E(err::NOMEM));
     {
         Request r(&net, uapi::kDpAttrMax, 0);
         r.str(uapi::OVS_DP_ATTR_NAME, "dp0");
-        EXPECT_EQ(ovsdp_dp_cmd_del(r.finish()), E(err::NOMEM));
+        EXPECT_EQ(cmd::dp_del(r.finish()), E(err::NOMEM));
     }
     EXPECT_EQ(kernel.notify_errors, 1) << "refused deletions lose no notification";
     EXPECT_TRUE(kernel.sent.empty());
@@ -1032,7 +1045,7 @@ TEST_F(DatapathTest, MessagesThatCannotBeAllocated)
     EXPECT_NE(kernel.find(&net, "dp0"), nullptr);
     Request r(&net, uapi::kFlowAttrMax, ifindex);
     r.put(uapi::OVS_FLOW_ATTR_KEY, k.data(), k.size());
-    EXPECT_EQ(ovsdp_flow_cmd_get(r.finish()), 0);
+    EXPECT_EQ(cmd::flow_get(r.finish()), 0);
     ASSERT_EQ(kernel.sent.size(), 1u);
     EXPECT_NE(kernel.sent[0].attr(uapi::OVS_FLOW_ATTR_ACTIONS), nullptr);
 }
@@ -1151,7 +1164,7 @@ TEST_F(DatapathTest, ReceiveCountsMissAndLoss)
     EXPECT_TRUE(host.take_upcalls().empty());
     kernel.reset();
     Request r(&net, uapi::kDpAttrMax, dp_ifindex("dp0"));
-    ASSERT_EQ(ovsdp_dp_cmd_get(r.finish()), 0);
+    ASSERT_EQ(cmd::dp_get(r.finish()), 0);
     uapi::DpStats s = kernel.sent[0].attr(uapi::OVS_DP_ATTR_STATS)->get<uapi::DpStats>();
     EXPECT_EQ(s.n_missed, 5u);
     EXPECT_EQ(s.n_lost, 5u);
@@ -1181,7 +1194,7 @@ TEST_F(DatapathTest, FlowRepliesCountPacketsStillInCpuSlots)
         Request r(&net, uapi::kFlowAttrMax, ifindex);
         u8 none = 0;
         flow_req(r).put(uapi::OVS_FLOW_ATTR_ACTIONS, &none, 0);
-        ASSERT_EQ(ovsdp_flow_cmd_new(r.finish()), 0) << (r.req.extack_msg ? r.req.extack_msg : "");
+        ASSERT_EQ(cmd::flow_new(r.finish()), 0) << (r.req.extack_msg ? r.req.extack_msg : "");
     }
     auto receive = [&](int cpu, int n) { receive_arp(vport, cpu, n); };
     auto packets_in_reply = [&]() -> u64 {
@@ -1193,7 +1206,7 @@ TEST_F(DatapathTest, FlowRepliesCountPacketsStillInCpuSlots)
     kernel.reset();
     {
         Request r(&net, uapi::kFlowAttrMax, ifindex);
-        ASSERT_EQ(ovsdp_flow_cmd_get(flow_req(r).finish()), 0);
+        ASSERT_EQ(cmd::flow_get(flow_req(r).finish()), 0);
     }
     EXPECT_EQ(packets_in_reply(), 10u) << "GET folds the CPUs' slots first";
     receive(0, 2);
@@ -1201,7 +1214,7 @@ TEST_F(DatapathTest, FlowRepliesCountPacketsStillInCpuSlots)
     {
         Request r(&net, uapi::kFlowAttrMax, ifindex);
         flow_req(r).put(uapi::OVS_FLOW_ATTR_CLEAR, nullptr, 0);
-        ASSERT_EQ(ovsdp_flow_cmd_set(r.finish()), 0);
+        ASSERT_EQ(cmd::flow_set(r.finish()), 0);
     }
     EXPECT_EQ(packets_in_reply(), 0u) << "cleared, pending counts included";
     receive(1, 4);
@@ -1209,10 +1222,13 @@ TEST_F(DatapathTest, FlowRepliesCountPacketsStillInCpuSlots)
     kernel.reset();
     {
         Request r(&net, uapi::kFlowAttrMax, ifindex);
-        ASSERT_EQ(ovsdp_flow_cmd_del(flow_req(r).finish()), 0);
+        ASSERT_EQ(cmd::flow_del(flow_req(r).finish()), 0);
     }
     EXPECT_EQ(packets_in_reply(), 5u) << "DEL's final statistics count every packet";
-    ovsdp_destroy_all();
+    {
+        OvsLock ovsl;
+        ovsdp_destroy_all();
+    }
     flow_stats_cache_exit();
 }
 
@@ -1254,7 +1270,7 @@ TEST_F(DatapathTest, FlowStatisticsSurviveActionUpdates)
     auto get_packets = [&]() -> u64 {
         kernel.reset();
         Request r(&net, uapi::kFlowAttrMax, ifindex);
-        EXPECT_EQ(ovsdp_flow_cmd_get(flow_req(r, 0, false).finish()), 0);
+        EXPECT_EQ(cmd::flow_get(flow_req(r, 0, false).finish()), 0);
         return kernel.sent.empty() ? ~0ull : packets_in_reply();
     };
     auto echo = [](ovsdp_request* req) {
@@ -1264,12 +1280,12 @@ TEST_F(DatapathTest, FlowStatisticsSurviveActionUpdates)
     auto flow_set = [&](u32 port) {
         kernel.reset();
         Request r(&net, uapi::kFlowAttrMax, ifindex);
-        EXPECT_EQ(ovsdp_flow_cmd_set(echo(flow_req(r, port).finish())), 0) << (r.req.extack_msg ? r.req.extack_msg : "");
+        EXPECT_EQ(cmd::flow_set(echo(flow_req(r, port).finish())), 0) << (r.req.extack_msg ? r.req.extack_msg : "");
     };
     auto flow_new = [&](u32 port) {
         kernel.reset();
         Request r(&net, uapi::kFlowAttrMax, ifindex);
-        EXPECT_EQ(ovsdp_flow_cmd_new(echo(flow_req(r, port).finish())), 0) << (r.req.extack_msg ? r.req.extack_msg : "");
+        EXPECT_EQ(cmd::flow_new(echo(flow_req(r, port).finish())), 0) << (r.req.extack_msg ? r.req.extack_msg : "");
     };
 
     flow_new(2); // created
@@ -1309,7 +1325,10 @@ TEST_F(DatapathTest, FlowStatisticsSurviveActionUpdates)
     a.join();
     b.join();
     EXPECT_EQ(get_packets(), 29u + 2 * kPerSender) << updates << " action updates under traffic";
-    ovsdp_destroy_all();
+    {
+        OvsLock ovsl;
+        ovsdp_destroy_all();
+    }
     flow_stats_cache_exit();
 }
 
@@ -1359,7 +1378,7 @@ TEST_F(DatapathTest, RefusedActionsLoggedAsUpstream)
         return false;
     };
     std::string extack;
-    EXPECT_EQ(request(ovsdp_flow_cmd_new, clones, false, &extack), E(err::OVERFLOW));
+    EXPECT_EQ(request(cmd::flow_new, clones, false, &extack), E(err::OVERFLOW));
     EXPECT_EQ(extack, "Actions nested more than 16 levels deep");
     EXPECT_TRUE(has("netlink: Flow actions may not be safe on all matching packets."));
     EXPECT_TRUE(has("netlink: Actions nested more than 16 levels deep")) << "the reason, as an OVS_NLERR line";
@@ -1368,22 +1387,22 @@ TEST_F(DatapathTest, RefusedActionsLoggedAsUpstream)
     // and up in later kernels): refused, logged the same way.
     std::vector<u8> unknown = { 8, 0, 40, 0, 0, 0, 0, 0 };
     log.clear();
-    EXPECT_EQ(request(ovsdp_flow_cmd_new, unknown, false, &extack), E(err::INVAL));
+    EXPECT_EQ(request(cmd::flow_new, unknown, false, &extack), E(err::INVAL));
     EXPECT_TRUE(has("netlink: Flow actions may not be safe on all matching packets."));
 
     // SET logs upstream's SET line.
     std::vector<u8> none;
-    ASSERT_EQ(request(ovsdp_flow_cmd_new, none, false, &extack), 0) << extack;
+    ASSERT_EQ(request(cmd::flow_new, none, false, &extack), 0) << extack;
     log.clear();
-    EXPECT_EQ(request(ovsdp_flow_cmd_set, clones, false, &extack), E(err::OVERFLOW));
+    EXPECT_EQ(request(cmd::flow_set, clones, false, &extack), E(err::OVERFLOW));
     EXPECT_EQ(extack, "Actions nested more than 16 levels deep");
     EXPECT_TRUE(has("netlink: Actions may not be safe on all matching packets"));
     EXPECT_FALSE(has("netlink: Flow actions may not be safe on all matching packets."));
 
     // A probe (ovs-vswitchd's feature probes): refused, nothing logged.
     log.clear();
-    EXPECT_EQ(request(ovsdp_flow_cmd_new, clones, true, &extack), E(err::OVERFLOW));
-    EXPECT_EQ(request(ovsdp_flow_cmd_set, clones, true, &extack), E(err::OVERFLOW));
+    EXPECT_EQ(request(cmd::flow_new, clones, true, &extack), E(err::OVERFLOW));
+    EXPECT_EQ(request(cmd::flow_set, clones, true, &extack), E(err::OVERFLOW));
     EXPECT_TRUE(log.empty()) << log.front().msg;
     user::set_log_hook(nullptr);
     g_log = nullptr;

@@ -8,6 +8,7 @@
 #include "datapath/packet_path.h"
 #include "flow_netlink/flow_netlink.h"
 #include "platform/netdev.h"
+#include "platform/user/dispatch.h"
 #include "platform/user/fake_kernel.h"
 #include "platform/user/user_host.h"
 #include "platform/user/user_platform.h"
@@ -17,6 +18,7 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <chrono>
 #include <cstring>
 #include <mutex>
 #include <set>
@@ -73,7 +75,10 @@ protected:
     }
     void TearDown() override
     {
-        ovsdp_destroy_all();
+        {
+            OvsLock ovsl;
+            ovsdp_destroy_all();
+        }
         ovsdp_rcu_barrier();
         EXPECT_EQ(live_allocations(), baseline) << "leaked allocations";
         EXPECT_EQ(packets_leaked(), 0) << "packets left owned by a handle (the kernel would leak the skbs)";
@@ -88,7 +93,7 @@ protected:
         r.u32(uapi::OVS_DP_ATTR_USER_FEATURES, features);
         if (!cpu_pids.empty())
             r.put(uapi::OVS_DP_ATTR_PER_CPU_PIDS, cpu_pids.data(), 4 * cpu_pids.size());
-        return ovsdp_dp_cmd_new(r.finish());
+        return cmd::dp_new(r.finish());
     }
     int dp_ifindex(const std::string& name)
     {
@@ -101,7 +106,7 @@ protected:
         r.str(uapi::OVS_VPORT_ATTR_NAME, name).u32(uapi::OVS_VPORT_ATTR_TYPE, uapi::OVS_VPORT_TYPE_INTERNAL);
         r.put(uapi::OVS_VPORT_ATTR_UPCALL_PID, pids.data(), 4 * pids.size());
         r.u32(uapi::OVS_VPORT_ATTR_PORT_NO, port_no);
-        return ovsdp_vport_cmd_new(r.finish());
+        return cmd::vport_new(r.finish());
     }
     Vport* vport(u32 port_no) { return dp_lookup_vport(dp, port_no); }
 
@@ -133,7 +138,7 @@ protected:
         if (ufid)
             r.put(uapi::OVS_FLOW_ATTR_UFID, ufid, 16);
         r.put(uapi::OVS_FLOW_ATTR_ACTIONS, actions.bytes().data(), actions.size());
-        int rc = ovsdp_flow_cmd_new(r.finish());
+        int rc = cmd::flow_new(r.finish());
         last_msg = r.req.extack_msg;
         return rc;
     }
@@ -141,7 +146,7 @@ protected:
     {
         Request r(&net, uapi::kFlowAttrMax, ifindex);
         r.put(uapi::OVS_FLOW_ATTR_UFID, ufid, 16);
-        return ovsdp_flow_cmd_del(r.finish());
+        return cmd::flow_del(r.finish());
     }
     // A packet received on port `in_port` (softirq: BH off, under RCU).
     void receive(const Bytes& frame, u32 in_port, u32 hash = 0, UserPacket* proto = nullptr)
@@ -165,8 +170,12 @@ protected:
         dp_get_stats(dp, &s, &m);
         return s;
     }
-    // OVS_PACKET_CMD_EXECUTE.
-    int execute(Request& r) { return packet_cmd_execute(host, r.finish()); }
+    // OVS_PACKET_CMD_EXECUTE, through the command table.
+    int execute(Request& r)
+    {
+        set_execute_host(&host);
+        return cmd::packet_execute(r.finish());
+    }
     Request& exec_req(Request& r, const Bytes& frame, const Nl& key, const Nl& actions)
     {
         r.put(uapi::OVS_PACKET_ATTR_PACKET, frame.data(), frame.size());
@@ -495,7 +504,7 @@ TEST_F(PacketPathTest, UpcallIsWrittenOnceAsTheSocketReadsIt)
         u32 pid = 77;
         r.str(uapi::OVS_VPORT_ATTR_NAME, "q1").u32(uapi::OVS_VPORT_ATTR_TYPE, uapi::OVS_VPORT_TYPE_INTERNAL);
         r.put(uapi::OVS_VPORT_ATTR_UPCALL_PID, &pid, 4).u32(uapi::OVS_VPORT_ATTR_PORT_NO, 1);
-        ASSERT_EQ(ovsdp_vport_cmd_new(r.finish()), 0);
+        ASSERT_EQ(cmd::vport_new(r.finish()), 0);
     }
     ovsdp_local_bh_disable();
     {
@@ -581,6 +590,52 @@ TEST_F(PacketPathTest, ExecuteNeedsPacketKeyAndActions)
     EXPECT_EQ(execute(exec_req(r, f, key, acts)), -err::NODEV);
     EXPECT_STREQ(r.req.extack_msg, "No datapath with this ifindex");
     EXPECT_TRUE(host.take_sent().empty());
+}
+
+// EXECUTE runs under RCU only (OVSDP_CTX_RCU_BH): it completes while another
+// thread holds ovs_mutex, and a packet refused for a vanished datapath is
+// freed.
+TEST_F(PacketPathTest, ExecuteDoesNotWaitForOvsMutex)
+{
+    Bytes f = udp_frame(1, 2);
+    Nl acts;
+    output(acts, 2);
+    std::atomic<int> rc { 1 };
+    {
+        OvsLock held;
+        std::thread t([&] {
+            Request r(&net, uapi::kPacketAttrMax, ifindex);
+            rc = execute(exec_req(r, f, in_port_key(1), acts));
+        });
+        for (int i = 0; i < 10000 && rc.load() == 1; i++)
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        EXPECT_EQ(rc.load(), 0) << "EXECUTE waited for ovs_mutex";
+        t.join();
+    }
+    EXPECT_EQ(host.take_sent(2).size(), 1u);
+    const ovsdp_cmd_desc* c = ovsdp_cmd_find(OVSDP_FAMILY_PACKET, uapi::OVS_PACKET_CMD_EXECUTE);
+    ASSERT_NE(c, nullptr);
+    EXPECT_EQ(c->doit_ctx, OVSDP_CTX_RCU_BH);
+}
+
+// Flow NEW checks its actions before it takes ovs_mutex (OVSDP_CTX_SELF): a
+// refused flow is refused while another thread holds the lock.
+TEST_F(PacketPathTest, FlowNewRefusesBadActionsWithoutOvsMutex)
+{
+    Nl bad;
+    output(bad, 0x10000); // beyond any port number
+    std::atomic<int> rc { 1 };
+    {
+        OvsLock held;
+        std::thread t([&] { rc = install(udp_frame(7, 8), 1, bad); });
+        for (int i = 0; i < 10000 && rc.load() == 1; i++)
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        EXPECT_EQ(rc.load(), -err::INVAL) << "flow NEW waited for ovs_mutex to refuse its actions";
+        t.join();
+    }
+    Nl good;
+    output(good, 2);
+    EXPECT_EQ(install(udp_frame(7, 8), 1, good), 0);
 }
 
 TEST_F(PacketPathTest, ExecuteFromAMissingPortIsTheLocalPorts)
@@ -726,11 +781,12 @@ TEST_F(PacketPathTest, ExecuteWithoutMemoryFailsCleanly)
     EXPECT_TRUE(host.take_sent().empty());
 }
 
-// EXECUTE and receive (RCU only) while flows come and go and are dumped
-// (under the mutex that stands for ovs_mutex), on several simulated CPUs.
+// EXECUTE and receive (RCU only) while flows come and go (flow NEW/DEL take
+// ovs_mutex themselves or through the dispatcher) and are dumped and read
+// with GET (RCU only), on several simulated CPUs, all through the command
+// table with its locking.
 TEST_F(PacketPathTest, ConcurrentExecuteReceiveDumpAndFlowChanges)
 {
-    std::mutex ovs_mutex;
     std::atomic<bool> stop { false };
     constexpr int kFlows = 16;
     auto ufid_of = [](int i) {
@@ -743,7 +799,6 @@ TEST_F(PacketPathTest, ConcurrentExecuteReceiveDumpAndFlowChanges)
         int round = 0;
         while (!stop.load()) {
             for (int i = 0; i < kFlows; i++) {
-                std::lock_guard<std::mutex> g(ovs_mutex);
                 Nl a;
                 output(a, 2 + (i + round) % 2);
                 auto u = ufid_of(i);
@@ -753,18 +808,32 @@ TEST_F(PacketPathTest, ConcurrentExecuteReceiveDumpAndFlowChanges)
             round++;
         }
     };
+    std::atomic<long> dumps { 0 }, gets_found { 0 };
     auto dumper = [&] {
         while (!stop.load()) {
-            std::lock_guard<std::mutex> g(ovs_mutex);
             long args[6] = {};
             ovsdp_dump d {};
             d.net = &net;
             d.args = args;
             d.dp_ifindex = ifindex;
-            kernel.dump_capacity = 1 << 20;
-            kernel.dump_used = 0;
-            EXPECT_EQ(ovsdp_flow_cmd_dump(&d), 0);
+            {
+                std::lock_guard<std::mutex> g(kernel.sent_mu);
+                kernel.dump_capacity = 1 << 20;
+                kernel.dump_used = 0;
+            }
+            EXPECT_EQ(cmd::flow_dump(&d), 0);
             kernel.reset();
+            dumps++;
+        }
+    };
+    auto getter = [&] {
+        for (int n = 0; !stop.load(); n++) {
+            auto u = ufid_of(n % kFlows);
+            Request r(&net, uapi::kFlowAttrMax, ifindex);
+            r.put(uapi::OVS_FLOW_ATTR_UFID, u.data(), 16);
+            int rc = cmd::flow_get(r.finish());
+            EXPECT_TRUE(rc == 0 || rc == -err::NOENT) << rc;
+            gets_found += rc == 0;
         }
     };
     std::atomic<u64> executed { 0 };
@@ -788,7 +857,7 @@ TEST_F(PacketPathTest, ConcurrentExecuteReceiveDumpAndFlowChanges)
             receive(udp_frame(static_cast<u16>(100 + n % (kFlows + 4)), 1), 1, static_cast<u32>(n + 1));
         set_cpu(-1);
     };
-    std::thread c(churn), d(dumper);
+    std::thread c(churn), d(dumper), g(getter);
     std::thread e0(executor, 0), e1(executor, 1 % ovsdp_nr_cpu_ids());
     std::thread r0(receiver, 0), r1(receiver, 1 % ovsdp_nr_cpu_ids());
     e0.join();
@@ -798,7 +867,10 @@ TEST_F(PacketPathTest, ConcurrentExecuteReceiveDumpAndFlowChanges)
     stop = true;
     c.join();
     d.join();
+    g.join();
     EXPECT_EQ(executed.load(), 800u);
+    EXPECT_GT(dumps.load(), 0);
+    EXPECT_GT(gets_found.load(), 0);
     uapi::DpStats s = stats();
     EXPECT_EQ(s.n_hit + s.n_missed, 800u + 2 * ((400u + 2) / 3)) << "each receive and each recirculation looked up once";
     host.take_sent();

@@ -417,7 +417,7 @@ TEST(FlowTable, FlushRemovesEverything)
     EXPECT_EQ(t.n_masks(), 0u);
     EXPECT_EQ(t.n_buckets(), kTableMinBuckets);
     EXPECT_EQ(lookup(t, pkt(1, 5)), nullptr);
-    EXPECT_EQ(t.dump_next_locked(0), nullptr);
+    EXPECT_EQ(t.dump_next(0), nullptr);
     {
         RcuReadGuard g;
         EXPECT_EQ(t.lookup_ufid(ufid_of(5)), nullptr);
@@ -455,7 +455,7 @@ std::vector<Flow*> dump_all(const FlowTable& t)
 {
     std::vector<Flow*> out;
     u64 cursor = 0;
-    while (Flow* f = t.dump_next_locked(cursor)) {
+    while (Flow* f = t.dump_next(cursor)) {
         out.push_back(f);
         cursor = f->dump_key;
     }
@@ -491,7 +491,7 @@ TEST(FlowTable, DumpCursorSurvivesConcurrentChange)
     for (int step = 0;; step++) {
         // A "message" of up to 25 flows.
         Flow* f = nullptr;
-        for (int i = 0; i < 25 && (f = t.dump_next_locked(cursor)); i++) {
+        for (int i = 0; i < 25 && (f = t.dump_next(cursor)); i++) {
             seen[f]++;
             cursor = f->dump_key;
         }

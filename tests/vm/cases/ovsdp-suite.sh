@@ -3,7 +3,8 @@
 # the upstream ABI (raw netlink cases in dp_vport_abi.py), then Debian's
 # unmodified ovs-dpctl against it; flow and key cases run on ours and on the
 # kernel's own module in the same boot, with identical results required
-# (flow_compare.py). Leaves a datapath with 2,000+ ports behind
+# (flow_compare.py); then EXECUTE, flow dumps/GETs and flow, port and
+# datapath changes all at once (lock_stress.py). Leaves a datapath with 2,000+ ports behind
 # on purpose: vm-run's final rmmod must tear it down cleanly.
 HERE=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)
 . "$HERE/../guest-lib.sh"
@@ -58,5 +59,11 @@ if python3 "$HERE/packet_hash.py" ours; then t_pass; else t_fail "see the cases 
 # Raw netlink: every command and error (Python, one process).
 t_begin "dp/vport ABI cases (dp_vport_abi.py)"
 if python3 "$HERE/dp_vport_abi.py"; then t_pass; else t_fail "see the cases above"; fi
+
+# Lock contexts under load: EXECUTE floods (RCU, BH off) while flows are
+# dumped and read (RCU), added and deleted, and ports and a datapath come
+# and go (40 s).
+t_begin "lock contexts under load (lock_stress.py)"
+if python3 "$HERE/lock_stress.py" 40; then t_pass; else t_fail "see the cases above"; fi
 
 t_summary
