@@ -44,6 +44,20 @@ void check(bool cond)
         __builtin_trap();
 }
 
+// ENCAP { ETHERTYPE 0, VLAN 0, ... } inside the outer ENCAP.
+bool upcall_key_has_empty_inner_tag(const Upcall& u)
+{
+    const NlAttr* key = u.attr(uapi::OVS_PACKET_ATTR_KEY);
+    FlowMatch m;
+    FlowKey k;
+    m.key = &k;
+    if (!key)
+        return false;
+    auto st = flow_key_from_nlattrs(key->payload(), {}, false, m, false);
+    return st.is_error() && st.error().msg
+        && __builtin_strcmp(st.error().msg, "VLAN attribute without a VLAN ethertype") == 0;
+}
+
 // A little-endian u16 length and that many bytes (fewer at the end).
 std::vector<u8> take(const u8*& p, usize& n)
 {
@@ -249,8 +263,14 @@ extern "C" int LLVMFuzzerTestOneInput(const u8* data, size_t size)
             }
         }
         for (const Upcall& u : w.host.take_upcalls()) {
+            // The key must parse back, but for one shape: an accelerated
+            // tag over a frame whose inline 802.1Q header is cut before its
+            // TCI. Extraction leaves the inner tag empty and the ethertype
+            // 0x8100, and the key says so as upstream's __ovs_nla_put_key
+            // does (ETHERTYPE = the empty tag's TPID 0, VLAN 0), which
+            // neither parser reads back.
             FlowKey k;
-            check(u.key(&k));
+            check(u.key(&k) || upcall_key_has_empty_inner_tag(u));
             check(u.attr(uapi::OVS_PACKET_ATTR_PACKET) != nullptr);
         }
         w.host.take_sent();
