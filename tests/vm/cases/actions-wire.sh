@@ -19,15 +19,17 @@ rc=$?
 bash "$HERE/forward-ctl.sh" --ctl "$CTL" || rc=1
 # The amplification budget: long lists, tiny MRUs, recirculation fan-out.
 python3 "$HERE/amplification.py" --ctl "$CTL" || rc=1
-# MISS upcalls of a UDP GSO packet, and of frames in the skb layouts a tap
-# builds (zero-copy or copied packet data), the kernel's module first (same
-# boot).
+# MISS upcalls of a UDP GSO packet, of frames in the skb layouts a tap
+# builds (zero-copy or copied packet data), and the keys of frames with odd
+# VLAN headers, the kernel's module first (same boot).
 mod_loaded tun || modprobe tun || insmod "$GUEST_MODDIR/kernel/drivers/net/tun.ko"
 if unload_ovs && load_stock_ovs && python3 "$HERE/upcall_gso.py" --record /results/gso-stock.json &&
 	python3 "$HERE/upcall_zerocopy.py" --record /results/zc-stock.json &&
+	python3 "$HERE/upcall_vlan_keys.py" --record /results/vk-stock.json &&
 	unload_ovs && load_ovsdp; then
 	python3 "$HERE/upcall_gso.py" --expect /results/gso-stock.json || rc=1
 	python3 "$HERE/upcall_zerocopy.py" --expect /results/zc-stock.json || rc=1
+	python3 "$HERE/upcall_vlan_keys.py" --expect /results/vk-stock.json || rc=1
 else
 	echo "FAIL: UFO/layout upcalls: could not record the kernel module's or reload ours"
 	rc=1

@@ -1,0 +1,128 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""The flow key of MISS upcalls for frames with odd 802.1Q/802.1ad headers
+(a tag cut before its TCI, an inner tag cut, three tags, a tag and nothing
+after it), run against the kernel's module and then ours in one boot
+(tests/vm/cases/actions-wire.sh). The receive path strips the outer tag into
+the skb (skb_vlan_untag) when it is whole, so the inner header the datapath
+parses is the inline one. Every upcall's OVS_PACKET_ATTR_KEY must be the
+kernel module's, byte for byte, but for the conntrack attributes (CT_STATE,
+CT_ZONE, CT_MARK, CT_LABELS, CT_ORIG_TUPLE_*), which the kernel's module
+always adds and ours has no conntrack to fill yet: they are left out of both.
+
+usage: upcall_vlan_keys.py --record FILE   (stock module)
+       upcall_vlan_keys.py --expect FILE   (ours: PASS/FAIL lines)
+"""
+import fcntl
+import json
+import os
+import socket
+import struct
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from ovsnl import DP_ATTR, DP_CMD, VPORT_ATTR, VPORT_CMD, VPORT_TYPE, Cases, Genl, nla_str, nla_u32, parse_attrs  # noqa: E402,E501
+
+TUNSETIFF = 0x400454ca
+IFF_TAP, IFF_NO_PI = 0x0002, 0x1000
+OVS_PACKET_CMD_MISS = 1
+PKT_ATTR_PACKET, PKT_ATTR_KEY = 1, 2
+MACS = b"\x02\x00\x00\x00\x0b\x02" + b"\x02\x00\x00\x00\x0b\x01"
+IP = bytes.fromhex("4500001c0001000040110000" "0a0b0001" "0a0b0002") + bytes.fromhex("0fa01388000800" "00")
+
+FRAMES = {
+    "outer tag cut before its TCI": MACS + b"\x81\x00\x00",
+    "outer tag, inner 802.1Q cut before its TCI": MACS + b"\x81\x00\x00\x8e\x81\x00",
+    "outer tag, inner 802.1Q cut in its TCI": MACS + b"\x81\x00\x00\x8e\x81\x00\x00",
+    "outer tag, inner tag, nothing after": MACS + b"\x81\x00\x00\x8e\x81\x00\x00\x05",
+    "802.1ad outer, 802.1Q inner, IPv4": MACS + b"\x88\xa8\x00\x8e\x81\x00\x00\x05\x08\x00" + IP,
+    "three tags, IPv4": MACS + b"\x81\x00\x00\x8e\x81\x00\x00\x05\x81\x00\x00\x07\x08\x00" + IP,
+    "outer tag, inner 802.1ad cut before its TCI": MACS + b"\x81\x00\x00\x8e\x88\xa8",
+    "priority tag only (TCI 0), IPv4": MACS + b"\x81\x00\x00\x00\x08\x00" + IP,
+}
+
+
+CT_KEY_ATTRS = range(22, 28)
+
+
+def without_ct(key):
+    """The key's top-level attributes but the conntrack ones, in order."""
+    out, off = b"", 0
+    while off + 4 <= len(key):
+        length, atype = struct.unpack_from("=HH", key, off)
+        if length < 4:
+            break
+        if (atype & 0x3FFF) not in CT_KEY_ATTRS:
+            out += key[off:off + ((length + 3) & ~3)]
+        off += (length + 3) & ~3
+    return out
+
+
+def miss_keys(sock, timeout=1.5):
+    """(packet, key) of each MISS upcall read within timeout."""
+    out = []
+    t_end = time.monotonic() + timeout
+    sock.settimeout(0.3)
+    while time.monotonic() < t_end:
+        try:
+            data = sock.recv(1 << 20)
+        except socket.timeout:
+            if out:
+                break
+            continue
+        off = 0
+        while off + 16 <= len(data):
+            length, mtype = struct.unpack_from("=IH", data, off)
+            body = data[off + 16:off + length]
+            off += (length + 3) & ~3
+            if mtype < 0x10 or len(body) < 8 or body[0] != OVS_PACKET_CMD_MISS:
+                continue
+            attrs = parse_attrs(body[8:])
+            out.append((attrs.get(PKT_ATTR_PACKET, b""), attrs.get(PKT_ATTR_KEY, b"")))
+    return out
+
+
+def run():
+    fd = os.open("/dev/net/tun", os.O_RDWR | os.O_NONBLOCK)
+    fcntl.ioctl(fd, TUNSETIFF, struct.pack("16sH", b"vk0", IFF_TAP | IFF_NO_PI))
+    os.system("ip link set vk0 up")
+    nl = Genl()
+    listener = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 16)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
+    listener.bind((0, 0))
+    pid = listener.getsockname()[0]
+    dp = nl.request("ovs_datapath", DP_CMD["NEW"], nla_str(DP_ATTR["NAME"], "vk-dp") + nla_u32(DP_ATTR["UPCALL_PID"], pid)
+                    + nla_u32(DP_ATTR["USER_FEATURES"], 3))[0]
+    nl.request("ovs_vport", VPORT_CMD["NEW"], nla_u32(VPORT_ATTR["TYPE"], VPORT_TYPE["NETDEV"])
+               + nla_str(VPORT_ATTR["NAME"], "vk0") + nla_u32(VPORT_ATTR["UPCALL_PID"], pid), dp_ifindex=dp.dp_ifindex)
+    time.sleep(0.3)
+    miss_keys(listener, 0.5)  # whatever the stack sent on its own
+    got = {}
+    for name, f in FRAMES.items():
+        os.write(fd, f)
+        ups = miss_keys(listener)
+        got[name] = [without_ct(k).hex() for _, k in ups]
+    nl.request("ovs_datapath", DP_CMD["DEL"], b"", dp_ifindex=dp.dp_ifindex)
+    listener.close()
+    os.close(fd)
+    return got
+
+
+def main():
+    mode, path = sys.argv[1], sys.argv[2]
+    got = run()
+    print("# upcall keys: %s" % json.dumps(got), flush=True)
+    if mode == "--record":
+        json.dump(got, open(path, "w"))
+        return 0 if got else 1
+    want = json.load(open(path))
+    t = Cases()
+    for name in FRAMES:
+        t.ok("%s: the upcall keys are the kernel module's (%d upcall(s))" % (name, len(want.get(name, []))),
+             got.get(name) == want.get(name), "ours %s, stock %s" % (got.get(name), want.get(name)))
+    return t.summary()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
