@@ -23,12 +23,11 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from pkt import csum16  # noqa: E402
-from ovsnl import DP_ATTR, DP_CMD, VPORT_ATTR, VPORT_CMD, VPORT_TYPE, Cases, Genl, nla_str, nla_u32, parse_attrs  # noqa: E402,E501
+from ovsnl import DP_ATTR, DP_CMD, VPORT_ATTR, VPORT_CMD, VPORT_TYPE, Cases, Genl, miss_upcalls, nla_str, nla_u32, parse_attrs  # noqa: E402,E501
 
 TUNSETIFF = 0x400454ca
 IFF_TAP, IFF_NO_PI, IFF_VNET_HDR = 0x0002, 0x1000, 0x4000
 VIRTIO_NET_HDR_F_NEEDS_CSUM, VIRTIO_NET_HDR_GSO_UDP = 1, 3
-OVS_PACKET_CMD_MISS = 1
 PKT_ATTR_PACKET, PKT_ATTR_KEY = 1, 2
 KEY_IPV4, KEY_UDP = 7, 10
 FRAG_NAMES = {0: "no", 1: "first", 2: "later"}
@@ -52,28 +51,12 @@ def ufo_frame(payload_len=4000):
 
 def upcalls(sock, want, timeout=5.0):
     out = []
-    t_end = time.monotonic() + timeout
-    sock.settimeout(0.5)
-    while time.monotonic() < t_end and len(out) < want + 2:
-        try:
-            data = sock.recv(1 << 20)
-        except socket.timeout:
-            if out:
-                break
-            continue
-        off = 0
-        while off + 16 <= len(data):
-            length, mtype = struct.unpack_from("=IH", data, off)
-            body = data[off + 16:off + length]
-            off += (length + 3) & ~3
-            if mtype < 0x10 or len(body) < 8 or body[0] != OVS_PACKET_CMD_MISS:
-                continue
-            attrs = parse_attrs(body[8:])
-            key = parse_attrs(attrs.get(PKT_ATTR_KEY, b""))
-            ipv4 = key.get(KEY_IPV4, b"")
-            out.append({"frag": FRAG_NAMES.get(ipv4[11], "?") if len(ipv4) >= 12 else "none",
-                        "udp": struct.unpack("!HH", key[KEY_UDP][:4]) if KEY_UDP in key else None,
-                        "len": len(attrs.get(PKT_ATTR_PACKET, b""))})
+    for _, attrs in miss_upcalls(sock, timeout, 0.5, want + 2):
+        key = parse_attrs(attrs.get(PKT_ATTR_KEY, b""))
+        ipv4 = key.get(KEY_IPV4, b"")
+        out.append({"frag": FRAG_NAMES.get(ipv4[11], "?") if len(ipv4) >= 12 else "none",
+                    "udp": struct.unpack("!HH", key[KEY_UDP][:4]) if KEY_UDP in key else None,
+                    "len": len(attrs.get(PKT_ATTR_PACKET, b""))})
     return out
 
 

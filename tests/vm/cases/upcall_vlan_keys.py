@@ -22,11 +22,10 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from ovsnl import DP_ATTR, DP_CMD, VPORT_ATTR, VPORT_CMD, VPORT_TYPE, Cases, Genl, nla_str, nla_u32, parse_attrs  # noqa: E402,E501
+from ovsnl import DP_ATTR, DP_CMD, VPORT_ATTR, VPORT_CMD, VPORT_TYPE, Cases, Genl, miss_upcalls, nla_str, nla_u32  # noqa: E402,E501
 
 TUNSETIFF = 0x400454ca
 IFF_TAP, IFF_NO_PI = 0x0002, 0x1000
-OVS_PACKET_CMD_MISS = 1
 PKT_ATTR_PACKET, PKT_ATTR_KEY = 1, 2
 MACS = b"\x02\x00\x00\x00\x0b\x02" + b"\x02\x00\x00\x00\x0b\x01"
 IP = bytes.fromhex("4500001c0001000040110000" "0a0b0001" "0a0b0002") + bytes.fromhex("0fa01388000800" "00")
@@ -59,28 +58,9 @@ def without_ct(key):
     return out
 
 
-def miss_keys(sock, timeout=1.5):
-    """(packet, key) of each MISS upcall read within timeout."""
-    out = []
-    t_end = time.monotonic() + timeout
-    sock.settimeout(0.3)
-    while time.monotonic() < t_end:
-        try:
-            data = sock.recv(1 << 20)
-        except socket.timeout:
-            if out:
-                break
-            continue
-        off = 0
-        while off + 16 <= len(data):
-            length, mtype = struct.unpack_from("=IH", data, off)
-            body = data[off + 16:off + length]
-            off += (length + 3) & ~3
-            if mtype < 0x10 or len(body) < 8 or body[0] != OVS_PACKET_CMD_MISS:
-                continue
-            attrs = parse_attrs(body[8:])
-            out.append((attrs.get(PKT_ATTR_PACKET, b""), attrs.get(PKT_ATTR_KEY, b"")))
-    return out
+def miss_keys(sock):
+    """(packet, key) of each MISS upcall."""
+    return [(a.get(PKT_ATTR_PACKET, b""), a.get(PKT_ATTR_KEY, b"")) for _, a in miss_upcalls(sock, 1.5)]
 
 
 def run():
@@ -97,7 +77,7 @@ def run():
     nl.request("ovs_vport", VPORT_CMD["NEW"], nla_u32(VPORT_ATTR["TYPE"], VPORT_TYPE["NETDEV"])
                + nla_str(VPORT_ATTR["NAME"], "vk0") + nla_u32(VPORT_ATTR["UPCALL_PID"], pid), dp_ifindex=dp.dp_ifindex)
     time.sleep(0.3)
-    miss_keys(listener, 0.5)  # whatever the stack sent on its own
+    miss_upcalls(listener, 0.5)  # whatever the stack sent on its own
     got = {}
     for name, f in FRAMES.items():
         os.write(fd, f)

@@ -26,11 +26,10 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from ovsnl import DP_ATTR, DP_CMD, VPORT_ATTR, VPORT_CMD, VPORT_TYPE, Cases, Genl, nla_str, nla_u32, parse_attrs  # noqa: E402,E501
+from ovsnl import DP_ATTR, DP_CMD, VPORT_ATTR, VPORT_CMD, VPORT_TYPE, Cases, Genl, miss_upcalls, nla_str, nla_u32  # noqa: E402,E501
 
 TUNSETIFF = 0x400454ca
 IFF_TAP, IFF_NO_PI = 0x0002, 0x1000
-OVS_PACKET_CMD_MISS = 1
 PKT_ATTR_PACKET = 1
 SIZES = (61, 1001, 3001, 7001)
 
@@ -43,29 +42,6 @@ def frame(size, tag):
     udp = struct.pack("!HHHH", 4000 + tag, 5000, ip_len - 20, 0)
     payload = bytes((i * 7 + tag) & 0xff for i in range(size - len(eth) - len(ip) - len(udp)))
     return eth + ip + udp + payload
-
-
-def miss_upcalls(sock, timeout=2.0):
-    """Each MISS upcall as (nlmsg_len, packet bytes)."""
-    out = []
-    t_end = time.monotonic() + timeout
-    sock.settimeout(0.3)
-    while time.monotonic() < t_end:
-        try:
-            data = sock.recv(1 << 20)
-        except socket.timeout:
-            if out:
-                break
-            continue
-        off = 0
-        while off + 16 <= len(data):
-            length, mtype = struct.unpack_from("=IH", data, off)
-            body = data[off + 16:off + length]
-            off += (length + 3) & ~3
-            if mtype < 0x10 or len(body) < 8 or body[0] != OVS_PACKET_CMD_MISS:
-                continue
-            out.append((length, parse_attrs(body[8:]).get(PKT_ATTR_PACKET, b"")))
-    return out
 
 
 def run_one(nonblock, unaligned):
@@ -88,7 +64,8 @@ def run_one(nonblock, unaligned):
     for tag, size in enumerate(SIZES, 1):
         f = frame(size, tag)
         os.write(fd, f)
-        ups = [u for u in miss_upcalls(listener) if len(u[1]) == size]
+        ups = [(n, a.get(PKT_ATTR_PACKET, b"")) for n, a in miss_upcalls(listener)]
+        ups = [u for u in ups if len(u[1]) == size]
         got.append({"size": size, "nonblock": nonblock, "unaligned": unaligned, "upcalls": len(ups),
                     "bytes_ok": all(p == f for _, p in ups), "padded": [n % 4 == 0 for n, _ in ups]})
     nl.request("ovs_datapath", DP_CMD["DEL"], b"", dp_ifindex=dp.dp_ifindex)

@@ -11,6 +11,7 @@ import os
 import select
 import socket
 import struct
+import time
 
 NETLINK_GENERIC = 16
 SOL_NETLINK = 270
@@ -71,6 +72,32 @@ def parse_attrs(data):
         out[atype & 0x3FFF] = data[off + 4:off + length]
         off += (length + 3) & ~3
     return out
+
+def miss_upcalls(sock, timeout=2.0, poll=0.3, most=None):
+    """Each OVS_PACKET_CMD_MISS upcall read from sock (a bound generic
+    netlink socket) as (nlmsg_len, {attribute type: payload}), until
+    `timeout` s have passed, a read waited `poll` s after one arrived, or
+    `most` were read. Other messages are skipped."""
+    out = []
+    t_end = time.monotonic() + timeout
+    sock.settimeout(poll)
+    while time.monotonic() < t_end and (most is None or len(out) < most):
+        try:
+            data = sock.recv(1 << 20)
+        except socket.timeout:
+            if out:
+                break
+            continue
+        off = 0
+        while off + 16 <= len(data):
+            length, mtype = struct.unpack_from("=IH", data, off)
+            body = data[off + 16:off + length]
+            off += (length + 3) & ~3
+            if mtype < 0x10 or len(body) < 8 or body[0] != 1:  # OVS_PACKET_CMD_MISS
+                continue
+            out.append((length, parse_attrs(body[8:])))
+    return out
+
 
 
 class NlError(Exception):
