@@ -13,7 +13,6 @@ fragment (UDP ports), the others the key of a later fragment (no L4 fields).
 usage: upcall_gso.py --record FILE   (stock module: write what it sends)
        upcall_gso.py --expect FILE   (ours: compare, PASS/FAIL lines)
 """
-import fcntl
 import json
 import os
 import socket
@@ -23,10 +22,8 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from pkt import csum16  # noqa: E402
-from ovsnl import DP_ATTR, DP_CMD, VPORT_ATTR, VPORT_CMD, VPORT_TYPE, Cases, Genl, miss_upcalls, nla_str, nla_u32, parse_attrs  # noqa: E402,E501
+from ovsnl import DP_CMD, Cases, miss_upcalls, parse_attrs, tap_upcall_datapath  # noqa: E402
 
-TUNSETIFF = 0x400454ca
-IFF_TAP, IFF_NO_PI, IFF_VNET_HDR = 0x0002, 0x1000, 0x4000
 VIRTIO_NET_HDR_F_NEEDS_CSUM, VIRTIO_NET_HDR_GSO_UDP = 1, 3
 PKT_ATTR_PACKET, PKT_ATTR_KEY = 1, 2
 KEY_IPV4, KEY_UDP = 7, 10
@@ -61,18 +58,7 @@ def upcalls(sock, want, timeout=5.0):
 
 
 def run():
-    fd = os.open("/dev/net/tun", os.O_RDWR)
-    fcntl.ioctl(fd, TUNSETIFF, struct.pack("16sH", b"ufo0", IFF_TAP | IFF_NO_PI | IFF_VNET_HDR))
-    os.system("ip link set ufo0 up")
-    nl = Genl()
-    listener = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 16)
-    listener.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
-    listener.bind((0, 0))
-    pid = listener.getsockname()[0]
-    dp = nl.request("ovs_datapath", DP_CMD["NEW"], nla_str(DP_ATTR["NAME"], "gso0") + nla_u32(DP_ATTR["UPCALL_PID"], pid)
-                    + nla_u32(DP_ATTR["USER_FEATURES"], 1 | 2))[0]
-    nl.request("ovs_vport", VPORT_CMD["NEW"], nla_u32(VPORT_ATTR["TYPE"], VPORT_TYPE["NETDEV"])
-               + nla_str(VPORT_ATTR["NAME"], "ufo0") + nla_u32(VPORT_ATTR["UPCALL_PID"], pid), dp_ifindex=dp.dp_ifindex)
+    fd, nl, listener, dp = tap_upcall_datapath("ufo0", "gso0", 1 | 2, nonblock=False, vnet_hdr=True)
     time.sleep(0.5)
     while True:  # anything the stack sent (IPv6 router solicitations...) is not ours
         listener.settimeout(0.2)

@@ -13,19 +13,15 @@ always adds and ours has no conntrack to fill yet: they are left out of both.
 usage: upcall_vlan_keys.py --record FILE   (stock module)
        upcall_vlan_keys.py --expect FILE   (ours: PASS/FAIL lines)
 """
-import fcntl
 import json
 import os
-import socket
 import struct
 import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from ovsnl import DP_ATTR, DP_CMD, VPORT_ATTR, VPORT_CMD, VPORT_TYPE, Cases, Genl, miss_upcalls, nla_str, nla_u32  # noqa: E402,E501
+from ovsnl import DP_CMD, Cases, miss_upcalls, tap_upcall_datapath  # noqa: E402
 
-TUNSETIFF = 0x400454ca
-IFF_TAP, IFF_NO_PI = 0x0002, 0x1000
 PKT_ATTR_PACKET, PKT_ATTR_KEY = 1, 2
 MACS = b"\x02\x00\x00\x00\x0b\x02" + b"\x02\x00\x00\x00\x0b\x01"
 IP = bytes.fromhex("4500001c0001000040110000" "0a0b0001" "0a0b0002") + bytes.fromhex("0fa01388000800" "00")
@@ -64,18 +60,7 @@ def miss_keys(sock):
 
 
 def run():
-    fd = os.open("/dev/net/tun", os.O_RDWR | os.O_NONBLOCK)
-    fcntl.ioctl(fd, TUNSETIFF, struct.pack("16sH", b"vk0", IFF_TAP | IFF_NO_PI))
-    os.system("ip link set vk0 up")
-    nl = Genl()
-    listener = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 16)
-    listener.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
-    listener.bind((0, 0))
-    pid = listener.getsockname()[0]
-    dp = nl.request("ovs_datapath", DP_CMD["NEW"], nla_str(DP_ATTR["NAME"], "vk-dp") + nla_u32(DP_ATTR["UPCALL_PID"], pid)
-                    + nla_u32(DP_ATTR["USER_FEATURES"], 3))[0]
-    nl.request("ovs_vport", VPORT_CMD["NEW"], nla_u32(VPORT_ATTR["TYPE"], VPORT_TYPE["NETDEV"])
-               + nla_str(VPORT_ATTR["NAME"], "vk0") + nla_u32(VPORT_ATTR["UPCALL_PID"], pid), dp_ifindex=dp.dp_ifindex)
+    fd, nl, listener, dp = tap_upcall_datapath("vk0", "vk-dp", 3)
     time.sleep(0.3)
     miss_upcalls(listener, 0.5)  # whatever the stack sent on its own
     got = {}

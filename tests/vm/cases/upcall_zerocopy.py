@@ -17,7 +17,6 @@ padded or not as the kernel's module pads it.
 usage: upcall_zerocopy.py --record FILE   (stock module: write what it sends)
        upcall_zerocopy.py --expect FILE   (ours: compare, PASS/FAIL lines)
 """
-import fcntl
 import json
 import os
 import socket
@@ -26,10 +25,8 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from ovsnl import DP_ATTR, DP_CMD, VPORT_ATTR, VPORT_CMD, VPORT_TYPE, Cases, Genl, miss_upcalls, nla_str, nla_u32  # noqa: E402,E501
+from ovsnl import DP_CMD, Cases, miss_upcalls, tap_upcall_datapath  # noqa: E402
 
-TUNSETIFF = 0x400454ca
-IFF_TAP, IFF_NO_PI = 0x0002, 0x1000
 PKT_ATTR_PACKET = 1
 SIZES = (61, 1001, 3001, 7001)
 
@@ -45,19 +42,7 @@ def frame(size, tag):
 
 
 def run_one(nonblock, unaligned):
-    fd = os.open("/dev/net/tun", os.O_RDWR | (os.O_NONBLOCK if nonblock else 0))
-    fcntl.ioctl(fd, TUNSETIFF, struct.pack("16sH", b"zc0", IFF_TAP | IFF_NO_PI))
-    os.system("ip link set zc0 mtu 9000 up")
-    nl = Genl()
-    listener = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 16)
-    listener.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
-    listener.bind((0, 0))
-    pid = listener.getsockname()[0]
-    features = (1 if unaligned else 0) | 2
-    dp = nl.request("ovs_datapath", DP_CMD["NEW"], nla_str(DP_ATTR["NAME"], "zc-dp") + nla_u32(DP_ATTR["UPCALL_PID"], pid)
-                    + nla_u32(DP_ATTR["USER_FEATURES"], features))[0]
-    nl.request("ovs_vport", VPORT_CMD["NEW"], nla_u32(VPORT_ATTR["TYPE"], VPORT_TYPE["NETDEV"])
-               + nla_str(VPORT_ATTR["NAME"], "zc0") + nla_u32(VPORT_ATTR["UPCALL_PID"], pid), dp_ifindex=dp.dp_ifindex)
+    fd, nl, listener, dp = tap_upcall_datapath("zc0", "zc-dp", (1 if unaligned else 0) | 2, nonblock=nonblock, mtu=9000)
     time.sleep(0.3)
     miss_upcalls(listener, 0.5)  # whatever the stack sent on its own
     got = []

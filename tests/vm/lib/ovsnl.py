@@ -279,3 +279,29 @@ class Cases:
     def summary(self):
         print("%d passed, %d failed" % (self.passed, self.failed), flush=True)
         return 0 if self.failed == 0 else 1
+
+
+TUNSETIFF = 0x400454ca
+IFF_TAP, IFF_NO_PI, IFF_VNET_HDR = 0x0002, 0x1000, 0x4000
+
+
+def tap_upcall_datapath(tap, dp_name, features, nonblock=True, vnet_hdr=False, mtu=None):
+    """A tap device (no packet-information header; a virtio-net header with
+    vnet_hdr) as the netdev port of a new datapath without flows whose
+    upcalls go to a new netlink socket. Returns (tap fd, Genl, listener
+    socket, the datapath's NEW reply)."""
+    import fcntl
+    fd = os.open("/dev/net/tun", os.O_RDWR | (os.O_NONBLOCK if nonblock else 0))
+    flags = IFF_TAP | IFF_NO_PI | (IFF_VNET_HDR if vnet_hdr else 0)
+    fcntl.ioctl(fd, TUNSETIFF, struct.pack("16sH", tap.encode(), flags))
+    os.system("ip link set %s%s up" % (tap, " mtu %d" % mtu if mtu else ""))
+    nl = Genl()
+    listener = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 16)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
+    listener.bind((0, 0))
+    pid = listener.getsockname()[0]
+    dp = nl.request("ovs_datapath", DP_CMD["NEW"], nla_str(DP_ATTR["NAME"], dp_name) + nla_u32(DP_ATTR["UPCALL_PID"], pid)
+                    + nla_u32(DP_ATTR["USER_FEATURES"], features))[0]
+    nl.request("ovs_vport", VPORT_CMD["NEW"], nla_u32(VPORT_ATTR["TYPE"], VPORT_TYPE["NETDEV"])
+               + nla_str(VPORT_ATTR["NAME"], tap) + nla_u32(VPORT_ATTR["UPCALL_PID"], pid), dp_ifindex=dp.dp_ifindex)
+    return fd, nl, listener, dp
