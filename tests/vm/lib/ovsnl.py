@@ -285,11 +285,13 @@ TUNSETIFF = 0x400454ca
 IFF_TAP, IFF_NO_PI, IFF_VNET_HDR = 0x0002, 0x1000, 0x4000
 
 
-def tap_upcall_datapath(tap, dp_name, features, nonblock=True, vnet_hdr=False, mtu=None):
+def tap_upcall_datapath(tap, dp_name, features, nonblock=True, vnet_hdr=False, mtu=None, settle=0.3):
     """A tap device (no packet-information header; a virtio-net header with
     vnet_hdr) as the netdev port of a new datapath without flows whose
-    upcalls go to a new netlink socket. Returns (tap fd, Genl, listener
-    socket, the datapath's NEW reply)."""
+    upcalls go to a new netlink socket. After `settle` s, whatever the stack
+    sent on its own (IPv6 router solicitations...) is read and dropped until
+    the socket stays quiet for 0.2 s. Returns (tap fd, Genl, listener socket,
+    the datapath's NEW reply)."""
     import fcntl
     fd = os.open("/dev/net/tun", os.O_RDWR | (os.O_NONBLOCK if nonblock else 0))
     flags = IFF_TAP | IFF_NO_PI | (IFF_VNET_HDR if vnet_hdr else 0)
@@ -304,4 +306,11 @@ def tap_upcall_datapath(tap, dp_name, features, nonblock=True, vnet_hdr=False, m
                     + nla_u32(DP_ATTR["USER_FEATURES"], features))[0]
     nl.request("ovs_vport", VPORT_CMD["NEW"], nla_u32(VPORT_ATTR["TYPE"], VPORT_TYPE["NETDEV"])
                + nla_str(VPORT_ATTR["NAME"], tap) + nla_u32(VPORT_ATTR["UPCALL_PID"], pid), dp_ifindex=dp.dp_ifindex)
+    time.sleep(settle)
+    listener.settimeout(0.2)
+    while True:
+        try:
+            listener.recv(1 << 20)
+        except socket.timeout:
+            break
     return fd, nl, listener, dp
