@@ -17,6 +17,7 @@
 // message; every packet handle gave its packet back; every upcall's key
 // parses; every allocation is freed once the datapath is destroyed.
 #include "platform/user/dispatch.h"
+#include "tests/fuzz/fuzz_world.h"
 #include "platform/user/fake_kernel.h"
 #include "platform/user/user_host.h"
 #include "platform/user/user_platform.h"
@@ -26,14 +27,9 @@
 
 using namespace ovsdp;
 using namespace ovsdp::user;
+using namespace ovsdp::fuzz;
 
 namespace {
-
-void check(bool cond)
-{
-    if (!cond)
-        __builtin_trap();
-}
 
 // Whether genetlink would pass the attribute to the handler.
 bool policy_ok(const NlAttr* a)
@@ -57,15 +53,6 @@ bool policy_ok(const NlAttr* a)
 }
 
 UserHost* g_host;
-
-int new_port(fake::Net& net, int ifindex, const char* name, u32 port_no)
-{
-    fake::Request r(&net, uapi::kVportAttrMax, ifindex, 1, 256);
-    r.str(uapi::OVS_VPORT_ATTR_NAME, name).u32(uapi::OVS_VPORT_ATTR_TYPE, uapi::OVS_VPORT_TYPE_INTERNAL);
-    r.u32(uapi::OVS_VPORT_ATTR_UPCALL_PID, 100 + port_no);
-    r.u32(uapi::OVS_VPORT_ATTR_PORT_NO, port_no);
-    return cmd::vport_new(r.finish());
-}
 
 } // namespace
 
@@ -101,16 +88,10 @@ extern "C" int LLVMFuzzerTestOneInput(const u8* data, size_t size)
         fake::Net net { 0 };
         UserHost& host = *g_host;
         host.reset();
-        {
-            fake::Request r(&net, uapi::kDpAttrMax, 0, 2, 256);
-            r.str(uapi::OVS_DP_ATTR_NAME, "dp0").u32(uapi::OVS_DP_ATTR_UPCALL_PID, 99);
-            r.u32(uapi::OVS_DP_ATTR_USER_FEATURES, uapi::kDpFUnaligned | uapi::kDpFVportPids);
-            check(cmd::dp_new(r.finish()) == 0);
-        }
-        int ifindex = kernel.find(&net, "dp0")->ifindex;
-        check(new_port(net, ifindex, "p1", 1) == 0);
-        check(new_port(net, ifindex, "p2", 2) == 0);
-        check(new_port(net, ifindex, "p3", 3) == 0);
+        int ifindex = new_dp0(kernel, net, 99);
+        check(new_port(net, ifindex, "p1", 1, 101) == 0);
+        check(new_port(net, ifindex, "p2", 2, 102) == 0);
+        check(new_port(net, ifindex, "p3", 3, 103) == 0);
         host.set_tunnel_port(3);
         {
             // recirc_id(1), anything else wildcarded: output(2).
@@ -149,11 +130,7 @@ extern "C" int LLVMFuzzerTestOneInput(const u8* data, size_t size)
             check(u.key(&k));
         }
         host.take_sent();
-        {
-            OvsLock ovsl;
-            ovsdp_destroy_all();
-        }
-        ovsdp_rcu_barrier();
+        destroy_datapaths();
         fake::k = nullptr;
     }
     check(packets_leaked() == 0);

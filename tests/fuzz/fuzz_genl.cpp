@@ -24,6 +24,7 @@
 #include "datapath/datapath.h"
 #include "platform/netdev.h"
 #include "platform/user/dispatch.h"
+#include "tests/fuzz/fuzz_world.h"
 #include "platform/user/fake_kernel.h"
 #include "platform/user/user_host.h"
 #include "platform/user/user_packet.h"
@@ -34,14 +35,9 @@
 
 using namespace ovsdp;
 using namespace ovsdp::user;
+using namespace ovsdp::fuzz;
 
 namespace {
-
-void check(bool cond)
-{
-    if (!cond)
-        __builtin_trap();
-}
 
 enum Pt { U, U16, U32, U64, S32MIN0, FLAG, NESTED, NUL15, MIN };
 struct Policy {
@@ -131,15 +127,6 @@ constexpr int kMaxAttr[OVSDP_FAMILY_COUNT] = { uapi::kDpAttrMax, uapi::kVportAtt
                                                uapi::kPacketAttrMax };
 
 UserHost* g_host;
-
-int new_port(fake::Net& net, int ifindex, const char* name, u32 port_no)
-{
-    fake::Request r(&net, uapi::kVportAttrMax, ifindex, 1, 256);
-    r.str(uapi::OVS_VPORT_ATTR_NAME, name).u32(uapi::OVS_VPORT_ATTR_TYPE, uapi::OVS_VPORT_TYPE_INTERNAL);
-    r.u32(uapi::OVS_VPORT_ATTR_UPCALL_PID, 100 + port_no);
-    r.u32(uapi::OVS_VPORT_ATTR_PORT_NO, port_no);
-    return cmd::vport_new(r.finish());
-}
 
 // One request of the input: parsed like genetlink, then dispatched.
 void run_request(fake::Kernel& kernel, fake::Net& net, int dp0, int fam, u8 cmd_no, u8 flags, ConstBytes attrs)
@@ -232,15 +219,9 @@ extern "C" int LLVMFuzzerTestOneInput(const u8* data, size_t size)
         fake::k = &kernel;
         fake::Net net { 0 };
         g_host->reset();
-        {
-            fake::Request r(&net, uapi::kDpAttrMax, 0, 2, 256);
-            r.str(uapi::OVS_DP_ATTR_NAME, "dp0").u32(uapi::OVS_DP_ATTR_UPCALL_PID, 99);
-            r.u32(uapi::OVS_DP_ATTR_USER_FEATURES, uapi::kDpFUnaligned | uapi::kDpFVportPids);
-            check(cmd::dp_new(r.finish()) == 0);
-        }
-        int dp0 = kernel.find(&net, "dp0")->ifindex;
-        check(new_port(net, dp0, "p1", 1) == 0);
-        check(new_port(net, dp0, "p2", 2) == 0);
+        int dp0 = new_dp0(kernel, net, 99);
+        check(new_port(net, dp0, "p1", 1, 101) == 0);
+        check(new_port(net, dp0, "p2", 2, 102) == 0);
         {
             // in_port(1), Ethernet, anything else wildcarded: output(2).
             u8 key[64], mask[64], act[8];
@@ -271,12 +252,7 @@ extern "C" int LLVMFuzzerTestOneInput(const u8* data, size_t size)
             run_request(kernel, net, dp0, fam, cmd_no, flags, ConstBytes(data + off, len));
             off += len;
         }
-        {
-            OvsLock ovsl;
-            ovsdp_reap_detached_vports();
-            ovsdp_destroy_all();
-        }
-        ovsdp_rcu_barrier();
+        destroy_datapaths();
         fake::k = nullptr;
     }
     check(packets_leaked() == 0);

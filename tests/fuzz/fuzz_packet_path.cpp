@@ -25,6 +25,7 @@
 // allocation is freed once the datapath is destroyed (every 128 inputs).
 #include "datapath/packet_path.h"
 #include "platform/user/dispatch.h"
+#include "tests/fuzz/fuzz_world.h"
 #include "platform/user/fake_kernel.h"
 #include "platform/user/user_host.h"
 #include "platform/user/user_platform.h"
@@ -35,14 +36,10 @@
 
 using namespace ovsdp;
 using namespace ovsdp::user;
+using namespace ovsdp::fuzz;
 
 namespace {
 
-void check(bool cond)
-{
-    if (!cond)
-        __builtin_trap();
-}
 
 // ENCAP { ETHERTYPE 0, VLAN 0, ... } inside the outer ENCAP.
 bool upcall_key_has_empty_inner_tag(const Upcall& u)
@@ -94,15 +91,6 @@ struct World {
 World* g_world;
 long g_baseline;
 
-int new_port(World& w, const char* name, u32 port_no, u32 pid)
-{
-    fake::Request r(&w.net, uapi::kVportAttrMax, w.ifindex, 1, 256);
-    r.str(uapi::OVS_VPORT_ATTR_NAME, name).u32(uapi::OVS_VPORT_ATTR_TYPE, uapi::OVS_VPORT_TYPE_INTERNAL);
-    r.u32(uapi::OVS_VPORT_ATTR_UPCALL_PID, pid);
-    r.u32(uapi::OVS_VPORT_ATTR_PORT_NO, port_no);
-    return cmd::vport_new(r.finish());
-}
-
 void flow_new(World& w, const std::vector<u8>& key, const std::vector<u8>* mask, const std::vector<u8>& actions)
 {
     fake::Request r(&w.net, uapi::kFlowAttrMax, w.ifindex, 2, key.size() + (mask ? mask->size() : 0) + actions.size() + 64);
@@ -121,27 +109,17 @@ void world_create()
     g_world = new World;
     World& w = *g_world;
     fake::k = &w.kernel;
-    {
-        fake::Request r(&w.net, uapi::kDpAttrMax, 0, 2, 256);
-        r.str(uapi::OVS_DP_ATTR_NAME, "dp0").u32(uapi::OVS_DP_ATTR_UPCALL_PID, 500);
-        r.u32(uapi::OVS_DP_ATTR_USER_FEATURES, uapi::kDpFUnaligned | uapi::kDpFVportPids);
-        check(cmd::dp_new(r.finish()) == 0);
-    }
-    w.ifindex = w.kernel.find(&w.net, "dp0")->ifindex;
+    w.ifindex = new_dp0(w.kernel, w.net, 500);
     w.dp = dp_lookup_by_ifindex(&w.net, w.ifindex);
-    check(new_port(w, "p1", 1, 501) == 0);
-    check(new_port(w, "p2", 2, 0) == 0);
-    check(new_port(w, "p3", 3, 503) == 0);
+    check(new_port(w.net, w.ifindex, "p1", 1, 501) == 0);
+    check(new_port(w.net, w.ifindex, "p2", 2, 0) == 0);
+    check(new_port(w.net, w.ifindex, "p3", 3, 503) == 0);
     w.kernel.reset();
 }
 
 void world_destroy()
 {
-    {
-        OvsLock ovsl;
-        ovsdp_destroy_all();
-    }
-    ovsdp_rcu_barrier();
+    destroy_datapaths();
     fake::k = nullptr;
     delete g_world;
     g_world = nullptr;
