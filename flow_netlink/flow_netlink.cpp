@@ -98,9 +98,14 @@ constexpr u64 bit(u16 type) { return u64(1) << type; }
 constexpr bool eth_type_vlan(be16 type) { return type == htons(kEthP8021Q) || type == htons(kEthP8021AD); }
 constexpr bool eth_p_mpls(be16 type) { return type == htons(kEthPMplsUc) || type == htons(kEthPMplsMc); }
 
+// Attribute payloads are 4-byte aligned: whole words, then the tail.
 bool all_zero(const u8* p, usize n)
 {
-    for (usize i = 0; i < n; i++)
+    usize i = 0;
+    for (; i + sizeof(u32) <= n; i += sizeof(u32))
+        if (load_unaligned<u32>(p + i))
+            return false;
+    for (; i < n; i++)
         if (p[i])
             return false;
     return true;
@@ -115,6 +120,8 @@ T read(const NlAttr* a, bool ones)
     T v;
     if (ones) {
         __builtin_memset(&v, 0xff, sizeof(T));
+    } else if (OVSDP_LIKELY(a->len() == sizeof(T))) {
+        __builtin_memcpy(&v, a->data(), sizeof(T)); // a fixed-size copy, inlined
     } else {
         __builtin_memset(&v, 0, sizeof(T));
         __builtin_memcpy(&v, a->data(), a->len() < sizeof(T) ? a->len() : sizeof(T));
@@ -361,8 +368,8 @@ Status parse_attrs(ConstBytes stream, AttrTable& t, u64& present, bool nz, bool 
             return make_error(err::INVAL, "Duplicate key attribute");
         if (!attr_len_ok(a->len(), kKeyLens.len[type]))
             return make_error(err::INVAL, "Key attribute has wrong length");
-        bool zero = ones ? a->len() == 0 : all_zero(a->data(), a->len());
-        if (!nz || !zero) {
+        // Only a mask's attributes are looked at for zeros.
+        if (!nz || (ones ? a->len() != 0 : !all_zero(a->data(), a->len()))) {
             present |= bit(type);
             t.a[type] = a;
         }

@@ -52,17 +52,60 @@ void flow_actions_free_rcu(FlowActions* acts)
 
 // ---- Flows --------------------------------------------------------------------
 
-Result<Flow*> flow_alloc()
+namespace {
+
+ovsdp_cache* g_flow_cache;
+usize g_flow_cache_size;
+
+u32 flow_n_nodes()
 {
     int n = ovsdp_nr_node_ids();
-    u32 n_nodes = n > 0 ? static_cast<u32>(n) : 1;
-    void* mem = ovsdp_kmalloc(sizeof(Flow) + FlowStats::extra_size(n_nodes), OVSDP_GFP_KERNEL | OVSDP_GFP_ZERO);
+    return n > 0 ? static_cast<u32>(n) : 1;
+}
+
+usize flow_size(u32 n_nodes) { return sizeof(Flow) + FlowStats::extra_size(n_nodes); }
+
+void flow_mem_free(Flow* flow)
+{
+    if (flow->from_cache)
+        ovsdp_cache_free(g_flow_cache, flow);
+    else
+        ovsdp_kfree(flow);
+}
+
+} // namespace
+
+Status flow_cache_init()
+{
+    usize size = flow_size(flow_n_nodes());
+    g_flow_cache = ovsdp_cache_create("ovsdp_flow", size);
+    if (!g_flow_cache)
+        return make_error(err::NOMEM, nullptr);
+    g_flow_cache_size = size;
+    return {};
+}
+
+void flow_cache_exit()
+{
+    ovsdp_cache_destroy(g_flow_cache);
+    g_flow_cache = nullptr;
+    g_flow_cache_size = 0;
+}
+
+Result<Flow*> flow_alloc()
+{
+    u32 n_nodes = flow_n_nodes();
+    usize size = flow_size(n_nodes);
+    bool cached = g_flow_cache && size <= g_flow_cache_size;
+    void* mem = cached ? ovsdp_cache_alloc(g_flow_cache, OVSDP_GFP_KERNEL | OVSDP_GFP_ZERO)
+                       : ovsdp_kmalloc(size, OVSDP_GFP_KERNEL | OVSDP_GFP_ZERO);
     if (!mem)
         return make_error(err::NOMEM, nullptr);
     Flow* flow = new (mem) Flow;
+    flow->from_cache = cached;
     if (!flow->stats.init(n_nodes)) {
         flow->stats.destroy();
-        ovsdp_kfree(flow);
+        flow_mem_free(flow);
         return make_error(err::NOMEM, nullptr);
     }
     return flow;
@@ -75,7 +118,7 @@ void flow_free(Flow* flow)
     flow_actions_free(flow->actions);
     ovsdp_kfree(flow->unmasked_key);
     flow->stats.destroy();
-    ovsdp_kfree(flow);
+    flow_mem_free(flow);
 }
 
 void flow_free_rcu(Flow* flow)

@@ -126,6 +126,27 @@ void ovsdp_kfree(const void *p)
 	kfree(p);
 }
 
+struct ovsdp_cache *ovsdp_cache_create(const char *name, size_t size)
+{
+	return (struct ovsdp_cache *)kmem_cache_create(name, size, 0, SLAB_HWCACHE_ALIGN, NULL);
+}
+
+void ovsdp_cache_destroy(struct ovsdp_cache *c)
+{
+	kmem_cache_destroy((struct kmem_cache *)c);
+}
+
+void *ovsdp_cache_alloc(struct ovsdp_cache *c, unsigned int gfp)
+{
+	return counted(kmem_cache_alloc((struct kmem_cache *)c, to_gfp(gfp)));
+}
+
+void ovsdp_cache_free(struct ovsdp_cache *c, const void *p)
+{
+	uncount(p);
+	kmem_cache_free((struct kmem_cache *)c, (void *)p);
+}
+
 void *ovsdp_kvmalloc(size_t size, unsigned int gfp)
 {
 	return counted(kvmalloc(size, to_gfp(gfp)));

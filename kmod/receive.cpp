@@ -17,8 +17,14 @@ extern "C" int ovsdp_core_init(void)
         ovsdp_alloc_percpu(sizeof(ActionState<SkbPacket>), alignof(ActionState<SkbPacket>)));
     if (!g_action_state)
         return -err::NOMEM;
+    if (auto st = flow_cache_init(); st.is_error()) {
+        ovsdp_free_percpu(g_action_state);
+        g_action_state = nullptr;
+        return st.error().negative();
+    }
     // Per-CPU combining of flow statistics updates (flow_table/flow_stats.h).
     if (auto st = flow_stats_cache_init(); st.is_error()) {
+        flow_cache_exit();
         ovsdp_free_percpu(g_action_state);
         g_action_state = nullptr;
         return st.error().negative();
@@ -30,6 +36,7 @@ extern "C" void ovsdp_core_exit(void)
 {
     // After rcu_barrier(): frees the flows still waiting for a flush.
     ovsdp::flow_stats_cache_exit();
+    ovsdp::flow_cache_exit();
     ovsdp_free_percpu(ovsdp::g_action_state);
     ovsdp::g_action_state = nullptr;
 }

@@ -32,6 +32,17 @@ void ovsdp_kfree(const void* p);
 void* ovsdp_kvmalloc(size_t size, unsigned gfp);
 void ovsdp_kvfree(const void* p);
 
+// Object caches (kmem_cache): objects of one size, packed at cache-line
+// alignment instead of rounded up to a kmalloc size. Created and destroyed in
+// process context; destroy only once every object was freed (after
+// ovsdp_rcu_barrier for objects freed by RCU callbacks). The allocation
+// flags are those of ovsdp_kmalloc.
+struct ovsdp_cache;
+struct ovsdp_cache* ovsdp_cache_create(const char* name, size_t size);
+void ovsdp_cache_destroy(struct ovsdp_cache* c);
+void* ovsdp_cache_alloc(struct ovsdp_cache* c, unsigned gfp);
+void ovsdp_cache_free(struct ovsdp_cache* c, const void* p);
+
 // Per-CPU areas: one zeroed instance of `size` bytes per possible CPU.
 void* ovsdp_alloc_percpu(size_t size, size_t align);
 void ovsdp_free_percpu(void* p);

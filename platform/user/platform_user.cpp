@@ -187,6 +187,34 @@ void ovsdp_kfree(const void* p) { do_free(p); }
 void* ovsdp_kvmalloc(size_t size, unsigned gfp) { return do_alloc(size, gfp, -1); }
 void ovsdp_kvfree(const void* p) { do_free(p); }
 
+// Object caches: the size is kept to check the objects' frees; objects come
+// from the counted allocator above (leak counts and failure injection
+// included).
+struct ovsdp_cache {
+    size_t size;
+};
+
+struct ovsdp_cache* ovsdp_cache_create(const char*, size_t size)
+{
+    auto* c = static_cast<ovsdp_cache*>(std::malloc(sizeof(ovsdp_cache)));
+    if (c)
+        c->size = size;
+    return c;
+}
+
+void ovsdp_cache_destroy(struct ovsdp_cache* c) { std::free(c); }
+
+void* ovsdp_cache_alloc(struct ovsdp_cache* c, unsigned gfp) { return do_alloc(c->size, gfp, -1); }
+
+void ovsdp_cache_free(struct ovsdp_cache* c, const void* p)
+{
+    if (p && reinterpret_cast<const AllocHeader*>(p)[-1].size != c->size) {
+        std::fprintf(stderr, "ovsdp: object freed to a cache of another size: %p\n", p);
+        std::abort();
+    }
+    do_free(p);
+}
+
 // Per-CPU areas: one block, a 64-byte header, then one cache-line-aligned
 // instance per simulated CPU (instances never share a line, as in the kernel).
 constexpr size_t kPerCpuHeader = 64;

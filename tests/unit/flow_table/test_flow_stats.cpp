@@ -285,3 +285,31 @@ TEST_F(FlowStatsTest, RacingFirstUpdatesFromOneNodeMakeOneInstance)
         flow_free(f);
     }
 }
+
+// Flows from the flow cache: sized for the nodes at init, zeroed, counted like
+// any allocation; a flow for a topology with more nodes than at init comes
+// from kmalloc, and each is freed where it came from (the userspace cache
+// aborts on a free of an object of another size).
+TEST(FlowCacheTest, FlowsComeFromTheCacheWhileTheyFit)
+{
+    user::set_topology(4, 2);
+    long live = user::live_allocations();
+    ASSERT_TRUE(flow_cache_init().ok());
+    Flow* a = flow_alloc().value();
+    EXPECT_TRUE(a->from_cache);
+    EXPECT_EQ(a->actions, nullptr);
+    EXPECT_EQ(a->ufid.len, 0u);
+    user::set_topology(4, 1); // fewer nodes: still fits
+    Flow* b = flow_alloc().value();
+    EXPECT_TRUE(b->from_cache);
+    user::set_topology(8, 4); // more nodes than the cache was sized for
+    Flow* c = flow_alloc().value();
+    EXPECT_FALSE(c->from_cache);
+    EXPECT_GT(user::live_allocations(), live);
+    flow_free(a);
+    flow_free(b);
+    flow_free(c);
+    flow_cache_exit();
+    EXPECT_EQ(user::live_allocations(), live);
+    user::set_topology(4, 2);
+}
