@@ -30,4 +30,8 @@ using be64 = uint64_t;
 #define OVSDP_UNLIKELY(x) __builtin_expect(!!(x), 0)
 #define OVSDP_ALWAYS_INLINE inline __attribute__((always_inline))
 #define OVSDP_NOINLINE __attribute__((noinline))
+// A stack object its code fills in full before reading it: not zeroed at
+// function entry by the kernel's -ftrivial-auto-var-init=zero (the kernel's
+// __uninitialized).
+#define OVSDP_UNINITIALIZED __attribute__((uninitialized))
 #define OVSDP_PACKED __attribute__((packed))

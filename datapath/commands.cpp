@@ -20,7 +20,7 @@ constexpr u8 kRcu = OVSDP_CTX_RCU;
 
 extern "C" {
 
-constinit const ovsdp_cmd_desc ovsdp_cmds[] = {
+extern constexpr ovsdp_cmd_desc ovsdp_cmds[] = {
     { OVSDP_FAMILY_DATAPATH, uapi::OVS_DP_CMD_NEW, kAdmin, kMutex, kMutex, ovsdp_dp_cmd_new, nullptr },
     { OVSDP_FAMILY_DATAPATH, uapi::OVS_DP_CMD_DEL, kAdmin, kMutex, kMutex, ovsdp_dp_cmd_del, nullptr },
     { OVSDP_FAMILY_DATAPATH, uapi::OVS_DP_CMD_GET, 0, kMutex, kMutex, ovsdp_dp_cmd_get, ovsdp_dp_cmd_dump },
@@ -38,12 +38,49 @@ constinit const ovsdp_cmd_desc ovsdp_cmds[] = {
 
 constinit const unsigned int ovsdp_n_cmds = sizeof(ovsdp_cmds) / sizeof(ovsdp_cmds[0]);
 
+} // extern "C"
+
+namespace {
+
+// (family, cmd) -> 1 + the command's index in ovsdp_cmds, 0 for none: found
+// for every request without a search.
+constexpr unsigned kCmdSlots = 8;
+
+// Not constexpr: reaching it makes the index below fail to compile.
+inline void cmd_table_invalid() {}
+
+struct CmdIndex {
+    u8 at[OVSDP_FAMILY_COUNT][kCmdSlots];
+};
+
+constexpr CmdIndex make_cmd_index()
+{
+    CmdIndex ix {};
+    for (unsigned i = 0; i < sizeof(ovsdp_cmds) / sizeof(ovsdp_cmds[0]); i++) {
+        const ovsdp_cmd_desc& c = ovsdp_cmds[i];
+        // A command number beyond the slots or a duplicate entry stops the
+        // build here.
+        if (c.family >= OVSDP_FAMILY_COUNT || c.cmd >= kCmdSlots || ix.at[c.family][c.cmd] != 0) {
+            cmd_table_invalid();
+            continue;
+        }
+        ix.at[c.family][c.cmd] = static_cast<u8>(i + 1);
+    }
+    return ix;
+}
+
+constexpr CmdIndex kCmdIndex = make_cmd_index();
+
+} // namespace
+
+extern "C" {
+
 const ovsdp_cmd_desc* ovsdp_cmd_find(int family, unsigned int cmd)
 {
-    for (const ovsdp_cmd_desc& c : ovsdp_cmds)
-        if (c.family == family && c.cmd == cmd)
-            return &c;
-    return nullptr;
+    if (family < 0 || family >= OVSDP_FAMILY_COUNT || cmd >= kCmdSlots)
+        return nullptr;
+    u8 i = kCmdIndex.at[family][cmd];
+    return i ? &ovsdp_cmds[i - 1] : nullptr;
 }
 
 } // extern "C"

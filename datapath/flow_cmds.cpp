@@ -27,7 +27,8 @@ constexpr char kNewActionsRefusedLog[] = "netlink: Flow actions may not be safe 
 constexpr char kSetActionsRefusedLog[] = "netlink: Actions may not be safe on all matching packets";
 
 // A parsed match: two keys, on the stack of a netlink command (~900 bytes, as
-// upstream keeps its match key and mask).
+// upstream keeps its match key and mask). parse_match() initialises it: the
+// keys are zeroed once, by the parser (or here without a KEY attribute).
 struct ParsedMatch {
     FlowKey key;
     FlowKey mask;
@@ -145,11 +146,16 @@ int flow_reply(ovsdp_request* req, const Flow* flow, int dp_ifindex, u32 ufid_fl
 Status parse_match(ovsdp_request* req, ParsedMatch* p, bool with_mask, bool log)
 {
     const NlAttr* key = req_attr(req, uapi::OVS_FLOW_ATTR_KEY);
+    p->m = FlowMatch {};
     p->m.key = &p->key;
     p->m.mask = with_mask ? &p->mask : nullptr;
+    p->ufid = {};
     p->ufid.len = ufid_from_nlattr(req_attr(req, uapi::OVS_FLOW_ATTR_UFID), p->ufid.data, log);
-    if (!key)
+    if (!key) {
+        __builtin_memset(&p->key, 0, sizeof(p->key));
+        __builtin_memset(&p->mask, 0, sizeof(p->mask));
         return {};
+    }
     Status st = flow_key_from_nlattrs(key, with_mask ? req_attr(req, uapi::OVS_FLOW_ATTR_MASK) : nullptr, p->m, log);
     if (st.is_error())
         req->extack_attr = key;
@@ -183,7 +189,7 @@ extern "C" int ovsdp_flow_cmd_new(ovsdp_request* req)
     if (!a_acts)
         return req_fail(req, make_error(err::INVAL, "Flow actions attribute not present in new flow"));
 
-    ParsedMatch pm {};
+    OVSDP_UNINITIALIZED ParsedMatch pm; // parse_match() fills it
     ParsedMatch* p = &pm;
     if (auto st = parse_match(req, p, true, log); st.is_error())
         return req_fail(req, st.error());
@@ -255,7 +261,7 @@ extern "C" int ovsdp_flow_cmd_set(ovsdp_request* req)
     bool log = !req_attr(req, uapi::OVS_FLOW_ATTR_PROBE);
     const NlAttr* a_key = req_attr(req, uapi::OVS_FLOW_ATTR_KEY);
     const NlAttr* a_acts = req_attr(req, uapi::OVS_FLOW_ATTR_ACTIONS);
-    ParsedMatch pm {};
+    OVSDP_UNINITIALIZED ParsedMatch pm; // parse_match() fills it
     ParsedMatch* p = &pm;
     if (auto st = parse_match(req, p, a_acts != nullptr, log); st.is_error())
         return req_fail(req, st.error());
@@ -305,7 +311,7 @@ extern "C" int ovsdp_flow_cmd_set(ovsdp_request* req)
 extern "C" int ovsdp_flow_cmd_get(ovsdp_request* req)
 {
     bool log = !req_attr(req, uapi::OVS_FLOW_ATTR_PROBE);
-    ParsedMatch pm {};
+    OVSDP_UNINITIALIZED ParsedMatch pm; // parse_match() fills it
     ParsedMatch* p = &pm;
     if (auto st = parse_match(req, p, false, log); st.is_error())
         return req_fail(req, st.error());
@@ -346,7 +352,7 @@ extern "C" int ovsdp_flow_cmd_del(ovsdp_request* req)
 {
     assert_ovsl();
     bool log = !req_attr(req, uapi::OVS_FLOW_ATTR_PROBE);
-    ParsedMatch pm {};
+    OVSDP_UNINITIALIZED ParsedMatch pm; // parse_match() fills it
     ParsedMatch* p = &pm;
     if (auto st = parse_match(req, p, false, log); st.is_error())
         return req_fail(req, st.error());

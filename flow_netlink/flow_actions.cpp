@@ -703,7 +703,7 @@ Status copy_one(const NlAttr* a, bool last, const FlowKey& key, ActState& st, Ac
 
 Status copy_lists(ConstBytes actions, const FlowKey& key, ActionsBuf& out, bool log)
 {
-    CopyFrame frames[kActionsMaxDepth + 1];
+    OVSDP_UNINITIALIZED CopyFrame frames[kActionsMaxDepth + 1]; // each set before use
     u32 top = 0;
     u8 key_mac_proto = key.mac_proto & ~kMacProtoKeyInvalid;
     ActState init { key.eth.type, key.eth.vlan.tci,

@@ -82,6 +82,8 @@ static int find_ext_attrs(int fam, const struct nlmsghdr *nlh, const void **ext,
 	if (fam != OVSDP_FAMILY_FLOW && fam != OVSDP_FAMILY_DATAPATH)
 		return 0;
 	nlmsg_for_each_attr(nla, nlh, GENL_HDRLEN + ovsdp_families[fam].hdrsize, rem) {
+		if (nla_type(nla) < OVSDP_EXT_ATTR_BASE)
+			continue; /* an upstream attribute */
 		for (i = 0; i < ARRAY_SIZE(ovsdp_ext_flags); i++) {
 			if (ovsdp_ext_flags[i].fam != fam || nla_type(nla) != ovsdp_ext_flags[i].type)
 				continue;
