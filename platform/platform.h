@@ -150,6 +150,14 @@ void ovsdp_ovs_unlock(void) OVSDP_RELEASE(ovsdp_ovs_mutex);
 // Whether ovs_mutex is held: by the calling thread with lockdep (kernel) and
 // in userspace (owner check); by anyone in a kernel without lockdep.
 int ovsdp_lock_held(void);
+// Whether assert_ovsl() checks: always in userspace (tests, fuzzers), with
+// lockdep in the kernel, as upstream's ASSERT_OVSL (a kernel without
+// lockdep pays nothing for it on every command).
+#if !defined(OVSDP_KERNEL) || defined(OVSDP_LOCKDEP)
+#define OVSDP_CHECK_OVSL 1
+#else
+#define OVSDP_CHECK_OVSL 0
+#endif
 // A failed OVSDP_DEBUG_ASSERT: the kernel WARNs once per call site (*once),
 // userspace prints and aborts.
 void ovsdp_assert_failed(bool* once, const char* expr, const char* file, int line);
@@ -184,12 +192,13 @@ void ovsdp_log_ratelimited(int level, const char* fmt, ...) __attribute__((forma
 namespace ovsdp {
 
 // The top of every *_locked function and datapath/vport mutator (upstream's
-// ASSERT_OVSL()): checked at run time, and for the clang analysis the lock is
-// held from here on. A failure names the caller's file and line.
+// ASSERT_OVSL()): checked at run time (OVSDP_CHECK_OVSL), and for the clang
+// analysis the lock is held from here on. A failure names the caller's file
+// and line.
 inline void assert_ovsl(const char* file = __builtin_FILE(), int line = __builtin_LINE())
     OVSDP_ASSERT_CAPABILITY(ovsdp_ovs_mutex)
 {
-    if (OVSDP_UNLIKELY(!ovsdp_lock_held())) {
+    if (OVSDP_CHECK_OVSL && OVSDP_UNLIKELY(!ovsdp_lock_held())) {
         static bool once;
         ovsdp_assert_failed(&once, "ovs_mutex held", file, line);
     }
