@@ -11,6 +11,7 @@ using namespace ovsdp;
 namespace {
 
 constexpr u8 kAdmin = OVSDP_CMD_F_ADMIN;
+constexpr u8 kExt = OVSDP_CMD_F_EXT;
 constexpr u8 kMutex = OVSDP_CTX_OVS_MUTEX;
 constexpr u8 kRcuBh = OVSDP_CTX_RCU_BH;
 constexpr u8 kSelf = OVSDP_CTX_SELF;
@@ -23,7 +24,7 @@ extern "C" {
 extern constexpr ovsdp_cmd_desc ovsdp_cmds[] = {
     { OVSDP_FAMILY_DATAPATH, uapi::OVS_DP_CMD_NEW, kAdmin, kMutex, kMutex, ovsdp_dp_cmd_new, nullptr },
     { OVSDP_FAMILY_DATAPATH, uapi::OVS_DP_CMD_DEL, kAdmin, kMutex, kMutex, ovsdp_dp_cmd_del, nullptr },
-    { OVSDP_FAMILY_DATAPATH, uapi::OVS_DP_CMD_GET, 0, kMutex, kMutex, ovsdp_dp_cmd_get, ovsdp_dp_cmd_dump },
+    { OVSDP_FAMILY_DATAPATH, uapi::OVS_DP_CMD_GET, kExt, kMutex, kMutex, ovsdp_dp_cmd_get, ovsdp_dp_cmd_dump },
     { OVSDP_FAMILY_DATAPATH, uapi::OVS_DP_CMD_SET, kAdmin, kMutex, kMutex, ovsdp_dp_cmd_set, nullptr },
     { OVSDP_FAMILY_VPORT, uapi::OVS_VPORT_CMD_NEW, kAdmin, kMutex, kMutex, ovsdp_vport_cmd_new, nullptr },
     { OVSDP_FAMILY_VPORT, uapi::OVS_VPORT_CMD_DEL, kAdmin, kMutex, kMutex, ovsdp_vport_cmd_del, nullptr },
@@ -31,7 +32,7 @@ extern constexpr ovsdp_cmd_desc ovsdp_cmds[] = {
     { OVSDP_FAMILY_VPORT, uapi::OVS_VPORT_CMD_SET, kAdmin, kMutex, kMutex, ovsdp_vport_cmd_set, nullptr },
     { OVSDP_FAMILY_FLOW, uapi::OVS_FLOW_CMD_NEW, kAdmin, kSelf, kSelf, ovsdp_flow_cmd_new, nullptr },
     { OVSDP_FAMILY_FLOW, uapi::OVS_FLOW_CMD_DEL, kAdmin, kMutex, kMutex, ovsdp_flow_cmd_del, nullptr },
-    { OVSDP_FAMILY_FLOW, uapi::OVS_FLOW_CMD_GET, 0, kRcu, kRcu, ovsdp_flow_cmd_get, ovsdp_flow_cmd_dump },
+    { OVSDP_FAMILY_FLOW, uapi::OVS_FLOW_CMD_GET, kExt, kRcu, kRcu, ovsdp_flow_cmd_get, ovsdp_flow_cmd_dump },
     { OVSDP_FAMILY_FLOW, uapi::OVS_FLOW_CMD_SET, kAdmin, kSelf, kSelf, ovsdp_flow_cmd_set, nullptr },
     { OVSDP_FAMILY_PACKET, uapi::OVS_PACKET_CMD_EXECUTE, kAdmin, kRcuBh, kRcuBh, ovsdp_packet_cmd_execute, nullptr },
 };

@@ -31,6 +31,11 @@ enum ovsdp_lock_ctx {
 };
 
 #define OVSDP_CMD_F_ADMIN 0x1u // GENL_UNS_ADMIN_PERM
+// The command reads ovsdp's extension flags (datapath/ovsdp_ext.h: its
+// replies carry the extension when asked). Only such commands look for them
+// in the request; elsewhere they are ignored like any attribute above the
+// family's maxattr.
+#define OVSDP_CMD_F_EXT 0x2u
 
 typedef int (*ovsdp_doit_fn)(struct ovsdp_request* req);
 typedef int (*ovsdp_dumpit_fn)(struct ovsdp_dump* dump);

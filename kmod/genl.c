@@ -140,9 +140,11 @@ static int run_doit(int fam, struct sk_buff *skb, struct genl_info *info)
 
 	if (!c || !c->doit)
 		return -EOPNOTSUPP;
-	err = find_ext_attrs(fam, info->nlhdr, req.ext_attrs, info->extack);
-	if (err)
-		return err;
+	if (c->flags & OVSDP_CMD_F_EXT) {
+		err = find_ext_attrs(fam, info->nlhdr, req.ext_attrs, info->extack);
+		if (err)
+			return err;
+	}
 	ctx_enter(c->doit_ctx);
 	err = c->doit(&req);
 	ctx_exit(c->doit_ctx);
@@ -180,7 +182,7 @@ static int run_dumpit(int fam, struct sk_buff *skb, struct netlink_callback *cb)
 	if (!attrs)
 		return -ENOMEM;
 	err = genlmsg_parse_deprecated(cb->nlh, family, attrs, maxattr, family->policy, cb->extack);
-	if (!err)
+	if (!err && (c->flags & OVSDP_CMD_F_EXT))
 		err = find_ext_attrs(fam, cb->nlh, d.ext_attrs, cb->extack);
 	if (err)
 		goto out;

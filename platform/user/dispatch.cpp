@@ -43,6 +43,8 @@ int doit(int family, u8 cmd, ovsdp_request* req)
     if (!c || !c->doit)
         return -err::OPNOTSUPP;
     req->cmd = cmd;
+    if (!(c->flags & OVSDP_CMD_F_EXT)) // as kmod/genl.c: not looked for
+        __builtin_memset(req->ext_attrs, 0, sizeof(req->ext_attrs));
     ctx_enter(c->doit_ctx);
     int rc = c->doit(req);
     ctx_exit(c->doit_ctx, family, cmd);
@@ -54,6 +56,8 @@ int dumpit(int family, u8 cmd, ovsdp_dump* dump)
     const ovsdp_cmd_desc* c = ovsdp_cmd_find(family, cmd);
     if (!c || !c->dumpit)
         return -err::OPNOTSUPP;
+    if (!(c->flags & OVSDP_CMD_F_EXT))
+        __builtin_memset(dump->ext_attrs, 0, sizeof(dump->ext_attrs));
     ctx_enter(c->dump_ctx);
     int rc = c->dumpit(dump);
     ctx_exit(c->dump_ctx, family, cmd);

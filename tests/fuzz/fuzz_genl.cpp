@@ -139,9 +139,12 @@ void run_request(fake::Kernel& kernel, fake::Net& net, int dp0, int fam, u8 cmd_
         const NlAttr* a = it.get();
         u16 type = a->type();
         if (type > kMaxAttr[fam]) {
-            // find_ext_attrs(): the extension flags of the flow and datapath families.
-            bool is_ext = (fam == OVSDP_FAMILY_FLOW && type == OVSDP_FLOW_ATTR_NUMA_STATS)
-                || (fam == OVSDP_FAMILY_DATAPATH && type == OVSDP_DP_ATTR_EXT_STATS);
+            // find_ext_attrs(): the extension flags of the flow and datapath
+            // families, looked for by the commands that read them.
+            const ovsdp_cmd_desc* c = ovsdp_cmd_find(fam, cmd_no);
+            bool is_ext = c && (c->flags & OVSDP_CMD_F_EXT)
+                && ((fam == OVSDP_FAMILY_FLOW && type == OVSDP_FLOW_ATTR_NUMA_STATS)
+                    || (fam == OVSDP_FAMILY_DATAPATH && type == OVSDP_DP_ATTR_EXT_STATS));
             if (is_ext) {
                 if (a->len() != 0)
                     return;

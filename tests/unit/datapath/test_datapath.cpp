@@ -844,6 +844,37 @@ TEST_F(DatapathTest, FlowMessagesOnlyForEchoOrListenersAndNumaExtension)
     EXPECT_NE(kernel.sent.back().attr(uapi::OVS_FLOW_ATTR_KEY), nullptr);
 }
 
+// Only the commands whose replies carry an extension (flow and datapath GET,
+// and their dumps) look for the extension flags; the others ignore them like
+// any attribute above the family's maxattr (the kernel does not even walk
+// the request for them).
+TEST_F(DatapathTest, ExtensionFlagsLookedForOnlyByTheCommandsThatReadThem)
+{
+    ASSERT_EQ(new_dp("dp0"), 0);
+    int ifindex = dp_ifindex("dp0");
+    std::vector<u8> keyattrs = arp_key_attrs(0);
+    u8 none = 0;
+    for (u8 c : { uapi::OVS_FLOW_CMD_NEW, uapi::OVS_FLOW_CMD_SET, uapi::OVS_FLOW_CMD_GET, uapi::OVS_FLOW_CMD_DEL }) {
+        const ovsdp_cmd_desc* d = ovsdp_cmd_find(OVSDP_FAMILY_FLOW, c);
+        ASSERT_NE(d, nullptr);
+        EXPECT_EQ((d->flags & OVSDP_CMD_F_EXT) != 0, c == uapi::OVS_FLOW_CMD_GET) << "flow cmd " << int(c);
+        Request r(&net, uapi::kFlowAttrMax, ifindex);
+        r.put(uapi::OVS_FLOW_ATTR_KEY, keyattrs.data(), keyattrs.size());
+        if (c == uapi::OVS_FLOW_CMD_NEW || c == uapi::OVS_FLOW_CMD_SET)
+            r.put(uapi::OVS_FLOW_ATTR_ACTIONS, &none, 0);
+        r.put(OVSDP_FLOW_ATTR_NUMA_STATS, nullptr, 0);
+        ovsdp_request* req = r.finish();
+        ASSERT_EQ(user::doit(OVSDP_FAMILY_FLOW, c, req), 0) << "flow cmd " << int(c);
+        EXPECT_EQ(req->ext_attrs[OVSDP_FLOW_ATTR_NUMA_STATS - OVSDP_EXT_ATTR_BASE] != nullptr,
+                  c == uapi::OVS_FLOW_CMD_GET) << "flow cmd " << int(c);
+    }
+    const ovsdp_cmd_desc* dp_get = ovsdp_cmd_find(OVSDP_FAMILY_DATAPATH, uapi::OVS_DP_CMD_GET);
+    ASSERT_NE(dp_get, nullptr);
+    EXPECT_TRUE(dp_get->flags & OVSDP_CMD_F_EXT);
+    for (u8 c : { uapi::OVS_DP_CMD_NEW, uapi::OVS_DP_CMD_SET, uapi::OVS_DP_CMD_DEL })
+        EXPECT_FALSE(ovsdp_cmd_find(OVSDP_FAMILY_DATAPATH, c)->flags & OVSDP_CMD_F_EXT) << "dp cmd " << int(c);
+}
+
 // Duplicates: a new flow is a duplicate when its UFID is known or,
 // failing that, when a flow already matches its key, whatever identifies
 // either flow (upstream's ovs_flow_cmd_new). NLM_F_CREATE or NLM_F_EXCL then
