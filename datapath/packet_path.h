@@ -240,7 +240,13 @@ OVSDP_NOINLINE int dp_upcall(H& host, Datapath* dp, typename H::Packet& pkt, con
     u8 cmd = req ? uapi::OVS_PACKET_CMD_ACTION : uapi::OVS_PACKET_CMD_MISS;
     if (!portid)
         return -err::NOTCONN;
-    usize cap = nla_total_size(flow_key_attr_size()) + nla_total_size(sizeof(u64)) + 2 * nla_total_size(4);
+    // Room for the key: its largest form, less the tunnel's when the key has
+    // none (the message then fits a smaller allocation, all of which the
+    // kernel zeroes under init_on_alloc).
+    usize key_room = flow_key_attr_size();
+    if (!key.tun_key.ip_family)
+        key_room -= nla_total_size(0) + tunnel_key_attr_size();
+    usize cap = nla_total_size(key_room) + nla_total_size(sizeof(u64)) + 2 * nla_total_size(4);
     if (req && req->userdata)
         cap += nla_total_size(req->userdata->len());
     if (req && req->actions)

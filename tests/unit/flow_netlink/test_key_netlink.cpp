@@ -948,3 +948,36 @@ TEST(KeyNetlink, EgressTunnelInfo)
 }
 
 } // namespace
+
+// An upcall reserves flow_key_attr_size() less the tunnel's room for a key
+// without a tunnel (datapath/packet_path.h, dp_upcall): the largest such key
+// (two VLAN tags, IPv6 with an ND target and both link-layer addresses, every
+// metadata field set) must fit it exactly written.
+TEST(KeyNetlink, LargestKeyWithoutTunnelFitsTheUpcallRoom)
+{
+    FlowKey k {};
+    k.recirc_id = 1;
+    k.dp_hash = 2;
+    k.priority = 3;
+    k.in_port = 4;
+    k.skb_mark = 5;
+    k.mac_proto = kMacProtoEthernet;
+    k.eth.vlan = { htons(0x88a8), htons(0x1001) };
+    k.eth.cvlan = { htons(0x8100), htons(0x1002) };
+    k.eth.type = htons(0x86dd);
+    k.ip.proto = 58;
+    k.ip.ttl = 64;
+    k.ipv6.src[0] = 0xfe;
+    k.ipv6.exthdrs = 1;
+    k.tp.src = htons(135); // neighbour solicitation: ND attribute
+    k.ipv6.nd.target[0] = 0xfe;
+    k.ipv6.nd.sll[0] = 2;
+    k.ipv6.nd.tll[0] = 4;
+    ASSERT_EQ(k.tun_key.ip_family, 0);
+    usize room = flow_key_attr_size() - (nla_total_size(0) + tunnel_key_attr_size());
+    std::vector<u8> buf(room);
+    NlWriter w(buf.data(), buf.size());
+    ASSERT_TRUE(flow_key_to_nlattrs(k, k, false, w)) << "the key needs more than " << room << " bytes";
+    EXPECT_FALSE(w.overflowed());
+    EXPECT_LE(w.size(), room);
+}
