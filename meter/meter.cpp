@@ -19,18 +19,21 @@ MeterSlots* slots_alloc(u32 n)
 
 void slots_free_cb(ovsdp_rcu_head* head) { ovsdp_kvfree(container_of(head, &MeterSlots::rcu)); }
 
-// Replace the array with one of `n` slots holding the same meters at the
-// same slots (the caller knows none lies at or above n). ENOMEM leaves the
-// table as it was.
+// Replace the array with one of `n` slots, each meter at id % n: doubling
+// never makes two meters share a slot (ids apart mod n are apart mod 2n); the
+// caller halves only when the upper half is empty (a meter below n / 2 keeps
+// its slot). Upstream copies slot i to slot i, which loses a meter whose id
+// lies above the old size (id 1024 in slot 0 of 1,024 is looked up in slot
+// 1,024 of 2,048). ENOMEM leaves the table as it was.
 Status resize_locked(MeterTable& t, u32 n) OVSDP_REQUIRES(ovsdp_ovs_mutex)
 {
     MeterSlots* old = t.ti;
     MeterSlots* s = slots_alloc(n);
     if (!s)
         return make_error(err::NOMEM, "Cannot resize the meter table");
-    u32 keep = n < old->n_slots ? n : old->n_slots;
-    for (u32 i = 0; i < keep; i++)
-        s->slots[i] = old->slots[i];
+    for (u32 i = 0; i < old->n_slots; i++)
+        if (Meter* m = old->slots[i])
+            s->slots[m->id % n] = m;
     rcu_assign(t.ti, s);
     ovsdp_call_rcu(&old->rcu, slots_free_cb);
     return {};

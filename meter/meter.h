@@ -4,7 +4,8 @@
 //
 // The table is upstream's: an RCU-published array of meter pointers, slot
 // id % n_slots, 1,024 slots at first, doubled when the meters fill it and
-// halved when a quarter or less is used and the upper half is empty. A meter
+// halved when a quarter or less is used and the upper half is empty (unlike
+// upstream's, doubling moves each meter to its new slot: see resize_locked). A meter
 // whose slot is taken by another id is refused (EBUSY: OVS allocates small
 // ids from a pool), a full table too (EFBIG). Writers hold ovs_mutex; the
 // packet path reads under RCU; meters and arrays are freed after a grace

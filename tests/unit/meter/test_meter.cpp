@@ -408,6 +408,32 @@ TEST_F(MeterTest, TableGrowsPast1024AndShrinks)
     EXPECT_EQ(dp->meters.count, 0u);
 }
 
+// A meter whose id lies above the table's size sits at id % 1,024; when the
+// table doubles it moves to id % 2,048 and stays reachable (upstream's copy
+// leaves it where GET, DEL and the action no longer look).
+TEST_F(MeterTest, MetersSetBeforeTheTableGrowsStayReachable)
+{
+    ASSERT_EQ(set(1024, 10, 10), 0); // slot 0
+    ASSERT_EQ(set(3000, 10, 10), 0); // slot 952
+    for (u32 id = 1; id < 1022; id++) {
+        if (id != 952) {
+            ASSERT_EQ(set(id, 10, 10), 0) << id;
+        }
+    }
+    EXPECT_EQ(dp->meters.count, 1022u);
+    EXPECT_EQ(dp->meters.n_slots(), 1024u);
+    ASSERT_EQ(set(1023, 10, 10), 0);
+    EXPECT_EQ(dp->meters.n_slots(), 1024u);
+    ASSERT_EQ(set(2047, 10, 10), 0); // the 1,024th: doubles first
+    EXPECT_EQ(dp->meters.n_slots(), 2048u);
+    EXPECT_EQ(get(1024), 0);
+    EXPECT_EQ(get(3000), 0);
+    EXPECT_EQ(passes(1024, 64, kT0, 11), 10);
+    ASSERT_EQ(del(1024), 0);
+    EXPECT_EQ(stats_of(reply().attr(uapi::OVS_METER_ATTR_STATS)).n_packets, 11u);
+    EXPECT_EQ(get(1024), E(err::NOENT));
+}
+
 TEST_F(MeterTest, ACollisionIsBusy)
 {
     ASSERT_EQ(set(5, 10, 10), 0);
