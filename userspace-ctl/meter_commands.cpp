@@ -11,6 +11,7 @@
 #include <cstdarg>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 
 #include "userspace-ctl/commands.h"
 #include "userspace-ctl/dpif.h"
@@ -53,8 +54,20 @@ std::string fmt(const char* f, ...)
     return buf;
 }
 
+uint64_t now_ms(const Context& ctx)
+{
+    if (ctx.now_ms) {
+        return ctx.now_ms;
+    }
+    timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return static_cast<uint64_t>(ts.tv_sec) * 1000 + static_cast<uint64_t>(ts.tv_nsec) / 1000000;
+}
+
 // "meter:ID [kbps|pktps] packets:N bytes:N used:Ts bands: [drop rate:R burst:B] packets:N bytes:N"
-std::string format_meter(const MeterInfo& m)
+// (used: how long ago, as dump-flows prints it; the kernel's clock is
+// CLOCK_MONOTONIC in msecs)
+std::string format_meter(const Context& ctx, const MeterInfo& m)
 {
     std::string s = fmt("meter:%" PRIu32, m.id.value_or(0));
     bool config = !m.bands.empty() && m.bands.front().rate.has_value();
@@ -64,7 +77,9 @@ std::string format_meter(const MeterInfo& m)
     FlowStats st = m.stats.value_or(FlowStats{});
     s += fmt(" packets:%" PRIu64 " bytes:%" PRIu64, st.n_packets, st.n_bytes);
     if (m.used) {
-        s += fmt(" used:%" PRIu64 ".%03" PRIu64 "s", *m.used / 1000, *m.used % 1000);
+        uint64_t now = now_ms(ctx);
+        uint64_t ago = now > *m.used ? now - *m.used : 0;
+        s += fmt(" used:%" PRIu64 ".%03" PRIu64 "s", ago / 1000, ago % 1000);
     }
     s += " bands:";
     if (m.bands.empty()) {
@@ -171,7 +186,7 @@ int cmd_del_meter(Context& ctx, std::span<const std::string> args)
         return r.error().code;
     }
     if (*r && (*r)->id) {
-        ctx.print(format_meter(**r));
+        ctx.print(format_meter(ctx, **r));
     }
     return 0;
 }
@@ -200,7 +215,7 @@ int cmd_dump_meters(Context& ctx, std::span<const std::string> args)
             return r.error().code;
         }
         if (*r) {
-            ctx.print(format_meter(**r));
+            ctx.print(format_meter(ctx, **r));
         }
         return 0;
     }
@@ -210,7 +225,7 @@ int cmd_dump_meters(Context& ctx, std::span<const std::string> args)
         return meters.error().code;
     }
     for (const MeterInfo& m : *meters) {
-        ctx.print(format_meter(m));
+        ctx.print(format_meter(ctx, m));
     }
     return 0;
 }
