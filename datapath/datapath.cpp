@@ -144,6 +144,7 @@ void destroy_dp(Datapath* dp)
     dp->list_node.del();
     vport_del_all(dp);
     dp->table.destroy_locked();
+    dp->meters.destroy_rcu_locked();
     ovsdp_call_rcu(&dp->rcu, free_dp_cb);
 }
 

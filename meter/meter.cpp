@@ -85,13 +85,26 @@ Status MeterTable::init()
 
 void MeterTable::destroy()
 {
-    if (!ti)
+    if (!ti || retired)
         return;
     for (u32 i = 0; i < ti->n_slots; i++)
         meter_free(ti->slots[i]);
     ovsdp_kvfree(ti);
     ti = nullptr;
     count = 0;
+}
+
+void MeterTable::destroy_rcu_locked()
+{
+    assert_ovsl();
+    if (!ti)
+        return;
+    for (u32 i = 0; i < ti->n_slots; i++)
+        meter_free_rcu(ti->slots[i]);
+    // Readers that found the datapath before its ports went still see the
+    // array and its meters until the grace period ends.
+    ovsdp_call_rcu(&ti->rcu, slots_free_cb);
+    retired = true;
 }
 
 Result<Meter*> MeterTable::insert_locked(Meter* m)

@@ -104,13 +104,19 @@ struct MeterTable {
     MeterSlots* ti = nullptr;     // RCU
     u32 count = 0;                // meters in the table; ovs_mutex
     u32 max_meters = 0;           // upstream's max_meters_allowed
+    bool retired = false;         // destroy_rcu_locked() ran
 
     // Datapath creation (process context): the first array and the limit,
     // from free memory as upstream (1/32 of it, at most 200,000 meters).
     Status init();
-    // Free everything now: no reader can see the table any more (the
-    // datapath's RCU callback, or a datapath that was never published).
+    // Free everything now: a datapath that was never published (nothing if
+    // destroy_rcu_locked() ran).
     void destroy();
+    // The datapath is going away and no new reader can reach it (its ports
+    // are gone): every meter and the array are freed after a grace period,
+    // in process context here as upstream's kfree_rcu() per meter (not
+    // 200,000 frees in one RCU callback).
+    void destroy_rcu_locked() OVSDP_REQUIRES(ovsdp_ovs_mutex);
 
     // Under RCU or ovs_mutex.
     Meter* lookup(u32 id) const
