@@ -11,7 +11,8 @@
 //             statistics, last use and bucket updated under it
 //
 //   meter_bench <design> <threads> [seconds]   -> one result line
-//   meter_bench table [seconds]                -> every design at 1, 2, 4 threads
+//   meter_bench table [seconds]                -> every design at 1, 2, 4 threads:
+//                                                 thread CPU ns per packet and Mpps
 //   meter_bench count <design> <packets>       -> for callgrind (one thread)
 #include "base/netlink.h"
 #include "meter/meter.h"
@@ -116,9 +117,21 @@ u64 now_ns()
     return static_cast<u64>(ts.tv_sec) * 1000000000ULL + static_cast<u64>(ts.tv_nsec);
 }
 
-// Mpps over all threads. `packets` > 0: each thread sends that many and
-// stops (for instruction counts: meter_bench count).
-double run(Design d, int threads, double seconds, u64 packets = 0)
+u64 thread_cpu_ns()
+{
+    timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return static_cast<u64>(ts.tv_sec) * 1000000000ULL + static_cast<u64>(ts.tv_nsec);
+}
+
+struct BenchResult {
+    double mpps;       // packets over wall time, all threads
+    double cpu_ns;     // thread CPU time per packet: what contention costs
+};
+
+// `packets` > 0: each thread sends that many and stops (for instruction
+// counts: meter_bench count).
+BenchResult run(Design d, int threads, double seconds, u64 packets = 0)
 {
     World w;
     if (w.table.init().is_error())
@@ -133,6 +146,7 @@ double run(Design d, int threads, double seconds, u64 packets = 0)
 
     std::atomic<bool> go { false }, stop { false };
     std::vector<u64> counts(static_cast<size_t>(threads), 0);
+    std::vector<u64> cpu(static_cast<size_t>(threads), 0);
     std::atomic<u64> drops { 0 };
     std::vector<std::thread> ts;
     unsigned ncpu = std::thread::hardware_concurrency();
@@ -146,6 +160,7 @@ double run(Design d, int threads, double seconds, u64 packets = 0)
             while (!go.load())
                 ;
             u64 n = 0, dropped = 0;
+            u64 c0 = thread_cpu_ns();
             while (!stop.load(std::memory_order_relaxed) && (!packets || n < packets)) {
                 ovsdp_local_bh_disable();
                 ovsdp_rcu_read_lock();
@@ -160,6 +175,7 @@ double run(Design d, int threads, double seconds, u64 packets = 0)
                 n += kBatch;
             }
             counts[static_cast<size_t>(t)] = n;
+            cpu[static_cast<size_t>(t)] = thread_cpu_ns() - c0;
             drops += dropped;
             user::set_cpu(-1);
         });
@@ -172,14 +188,16 @@ double run(Design d, int threads, double seconds, u64 packets = 0)
     for (auto& t : ts)
         t.join();
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    u64 total = 0;
+    u64 total = 0, total_cpu = 0;
     for (u64 c : counts)
         total += c;
+    for (u64 c : cpu)
+        total_cpu += c;
     if (drops.load())
         std::fprintf(stderr, "meter_bench: %s dropped %llu packets\n", name(d), static_cast<unsigned long long>(drops.load()));
     ovsdp_rcu_barrier();
     w.table.destroy();
-    return static_cast<double>(total) / secs / 1e6;
+    return { static_cast<double>(total) / secs / 1e6, total ? static_cast<double>(total_cpu) / static_cast<double>(total) : 0 };
 }
 
 } // namespace
@@ -190,11 +208,14 @@ int main(int argc, char** argv)
     user::set_free_buffer_bytes(1ULL << 30);
     if (argc >= 2 && std::strcmp(argv[1], "table") == 0) {
         double secs = argc > 2 ? std::atof(argv[2]) : 1.0;
-        std::printf("| design | 1 thread Mpps | 2 threads Mpps | 4 threads Mpps |\n|---|---|---|---|\n");
+        std::printf("CPU ns per packet (thread CPU time / packets), and Mpps (all threads, wall time)\n");
+        std::printf("| design | 1 thread | 2 threads | 4 threads |\n|---|---|---|---|\n");
         for (Design d : { Design::Ours, Design::Cas, Design::Spinlock }) {
             std::printf("| %s |", name(d));
-            for (int t : { 1, 2, 4 })
-                std::printf(" %.1f |", run(d, t, secs));
+            for (int t : { 1, 2, 4 }) {
+                BenchResult r = run(d, t, secs);
+                std::printf(" %.1f ns (%.1f Mpps) |", r.cpu_ns, r.mpps);
+            }
             std::printf("\n");
             std::fflush(stdout);
         }
@@ -219,6 +240,7 @@ int main(int argc, char** argv)
         : std::strcmp(argv[1], "spinlock") == 0 ? Design::Spinlock : Design::Ours;
     int threads = std::atoi(argv[2]);
     double secs = argc > 3 ? std::atof(argv[3]) : 1.0;
-    std::printf("result design=%s threads=%d mpps=%.2f\n", name(d), threads, run(d, threads, secs));
+    BenchResult r = run(d, threads, secs);
+    std::printf("result design=%s threads=%d mpps=%.2f cpu_ns_per_pkt=%.2f\n", name(d), threads, r.mpps, r.cpu_ns);
     return 0;
 }
