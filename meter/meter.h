@@ -79,12 +79,14 @@ struct Meter {
     u64 created_ns;
     uapi::FlowStats base_stats; // from SET's OVS_METER_ATTR_STATS
     ovsdp_rcu_head rcu;
-    u64 pad0[2];
-    // Written by the CPUs that run short of credit: a cache line of its own.
+    u64 pad0[3];
+    // Written by the CPUs that run short of credit: at byte 128, a cache
+    // line of its own (the packet path's fast case reads only bytes 0-63).
     Atomic<u64> tokens;
     Atomic<u64> filled_ns; // the bucket holds what accrued up to this time
     u64 pad1[6];
 };
+static_assert(sizeof(Meter) == 192, "Meter's layout: read-mostly line, rarely used line, shared bucket line");
 
 // What a meter has counted, summed over CPUs.
 struct MeterStats {
