@@ -114,6 +114,18 @@ int execute_actions(Env& env, P&& pkt, FlowKey& key, const u8* actions, usize le
         // The most common list, one output: no frame, nothing deferred. Same
         // steps as the engine's last-action output (trunc included).
         err = engine.output(move(pkt), a->get_u32(), key);
+    } else if (len == 2 * nla_total_size(sizeof(u32)) && a->nla_len == nla_total_size(sizeof(u32))
+               && a->type() == uapi::OVS_ACTION_ATTR_METER && (a + 2)->nla_len == nla_total_size(sizeof(u32))
+               && (a + 2)->type() == uapi::OVS_ACTION_ATTR_OUTPUT) {
+        // An OpenFlow meter before one output: the same shortcut after the
+        // meter, which may end the list (the packet is consumed, as the
+        // engine's METER does).
+        if (env.meter(pkt, key, a->get_u32())) {
+            env.consume(move(pkt));
+            err = 0;
+        } else {
+            err = engine.output(move(pkt), (a + 2)->get_u32(), key);
+        }
     } else {
         err = engine.run_list(move(pkt), &key, actions, static_cast<u32>(len));
         if (level == 1)

@@ -153,6 +153,38 @@ enum PacketAttr : u16 {
 inline constexpr u64 kPacketHashSwBit = 1ULL << 32;
 inline constexpr u64 kPacketHashL4Bit = 1ULL << 33;
 
+// ---- ovs_meter -------------------------------------------------------------------
+inline constexpr const char kMeterFamily[] = "ovs_meter";
+inline constexpr u8 kMeterVersion = 1;
+
+enum MeterCmd : u8 { OVS_METER_CMD_UNSPEC, OVS_METER_CMD_FEATURES, OVS_METER_CMD_SET, OVS_METER_CMD_DEL,
+                     OVS_METER_CMD_GET };
+
+enum MeterAttr : u16 {
+    OVS_METER_ATTR_UNSPEC,
+    OVS_METER_ATTR_ID,         // u32
+    OVS_METER_ATTR_KBPS,       // flag: rates in kilobits per second, else packets per second
+    OVS_METER_ATTR_STATS,      // struct FlowStats
+    OVS_METER_ATTR_BANDS,      // nested: one nest of OVS_BAND_ATTR_* per band
+    OVS_METER_ATTR_USED,       // u64 msecs
+    OVS_METER_ATTR_CLEAR,      // flag: start the replacing meter with zero stats
+    OVS_METER_ATTR_MAX_METERS, // u32
+    OVS_METER_ATTR_MAX_BANDS,  // u32
+    OVS_METER_ATTR_PAD,
+    kMeterAttrMax = OVS_METER_ATTR_PAD,
+};
+
+enum BandAttr : u16 {
+    OVS_BAND_ATTR_UNSPEC,
+    OVS_BAND_ATTR_TYPE,        // u32 OVS_METER_BAND_TYPE_*
+    OVS_BAND_ATTR_RATE,        // u32: kbps or packets per second
+    OVS_BAND_ATTR_BURST,       // u32: kilobits or packets
+    OVS_BAND_ATTR_STATS,       // struct FlowStats
+    kBandAttrMax = OVS_BAND_ATTR_STATS,
+};
+
+enum MeterBandType : u32 { OVS_METER_BAND_TYPE_UNSPEC, OVS_METER_BAND_TYPE_DROP };
+
 // ---- Flow keys (OVS_FLOW_ATTR_KEY, OVS_FLOW_ATTR_MASK, OVS_PACKET_ATTR_KEY) -------
 
 enum KeyAttr : u16 {

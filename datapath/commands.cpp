@@ -4,6 +4,7 @@
 
 #include "base/ovs_abi.h"
 #include "datapath/datapath.h"
+#include "meter/meter.h"
 #include "vport/vport.h"
 
 using namespace ovsdp;
@@ -35,6 +36,10 @@ extern constexpr ovsdp_cmd_desc ovsdp_cmds[] = {
     { OVSDP_FAMILY_FLOW, uapi::OVS_FLOW_CMD_GET, kExt, kRcu, kRcu, ovsdp_flow_cmd_get, ovsdp_flow_cmd_dump },
     { OVSDP_FAMILY_FLOW, uapi::OVS_FLOW_CMD_SET, kAdmin, kSelf, kSelf, ovsdp_flow_cmd_set, nullptr },
     { OVSDP_FAMILY_PACKET, uapi::OVS_PACKET_CMD_EXECUTE, kAdmin, kRcuBh, kRcuBh, ovsdp_packet_cmd_execute, nullptr },
+    { OVSDP_FAMILY_METER, uapi::OVS_METER_CMD_FEATURES, 0, kMutex, kMutex, ovsdp_meter_cmd_features, nullptr },
+    { OVSDP_FAMILY_METER, uapi::OVS_METER_CMD_SET, kAdmin, kSelf, kSelf, ovsdp_meter_cmd_set, nullptr },
+    { OVSDP_FAMILY_METER, uapi::OVS_METER_CMD_DEL, kAdmin, kMutex, kMutex, ovsdp_meter_cmd_del, nullptr },
+    { OVSDP_FAMILY_METER, uapi::OVS_METER_CMD_GET, 0, kMutex, kMutex, ovsdp_meter_cmd_get, ovsdp_meter_cmd_dump },
 };
 
 constinit const unsigned int ovsdp_n_cmds = sizeof(ovsdp_cmds) / sizeof(ovsdp_cmds[0]);

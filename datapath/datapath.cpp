@@ -116,6 +116,7 @@ void free_dp_cb(ovsdp_rcu_head* head)
 {
     Datapath* dp = container_of(head, &Datapath::rcu);
     ovsdp_free_percpu(dp->stats_percpu);
+    dp->meters.destroy();
     destroy(dp); // its port table and upcall PIDs with it
 }
 
@@ -127,8 +128,10 @@ Datapath* dp_alloc(void* net)
     dp->net = net;
     bool ports = dp->ports.init();
     dp->stats_percpu = static_cast<DpPerCpuStats*>(ovsdp_alloc_percpu(sizeof(DpPerCpuStats), alignof(DpPerCpuStats)));
-    if (!ports || !dp->stats_percpu || dp->table.init(kDefaultMasksCacheSize).is_error()) {
+    if (!ports || !dp->stats_percpu || dp->meters.init().is_error()
+        || dp->table.init(kDefaultMasksCacheSize).is_error()) {
         ovsdp_free_percpu(dp->stats_percpu);
+        dp->meters.destroy();
         destroy(dp);
         return nullptr;
     }
@@ -141,6 +144,7 @@ void destroy_dp(Datapath* dp)
     dp->list_node.del();
     vport_del_all(dp);
     dp->table.destroy_locked();
+    dp->meters.destroy_rcu_locked();
     ovsdp_call_rcu(&dp->rcu, free_dp_cb);
 }
 

@@ -11,6 +11,7 @@
 #include "base/ovs_abi.h"
 #include "base/result.h"
 #include "flow_table/flow_table.h"
+#include "meter/meter.h"
 #include "platform/genl.h"
 #include "platform/platform.h"
 #include "vport/vport.h"
@@ -41,6 +42,7 @@ struct Datapath {
     DpPerCpuStats* stats_percpu = nullptr; // per-CPU area
     UpcallPids upcall_pids;        // per-CPU dispatch targets (OVS_DP_ATTR_PER_CPU_PIDS)
     FlowTable table;
+    MeterTable meters;             // freed with the datapath (free_dp_cb)
 };
 
 // A request's attribute of `type`, or nullptr (absent or above maxattr). An

@@ -98,6 +98,8 @@ struct SegmentVisitorArchetype {
 //       the egress tunnel of pkt out of v (a tunnel port), as
 //       dev_fill_metadata_dst(); -errno when v cannot tell one.
 //   u32 random_u32();
+//   u64 now_ns();                              monotonic nanoseconds (ktime),
+//       the meters' clock
 //   void bh_disable(); void bh_enable();       local_bh_*() (EXECUTE and its
 //   void preempt_disable(); void preempt_enable();  breathing)
 template <typename H>
@@ -120,6 +122,7 @@ concept DpHost = DpPacket<typename H::Packet> &&
         { h.set_tunnel(pkt, tun, opts) } -> SameAs<int>;
         { h.egress_tunnel(v, pkt, tun_out, opts_out, cap) } -> SameAs<int>;
         { h.random_u32() } -> SameAs<u32>;
+        { h.now_ns() } -> SameAs<u64>;
         h.bh_disable();
         h.bh_enable();
         h.preempt_disable();
@@ -354,7 +357,10 @@ public:
         return rc;
     }
     void recirc(P&& pkt, FlowKey& key) { dp_process_packet(host_, dp_, move(pkt), key); }
-    bool meter(P&, const FlowKey&, u32) { return false; }
+    bool meter(P& pkt, const FlowKey&, u32 id)
+    {
+        return meter_execute(dp_->meters, id, static_cast<u32>(pkt.len()), host_.now_ns());
+    }
     // set(tunnel): the tunnel rides on the packet as metadata (the key is
     // left alone, as upstream: a recirculation keeps the tunnel the packet
     // came in on in its key, and the set one on the packet).

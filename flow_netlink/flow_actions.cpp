@@ -674,8 +674,8 @@ Status copy_one(const NlAttr* a, bool last, const FlowKey& key, ActState& st, Ac
         return make_error(err::OPNOTSUPP, "NSH actions are not supported by this datapath");
 
     case OVS_ACTION_ATTR_METER:
-        // Non-existent meters are ignored at execution (there is no meter
-        // table here: all of them).
+        // A meter that does not exist is ignored at execution
+        // (meter/meter.h, meter_execute).
         break;
 
     case OVS_ACTION_ATTR_CLONE:

@@ -48,8 +48,8 @@
 //    OVS_CHECK_PKT_LEN_ATTR_ACTIONS_IF_GREATER{actions}, always in that order.
 //  - DEC_TTL: OVS_DEC_TTL_ATTR_ACTION{actions} (the actions for packets whose
 //    TTL expires).
-// METER is accepted as upstream does: a meter that does not exist (here: any,
-// there is no meter table) is ignored at execution. Refused with EOPNOTSUPP
+// METER is accepted as upstream does: a meter that does not exist (meter/) is
+// ignored at execution. Refused with EOPNOTSUPP
 // (no conntrack or NSH here): CT, PUSH_NSH, POP_NSH, and set/set_masked of
 // CT_MARK, CT_LABELS and NSH.
 #pragma once

@@ -16,6 +16,8 @@
 #include "vport/vport_cmds.cpp"
 #include "datapath/datapath.cpp"
 #include "datapath/flow_cmds.cpp"
+#include "meter/meter.cpp"
+#include "meter/meter_cmds.cpp"
 #include "datapath/commands.cpp"
 #include "kmod/receive.cpp"
 #include "kmod/packet_cmd.cpp"

@@ -82,6 +82,7 @@ public:
         return ovsdp_skb_egress_tunnel(v->dev, pkt.skb(), t, opts, cap);
     }
     u32 random_u32() { return ovsdp_get_random_u32(); }
+    u64 now_ns() { return ovsdp_ktime_get_ns(); }
     void bh_disable() { ovsdp_local_bh_disable(); }
     void bh_enable() { ovsdp_local_bh_enable(); }
     void preempt_disable() { ovsdp_preempt_disable(); }

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The four generic netlink families of the Open vSwitch ABI. This file only
+ * The generic netlink families of the Open vSwitch ABI. This file only
  * registers them, checks attribute policies (as upstream does), runs each
  * command in the lock context the command table (datapath/commands.h) gives
  * it, calls the C++ core, which interprets every request
@@ -377,6 +377,22 @@ static const struct nla_policy packet_policy[OVS_PACKET_ATTR_MAX + 1] = {
 	[OVS_PACKET_ATTR_HASH] = { .type = NLA_U64 },
 };
 
+/* ---- ovs_meter ------------------------------------------------------------- */
+
+/* Band attributes are parsed by the core (meter/meter.cpp), as upstream's band_policy. */
+static const struct nla_policy meter_policy[OVS_METER_ATTR_MAX + 1] = {
+	[OVS_METER_ATTR_ID] = { .type = NLA_U32 },
+	[OVS_METER_ATTR_KBPS] = { .type = NLA_FLAG },
+	[OVS_METER_ATTR_STATS] = { .len = sizeof(struct ovs_flow_stats) },
+	[OVS_METER_ATTR_BANDS] = { .type = NLA_NESTED },
+	[OVS_METER_ATTR_USED] = { .type = NLA_U64 },
+	[OVS_METER_ATTR_CLEAR] = { .type = NLA_FLAG },
+	[OVS_METER_ATTR_MAX_METERS] = { .type = NLA_U32 },
+	[OVS_METER_ATTR_MAX_BANDS] = { .type = NLA_U32 },
+};
+
+static const struct genl_multicast_group meter_mcgrp = { .name = OVS_METER_MCGROUP };
+
 /* ---- Operations, from the command table ------------------------------------ */
 
 static int doit_datapath(struct sk_buff *skb, struct genl_info *info)
@@ -419,6 +435,16 @@ static int dumpit_packet(struct sk_buff *skb, struct netlink_callback *cb)
 	return run_dumpit(OVSDP_FAMILY_PACKET, skb, cb);
 }
 
+static int doit_meter(struct sk_buff *skb, struct genl_info *info)
+{
+	return run_doit(OVSDP_FAMILY_METER, skb, info);
+}
+
+static int dumpit_meter(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	return run_dumpit(OVSDP_FAMILY_METER, skb, cb);
+}
+
 static const struct {
 	int (*doit)(struct sk_buff *skb, struct genl_info *info);
 	int (*dumpit)(struct sk_buff *skb, struct netlink_callback *cb);
@@ -427,6 +453,7 @@ static const struct {
 	[OVSDP_FAMILY_VPORT] = { doit_vport, dumpit_vport },
 	[OVSDP_FAMILY_FLOW] = { doit_flow, dumpit_flow },
 	[OVSDP_FAMILY_PACKET] = { doit_packet, dumpit_packet },
+	[OVSDP_FAMILY_METER] = { doit_meter, dumpit_meter },
 };
 
 #define OVSDP_MAX_CMDS 32
@@ -514,6 +541,19 @@ static struct genl_family ovsdp_families[OVSDP_FAMILY_COUNT] = {
 		.resv_start_op = OVS_PACKET_CMD_EXECUTE + 1,
 		.module = THIS_MODULE,
 	},
+	[OVSDP_FAMILY_METER] = {
+		.hdrsize = sizeof(struct ovs_header),
+		.name = OVS_METER_FAMILY,
+		.version = OVS_METER_VERSION,
+		.maxattr = OVS_METER_ATTR_MAX,
+		.policy = meter_policy,
+		.netnsok = true,
+		.parallel_ops = true,
+		.resv_start_op = OVS_METER_CMD_GET + 1,
+		.mcgrps = &meter_mcgrp,
+		.n_mcgrps = 1,
+		.module = THIS_MODULE,
+	},
 };
 
 struct genl_family *ovsdp_family(int family)
@@ -553,3 +593,4 @@ MODULE_ALIAS_GENL_FAMILY(OVS_DATAPATH_FAMILY);
 MODULE_ALIAS_GENL_FAMILY(OVS_VPORT_FAMILY);
 MODULE_ALIAS_GENL_FAMILY(OVS_FLOW_FAMILY);
 MODULE_ALIAS_GENL_FAMILY(OVS_PACKET_FAMILY);
+MODULE_ALIAS_GENL_FAMILY(OVS_METER_FAMILY);

@@ -499,6 +499,11 @@ uint64_t ovsdp_ktime_get_ns(void)
 	return ktime_get_ns();
 }
 
+uint64_t ovsdp_free_buffer_bytes(void)
+{
+	return (uint64_t)nr_free_buffer_pages() * PAGE_SIZE;
+}
+
 uint32_t ovsdp_get_random_u32(void)
 {
 	return get_random_u32();

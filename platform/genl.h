@@ -10,12 +10,13 @@
 extern "C" {
 #endif
 
-// The four upstream families (and their multicast groups).
+// The upstream families (and their multicast groups).
 enum ovsdp_family {
     OVSDP_FAMILY_DATAPATH = 0,
     OVSDP_FAMILY_VPORT = 1,
     OVSDP_FAMILY_FLOW = 2,
     OVSDP_FAMILY_PACKET = 3,
+    OVSDP_FAMILY_METER = 4,
     OVSDP_FAMILY_COUNT
 };
 

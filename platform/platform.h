@@ -168,6 +168,9 @@ unsigned long ovsdp_jiffies(void);
 unsigned int ovsdp_jiffies_to_msecs(unsigned long j);
 unsigned long ovsdp_msecs_to_jiffies(unsigned int ms);
 uint64_t ovsdp_ktime_get_ns(void);
+// Free memory the kernel can give out (nr_free_buffer_pages() * PAGE_SIZE):
+// sizes the meter table as upstream does. Process context.
+uint64_t ovsdp_free_buffer_bytes(void);
 uint32_t ovsdp_get_random_u32(void);
 
 // ---- Logging ----------------------------------------------------------------

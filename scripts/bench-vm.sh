@@ -5,14 +5,14 @@
 # kernel's own openvswitch.ko and ours one after the other in that boot, and
 # prints the tables (also written to OUT/table.md).
 #
-# usage: scripts/bench-vm.sh [--count N] [--masks 1,8,32,128,512] [--actions drop,output]
+# usage: scripts/bench-vm.sh [--count N] [--masks 1,8,32,128,512] [--actions drop,output,meter]
 #                            [--order stock,ours] [--setup-flows N] [--upcalls N]
 #                            [--dump-flows N] [--parts fwd,setup,upcall,dump]
 #                            [--out DIR] [--timeout SECS] [--no-build]
 set -u -o pipefail
 
 REPO=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)
-count=100000 masks=1,8,32,128,512 actions=drop,output order=stock,ours
+count=100000 masks=1,8,32,128,512 actions=drop,output,meter order=stock,ours
 setup_flows=10000 upcalls=2000 dump_flows=100000 parts=fwd,setup,upcall,dump out="" timeout=2400 build=1
 
 usage() { sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; }

@@ -15,6 +15,7 @@ constexpr CommandTable kTables[] = {
     datapath_commands,
     flow_commands,
     monitor_commands,
+    meter_commands,
 };
 
 const Command* find_command(std::string_view name)

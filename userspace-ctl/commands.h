@@ -81,6 +81,7 @@ struct Command {
 std::span<const Command> datapath_commands();
 std::span<const Command> flow_commands();
 std::span<const Command> monitor_commands();
+std::span<const Command> meter_commands();
 
 // Finds and runs operands[0].  Argument-count and unknown-command errors
 // are reported like ovs-dpctl's and return EINVAL.

@@ -140,6 +140,37 @@ struct PacketExecRequest {
     std::optional<uint16_t> mru;                  // OVS_PACKET_ATTR_MRU
 };
 
+// A meter as an ovs_meter reply describes it.  GET, DEL and SET replies carry
+// the id, statistics, last use and each band's statistics; ovsdp's dump adds
+// kbps and each band's type, rate and burst.
+struct MeterBandInfo {
+    std::optional<uint32_t> type;                 // OVS_BAND_ATTR_TYPE
+    std::optional<uint32_t> rate;                 // OVS_BAND_ATTR_RATE
+    std::optional<uint32_t> burst;                // OVS_BAND_ATTR_BURST
+    std::optional<FlowStats> stats;               // OVS_BAND_ATTR_STATS
+};
+
+struct MeterInfo {
+    int dp_ifindex = 0;
+    std::optional<uint32_t> id;                   // OVS_METER_ATTR_ID
+    bool kbps = false;                            // OVS_METER_ATTR_KBPS
+    std::optional<FlowStats> stats;               // OVS_METER_ATTR_STATS
+    std::optional<uint64_t> used;                 // OVS_METER_ATTR_USED (msecs)
+    std::optional<uint32_t> max_meters;           // OVS_METER_ATTR_MAX_METERS (FEATURES)
+    std::optional<uint32_t> max_bands;            // OVS_METER_ATTR_MAX_BANDS (FEATURES)
+    std::vector<MeterBandInfo> bands;             // OVS_METER_ATTR_BANDS
+};
+
+// An ovs_meter request.  Unset optionals are not sent.
+struct MeterRequest {
+    uint8_t cmd = 0;                              // OVS_METER_CMD_*
+    int dp_ifindex = 0;
+    std::optional<uint32_t> id;
+    bool kbps = false;
+    bool clear = false;
+    std::vector<MeterBandInfo> bands;             // sent when cmd is SET
+};
+
 class DpClient {
 public:
     virtual ~DpClient() = default;
@@ -162,6 +193,15 @@ public:
 
     // Runs 'req' in the datapath (acknowledged, no reply).
     virtual Status packet_execute(const PacketExecRequest&) { return Error::from_errno(EOPNOTSUPP); }
+
+    // Sends one ovs_meter request and returns the kernel's reply, or nullopt.
+    virtual Result<std::optional<MeterInfo>> meter_transact(const MeterRequest&)
+    {
+        return Error::from_errno(EOPNOTSUPP);
+    }
+    // Dumps the meters of 'dp_ifindex' (ovsdp only: the kernel's module has
+    // no meter dump and answers EOPNOTSUPP).
+    virtual Result<std::vector<MeterInfo>> meter_dump(int) { return Error::from_errno(EOPNOTSUPP); }
 };
 
 }  // namespace ovsdp::ctl

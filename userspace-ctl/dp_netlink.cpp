@@ -75,6 +75,19 @@ nl_msg* start_msg(nl_msg* msg, int family, uint8_t cmd, uint8_t version, int dp_
     return msg;
 }
 
+// An ovs_meter request: no NLM_F_ECHO (the meter commands always reply).
+// A dump gets its NLM_F_DUMP from NlSocket::dump().
+nl_msg* start_msg_meter(nl_msg* msg, int family, uint8_t cmd, int dp_ifindex, bool)
+{
+    void* user = genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, family, sizeof(ovs_header), 0, cmd,
+                             OVS_METER_VERSION);
+    if (!user) {
+        return nullptr;
+    }
+    static_cast<ovs_header*>(user)->dp_ifindex = dp_ifindex;
+    return msg;
+}
+
 }  // namespace
 
 Status encode_dp_request(nl_msg* msg, int family, const DpRequest& req)
@@ -545,6 +558,169 @@ Status NetlinkDpClient::packet_execute(const PacketExecRequest& req)
     auto replies = sock_.transact(m.msg);
     OVSDP_TRY(replies);
     return Status::success();
+}
+
+}  // namespace ovsdp::ctl
+
+// ---- ovs_meter ------------------------------------------------------------------
+
+namespace ovsdp::ctl {
+
+Status encode_meter_request(nl_msg* msg, int family, const MeterRequest& req, bool dump)
+{
+    if (!start_msg_meter(msg, family, req.cmd, req.dp_ifindex, dump)) {
+        return Error::from_errno(ENOBUFS);
+    }
+    int err = 0;
+    if (req.id) {
+        err |= nla_put_u32(msg, OVS_METER_ATTR_ID, *req.id);
+    }
+    if (req.kbps) {
+        err |= nla_put_flag(msg, OVS_METER_ATTR_KBPS);
+    }
+    if (req.clear) {
+        err |= nla_put_flag(msg, OVS_METER_ATTR_CLEAR);
+    }
+    if (req.cmd == OVS_METER_CMD_SET) {
+        nlattr* bands = nla_nest_start(msg, OVS_METER_ATTR_BANDS);
+        err |= bands ? 0 : -1;
+        for (const MeterBandInfo& b : req.bands) {
+            nlattr* band = nla_nest_start(msg, OVS_BAND_ATTR_UNSPEC);
+            err |= band ? 0 : -1;
+            if (b.type) {
+                err |= nla_put_u32(msg, OVS_BAND_ATTR_TYPE, *b.type);
+            }
+            if (b.rate) {
+                err |= nla_put_u32(msg, OVS_BAND_ATTR_RATE, *b.rate);
+            }
+            if (b.burst) {
+                err |= nla_put_u32(msg, OVS_BAND_ATTR_BURST, *b.burst);
+            }
+            if (band) {
+                nla_nest_end(msg, band);
+            }
+        }
+        if (bands) {
+            nla_nest_end(msg, bands);
+        }
+    }
+    return err ? Status(Error::from_errno(ENOBUFS)) : Status::success();
+}
+
+Result<MeterInfo> decode_meter_reply(const nlmsghdr* hdr)
+{
+    nlattr* tb[OVS_METER_ATTR_MAX + 1];
+    auto ifindex = parse_ovs_msg(hdr, tb, OVS_METER_ATTR_MAX);
+    OVSDP_TRY(ifindex);
+    MeterInfo m;
+    m.dp_ifindex = *ifindex;
+    auto read_stats = [](const nlattr* a, std::optional<FlowStats>* out) {
+        ovs_flow_stats s;
+        if (!read_attr(a, &s)) {
+            return false;
+        }
+        *out = FlowStats{s.n_packets, s.n_bytes};
+        return true;
+    };
+    if (const nlattr* a = tb[OVS_METER_ATTR_ID]) {
+        uint32_t v;
+        if (!read_attr(a, &v)) {
+            return malformed("OVS_METER_ATTR_ID");
+        }
+        m.id = v;
+    }
+    m.kbps = tb[OVS_METER_ATTR_KBPS] != nullptr;
+    if (const nlattr* a = tb[OVS_METER_ATTR_STATS]; a && !read_stats(a, &m.stats)) {
+        return malformed("OVS_METER_ATTR_STATS");
+    }
+    if (const nlattr* a = tb[OVS_METER_ATTR_USED]) {
+        uint64_t v;
+        if (!read_attr(a, &v)) {
+            return malformed("OVS_METER_ATTR_USED");
+        }
+        m.used = v;
+    }
+    if (const nlattr* a = tb[OVS_METER_ATTR_MAX_METERS]) {
+        uint32_t v;
+        if (read_attr(a, &v)) {
+            m.max_meters = v;
+        }
+    }
+    if (const nlattr* a = tb[OVS_METER_ATTR_MAX_BANDS]) {
+        uint32_t v;
+        if (read_attr(a, &v)) {
+            m.max_bands = v;
+        }
+    }
+    if (nlattr* bands = tb[OVS_METER_ATTR_BANDS]) {
+        nlattr* band;
+        int rem;
+        nla_for_each_nested(band, bands, rem)
+        {
+            nlattr* bt[OVS_BAND_ATTR_MAX + 1];
+            if (nla_parse_nested(bt, OVS_BAND_ATTR_MAX, band, nullptr) < 0) {
+                return malformed("meter band");
+            }
+            MeterBandInfo b;
+            uint32_t v;
+            if (bt[OVS_BAND_ATTR_TYPE] && read_attr(bt[OVS_BAND_ATTR_TYPE], &v)) {
+                b.type = v;
+            }
+            if (bt[OVS_BAND_ATTR_RATE] && read_attr(bt[OVS_BAND_ATTR_RATE], &v)) {
+                b.rate = v;
+            }
+            if (bt[OVS_BAND_ATTR_BURST] && read_attr(bt[OVS_BAND_ATTR_BURST], &v)) {
+                b.burst = v;
+            }
+            if (bt[OVS_BAND_ATTR_STATS] && !read_stats(bt[OVS_BAND_ATTR_STATS], &b.stats)) {
+                return malformed("OVS_BAND_ATTR_STATS");
+            }
+            m.bands.push_back(b);
+        }
+    }
+    return m;
+}
+
+Result<std::optional<MeterInfo>> NetlinkDpClient::meter_transact(const MeterRequest& req)
+{
+    auto family = sock_.genl_family(OVS_METER_FAMILY);
+    OVSDP_TRY(family);
+    MsgGuard m;
+    if (!m.msg) {
+        return Error::from_errno(ENOMEM);
+    }
+    OVSDP_TRY(encode_meter_request(m.msg, *family, req));
+    auto replies = sock_.transact(m.msg);
+    OVSDP_TRY(replies);
+    if (replies->empty()) {
+        return std::optional<MeterInfo>();
+    }
+    auto r = decode_meter_reply(replies->front().hdr());
+    OVSDP_TRY(r);
+    return std::optional<MeterInfo>(std::move(r).value());
+}
+
+Result<std::vector<MeterInfo>> NetlinkDpClient::meter_dump(int dp_ifindex)
+{
+    auto family = sock_.genl_family(OVS_METER_FAMILY);
+    OVSDP_TRY(family);
+    MsgGuard m;
+    if (!m.msg) {
+        return Error::from_errno(ENOMEM);
+    }
+    MeterRequest req;
+    req.cmd = OVS_METER_CMD_GET;
+    req.dp_ifindex = dp_ifindex;
+    OVSDP_TRY(encode_meter_request(m.msg, *family, req, true));
+    auto replies = sock_.dump(m.msg);
+    OVSDP_TRY(replies);
+    std::vector<MeterInfo> out;
+    for (const NlMessage& msg : *replies) {
+        auto r = decode_meter_reply(msg.hdr());
+        OVSDP_TRY(r);
+        out.push_back(std::move(r).value());
+    }
+    return out;
 }
 
 }  // namespace ovsdp::ctl

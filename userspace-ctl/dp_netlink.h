@@ -18,12 +18,14 @@ Status encode_dp_request(nl_msg* msg, int family, const DpRequest& req);
 Status encode_vport_request(nl_msg* msg, int family, const VportRequest& req);
 Status encode_flow_request(nl_msg* msg, int family, const FlowRequest& req);
 Status encode_packet_execute(nl_msg* msg, int family, const PacketExecRequest& req);
+Status encode_meter_request(nl_msg* msg, int family, const MeterRequest& req, bool dump = false);
 
 // Parses one ovs_datapath / ovs_vport message.  Malformed attributes are
 // EPROTO (with Error::detail naming the attribute).
 Result<DpInfo> decode_dp_reply(const nlmsghdr* hdr);
 Result<VportInfo> decode_vport_reply(const nlmsghdr* hdr);
 Result<FlowInfo> decode_flow_reply(const nlmsghdr* hdr);
+Result<MeterInfo> decode_meter_reply(const nlmsghdr* hdr);
 
 class NetlinkDpClient final : public DpClient {
 public:
@@ -37,6 +39,8 @@ public:
     Result<std::optional<FlowInfo>> flow_transact(const FlowRequest& req) override;
     Result<std::vector<FlowInfo>> flow_dump(const FlowRequest& req) override;
     Status packet_execute(const PacketExecRequest& req) override;
+    Result<std::optional<MeterInfo>> meter_transact(const MeterRequest& req) override;
+    Result<std::vector<MeterInfo>> meter_dump(int dp_ifindex) override;
 
 private:
     explicit NetlinkDpClient(NlSocket sock) : sock_(std::move(sock)) {}

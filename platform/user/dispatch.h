@@ -39,6 +39,11 @@ inline int flow_get(ovsdp_request* r) { return doit(OVSDP_FAMILY_FLOW, uapi::OVS
 inline int flow_set(ovsdp_request* r) { return doit(OVSDP_FAMILY_FLOW, uapi::OVS_FLOW_CMD_SET, r); }
 inline int flow_dump(ovsdp_dump* d) { return dumpit(OVSDP_FAMILY_FLOW, uapi::OVS_FLOW_CMD_GET, d); }
 inline int packet_execute(ovsdp_request* r) { return doit(OVSDP_FAMILY_PACKET, uapi::OVS_PACKET_CMD_EXECUTE, r); }
+inline int meter_features(ovsdp_request* r) { return doit(OVSDP_FAMILY_METER, uapi::OVS_METER_CMD_FEATURES, r); }
+inline int meter_set(ovsdp_request* r) { return doit(OVSDP_FAMILY_METER, uapi::OVS_METER_CMD_SET, r); }
+inline int meter_del(ovsdp_request* r) { return doit(OVSDP_FAMILY_METER, uapi::OVS_METER_CMD_DEL, r); }
+inline int meter_get(ovsdp_request* r) { return doit(OVSDP_FAMILY_METER, uapi::OVS_METER_CMD_GET, r); }
+inline int meter_dump(ovsdp_dump* d) { return dumpit(OVSDP_FAMILY_METER, uapi::OVS_METER_CMD_GET, d); }
 } // namespace cmd
 
 } // namespace ovsdp::user

@@ -31,6 +31,9 @@ std::atomic<long> g_live { 0 };
 std::atomic<unsigned long> g_node_allocs[64];
 std::atomic<bool> g_jiffies_frozen { false };
 std::atomic<unsigned long> g_frozen_jiffies { 0 };
+std::atomic<uint64_t> g_free_buffer_bytes { 1ULL << 30 };
+std::atomic<bool> g_ktime_frozen { false };
+std::atomic<uint64_t> g_frozen_ktime { 0 };
 
 // liburcu is not TSan-instrumented, so TSan cannot see that a callback runs
 // after its call_rcu. Callbacks that only free are covered by tsan.supp (a
@@ -175,6 +178,13 @@ void set_jiffies(unsigned long j)
     g_jiffies_frozen.store(true);
 }
 void unfreeze_jiffies() { g_jiffies_frozen.store(false); }
+void set_free_buffer_bytes(uint64_t bytes) { g_free_buffer_bytes.store(bytes); }
+void set_ktime_ns(uint64_t ns)
+{
+    g_frozen_ktime.store(ns);
+    g_ktime_frozen.store(true);
+}
+void unfreeze_ktime() { g_ktime_frozen.store(false); }
 long live_allocations() { return g_live.load(); }
 
 } // namespace ovsdp::user
@@ -377,10 +387,13 @@ unsigned int ovsdp_jiffies_to_msecs(unsigned long j) { return static_cast<unsign
 unsigned long ovsdp_msecs_to_jiffies(unsigned int ms) { return (ms + (1000 / ovsdp::user::kHz) - 1) / (1000 / ovsdp::user::kHz); }
 uint64_t ovsdp_ktime_get_ns(void)
 {
+    if (g_ktime_frozen.load(std::memory_order_relaxed))
+        return g_frozen_ktime.load(std::memory_order_relaxed);
     timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return static_cast<uint64_t>(ts.tv_sec) * 1000000000ULL + ts.tv_nsec;
 }
+uint64_t ovsdp_free_buffer_bytes(void) { return g_free_buffer_bytes.load(); }
 uint32_t ovsdp_get_random_u32(void)
 {
     thread_local std::mt19937 rng { std::random_device {}() };

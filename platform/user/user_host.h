@@ -100,6 +100,8 @@ public:
     int set_tunnel(UserPacket& pkt, const ovsdp_tunnel& t, const u8* opts);
     int egress_tunnel(Vport* v, UserPacket& pkt, ovsdp_tunnel* t, u8* opts, u32 cap);
     u32 random_u32();
+    // The userspace platform's ktime (tests freeze it: set_ktime_ns()).
+    u64 now_ns() { return ovsdp_ktime_get_ns(); }
     void bh_disable();
     void bh_enable();
     void preempt_disable() { ovsdp_preempt_disable(); }

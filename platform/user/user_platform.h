@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 
 namespace ovsdp::user {
 
@@ -26,6 +27,15 @@ unsigned long node_alloc_count(int node);
 constexpr unsigned long kHz = 250;
 void set_jiffies(unsigned long j);
 void unfreeze_jiffies();
+
+// What ovsdp_free_buffer_bytes() answers (default 1 GiB): the meter table's
+// size limit follows it.
+void set_free_buffer_bytes(uint64_t bytes);
+
+// ovsdp_ktime_get_ns() (the meters' clock): set_ktime_ns() freezes it at a
+// value; unfreeze_ktime() returns to the monotonic clock.
+void set_ktime_ns(uint64_t ns);
+void unfreeze_ktime();
 
 // Per-CPU timers (ovsdp_cpu_timers_*): there is no timer interrupt here.
 // run_cpu_timers() fires every armed timer whose time (jiffies) has come, each

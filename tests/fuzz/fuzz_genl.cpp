@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
-// libFuzzer target over every genetlink command of the four families,
+// libFuzzer target over every genetlink command of the five families,
 // through the command table (datapath/commands.h) and the userspace
 // dispatcher with kmod's locking, over the userspace host.
 //
 // An input is up to 8 requests run in order against one fresh datapath
 // (dp0, ports 1 and 2, one flow), so that a request can act on what an
 // earlier one made. Each request is
-//   u8 family (mod 4), u8 cmd (as is: unknown commands too), u8 flags,
+//   u8 family (mod 5), u8 cmd (as is: unknown commands too), u8 flags,
 //   u16 length (little endian), then that many bytes of attributes
 // flags: bit 0 dump; bit 1 NLM_F_CREATE; bit 2 NLM_F_EXCL; bit 3 NLM_F_ECHO;
 // bit 4 dp_ifindex 0 instead of dp0's; bit 5 genl version 1.
@@ -82,6 +82,18 @@ Policy policy(int fam, u16 type)
         case uapi::OVS_FLOW_ATTR_UFID_FLAGS: return { U32, 0 };
         default: return { U, 0 };
         }
+    case OVSDP_FAMILY_METER:
+        switch (type) {
+        case uapi::OVS_METER_ATTR_ID:
+        case uapi::OVS_METER_ATTR_MAX_METERS:
+        case uapi::OVS_METER_ATTR_MAX_BANDS: return { U32, 0 };
+        case uapi::OVS_METER_ATTR_KBPS:
+        case uapi::OVS_METER_ATTR_CLEAR: return { FLAG, 0 };
+        case uapi::OVS_METER_ATTR_STATS: return { MIN, 16 };
+        case uapi::OVS_METER_ATTR_BANDS: return { NESTED, 0 };
+        case uapi::OVS_METER_ATTR_USED: return { U64, 0 };
+        default: return { U, 0 };
+        }
     default:
         switch (type) {
         case uapi::OVS_PACKET_ATTR_PACKET: return { MIN, 14 };
@@ -124,7 +136,8 @@ bool policy_ok(int fam, const NlAttr* a)
 }
 
 constexpr int kMaxAttr[OVSDP_FAMILY_COUNT] = { uapi::kDpAttrMax, uapi::kVportAttrMax, uapi::kFlowAttrMax,
-                                               uapi::kPacketAttrMax };
+                                               uapi::kPacketAttrMax, uapi::kMeterAttrMax };
+static_assert(OVSDP_FAMILY_COUNT == 5, "a family's maximum attribute is missing");
 
 UserHost* g_host;
 

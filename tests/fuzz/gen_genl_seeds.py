@@ -7,7 +7,7 @@ import struct
 
 from nla_seed import flag, nest, nla, u32
 
-DP, VPORT, FLOW, PACKET = 0, 1, 2, 3
+DP, VPORT, FLOW, PACKET, METER = 0, 1, 2, 3, 4
 DUMP, CREATE, EXCL, ECHO = 1, 2, 4, 8
 # <linux/openvswitch.h>
 DP_NAME, DP_PID, DP_FEATURES, DP_CACHE, DP_PCPU = 1, 2, 5, 7, 8
@@ -15,11 +15,22 @@ VP_PORT, VP_TYPE, VP_NAME, VP_PID = 1, 2, 3, 5
 FA_KEY, FA_ACTIONS, FA_CLEAR, FA_MASK, FA_PROBE, FA_UFID, FA_UFID_FLAGS = 1, 2, 3, 7, 8, 10, 11
 PA_PACKET, PA_KEY, PA_ACTIONS = 1, 2, 3
 K_IN_PORT, K_ETH, K_ETHERTYPE, K_IPV4 = 3, 4, 6, 7
-A_OUTPUT, A_USERSPACE = 1, 2
+A_OUTPUT, A_USERSPACE, A_METER = 1, 2, 19
+M_FEATURES, M_SET, M_DEL, M_GET = 1, 2, 3, 4
+M_ID, M_KBPS, M_STATS, M_BANDS, M_USED, M_CLEAR = 1, 2, 3, 4, 5, 6
+B_TYPE, B_RATE, B_BURST, B_STATS = 1, 2, 3, 4
 
 
 def req(fam, cmd, flags=0, attrs=b""):
     return struct.pack("<BBBH", fam, cmd, flags, len(attrs)) + attrs
+
+
+def band(rate, burst, btype=1):
+    return nest(0, u32(B_TYPE, btype) + u32(B_RATE, rate) + u32(B_BURST, burst))
+
+
+def meter(mid, bands, extra=b""):
+    return u32(M_ID, mid) + nest(M_BANDS, bands) + extra
 
 
 def key(src):
@@ -51,6 +62,24 @@ seeds = {
                    + nest(PA_ACTIONS, u32(A_OUTPUT, 2) + nest(A_USERSPACE, u32(1, 5)))),
     "execute_gone_dp": req(PACKET, 3, 0x10, nla(PA_PACKET, FRAME) + nest(PA_KEY, u32(K_IN_PORT, 1))
                            + nest(PA_ACTIONS, u32(A_OUTPUT, 2))),
+    "meter_set_get_del_dump": req(METER, M_FEATURES) + req(METER, M_SET, 0, meter(1, band(10, 5)))
+    + req(METER, M_SET, 0, meter(2, band(800, 100), flag(M_KBPS)))
+    + req(METER, M_SET, 0, meter(1, band(20, 5), nla(M_STATS, bytes(16)) + flag(M_CLEAR)))
+    + req(METER, M_GET, 0, u32(M_ID, 1)) + req(METER, M_GET, DUMP) + req(METER, M_DEL, 0, u32(M_ID, 2))
+    + req(METER, M_DEL, 0, u32(M_ID, 2)),
+    "meter_errors": req(METER, M_SET, 0, u32(M_ID, 1)) + req(METER, M_SET, 0, meter(1, band(10, 5) + band(1, 1)))
+    + req(METER, M_SET, 0, meter(1, band(0, 5))) + req(METER, M_SET, 0, meter(1, nest(0, u32(B_RATE, 1))))
+    + req(METER, M_SET, 0, meter(1, nest(0, u32(B_TYPE, 1) + nla(B_RATE, b"\x01\x00") + u32(B_BURST, 1))))
+    + req(METER, M_SET, 0, meter(5, band(1, 1))) + req(METER, M_SET, 0, meter(1029, band(1, 1)))
+    + req(METER, M_GET, 0, u32(M_ID, 77)) + req(METER, M_SET, 0x10, meter(1, band(1, 1))),
+    "meter_action": req(METER, M_SET, 0, meter(7, band(1, 2)))
+    + req(PACKET, 3, 0, nla(PA_PACKET, FRAME) + nest(PA_KEY, u32(K_IN_PORT, 1))
+          + nest(PA_ACTIONS, u32(A_METER, 7) + u32(A_OUTPUT, 2)))
+    + req(PACKET, 3, 0, nla(PA_PACKET, FRAME) + nest(PA_KEY, u32(K_IN_PORT, 1))
+          + nest(PA_ACTIONS, u32(A_METER, 7) + u32(A_OUTPUT, 2)))
+    + req(PACKET, 3, 0, nla(PA_PACKET, FRAME) + nest(PA_KEY, u32(K_IN_PORT, 1))
+          + nest(PA_ACTIONS, u32(A_METER, 7) + u32(A_METER, 8) + u32(A_OUTPUT, 2)))
+    + req(METER, M_GET, 0, u32(M_ID, 7)),
     "unknown_cmds": req(DP, 9) + req(FLOW, 0) + req(PACKET, 1, DUMP) + req(VPORT, 1, DUMP),
 }
 out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "corpus", "genl")

@@ -190,6 +190,74 @@ std::vector<uint32_t> error_message(const nlmsghdr* request, int err, const char
     return buf;
 }
 
+TEST(DpNetlink, EncodeMeterSet)
+{
+    Msg m;
+    MeterRequest req;
+    req.cmd = OVS_METER_CMD_SET;
+    req.dp_ifindex = 7;
+    req.id = 3;
+    req.kbps = true;
+    MeterBandInfo b;
+    b.type = OVS_METER_BAND_TYPE_DROP;
+    b.rate = 800;
+    b.burst = 100;
+    req.bands.push_back(b);
+    ASSERT_TRUE(encode_meter_request(m.msg, kFamily, req).ok());
+    nlmsghdr* h = m.hdr();
+    genlmsghdr* g = genlmsg_hdr(h);
+    EXPECT_EQ(g->cmd, OVS_METER_CMD_SET);
+    EXPECT_EQ(g->version, OVS_METER_VERSION);
+    EXPECT_EQ(static_cast<ovs_header*>(genlmsg_user_hdr(g))->dp_ifindex, 7);
+    nlattr* tb[OVS_METER_ATTR_MAX + 1];
+    ASSERT_EQ(genlmsg_parse(h, sizeof(ovs_header), tb, OVS_METER_ATTR_MAX, nullptr), 0);
+    ASSERT_TRUE(tb[OVS_METER_ATTR_ID]);
+    EXPECT_EQ(nla_get_u32(tb[OVS_METER_ATTR_ID]), 3u);
+    EXPECT_TRUE(tb[OVS_METER_ATTR_KBPS]);
+    EXPECT_FALSE(tb[OVS_METER_ATTR_CLEAR]);
+    ASSERT_TRUE(tb[OVS_METER_ATTR_BANDS]);
+    nlattr* band;
+    int rem, n = 0;
+    nla_for_each_nested(band, tb[OVS_METER_ATTR_BANDS], rem)
+    {
+        nlattr* bt[OVS_BAND_ATTR_MAX + 1];
+        ASSERT_EQ(nla_parse_nested(bt, OVS_BAND_ATTR_MAX, band, nullptr), 0);
+        EXPECT_EQ(nla_get_u32(bt[OVS_BAND_ATTR_TYPE]), uint32_t{OVS_METER_BAND_TYPE_DROP});
+        EXPECT_EQ(nla_get_u32(bt[OVS_BAND_ATTR_RATE]), 800u);
+        EXPECT_EQ(nla_get_u32(bt[OVS_BAND_ATTR_BURST]), 100u);
+        n++;
+    }
+    EXPECT_EQ(n, 1);
+}
+
+TEST(DpNetlink, DecodeMeterReply)
+{
+    Msg m;
+    put_reply_header(m.msg, OVS_METER_CMD_GET, 9);
+    nla_put_u32(m.msg, OVS_METER_ATTR_ID, 5);
+    ovs_flow_stats st{12, 1200};
+    nla_put(m.msg, OVS_METER_ATTR_STATS, sizeof(st), &st);
+    nla_put_u64(m.msg, OVS_METER_ATTR_USED, 4242);
+    nlattr* bands = nla_nest_start(m.msg, OVS_METER_ATTR_BANDS);
+    nlattr* band = nla_nest_start(m.msg, OVS_BAND_ATTR_UNSPEC);
+    ovs_flow_stats bs{2, 200};
+    nla_put(m.msg, OVS_BAND_ATTR_STATS, sizeof(bs), &bs);
+    nla_nest_end(m.msg, band);
+    nla_nest_end(m.msg, bands);
+    auto r = decode_meter_reply(m.hdr());
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(r->dp_ifindex, 9);
+    EXPECT_EQ(r->id, 5u);
+    EXPECT_FALSE(r->kbps);
+    ASSERT_TRUE(r->stats);
+    EXPECT_EQ(r->stats->n_packets, 12u);
+    EXPECT_EQ(r->used, 4242u);
+    ASSERT_EQ(r->bands.size(), 1u);
+    EXPECT_FALSE(r->bands[0].rate);
+    ASSERT_TRUE(r->bands[0].stats);
+    EXPECT_EQ(r->bands[0].stats->n_bytes, 200u);
+}
+
 TEST(Extack, CappedAndUncapped)
 {
     Msg req;

@@ -7,7 +7,8 @@
 # usage: guest-bench.sh [COUNT [MASKS [ACTIONS [ORDER [SETUP_FLOWS [UPCALLS [DUMP_FLOWS [PARTS]]]]]]]]
 #   COUNT        pktgen packets per forwarding run (default 200000)
 #   MASKS        M values, comma-separated (default 1,8,32,128,512)
-#   ACTIONS      drop,output (default both)
+#   ACTIONS      drop,output,meter (default all three; meter: meter(1),output(2)
+#                through a meter that never drops)
 #   ORDER        modules in load order, comma-separated: stock,ours (default)
 #   SETUP_FLOWS  flows per install/delete round (default 10000)
 #   UPCALLS      miss-upcall round trips per batch size (default 2000)
@@ -18,7 +19,7 @@ HERE=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)
 
 COUNT=${1:-200000}
 MASKS=${2:-1,8,32,128,512}
-ACTIONS=${3:-drop,output}
+ACTIONS=${3:-drop,output,meter}
 ORDER=${4:-stock,ours}
 SETUP_FLOWS=${5:-10000}
 UPCALLS=${6:-2000}

@@ -8,6 +8,8 @@
  *   ovsbench flows M                      print W(M) in ovs-dpctl syntax
  *   ovsbench fwd LABEL IN OUT COUNT M[,M...] ACTION[,ACTION...]
  *                                         pktgen into IN (port 1), W(M) flows
+ *                                         (ACTION: drop, output, or meter:
+ *                                         meter(1),output(2), never dropping)
  *   ovsbench base LABEL IN COUNT          pktgen into IN with no datapath
  *   ovsbench install IN OUT M             leave W(M) (drop) installed in datapath ovsbench
  *   ovsbench setup LABEL IN OUT NFLOWS REPEAT  flow install/delete rate
@@ -461,7 +463,11 @@ struct flow_spec {
 	uint16_t tp_src, tp_src_mask, tp_dst, tp_dst_mask;
 	int udp;			/* match udp ports at all */
 	uint32_t out_port;		/* 0: drop (empty action list) */
+	int metered;			/* meter(kBenchMeter) before the output */
 };
+
+/* The meter of the "meter" forwarding case: a rate no packet stream reaches. */
+enum { kBenchMeter = 1 };
 
 static void put_key(struct buf *b, const struct flow_spec *f, int mask)
 {
@@ -501,6 +507,8 @@ static void put_flow_msg(struct ovs *o, struct buf *b, const struct flow_spec *f
 	nest_end(b, n);
 	if (!del) {
 		n = nest_begin(b, OVS_FLOW_ATTR_ACTIONS);
+		if (f->metered)
+			attr_u32(b, OVS_ACTION_ATTR_METER, kBenchMeter);
 		if (f->out_port)
 			attr_u32(b, OVS_ACTION_ATTR_OUTPUT, f->out_port);
 		nest_end(b, n);
@@ -563,6 +571,7 @@ static void flows_flush(struct ovs *o)
 
 struct wset_ctx {
 	uint32_t m, out_port;
+	int metered;
 };
 
 static void wset_gen(uint32_t n, void *ctx, struct flow_spec *f)
@@ -580,6 +589,31 @@ static void wset_gen(uint32_t n, void *ctx, struct flow_spec *f)
 	f->tp_dst_mask = w.tp_dst_mask;
 	f->udp = 1;
 	f->out_port = c->out_port;
+	f->metered = c->metered;
+}
+
+/* Meter kBenchMeter in the datapath: one drop band of 2^32-1 packets per
+ * second, burst as large: it never drops. */
+static void meter_set_unlimited(struct ovs *o)
+{
+	uint16_t fam = family_id(&o->nl, OVS_METER_FAMILY);
+	struct buf b = { 0 };
+	size_t m = msg_begin(&b, fam, NLM_F_REQUEST | NLM_F_ACK, o->nl.seq++, OVS_METER_CMD_SET, OVS_METER_VERSION,
+			     o->dp_ifindex);
+	size_t bands, band;
+
+	attr_u32(&b, OVS_METER_ATTR_ID, kBenchMeter);
+	bands = nest_begin(&b, OVS_METER_ATTR_BANDS);
+	band = nest_begin(&b, OVS_BAND_ATTR_UNSPEC);
+	attr_u32(&b, OVS_BAND_ATTR_TYPE, OVS_METER_BAND_TYPE_DROP);
+	attr_u32(&b, OVS_BAND_ATTR_RATE, 0xffffffffu);
+	attr_u32(&b, OVS_BAND_ATTR_BURST, 0xffffffffu);
+	nest_end(&b, band);
+	nest_end(&b, bands);
+	msg_end(&b, m);
+	if (nl_transact(&o->nl, &b, 1, NULL, NULL))
+		die("cannot set the benchmark's meter");
+	free(b.p);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -798,12 +832,18 @@ static int cmd_fwd(int argc, char **argv)
 			uint64_t hit, missed, lost, mask_hit, cache_hit, out0, out1, inst_ns;
 			double kpps;
 
-			if (!strcmp(acts[ia], "drop"))
+			if (!strcmp(acts[ia], "drop")) {
 				c.out_port = 0;
-			else if (!strcmp(acts[ia], "output"))
+			} else if (!strcmp(acts[ia], "output")) {
 				c.out_port = 2;
-			else
-				die("action must be drop or output: %s", acts[ia]);
+			} else if (!strcmp(acts[ia], "meter")) {
+				/* meter(1),output(2) through a meter that never drops */
+				c.out_port = 2;
+				c.metered = 1;
+				meter_set_unlimited(&o);
+			} else {
+				die("action must be drop, output or meter: %s", acts[ia]);
+			}
 			flows_flush(&o);
 			inst_ns = flows_batched(&o, 4 * m, wset_gen, &c, 0, 50, 1000);
 			s0 = dp_get_stats(&o);
