@@ -24,7 +24,7 @@ PKGS=(
 	qemu-system-x86 busybox-static iproute2 iputils-ping netcat-openbsd tcpdump
 	openvswitch-switch
 	linux-source-6.12 python3-pyroute2 iputils-arping
-	dkms openssl mokutil dpkg-dev
+	dkms openssl mokutil dpkg-dev dwarves zstd xz-utils
 )
 while [ $# -gt 0 ]; do
 	case $1 in
