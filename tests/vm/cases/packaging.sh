@@ -17,6 +17,8 @@ VERSION=$(cat "$HERE/../../../VERSION")
 OVS_CTL=/usr/share/openvswitch/scripts/ovs-ctl
 # The harness blocks modprobe openvswitch; this test is about what it loads.
 rm -f /etc/modprobe.d/ovsdp-vm.conf
+# DKMS uses bash's <(...), which needs /dev/fd (udev makes it on a real host).
+[ -e /dev/fd ] || ln -s /proc/self/fd /dev/fd
 
 PKGS=("$DEBS"/ovsdp-dkms_"$VERSION"_all.deb "$DEBS"/ovsdp-ctl_"$VERSION"_amd64.deb)
 if [ -n "$PREBUILT" ]; then
