@@ -24,19 +24,19 @@ void flow_actions_free(FlowActions* acts) { ovsdp_kfree(acts); }
 
 namespace flow_detail {
 
-void actions_free_cb(ovsdp_rcu_head* head)
+static void actions_free_cb(ovsdp_rcu_head* head)
 {
     flow_actions_free(container_of(head, &FlowActions::rcu));
 }
 
-void flow_free_cb(ovsdp_rcu_head* head)
+static void flow_free_cb(ovsdp_rcu_head* head)
 {
     flow_free(container_of(head, &Flow::rcu));
 }
 
 // After the grace period: CPUs' combining slots may still name the flow's
 // stats; it is freed once they were folded (flow_stats.h, "Lifetime").
-void flow_free_after_gp_cb(ovsdp_rcu_head* head)
+static void flow_free_after_gp_cb(ovsdp_rcu_head* head)
 {
     head->func = flow_free_cb;
     flow_stats_free_after_flush(head);

@@ -47,7 +47,7 @@ inline void link_head_rcu(HListHead* h, HListNode* n)
 
 // ---- Table instances ----------------------------------------------------------------
 
-TableInstance* instance_alloc(u32 n_buckets, bool ufid)
+static TableInstance* instance_alloc(u32 n_buckets, bool ufid)
 {
     auto* ti = make_zeroed<TableInstance>(Gfp::Kernel);
     if (!ti)
@@ -66,7 +66,7 @@ TableInstance* instance_alloc(u32 n_buckets, bool ufid)
     return ti;
 }
 
-void instance_free(TableInstance* ti)
+static void instance_free(TableInstance* ti)
 {
     if (!ti)
         return;
@@ -74,7 +74,7 @@ void instance_free(TableInstance* ti)
     destroy(ti);
 }
 
-void instance_free_cb(ovsdp_rcu_head* head)
+static void instance_free_cb(ovsdp_rcu_head* head)
 {
     TableInstance* ti = container_of(head, &TableInstance::rcu);
     u32 kind = ti->ufid;
@@ -82,7 +82,7 @@ void instance_free_cb(ovsdp_rcu_head* head)
     g_instances_pending[kind].fetch_sub(1, __ATOMIC_RELEASE);
 }
 
-void instance_retire(TableInstance* ti)
+static void instance_retire(TableInstance* ti)
 {
     g_instances_pending[ti->ufid].fetch_add(1, __ATOMIC_RELAXED);
     ovsdp_call_rcu(&ti->rcu, instance_free_cb);
@@ -90,7 +90,7 @@ void instance_retire(TableInstance* ti)
 
 // ---- Dump index -----------------------------------------------------------------------
 
-DumpIndex* dump_index_alloc(u32 bits, u32 ver)
+static DumpIndex* dump_index_alloc(u32 bits, u32 ver)
 {
     usize size = sizeof(DumpIndex) + (usize(1) << bits) * sizeof(HListHead);
     auto* di = static_cast<DumpIndex*>(ovsdp_kvmalloc(size, OVSDP_GFP_KERNEL | OVSDP_GFP_ZERO));
@@ -101,15 +101,15 @@ DumpIndex* dump_index_alloc(u32 bits, u32 ver)
     return di;
 }
 
-void dump_index_free_cb(ovsdp_rcu_head* head) { ovsdp_kvfree(container_of(head, &DumpIndex::rcu)); }
+static void dump_index_free_cb(ovsdp_rcu_head* head) { ovsdp_kvfree(container_of(head, &DumpIndex::rcu)); }
 
-void dump_index_retire(DumpIndex* di) { ovsdp_call_rcu(&di->rcu, dump_index_free_cb); }
+static void dump_index_retire(DumpIndex* di) { ovsdp_call_rcu(&di->rcu, dump_index_free_cb); }
 
 // ---- Masks and mask arrays ------------------------------------------------------------
 
-void mask_free_cb(ovsdp_rcu_head* head) { ovsdp_kfree(container_of(head, &FlowMask::rcu)); }
+static void mask_free_cb(ovsdp_rcu_head* head) { ovsdp_kfree(container_of(head, &FlowMask::rcu)); }
 
-MaskArray* mask_array_alloc(u32 max)
+static MaskArray* mask_array_alloc(u32 max)
 {
     usize size = sizeof(MaskArray) + max * sizeof(FlowMask*) + max * sizeof(u64);
     auto* ma = static_cast<MaskArray*>(ovsdp_kmalloc(size, OVSDP_GFP_KERNEL | OVSDP_GFP_ZERO));
@@ -126,7 +126,7 @@ MaskArray* mask_array_alloc(u32 max)
     return ma;
 }
 
-void mask_array_free(MaskArray* ma)
+static void mask_array_free(MaskArray* ma)
 {
     if (!ma)
         return;
@@ -135,14 +135,14 @@ void mask_array_free(MaskArray* ma)
     ovsdp_kfree(ma);
 }
 
-void mask_array_free_cb(ovsdp_rcu_head* head) { mask_array_free(container_of(head, &MaskArray::rcu)); }
+static void mask_array_free_cb(ovsdp_rcu_head* head) { mask_array_free(container_of(head, &MaskArray::rcu)); }
 
-void mask_array_retire(MaskArray* ma) { ovsdp_call_rcu(&ma->rcu, mask_array_free_cb); }
+static void mask_array_retire(MaskArray* ma) { ovsdp_call_rcu(&ma->rcu, mask_array_free_cb); }
 
 // Fill `to` (unpublished) with the first `n` masks of `from` except slot
 // `skip` (n or more: none), order kept, with their hit counters, so that a
 // copy keeps the ranking information.
-void mask_array_copy(MaskArray* to, const MaskArray* from, u32 n, u32 skip)
+static void mask_array_copy(MaskArray* to, const MaskArray* from, u32 n, u32 skip)
 {
     int ncpu = ovsdp_nr_cpu_ids();
     u32 j = 0;
@@ -164,7 +164,7 @@ void mask_array_copy(MaskArray* to, const MaskArray* from, u32 n, u32 skip)
     to->count = j;
 }
 
-u64 mask_usage_sum(const MaskArray* ma, u32 i)
+static u64 mask_usage_sum(const MaskArray* ma, u32 i)
 {
     u64 sum = 0;
     int ncpu = ovsdp_nr_cpu_ids();
@@ -173,7 +173,7 @@ u64 mask_usage_sum(const MaskArray* ma, u32 i)
     return sum;
 }
 
-bool mask_equal(const FlowMask* m, const FlowKey& key, FlowKeyRange range)
+static bool mask_equal(const FlowMask* m, const FlowKey& key, FlowKeyRange range)
 {
     return m->range.start == range.start && m->range.end == range.end &&
            flow_key_equal_range(m->key, key, range.start, range.end);
@@ -181,7 +181,7 @@ bool mask_equal(const FlowMask* m, const FlowKey& key, FlowKeyRange range)
 
 // ---- Mask cache -------------------------------------------------------------------------
 
-MaskCache* mask_cache_alloc(u32 size)
+static MaskCache* mask_cache_alloc(u32 size)
 {
     auto* mc = make_zeroed<MaskCache>(Gfp::Kernel);
     if (!mc)
@@ -198,7 +198,7 @@ MaskCache* mask_cache_alloc(u32 size)
     return mc;
 }
 
-void mask_cache_free(MaskCache* mc)
+static void mask_cache_free(MaskCache* mc)
 {
     if (!mc)
         return;
@@ -206,7 +206,7 @@ void mask_cache_free(MaskCache* mc)
     destroy(mc);
 }
 
-void mask_cache_free_cb(ovsdp_rcu_head* head) { mask_cache_free(container_of(head, &MaskCache::rcu)); }
+static void mask_cache_free_cb(ovsdp_rcu_head* head) { mask_cache_free(container_of(head, &MaskCache::rcu)); }
 
 // ---- Rebalance sort ------------------------------------------------------------------------
 
@@ -222,7 +222,7 @@ inline bool rank_before(const MaskRank& a, const MaskRank& b)
     return a.hits != b.hits ? a.hits > b.hits : a.index < b.index;
 }
 
-void sift_down(MaskRank* a, usize start, usize n)
+static void sift_down(MaskRank* a, usize start, usize n)
 {
     usize root = start;
     for (;;) {
@@ -240,7 +240,7 @@ void sift_down(MaskRank* a, usize start, usize n)
 }
 
 // In-place heap sort, no recursion.
-void sort_ranks(MaskRank* a, usize n)
+static void sort_ranks(MaskRank* a, usize n)
 {
     if (n < 2)
         return;
@@ -368,7 +368,7 @@ Status FlowTable::init(u32 masks_cache_size)
 namespace flow_table_detail {
 
 // Queue every flow of `ti` (unpublished or being torn down) for freeing.
-void free_instance_flows(TableInstance* ti)
+static void free_instance_flows(TableInstance* ti)
 {
     u32 ver = ti->node_ver;
     for (u32 b = 0; b < ti->n_buckets; b++) {
@@ -381,7 +381,7 @@ void free_instance_flows(TableInstance* ti)
     }
 }
 
-void free_masks_rcu(MaskArray* ma)
+static void free_masks_rcu(MaskArray* ma)
 {
     for (u32 i = 0; i < ma->count; i++)
         if (ma->masks[i])

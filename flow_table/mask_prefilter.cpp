@@ -86,7 +86,7 @@ void pf_free(MaskPrefilter* pf)
     destroy(pf);
 }
 
-void pf_free_cb(ovsdp_rcu_head* head) { pf_free(container_of(head, &MaskPrefilter::rcu)); }
+static void pf_free_cb(ovsdp_rcu_head* head) { pf_free(container_of(head, &MaskPrefilter::rcu)); }
 
 void pf_retire(MaskPrefilter* pf)
 {
@@ -119,7 +119,7 @@ void pf_add_flow(MaskPrefilter* pf, u32 slot, const Flow* flow)
 
 // dst (n words) = src (at least n words) without bit `skip` (>= 64 * n: none),
 // higher bits moving down one.
-void bitmap_copy_without(u64* dst, const u64* src, u32 src_words, u32 n, u32 skip)
+static void bitmap_copy_without(u64* dst, const u64* src, u32 src_words, u32 n, u32 skip)
 {
     for (u32 i = 0; i < n; i++) {
         u64 w = i < src_words ? src[i] : 0;

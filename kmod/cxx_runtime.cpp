@@ -16,7 +16,13 @@ void operator delete[](void* p) noexcept { ovsdp_kfree(p); }
 void operator delete(void* p, size_t) noexcept { ovsdp_kfree(p); }
 void operator delete[](void* p, size_t) noexcept { ovsdp_kfree(p); }
 
-extern "C" void ovsdp_fatal(const char* what);
+extern "C" {
+void ovsdp_fatal(const char* what);
+// ABI hooks the compiler emits calls to; nothing else declares them.
+void __cxa_pure_virtual();
+int __popcountdi2(unsigned long x);
+int __popcountsi2(unsigned int x);
+}
 
 // Referenced (weakly) by every vtable with a pure virtual slot.
 extern "C" void __cxa_pure_virtual()

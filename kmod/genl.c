@@ -19,6 +19,7 @@
 #include "platform/genl.h"
 #include "datapath/commands.h"
 #include "datapath/ovsdp_ext.h"
+#include "kmod/compat.h"
 #include "kmod/kmod.h"
 
 static DEFINE_MUTEX(ovs_mutex);
@@ -125,7 +126,7 @@ static void ctx_exit(int ctx)
 static int run_doit(int fam, struct sk_buff *skb, struct genl_info *info)
 {
 	const struct ovsdp_cmd_desc *c = ovsdp_cmd_find(fam, info->genlhdr->cmd);
-	struct ovs_header *oh = info->userhdr;
+	struct ovs_header *oh = ovsdp_genl_userhdr(info);
 	struct ovsdp_request req = {
 		.net = sock_net(skb->sk),
 		.attrs = (const void *const *)info->attrs,

@@ -26,6 +26,7 @@
 #include <linux/cpumask.h>
 
 #include "platform/platform.h"
+#include "kmod/entry.h"
 
 static_assert(sizeof(spinlock_t) <= sizeof(struct ovsdp_spinlock));
 static_assert(__alignof__(spinlock_t) <= __alignof__(struct ovsdp_spinlock));

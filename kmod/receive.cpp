@@ -3,6 +3,7 @@
 // ovs_vport_receive, datapath/packet_path.h) over the kernel host, and the
 // core's per-module state. Included into kmod/core.cpp.
 #include "kmod/dp_env.h"
+#include "kmod/entry.h"
 
 extern "C" void ovsdp_vport_receive(void* vport, void* skb)
 {

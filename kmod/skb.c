@@ -4,6 +4,7 @@
 #include <linux/skbuff.h>
 
 #include "platform/skb.h"
+#include "kmod/compat.h"
 #include "kmod/kmod.h"
 
 /* Fill *st for a packet entering the datapath, and start its OVS control block. */
@@ -296,7 +297,7 @@ int ovsdp_skb_set_tunnel(void *p, const struct ovsdp_tunnel *t, const void *opti
 		memcpy(&info->key.u.ipv4.src, t->src, sizeof(info->key.u.ipv4.src));
 		memcpy(&info->key.u.ipv4.dst, t->dst, sizeof(info->key.u.ipv4.dst));
 	}
-	info->key.tun_flags = (__force __be16)t->tun_flags;
+	ovsdp_tun_flags_set(&info->key, t->tun_flags);
 	info->key.tos = t->tos;
 	info->key.ttl = t->ttl;
 	info->key.tp_src = (__force __be16)t->tp_src;
@@ -330,7 +331,7 @@ int ovsdp_skb_egress_tunnel(void *d, void *p, struct ovsdp_tunnel *t, void *opti
 		memcpy(t->src, &info->key.u.ipv4.src, sizeof(info->key.u.ipv4.src));
 		memcpy(t->dst, &info->key.u.ipv4.dst, sizeof(info->key.u.ipv4.dst));
 	}
-	t->tun_flags = (__force u16)info->key.tun_flags;
+	t->tun_flags = ovsdp_tun_flags_get(&info->key);
 	t->tos = info->key.tos;
 	t->ttl = info->key.ttl;
 	t->tp_src = (__force u16)info->key.tp_src;
@@ -453,7 +454,7 @@ static void fragment(struct sk_buff *skb, struct net_device *dev, u32 type, u16 
 		struct rtable rt = {};
 
 		prepare_frag(skb, dev, type, orig_network_offset, mac_proto);
-		dst_init(&rt.dst, &ovsdp_dst_ops, NULL, 1, DST_OBSOLETE_NONE, DST_NOCOUNT);
+		ovsdp_dst_init_noref(&rt.dst, &ovsdp_dst_ops);
 		rt.dst.dev = dev;
 		orig_dst = skb->_skb_refdst;
 		skb_dst_set_noref(skb, &rt.dst);
@@ -465,7 +466,7 @@ static void fragment(struct sk_buff *skb, struct net_device *dev, u32 type, u16 
 
 		prepare_frag(skb, dev, type, orig_network_offset, mac_proto);
 		memset(&rt, 0, sizeof(rt));
-		dst_init(&rt.dst, &ovsdp_dst_ops, NULL, 1, DST_OBSOLETE_NONE, DST_NOCOUNT);
+		ovsdp_dst_init_noref(&rt.dst, &ovsdp_dst_ops);
 		rt.dst.dev = dev;
 		orig_dst = skb->_skb_refdst;
 		skb_dst_set_noref(skb, &rt.dst);

@@ -15,6 +15,7 @@
 
 #include "platform/genl.h"
 #include "platform/skb.h"
+#include "kmod/compat.h"
 #include "kmod/kmod.h"
 
 int ovsdp_upcall_begin(uint8_t cmd, int dp_ifindex, void *p, uint32_t cutlen, uint32_t attrs_len, int unaligned,

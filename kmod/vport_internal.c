@@ -16,6 +16,7 @@
 #include <net/xfrm.h>
 
 #include "platform/netdev.h"
+#include "kmod/compat.h"
 #include "kmod/kmod.h"
 #include "kmod/vport.h"
 
@@ -106,12 +107,13 @@ static void internal_dev_setup(struct net_device *dev)
 	dev->needs_free_netdev = true;
 	dev->ethtool_ops = &internal_dev_ethtool_ops;
 	dev->rtnl_link_ops = &internal_dev_link_ops;
-	dev->features = NETIF_F_LLTX | NETIF_F_SG | NETIF_F_FRAGLIST | NETIF_F_HIGHDMA | NETIF_F_HW_CSUM |
+	dev->features = NETIF_F_SG | NETIF_F_FRAGLIST | NETIF_F_HIGHDMA | NETIF_F_HW_CSUM |
 			NETIF_F_GSO_SOFTWARE | NETIF_F_GSO_ENCAP_ALL;
 	dev->vlan_features = dev->features;
 	dev->hw_enc_features = dev->features;
 	dev->features |= NETIF_F_HW_VLAN_CTAG_TX | NETIF_F_HW_VLAN_STAG_TX;
-	dev->hw_features = dev->features & ~NETIF_F_LLTX;
+	dev->hw_features = dev->features;
+	ovsdp_netdev_set_lltx(dev);
 	eth_hw_addr_random(dev);
 }
 
@@ -138,7 +140,7 @@ int ovsdp_internal_dev_create(void *vport, void *net, const char *name, int ifin
 		return -ENOMEM;
 	dev_net_set(dev, net);
 	dev->ifindex = ifindex;
-	dev->features |= NETIF_F_NETNS_LOCAL; /* a datapath's devices stay in its namespace */
+	ovsdp_netdev_set_netns_local(dev); /* a datapath's devices stay in its namespace */
 	internal_priv(dev)->vport = vport;
 
 	rtnl_lock();

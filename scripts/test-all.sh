@@ -15,6 +15,13 @@
 #      net/openvswitch of Linux 6.12, upcall hashes, OVS's flow action
 #      update test); the netlink fuzzer (tests/vm/cases/nlfuzz.sh),
 #      2 x 2 minutes: seed 1 and a seed from the clock (printed)
+#   6. the same module on Debian's 6.12 (built warning-free for both; the
+#      userspace tools and ABI tests against 6.12's <linux/openvswitch.h>):
+#      ovsdp-suite, ovs-vswitchd, actions on the wire and ovs-dpctl vs
+#      ovsdp-ctl in one boot
+#   7. the .deb packages: dpkg -i builds the module with DKMS, modprobe loads
+#      it, ovs-ctl starts ovs-vswitchd on it, a bridge forwards; dpkg -r brings
+#      the kernel's module back
 # Prints one line per stage and, last, "N passed, M failed" over all stages.
 set -uo pipefail
 REPO=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
@@ -40,8 +47,8 @@ stage() {
 	return "$rc"
 }
 
-stage deps bash scripts/install-deps.sh || { echo "0 passed, 1 failed"; exit 1; }
-stage module bash scripts/build.sh "$REPO/build/release"
+stage deps bash scripts/install-deps.sh --kernel 6.12 || { echo "0 passed, 1 failed"; exit 1; }
+stage module env OVSDP_KERNELS="6.1 6.12" bash scripts/build.sh "$REPO/build/release"
 
 unit() {
 	cmake -S "$REPO" -B "$REPO/build/asan" -DOVSDP_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null &&
@@ -58,6 +65,21 @@ fuzz() {
 }
 stage fuzz fuzz
 
+# Userspace against 6.12's <linux/openvswitch.h>: ovsdp-ctl and the tests that
+# include it (the ABI constants, ovsdp-ctl's).
+uapi612() {
+	local k inc
+	k=$(scripts/kver.sh 6.12) || return 1
+	inc=$(readlink -f "/lib/modules/$k/build")
+	inc=${inc%-amd64}-common/include/uapi
+	cmake -S "$REPO" -B "$REPO/build/uapi-6.12" -DCMAKE_BUILD_TYPE=Debug -DOVSDP_BENCH=OFF \
+		-DOVSDP_UAPI_DIR="$inc" >/dev/null &&
+		cmake --build "$REPO/build/uapi-6.12" -j"$(nproc)" --target ovsdp-ctl ovsdp_ctl_unit_tests test_base &&
+		"$REPO/build/uapi-6.12/tests/unit/base/test_base" --gtest_brief=1 &&
+		ctest --test-dir "$REPO/build/uapi-6.12" -j2 -R '^ctl[.]' --output-on-failure
+}
+stage uapi-6.12 uapi612
+
 if [ -f "$REPO/openvswitch.ko" ]; then
 	stage vm-harness tests/vm/run-selftest
 	stage vm-ovsdp-suite tests/vm/vm-run --timeout 900 tests/vm/cases/ovsdp-suite.sh
@@ -72,6 +94,14 @@ if [ -f "$REPO/openvswitch.ko" ]; then
 	stage vm-flows-scale tests/vm/vm-run --timeout 1500 tests/vm/cases/flows-scale.sh
 	stage vm-upstream-compare tests/vm/run-upstream-compare
 	stage vm-nlfuzz tests/vm/vm-run --timeout 900 tests/vm/cases/nlfuzz.sh 1:120 time:120
+	# Debian's 6.12: the module suites in one boot.
+	CTL=$REPO/build/release/userspace-ctl/ovsdp-ctl
+	stage vm-6.12 tests/vm/vm-run --kernel 6.12 --timeout 2400 tests/vm/cases/group.sh \
+		tests/vm/cases/ovsdp-suite.sh -- tests/vm/cases/vswitchd.sh -- \
+		tests/vm/cases/actions-wire.sh --ctl "$CTL" -- \
+		userspace-ctl/tests/vm-ctl-stock.sh --ovsdp --ctl "$CTL"
+	# The .debs on 6.1: dpkg, DKMS, modprobe, ovs-ctl start, a bridge, removal.
+	stage vm-packaging tests/vm/run-packaging
 else
 	echo "STAGE FAIL: vm (no openvswitch.ko)"
 	failed=$((failed + 1))

@@ -2,6 +2,7 @@
 #include "userspace-ctl/commands.h"
 
 #include <cstdio>
+#include <ctime>
 
 #include "userspace-ctl/format.h"
 
@@ -10,13 +11,49 @@ namespace {
 
 using CommandTable = std::span<const Command> (*)();
 
+std::span<const Command> help_commands();
+
 // Every family of commands; add new tables here.
 constexpr CommandTable kTables[] = {
     datapath_commands,
     flow_commands,
     monitor_commands,
     meter_commands,
+    help_commands,
 };
+
+// help: the usage text, as --help (ovs-dpctl's "help" command).
+int cmd_help(Context& ctx, std::span<const std::string>)
+{
+    ctx.print(usage_text(ctx.program));
+    return 0;
+}
+
+// list-commands: every command with its arguments, in ovs-dpctl's layout.
+int cmd_list_commands(Context& ctx, std::span<const std::string>)
+{
+    std::string s = "The available commands are:\n";
+    for (CommandTable table : kTables) {
+        for (const Command& c : table()) {
+            char line[160];
+            std::snprintf(line, sizeof line, "  %-23s %.*s\n", std::string(c.name).c_str(),
+                          static_cast<int>(c.usage.size()), c.usage.data());
+            s += line;
+        }
+    }
+    ctx.print(s);
+    return 0;
+}
+
+constexpr Command kHelpCommands[] = {
+    {"help", "", "display this help message", 0, 1000, cmd_help, false},
+    {"list-commands", "", "list the commands and their arguments", 0, 0, cmd_list_commands, false},
+};
+
+std::span<const Command> help_commands()
+{
+    return kHelpCommands;
+}
 
 const Command* find_command(std::string_view name)
 {
@@ -62,6 +99,19 @@ void Context::error(const Error& e, std::string_view message)
 void Context::warn(std::string_view message)
 {
     output.err(format_error_line(program, "warning: " + std::string(message), 0));
+    if (log_file) {
+        // vlog's default file format: time|sequence|module|level|message.
+        static unsigned seq;
+        timespec ts{};
+        clock_gettime(CLOCK_REALTIME, &ts);
+        tm t{};
+        gmtime_r(&ts.tv_sec, &t);
+        char when[32];
+        std::strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &t);
+        std::fprintf(log_file, "%s.%03ldZ|%05u|ovsdp_ctl|WARN|%.*s\n", when, ts.tv_nsec / 1000000, ++seq,
+                     static_cast<int>(message.size()), message.data());
+        std::fflush(log_file);
+    }
 }
 
 int run_command(Context& ctx, std::span<const std::string> operands)
@@ -133,7 +183,15 @@ std::string usage_text(std::string_view program)
          "  --read-only                 do not run commands that change the datapath\n"
          "  -t, --timeout=SECS          give up after SECS seconds\n"
          "  -h, --help                  display this help message\n"
-         "  -V, --version               display version information\n";
+         "  -V, --version               display version information\n"
+         "\n"
+         "Logging options (as ovs-dpctl's; ovsdp-ctl logs only its warnings):\n"
+         "  -vSPEC, --verbose=SPEC      set logging levels (accepted)\n"
+         "  -v, --verbose               set maximum verbosity level (accepted)\n"
+         "  --log-file[=FILE]           also log warnings to FILE\n"
+         "                              (default: /var/log/openvswitch/ovsdp-ctl.log)\n"
+         "  --syslog-method=METHOD      accepted (nothing is sent to syslog)\n"
+         "  --syslog-target=HOST:PORT   accepted (nothing is sent to syslog)\n";
     return s;
 }
 

@@ -7,6 +7,7 @@
 // argument count and read-only mode, and calls its handler.
 #pragma once
 
+#include <cstdio>
 #include <span>
 #include <string>
 #include <string_view>
@@ -50,6 +51,8 @@ struct Context {
     // CLOCK_MONOTONIC in msecs, the clock of flow "used" times; 0 = read it
     // when needed (tests set a fixed value).
     uint64_t now_ms = 0;
+    // --log-file: warnings are also appended here, in vlog's file format.
+    std::FILE* log_file = nullptr;
 
     void print(std::string_view s) { output.out(s); }
     // ovs-dpctl's error line: "PROGRAM: MESSAGE (ERRNO TEXT)"; errnum 0

@@ -7,6 +7,9 @@
 #include <linux/openvswitch.h>
 
 #include <climits>
+#include <cstdlib>
+#include <cerrno>
+#include <cctype>
 #include <string_view>
 
 #include "userspace-ctl/args.h"
@@ -379,6 +382,73 @@ int cmd_show(Context& ctx, std::span<const std::string> args)
     return last;
 }
 
+// The one cache level a kernel datapath has (ovs-dpctl's name for it), when
+// the datapath reports its size.
+constexpr const char* kMasksCache = "masks-cache";
+
+void show_cache(Context& ctx, const DpInfo& dp)
+{
+    if (!dp.masks_cache_size) {
+        return;  // no cache levels: ovs-dpctl prints nothing for the datapath
+    }
+    ctx.print("system@" + dp.name + ":\n  caches:\n    " + kMasksCache +
+              ": size:" + std::to_string(*dp.masks_cache_size) + "\n");
+}
+
+int cmd_cache_get_size(Context& ctx, std::span<const std::string> args)
+{
+    if (args.size() <= 1) {
+        return for_each_dp(ctx, [&](const DpInfo& dp) { show_cache(ctx, dp); });
+    }
+    auto dp = dpif_open(ctx, parse_dp_name(args[1]));
+    if (!dp.ok()) {
+        ctx.error(dp.error(), "Opening datapath " + args[1] + " failed");
+        return dp.code();
+    }
+    show_cache(ctx, *dp);
+    return 0;
+}
+
+int cmd_cache_set_size(Context& ctx, std::span<const std::string> args)
+{
+    const std::string& text = args[3];
+    char* end = nullptr;
+    errno = 0;
+    unsigned long long size = std::strtoull(text.c_str(), &end, 10);
+    if (text.empty() || !std::isdigit(static_cast<unsigned char>(text[0])) || *end || errno ||
+        size > UINT32_MAX) {
+        ctx.error(EINVAL, "size is malformed");
+        return EINVAL;
+    }
+    auto dp = dpif_open(ctx, parse_dp_name(args[1]));
+    if (!dp.ok()) {
+        ctx.error(dp.error(), "Opening datapath " + args[1] + " failed");
+        return dp.code();
+    }
+    if (!dp->masks_cache_size) {
+        ctx.error(0, "Setting caches not supported");
+        return EOPNOTSUPP;
+    }
+    if (args[2] != kMasksCache) {
+        ctx.error(EINVAL, "Cache name \"" + args[2] + "\" not found on dpif");
+        return EINVAL;
+    }
+    DpRequest req;
+    req.cmd = OVS_DP_CMD_SET;
+    req.dp_ifindex = dp->dp_ifindex;
+    req.name = dp->name;
+    req.masks_cache_size = static_cast<uint32_t>(size);
+    auto r = ctx.dp.dp_transact(req);
+    if (!r.ok()) {
+        ctx.error(r.error(), "Setting cache size failed");
+        return r.code();
+    }
+    auto now = dpif_open(ctx, DpName{"system", dp->name});
+    uint32_t new_size = now.ok() && now->masks_cache_size ? *now->masks_cache_size : static_cast<uint32_t>(size);
+    ctx.print("Setting cache size successful, new size " + std::to_string(new_size) + "\n");
+    return 0;
+}
+
 constexpr Command kDatapathCommands[] = {
     {"add-dp", "DP [IFACE...]", "add new datapath DP (with IFACEs)", 1, INT_MAX, cmd_add_dp, true},
     {"del-dp", "DP", "delete local datapath DP", 1, 1, cmd_del_dp, true},
@@ -387,6 +457,9 @@ constexpr Command kDatapathCommands[] = {
     {"del-if", "DP IFACE...", "delete each IFACE from DP", 2, INT_MAX, cmd_del_if, true},
     {"dump-dps", "", "display names of all datapaths", 0, 0, cmd_dump_dps, false},
     {"show", "[DP...]", "show basic info on all datapaths or each DP", 0, INT_MAX, cmd_show, false},
+    {"cache-get-size", "[DP]", "show the size of DP's caches (masks-cache)", 0, 1, cmd_cache_get_size, false},
+    {"cache-set-size", "DP CACHE SIZE", "set the size of cache CACHE (masks-cache) of DP", 3, 3,
+     cmd_cache_set_size, true},
 };
 
 }  // namespace

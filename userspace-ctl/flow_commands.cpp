@@ -416,7 +416,7 @@ int cmd_get_flow(Context& ctx, std::span<const std::string> args)
 int cmd_dump_flows(Context& ctx, std::span<const std::string> all_args)
 {
     std::vector<std::string> args(all_args.begin(), all_args.end());
-    std::optional<std::string> filter, types;
+    std::optional<std::string> filter, types, pmd;
     for (size_t last = 0; args.size() > 1 && last != args.size();) {
         last = args.size();
         if (args.back().starts_with("filter=") && !filter) {
@@ -425,12 +425,29 @@ int cmd_dump_flows(Context& ctx, std::span<const std::string> all_args)
         } else if (args.back().starts_with("type=") && !types) {
             types = args.back().substr(5);
             args.pop_back();
+        } else if (args.back().starts_with("pmd=") && !pmd) {
+            pmd = args.back().substr(4);
+            args.pop_back();
         }
     }
     if (types) {
         // ovs-dpctl leaves type= to ovs-appctl (the userspace datapath).
         ctx.error(0, "Invalid argument 'type'. Use 'ovs-appctl dpctl/dump-flows' instead.");
         return EINVAL;
+    }
+    // pmd=N: one thread's flows of the userspace datapath. A kernel
+    // datapath's flows belong to no thread, so ovs-dpctl shows none of them
+    // for any N (-1, the main thread, included); N must be a number (else it
+    // fails with no message, as ovs-dpctl).
+    bool no_flows = false;
+    if (pmd) {
+        char* end = nullptr;
+        errno = 0;
+        long id = std::strtol(pmd->c_str(), &end, 10);
+        if (pmd->empty() || end == pmd->c_str() || errno || id < INT_MIN || id > INT_MAX) {
+            return EINVAL;
+        }
+        no_flows = true;
     }
     auto dp = open_flow_dp(ctx, args, 2);
     if (!dp.ok()) {
@@ -459,7 +476,7 @@ int cmd_dump_flows(Context& ctx, std::span<const std::string> all_args)
     FlowPrintOptions o = print_options(ctx, names);
     std::string dp_name = "system@" + dp->name;
     for (const FlowInfo& f : *flows) {
-        if (ff && !flow_filter_matches(*ff, f)) {
+        if (no_flows || (ff && !flow_filter_matches(*ff, f))) {
             continue;
         }
         print_flow(ctx, dp_name, f, o);
@@ -497,7 +514,7 @@ constexpr Command kFlowCommands[] = {
     {"get-flow", "[DP] UFID|FLOW", "fetch the flow with UFID (or key FLOW)", 1, 2, cmd_get_flow,
      false},
     {"del-flow", "[DP] FLOW", "delete FLOW from DP", 1, 2, cmd_del_flow, true},
-    {"dump-flows", "[DP] [filter=F]", "display flows in DP", 0, 3, cmd_dump_flows, false},
+    {"dump-flows", "[DP] [filter=F] [pmd=N]", "display flows in DP", 0, 4, cmd_dump_flows, false},
     {"add-flows", "[DP] FILE", "add flows from FILE (- for stdin)", 1, 2, cmd_add_flows, true},
     {"mod-flows", "[DP] FILE", "modify flows from FILE", 1, 2, cmd_mod_flows, true},
     {"del-flows", "[DP] [FILE]", "delete all flows, or those in FILE", 0, 2, cmd_del_flows, true},

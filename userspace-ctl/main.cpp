@@ -2,7 +2,9 @@
 // ovsdp-ctl: an ovs-dpctl-style command-line tool for the kernel datapath.
 #include <csignal>
 #include <cstdio>
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <string>
 #include <unistd.h>
 #include <vector>
@@ -58,7 +60,17 @@ int main(int argc, char* argv[])
     }
     LinuxHostNet host;
     Context ctx{program, cl->opts, **dp, host, output};
+    if (cl->opts.log_file) {
+        const std::string path = cl->opts.log_file->empty() ? kDefaultLogFile : *cl->opts.log_file;
+        ctx.log_file = std::fopen(path.c_str(), "a");
+        if (!ctx.log_file) {
+            ctx.warn("failed to open " + path + " for logging: " + std::strerror(errno));
+        }
+    }
     int error = run_command(ctx, cl->operands);
     std::fflush(stdout);
+    if (ctx.log_file) {
+        std::fclose(ctx.log_file);
+    }
     return error ? EXIT_FAILURE : EXIT_SUCCESS;
 }

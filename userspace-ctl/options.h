@@ -28,7 +28,19 @@ struct GlobalOptions {
     unsigned timeout = 0;         // -t, --timeout=SECS: give up after SECS seconds (0: never)
     bool help = false;            // -h, --help
     bool version = false;         // -V, --version
+    // ovs-dpctl's logging options (the ones scripts pass), accepted with the
+    // same meaning where it applies: -v[SPEC]/--verbose[=SPEC] (ovsdp-ctl has
+    // no debug messages to enable: accepted, checked, otherwise no effect),
+    // --log-file[=FILE] (warnings also appended to FILE, in vlog's format),
+    // --syslog-method/--syslog-target (accepted; ovsdp-ctl sends nothing to syslog).
+    std::vector<std::string> verbose;  // each -v/--verbose SPEC ("" for none)
+    std::optional<std::string> log_file;  // "" for the default file
+    std::optional<std::string> syslog_method;
+    std::optional<std::string> syslog_target;
 };
+
+// Where --log-file without a file name logs.
+inline constexpr const char* kDefaultLogFile = "/var/log/openvswitch/ovsdp-ctl.log";
 
 struct CommandLine {
     GlobalOptions opts;

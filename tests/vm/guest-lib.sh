@@ -203,19 +203,10 @@ _insmod_path() {
 	insmod "$p" "$@"
 }
 
-# The stock openvswitch.ko of the 6.1 kernel and its dependencies, in load
-# order (modinfo -F depends, recursively; libcrc32c has a softdep on crc32c).
-STOCK_OVS_DEPS=(
-	kernel/crypto/crc32c_generic.ko
-	kernel/lib/libcrc32c.ko
-	kernel/net/ipv4/netfilter/nf_defrag_ipv4.ko
-	kernel/net/ipv6/netfilter/nf_defrag_ipv6.ko
-	kernel/net/netfilter/nf_conntrack.ko
-	kernel/net/netfilter/nf_nat.ko
-	kernel/net/netfilter/nf_conncount.ko
-	kernel/net/nsh/nsh.ko
-)
-STOCK_OVS_MODULE=$GUEST_MODDIR/kernel/net/openvswitch/openvswitch.ko
+# The kernel's own openvswitch.ko (6.1 ships .ko files, 6.12 .ko.xz); its
+# dependencies are loaded with modprobe (only openvswitch itself is blocked).
+STOCK_OVS_MODULE=$(ls "$GUEST_MODDIR"/kernel/net/openvswitch/openvswitch.ko* 2>/dev/null | head -n 1)
+STOCK_OVS_MODULE=${STOCK_OVS_MODULE:-$GUEST_MODDIR/kernel/net/openvswitch/openvswitch.ko}
 
 # _mod_id PATH|loaded: an identity for a module file or the loaded openvswitch
 # (srcversion when there is one, else the GNU build id).
@@ -254,9 +245,9 @@ load_stock_ovs() {
 		return 1
 	fi
 	# Optional accelerated crc32c; fine if the CPU model lacks SSE4.2.
-	_insmod_path "$GUEST_MODDIR/kernel/arch/x86/crypto/crc32c-intel.ko" 2>/dev/null
-	for m in "${STOCK_OVS_DEPS[@]}"; do
-		_insmod_path "$GUEST_MODDIR/$m" || { warn "insmod $m failed"; return 1; }
+	modprobe -q crc32c-intel 2>/dev/null
+	for m in $(modinfo -F depends "$STOCK_OVS_MODULE" | tr ',' ' '); do
+		mod_loaded "$m" || modprobe "$m" || { warn "modprobe $m failed"; return 1; }
 	done
 	insmod "$STOCK_OVS_MODULE" || return 1
 	mod_loaded openvswitch
@@ -308,9 +299,9 @@ unload_ovs() {
 	rmmod openvswitch
 }
 
-# load_veth: load veth.ko by path (the kernel could also autoload it).
+# load_veth: load veth.ko (the kernel could also autoload it).
 load_veth() {
-	mod_loaded veth || insmod "$GUEST_MODDIR/kernel/drivers/net/veth.ko"
+	mod_loaded veth || modprobe veth
 }
 
 # ---------------------------------------------------------------------------

@@ -352,5 +352,40 @@ TEST_F(CommandTest, UsageListsEveryCommand)
     }
 }
 
+
+GlobalOptions read_only()
+{
+    GlobalOptions o;
+    o.read_only = true;
+    return o;
+}
+
+TEST_F(CommandTest, CacheGetAndSetSize)
+{
+    ASSERT_EQ(run("add-dp dp0"), 0);
+    EXPECT_EQ(run("cache-get-size"), 0);
+    EXPECT_EQ(out.stdout_, "system@dp0:\n  caches:\n    masks-cache: size:256\n");
+    EXPECT_EQ(run("cache-get-size dp0"), 0);
+    EXPECT_EQ(out.stdout_, "system@dp0:\n  caches:\n    masks-cache: size:256\n");
+    EXPECT_EQ(run("cache-get-size nodp"), ENODEV);
+    EXPECT_EQ(run("cache-set-size dp0 masks-cache 256"), 0);
+    EXPECT_EQ(out.stdout_, "Setting cache size successful, new size 256\n");
+    EXPECT_EQ(run("cache-set-size dp0 emc 256"), EINVAL);
+    EXPECT_EQ(out.stderr_, "ovsdp-ctl: Cache name \"emc\" not found on dpif (Invalid argument)\n");
+    EXPECT_EQ(run("cache-set-size dp0 masks-cache x1"), EINVAL);
+    EXPECT_EQ(out.stderr_, "ovsdp-ctl: size is malformed (Invalid argument)\n");
+    EXPECT_EQ(run("cache-set-size dp0 masks-cache 256", read_only()), EINVAL);
+}
+
+TEST_F(CommandTest, HelpAndListCommands)
+{
+    EXPECT_EQ(run("list-commands"), 0);
+    EXPECT_TRUE(out.stdout_.starts_with("The available commands are:\n  add-dp                  DP [IFACE...]\n"));
+    EXPECT_NE(out.stdout_.find("\n  cache-set-size          DP CACHE SIZE\n"), std::string::npos);
+    EXPECT_NE(out.stdout_.find("\n  list-commands           \n"), std::string::npos);
+    EXPECT_EQ(run("help"), 0);
+    EXPECT_EQ(out.stdout_, usage_text("ovsdp-ctl"));
+}
+
 }  // namespace
 }  // namespace ovsdp::ctl

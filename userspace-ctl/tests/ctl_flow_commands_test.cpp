@@ -241,6 +241,19 @@ TEST_F(FlowCommandTest, FilterAndType)
     EXPECT_EQ(run({"dump-flows", "type=ovs"}), EINVAL);
     EXPECT_EQ(out.stderr_,
               "ovsdp-ctl: Invalid argument 'type'. Use 'ovs-appctl dpctl/dump-flows' instead.\n");
+    // pmd=N: a kernel datapath's flows belong to no PMD thread (checked
+    // against ovs-dpctl 3.1 on the kernel's module: no flows for any N).
+    EXPECT_EQ(run({"dump-flows"}), 0);
+    EXPECT_FALSE(out.stdout_.empty());
+    for (const char* pmd : {"pmd=0", "pmd=-1", "pmd=3"}) {
+        EXPECT_EQ(run({"dump-flows", pmd}), 0) << pmd;
+        EXPECT_EQ(out.stdout_, "") << pmd;
+        EXPECT_EQ(run({"dump-flows", "dp0", pmd, "filter=arp"}), 0) << pmd;
+        EXPECT_EQ(out.stdout_, "") << pmd;
+    }
+    EXPECT_EQ(run({"dump-flows", "pmd=x"}), EINVAL);
+    EXPECT_EQ(out.stderr_, "");
+    EXPECT_EQ(run({"dump-flows", "pmd=-1", "type=ovs"}), EINVAL);
 }
 
 TEST_F(FlowCommandTest, NumaAndJson)

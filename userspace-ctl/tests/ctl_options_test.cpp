@@ -75,5 +75,27 @@ TEST(Options, ErrorsWordedLikeGetopt)
     EXPECT_EQ(error_of({"--timeout=abc"}), "value abc on -t or --timeout is invalid");
 }
 
+
+TEST(Options, LoggingOptionsAsOvsDpctl)
+{
+    auto r = parse({"-v", "-vdbg", "--verbose=console:warn", "--verbose", "--log-file", "show",
+                    "--syslog-method=libc", "--syslog-target=127.0.0.1:514", "-vdpif:file:off"});
+    ASSERT_TRUE(r.ok()) << r.error().detail;
+    EXPECT_EQ(r->opts.verbose, (std::vector<std::string>{"", "dbg", "console:warn", "", "dpif:file:off"}));
+    EXPECT_EQ(r->opts.log_file, std::optional<std::string>(""));
+    EXPECT_EQ(r->opts.syslog_method, std::optional<std::string>("libc"));
+    EXPECT_EQ(r->opts.syslog_target, std::optional<std::string>("127.0.0.1:514"));
+    EXPECT_EQ(r->operands, (std::vector<std::string>{"show"}));  // "--log-file show": show is an operand
+
+    r = parse({"--log-file=/tmp/x.log", "-sv"});
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(r->opts.log_file, std::optional<std::string>("/tmp/x.log"));
+    EXPECT_TRUE(r->opts.statistics);
+
+    EXPECT_FALSE(parse({"-vconsole:syslog"}).ok());
+    EXPECT_FALSE(parse({"-vwarn:dbg"}).ok());
+    EXPECT_FALSE(parse({"--syslog-target"}).ok());
+}
+
 }  // namespace
 }  // namespace ovsdp::ctl

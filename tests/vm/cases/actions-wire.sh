@@ -22,7 +22,7 @@ python3 "$HERE/amplification.py" --ctl "$CTL" || rc=1
 # MISS upcalls of a UDP GSO packet, of frames in the skb layouts a tap
 # builds (zero-copy or copied packet data), and the keys of frames with odd
 # VLAN headers, the kernel's module first (same boot).
-mod_loaded tun || modprobe tun || insmod "$GUEST_MODDIR/kernel/drivers/net/tun.ko"
+mod_loaded tun || modprobe tun
 if unload_ovs && load_stock_ovs && python3 "$HERE/upcall_gso.py" --record /results/gso-stock.json &&
 	python3 "$HERE/upcall_zerocopy.py" --record /results/zc-stock.json &&
 	python3 "$HERE/upcall_vlan_keys.py" --record /results/vk-stock.json &&
