@@ -97,6 +97,10 @@ struct SegmentVisitorArchetype {
 //   int egress_tunnel(Vport* v, Packet& pkt, ovsdp_tunnel* t, u8* opts, u32 cap);
 //       the egress tunnel of pkt out of v (a tunnel port), as
 //       dev_fill_metadata_dst(); -errno when v cannot tell one.
+//   int ct(Packet& pkt, FlowKey& key, const ovsdp_ct_action& act, void* net);
+//       the ct action in namespace net (ActionEnv::ct()): 0, -EINPROGRESS
+//       (the host kept the packet; pkt left empty) or -errno (drop it).
+//   void ct_clear(Packet& pkt);                no connection on the packet
 //   u32 random_u32();
 //   void bh_disable(); void bh_enable();       local_bh_*() (EXECUTE and its
 //   void preempt_disable(); void preempt_enable();  breathing)
@@ -104,7 +108,8 @@ template <typename H>
 concept DpHost = DpPacket<typename H::Packet> &&
     requires(H& h, typename H::Packet& pkt, Vport* v, void* storage, u8 mac_proto, be16 eth_type,
              const UpcallMessage& msg, ovsdp_upcall_msg* umsg, ConstBytes bytes, const ovsdp_tunnel& tun,
-             ovsdp_tunnel* tun_out, const u8* opts, u8* opts_out, u32 cap) {
+             ovsdp_tunnel* tun_out, const u8* opts, u8* opts_out, u32 cap, FlowKey& key,
+             const ovsdp_ct_action& ct) {
         { h.action_state() } -> SameAs<ActionState<typename H::Packet>&>;
         { h.clone(pkt, storage) } -> SameAs<bool>;
         h.consume(static_cast<typename H::Packet&&>(pkt));
@@ -119,6 +124,8 @@ concept DpHost = DpPacket<typename H::Packet> &&
         h.set_input_port(pkt, v);
         { h.set_tunnel(pkt, tun, opts) } -> SameAs<int>;
         { h.egress_tunnel(v, pkt, tun_out, opts_out, cap) } -> SameAs<int>;
+        { h.ct(pkt, key, ct, storage) } -> SameAs<int>;
+        h.ct_clear(pkt);
         { h.random_u32() } -> SameAs<u32>;
         h.bh_disable();
         h.bh_enable();
@@ -359,6 +366,13 @@ public:
         if (OVSDP_UNLIKELY(!tunnel_to_shim(info, &t, &opts)))
             return -err::INVAL;
         return host_.set_tunnel(pkt, t, opts);
+    }
+    int ct(P& pkt, FlowKey& key, const ovsdp_ct_action& act) { return host_.ct(pkt, key, act, dp_->net); }
+    // Upstream's ovs_ct_clear(): untracked, and the key says so.
+    void ct_clear(P& pkt, FlowKey& key)
+    {
+        host_.ct_clear(pkt);
+        key.ct = FlowKeyCt {};
     }
     u32 random_u32() { return host_.random_u32(); }
     void budget_exceeded(const FlowKey& key)

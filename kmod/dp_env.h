@@ -81,6 +81,10 @@ public:
     {
         return ovsdp_skb_egress_tunnel(v->dev, pkt.skb(), t, opts, cap);
     }
+    // Conntrack (kmod/conntrack.c). The ct action is refused at validation
+    // while ovsdp_ct_enabled() says no, so it never gets here yet.
+    int ct(SkbPacket&, FlowKey&, const ovsdp_ct_action&, void*) { return -err::OPNOTSUPP; }
+    void ct_clear(SkbPacket& pkt) { ovsdp_skb_ct_clear(pkt.skb()); }
     u32 random_u32() { return ovsdp_get_random_u32(); }
     void bh_disable() { ovsdp_local_bh_disable(); }
     void bh_enable() { ovsdp_local_bh_enable(); }
