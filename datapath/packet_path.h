@@ -101,6 +101,8 @@ struct SegmentVisitorArchetype {
 //       the ct action in namespace net (ActionEnv::ct()): 0, -EINPROGRESS
 //       (the host kept the packet; pkt left empty) or -errno (drop it).
 //   void ct_clear(Packet& pkt);                no connection on the packet
+//   void ct_fill_rx(Packet& pkt, FlowKey& key); at receive, for a packet that
+//       carried a connection (pkt.ct_at_load()): key.ct from it
 //   u32 random_u32();
 //   void bh_disable(); void bh_enable();       local_bh_*() (EXECUTE and its
 //   void preempt_disable(); void preempt_enable();  breathing)
@@ -126,6 +128,7 @@ concept DpHost = DpPacket<typename H::Packet> &&
         { h.egress_tunnel(v, pkt, tun_out, opts_out, cap) } -> SameAs<int>;
         { h.ct(pkt, key, ct, storage) } -> SameAs<int>;
         h.ct_clear(pkt);
+        h.ct_fill_rx(pkt, key);
         { h.random_u32() } -> SameAs<u32>;
         h.bh_disable();
         h.bh_enable();
@@ -440,6 +443,10 @@ OVSDP_ALWAYS_INLINE void dp_vport_receive(H& host, Vport* vport, typename H::Pac
         host.drop(move(pkt));
         return;
     }
+    // A connection already on the packet (the host stack tracked it before
+    // an internal port or a veth handed it over): upstream's ovs_ct_fill_key().
+    if (OVSDP_UNLIKELY(pkt.ct_at_load()))
+        host.ct_fill_rx(pkt, key);
     dp_process_packet(host, vport->dp, move(pkt), key);
 }
 

@@ -25,6 +25,7 @@ void ovsdp_skb_load(void *p, struct ovsdp_skb_state *st)
 	st->mark = skb->mark;
 	st->priority = skb->priority;
 	st->hash = skb->hash; /* skb_get_hash() would run the flow dissector */
+	st->has_ct = (skb->_nfct & NFCT_PTRMASK) != 0;
 }
 
 static void refresh(struct sk_buff *skb, struct ovsdp_skb_state *st)

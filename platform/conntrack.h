@@ -71,9 +71,45 @@ int ovsdp_ct_action_init(struct ovsdp_ct_action *act, void *net, const char **ms
 // be null.
 void ovsdp_ct_action_release(struct ovsdp_ct_action *act);
 
-// The kernel host's side of ct_clear (kmod/conntrack.c): the skb's
-// connection reference dropped, the skb marked untracked.
+// ---- The kernel host (kmod/conntrack.c) ------------------------------------------
+
+// The key's conntrack fields, laid out as the core's FlowKeyCt (checked in
+// kmod/dp_env.h). Ports and addresses in network order.
+struct ovsdp_ct_key {
+	uint8_t state;
+	uint8_t orig_proto;
+	uint16_t zone;
+	uint32_t mark;
+	uint8_t labels[16];
+	uint16_t orig_tp_src;
+	uint16_t orig_tp_dst;
+	union {
+		struct {
+			uint32_t src, dst;
+		} ipv4;
+		struct {
+			uint8_t src[16], dst[16];
+		} ipv6;
+	} orig;
+	uint8_t pad[4];
+};
+
+// What the tracker needs of the flow key besides its ct fields.
+struct ovsdp_ct_pkt {
+	uint16_t eth_type; // network order
+	uint8_t frag;      // OVS_FRAG_TYPE_*
+	uint8_t is_nd;     // an IPv6 neighbour solicitation or advertisement
+};
+
+// The ct action on skb (its data at the MAC header, its network header set)
+// in namespace net: 0 with key updated; -errno to drop the packet.
+int ovsdp_ct_execute(void *skb, void *net, const struct ovsdp_ct_action *act, const struct ovsdp_ct_pkt *pkt,
+	struct ovsdp_ct_key *key);
+// ct_clear: the skb's connection reference dropped, the skb untracked.
 void ovsdp_skb_ct_clear(void *skb);
+// At receive: the key's ct fields from a connection already on the skb (the
+// host stack tracked it), as upstream's ovs_ct_fill_key(); zero without one.
+void ovsdp_ct_fill_key_rx(void *skb, const struct ovsdp_ct_pkt *pkt, struct ovsdp_ct_key *key);
 
 #ifdef __cplusplus
 } // extern "C"

@@ -23,6 +23,7 @@ struct ovsdp_skb_state {
     uint32_t mark;         // skb->mark
     uint32_t priority;     // skb->priority
     uint32_t hash;         // skb->hash at load time as it is (0: none computed yet)
+    uint8_t has_ct;        // a conntrack entry is on the skb (skb->_nfct), e.g. from the host stack
 };
 
 // Fill *st from skb, whose data starts at the mac header.

@@ -170,6 +170,18 @@ int ct_execute(UserPacket& pkt, FlowKey& key, const ovsdp_ct_action& act)
 
 void ct_clear(UserPacket& pkt) { pkt.set_ct(0); }
 
+void ct_fill_key(const UserPacket& pkt, FlowKey& key)
+{
+    std::lock_guard<std::mutex> g(g_lock);
+    u64 h = pkt.ct();
+    usize i = h ? static_cast<usize>((h >> 1) - 1) : g_conns.size();
+    if (i >= g_conns.size() || g_conns[i].dead) {
+        key.ct = FlowKeyCt {};
+        return;
+    }
+    fill_key(key, g_conns[i], h & 1, g_conns[i].zone);
+}
+
 void ct_flush()
 {
     std::lock_guard<std::mutex> g(g_lock);

@@ -28,6 +28,8 @@ namespace ovsdp::user {
 int ct_execute(UserPacket& pkt, FlowKey& key, const ovsdp_ct_action& act);
 // ct_clear: the packet is untracked.
 void ct_clear(UserPacket& pkt);
+// At receive: key.ct from the connection the packet carries (none: zero).
+void ct_fill_key(const UserPacket& pkt, FlowKey& key);
 
 // Test controls and views.
 void ct_flush(); // forget every connection

@@ -103,6 +103,7 @@ public:
     // The userspace conntrack model (conntrack_user.h).
     int ct(UserPacket& pkt, FlowKey& key, const ovsdp_ct_action& act, void*) { return ct_execute(pkt, key, act); }
     void ct_clear(UserPacket& pkt) { user::ct_clear(pkt); }
+    void ct_fill_rx(UserPacket& pkt, FlowKey& key) { user::ct_fill_key(pkt, key); }
     u32 random_u32();
     void bh_disable();
     void bh_enable();

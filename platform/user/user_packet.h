@@ -264,6 +264,7 @@ public:
     // The connection the userspace conntrack attached (skb->_nfct, with its
     // ctinfo): opaque to everything but platform/user/conntrack_user.cpp.
     u64 ct() const { return ct_; }
+    bool ct_at_load() const { return ct_ != 0; }
     void set_ct(u64 v) { ct_ = v; }
     u32 priority() const { return priority_; }
     void set_priority(u32 p) { priority_ = p; }

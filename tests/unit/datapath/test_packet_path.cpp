@@ -998,6 +998,26 @@ TEST_F(PacketPathTest, ConntrackCommitStateZoneMarkLabelsAndClear)
     FlowKeyCt zero {};
     EXPECT_EQ(std::memcmp(&k.ct, &zero, sizeof(zero)), 0);
 
+    // A packet that arrives carrying a connection (the host stack tracked
+    // it): the key says so from the start (upstream's ovs_ct_fill_key()).
+    {
+        UserPacket carried(g.data(), g.size());
+        FlowKey gk = key_of(g, 4);
+        ovsdp_ct_action act {};
+        act.zone = 5;
+        act.family = 2;
+        act.flags = OVSDP_CT_F_COMMIT;
+        ASSERT_EQ(ct_execute(carried, gk, act), 0);
+        receive(g, 4, 0, &carried);
+    }
+    up = host.take_upcalls();
+    ASSERT_EQ(up.size(), 1u);
+    ASSERT_TRUE(up[0].key(&k));
+    EXPECT_EQ(k.recirc_id, 0u);
+    EXPECT_EQ(k.ct.state, uapi::kCtStateTracked | uapi::kCtStateNew);
+    EXPECT_EQ(k.ct.zone, 5);
+    EXPECT_EQ(k.ct.orig_tp_src, htons(1001));
+
     EXPECT_EQ(ct_live_actions(), 5);
     {
         OvsLock ovsl;
