@@ -3,7 +3,7 @@
 // platform/conntrack.h (the ct action's resources, lookup and commit, the
 // key's ct fields, ct_clear). The only file that touches nf_conn and
 // skb->_nfct. The semantics are upstream net/openvswitch/conntrack.c's
-// (6.1); not yet here: NAT, IP fragments (refused), connection limits and
+// (6.1); not yet here: IP fragments (refused), connection limits and
 // re-finding a connection for a packet executed from userspace.
 #include <linux/ip.h>
 #include <linux/ipv6.h>
@@ -20,6 +20,10 @@
 #include <net/netfilter/nf_conntrack_seqadj.h>
 #include <net/netfilter/nf_conntrack_timeout.h>
 #include <net/netfilter/nf_conntrack_zones.h>
+#include <net/netfilter/nf_nat.h>
+#include <linux/sctp.h>
+#include <linux/tcp.h>
+#include <linux/udp.h>
 
 #include "platform/conntrack.h"
 
@@ -41,6 +45,7 @@ struct ovsdp_ct_priv {
 	bool nat_helper;                     // the NAT helper referenced too
 	bool labels;                         // nf_connlabels_get() done
 	bool timeout;                        // a timeout policy on tmpl
+	struct nf_nat_range2 range;          // the NAT range, from the action
 };
 
 int ovsdp_ct_enabled(void)
@@ -114,6 +119,11 @@ int ovsdp_ct_action_init(struct ovsdp_ct_action *act, void *netp, const char **m
 			p->nat_helper = true;
 		}
 	}
+	p->range.flags = act->nat_range_flags; // OVSDP_NAT_RANGE_* are NF_NAT_RANGE_*
+	memcpy(&p->range.min_addr, act->nat_addr_min, sizeof(p->range.min_addr));
+	memcpy(&p->range.max_addr, act->nat_addr_max, sizeof(p->range.max_addr));
+	p->range.min_proto.all = htons(act->nat_proto_min);
+	p->range.max_proto.all = htons(act->nat_proto_max);
 	__set_bit(IPS_CONFIRMED_BIT, &p->tmpl->status);
 	return 0;
 }
@@ -307,10 +317,104 @@ static int run_helper(struct sk_buff *skb, u8 family)
 	return NF_ACCEPT;
 }
 
-// Upstream's __ovs_ct_lookup() without NAT: through nf_conntrack_in() with
-// the zone template unless the packet already has its connection.
+// ---- NAT ---------------------------------------------------------------------------
+
+// One NAT manipulation of the packet (upstream's ovs_ct_nat_execute()); a
+// range without addresses makes the null binding. Records it in the key's
+// state and in *nat_done (the caller re-reads addresses and ports).
+static int nat_execute(struct sk_buff *skb, struct nf_conn *ct, enum ip_conntrack_info ctinfo,
+	const struct nf_nat_range2 *range, enum nf_nat_manip_type maniptype, struct ovsdp_ct_key *key,
+	struct ovsdp_ct_pkt *pkt)
+{
+	// HOOK2MANIP(): source NAT at LOCAL_IN, destination NAT at LOCAL_OUT.
+	int hooknum = maniptype == NF_NAT_MANIP_SRC ? NF_INET_LOCAL_IN : NF_INET_LOCAL_OUT;
+	int err = NF_ACCEPT;
+
+	switch (ctinfo) {
+	case IP_CT_RELATED:
+	case IP_CT_RELATED_REPLY:
+		if (pkt->eth_type == htons(ETH_P_IP) && ip_hdr(skb)->protocol == IPPROTO_ICMP) {
+			if (!nf_nat_icmp_reply_translation(skb, ct, ctinfo, hooknum))
+				err = NF_DROP;
+			goto out;
+		} else if (pkt->eth_type == htons(ETH_P_IPV6)) {
+			__be16 frag_off;
+			u8 nexthdr = ipv6_hdr(skb)->nexthdr;
+			int hdrlen = ipv6_skip_exthdr(skb, sizeof(struct ipv6hdr), &nexthdr, &frag_off);
+
+			if (hdrlen >= 0 && nexthdr == IPPROTO_ICMPV6) {
+				if (!nf_nat_icmpv6_reply_translation(skb, ct, ctinfo, hooknum, hdrlen))
+					err = NF_DROP;
+				goto out;
+			}
+		}
+		fallthrough; // not ICMP: set the mapping up if needed
+	case IP_CT_NEW:
+		if (!nf_nat_initialized(ct, maniptype)) {
+			err = range && (range->flags & NF_NAT_RANGE_MAP_IPS) ? nf_nat_setup_info(ct, range, maniptype)
+									     : nf_nat_alloc_null_binding(ct, hooknum);
+			if (err != NF_ACCEPT)
+				goto out;
+		}
+		break;
+	case IP_CT_ESTABLISHED:
+	case IP_CT_ESTABLISHED_REPLY:
+		break;
+	default:
+		err = NF_DROP;
+		goto out;
+	}
+	err = nf_nat_packet(ct, ctinfo, hooknum, skb);
+out:
+	if (err == NF_ACCEPT) {
+		key->state |= maniptype == NF_NAT_MANIP_SRC ? CS_SRC_NAT : CS_DST_NAT;
+		pkt->nat_done = 1;
+	}
+	return err;
+}
+
+// Upstream's ovs_ct_nat(): which manipulation the action or the connection
+// asks for, and the second one of a connection with both (or the null
+// source binding a destination-NATed one gets).
+static int do_nat(const struct ovsdp_ct_action *act, struct ovsdp_ct_priv *p, struct sk_buff *skb, struct nf_conn *ct,
+	enum ip_conntrack_info ctinfo, struct ovsdp_ct_key *key, struct ovsdp_ct_pkt *pkt)
+{
+	enum nf_nat_manip_type maniptype;
+	int err;
+
+	if (!nf_ct_is_confirmed(ct) && !nf_ct_nat_ext_add(ct))
+		return NF_ACCEPT; // cannot NAT
+	if (ctinfo != IP_CT_NEW && (ct->status & IPS_NAT_MASK) &&
+	    (ctinfo != IP_CT_RELATED || (act->flags & OVSDP_CT_F_COMMIT))) {
+		// Like before: the reverse manipulation in the reply direction.
+		if (CTINFO2DIR(ctinfo) == IP_CT_DIR_REPLY)
+			maniptype = ct->status & IPS_SRC_NAT ? NF_NAT_MANIP_DST : NF_NAT_MANIP_SRC;
+		else
+			maniptype = ct->status & IPS_SRC_NAT ? NF_NAT_MANIP_SRC : NF_NAT_MANIP_DST;
+	} else if (act->flags & OVSDP_CT_F_SRC_NAT) {
+		maniptype = NF_NAT_MANIP_SRC;
+	} else if (act->flags & OVSDP_CT_F_DST_NAT) {
+		maniptype = NF_NAT_MANIP_DST;
+	} else {
+		return NF_ACCEPT; // not NATed
+	}
+	err = nat_execute(skb, ct, ctinfo, &p->range, maniptype, key, pkt);
+	if (err == NF_ACCEPT && (ct->status & IPS_DST_NAT)) {
+		if (ct->status & IPS_SRC_NAT) {
+			maniptype = maniptype == NF_NAT_MANIP_SRC ? NF_NAT_MANIP_DST : NF_NAT_MANIP_SRC;
+			err = nat_execute(skb, ct, ctinfo, &p->range, maniptype, key, pkt);
+		} else if (CTINFO2DIR(ctinfo) == IP_CT_DIR_ORIGINAL) {
+			err = nat_execute(skb, ct, ctinfo, NULL, NF_NAT_MANIP_SRC, key, pkt);
+		}
+	}
+	return err;
+}
+
+// Upstream's __ovs_ct_lookup(): through nf_conntrack_in() with the zone
+// template unless the packet already has its connection; then NAT (once
+// per packet and zone, for confirmed connections or on commit), the helper.
 static int lookup(struct net *net, const struct ovsdp_ct_action *act, struct ovsdp_ct_priv *p, struct sk_buff *skb,
-	const struct ovsdp_ct_pkt *pkt, struct ovsdp_ct_key *key)
+	struct ovsdp_ct_pkt *pkt, struct ovsdp_ct_key *key)
 {
 	bool cached = nfct_cached(net, act, p, skb);
 	enum ip_conntrack_info ctinfo;
@@ -336,14 +440,34 @@ static int lookup(struct net *net, const struct ovsdp_ct_action *act, struct ovs
 		nf_ct_set(skb, p->tmpl, IP_CT_NEW);
 		if (nf_conntrack_in(skb, &state) != NF_ACCEPT)
 			return -ENOENT;
+		// No NAT done yet after this lookup: the state starts afresh.
+		key->state = 0;
 		fill_key(skb, pkt, nf_ct_zone(p->tmpl), true, true, key);
-		ct = nf_ct_get(skb, &ctinfo);
-		if (ct) {
-			if (nf_ct_is_confirmed(ct) && run_helper(skb, act->family) != NF_ACCEPT)
+	}
+	ct = nf_ct_get(skb, &ctinfo);
+	if (ct) {
+		bool commit = act->flags & OVSDP_CT_F_COMMIT;
+		bool add_helper = false;
+
+		// NAT before the helper, so that the helper knows of it; for a
+		// new connection both wait for the commit.
+		if ((act->flags & OVSDP_CT_F_NAT) && !(key->state & (CS_SRC_NAT | CS_DST_NAT)) &&
+		    (nf_ct_is_confirmed(ct) || commit) && do_nat(act, p, skb, ct, ctinfo, key, pkt) != NF_ACCEPT)
+			return -EINVAL;
+		// A commit with a helper the lookup did not have.
+		if (!nf_ct_is_confirmed(ct) && commit && p->helper && !nfct_help(ct)) {
+			int err = __nf_ct_try_assign_helper(ct, p->tmpl, GFP_ATOMIC);
+
+			if (err)
+				return err;
+			add_helper = true;
+			if ((act->flags & OVSDP_CT_F_NAT) && !nfct_seqadj(ct) && !nfct_seqadj_ext_add(ct))
 				return -EINVAL;
-			if (nf_ct_protonum(ct) == IPPROTO_TCP && nf_ct_is_confirmed(ct) && nf_conntrack_tcp_established(ct))
-				nf_ct_set_tcp_be_liberal(ct);
 		}
+		if ((nf_ct_is_confirmed(ct) ? !cached || add_helper : commit) && run_helper(skb, act->family) != NF_ACCEPT)
+			return -EINVAL;
+		if (nf_ct_protonum(ct) == IPPROTO_TCP && nf_ct_is_confirmed(ct) && nf_conntrack_tcp_established(ct))
+			nf_ct_set_tcp_be_liberal(ct);
 	}
 	return 0;
 }
@@ -400,7 +524,7 @@ static int set_labels(struct nf_conn *ct, const struct ovsdp_ct_action *act, str
 }
 
 static int commit(struct net *net, const struct ovsdp_ct_action *act, struct ovsdp_ct_priv *p, struct sk_buff *skb,
-	const struct ovsdp_ct_pkt *pkt, struct ovsdp_ct_key *key)
+	struct ovsdp_ct_pkt *pkt, struct ovsdp_ct_key *key)
 {
 	enum ip_conntrack_info ctinfo;
 	struct nf_conn *ct;
@@ -428,8 +552,6 @@ static int commit(struct net *net, const struct ovsdp_ct_action *act, struct ovs
 		if (err)
 			return err;
 	}
-	if (!nf_ct_is_confirmed(ct) && run_helper(skb, act->family) != NF_ACCEPT)
-		return -EINVAL;
 	if (nf_conntrack_confirm(skb) != NF_ACCEPT)
 		return -EINVAL;
 	return 0;
@@ -449,7 +571,7 @@ static int network_trim(struct sk_buff *skb, u8 family)
 	return 0;
 }
 
-int ovsdp_ct_execute(void *s, void *netp, const struct ovsdp_ct_action *act, const struct ovsdp_ct_pkt *pkt,
+int ovsdp_ct_execute(void *s, void *netp, const struct ovsdp_ct_action *act, struct ovsdp_ct_pkt *pkt,
 	struct ovsdp_ct_key *key)
 {
 	struct sk_buff *skb = s;
@@ -457,6 +579,7 @@ int ovsdp_ct_execute(void *s, void *netp, const struct ovsdp_ct_action *act, con
 	struct ovsdp_ct_priv *p = act->handle;
 	int nh_ofs, err;
 
+	pkt->nat_done = 0;
 	if (!p)
 		return -EINVAL;
 	if (pkt->frag != FRAG_NONE)

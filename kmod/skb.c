@@ -38,6 +38,11 @@ static void refresh(struct sk_buff *skb, struct ovsdp_skb_state *st)
 	st->vlan_proto = (__force u16)skb->vlan_proto;
 }
 
+void ovsdp_skb_refresh(void *skb, struct ovsdp_skb_state *st)
+{
+	refresh(skb, st);
+}
+
 int ovsdp_skb_pull(void *p, uint32_t n, struct ovsdp_skb_state *st)
 {
 	struct sk_buff *skb = p;

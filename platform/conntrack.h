@@ -99,11 +99,13 @@ struct ovsdp_ct_pkt {
 	uint16_t eth_type; // network order
 	uint8_t frag;      // OVS_FRAG_TYPE_*
 	uint8_t is_nd;     // an IPv6 neighbour solicitation or advertisement
+	uint8_t nat_done;  // out: NAT rewrote addresses or ports (re-read them)
 };
 
 // The ct action on skb (its data at the MAC header, its network header set)
-// in namespace net: 0 with key updated; -errno to drop the packet.
-int ovsdp_ct_execute(void *skb, void *net, const struct ovsdp_ct_action *act, const struct ovsdp_ct_pkt *pkt,
+// in namespace net: 0 with key updated; -errno to drop the packet. The skb's
+// data may have moved or shrunk (refresh what was cached of it).
+int ovsdp_ct_execute(void *skb, void *net, const struct ovsdp_ct_action *act, struct ovsdp_ct_pkt *pkt,
 	struct ovsdp_ct_key *key);
 // ct_clear: the skb's connection reference dropped, the skb untracked.
 void ovsdp_skb_ct_clear(void *skb);
