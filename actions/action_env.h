@@ -131,6 +131,14 @@ struct ActionState {
 //       set(tunnel): attach the tunnel metadata flow_netlink stored in the
 //       OVS_KEY_ATTR_TUNNEL_INFO payload (upstream: skb_dst_set() of its
 //       metadata_dst). 0 or a negative errno.
+//   int ct(P& pkt, FlowKey& key, const ovsdp_ct_action& act);
+//       the ct action (upstream's ovs_ct_execute()) on a valid key: look the
+//       packet's connection up in act's zone, commit it if asked, update
+//       key.ct. 0; -EINPROGRESS when the host kept the packet (a fragment
+//       held for reassembly: pkt is left empty); another negative errno when
+//       the packet is to be dropped.
+//   void ct_clear(P& pkt, FlowKey& key);  the ct_clear action: no connection
+//       on the packet (untracked) and key.ct zeroed
 //   u32 random_u32();                    get_random_u32()
 //   void budget_exceeded(const FlowKey& key);
 //       a top-level execution ran out of its budget (kActionBudget): count
@@ -141,7 +149,7 @@ struct ActionState {
 //       off again; preemption stays off, the CPU stays the same)
 template <typename E, typename P>
 concept ActionEnv = requires(E& env, P& pkt, FlowKey& key, const FlowKey& ckey, void* storage, u32 v, int e,
-    const UpcallRequest& req, ConstBytes info) {
+    const UpcallRequest& req, ConstBytes info, const ovsdp_ct_action& ct) {
     { env.action_state() } -> SameAs<ActionState<P>&>;
     { env.clone(pkt, storage) } -> SameAs<bool>;
     env.consume(static_cast<P&&>(pkt));
@@ -151,6 +159,8 @@ concept ActionEnv = requires(E& env, P& pkt, FlowKey& key, const FlowKey& ckey, 
     env.recirc(static_cast<P&&>(pkt), key);
     { env.meter(pkt, ckey, v) } -> SameAs<bool>;
     { env.set_tunnel_info(pkt, info) } -> SameAs<int>;
+    { env.ct(pkt, key, ct) } -> SameAs<int>;
+    env.ct_clear(pkt, key);
     { env.random_u32() } -> SameAs<u32>;
     env.budget_exceeded(ckey);
     { env.may_breathe() } -> SameAs<bool>;

@@ -181,6 +181,7 @@ private:
 
     // ---- One action (engine_dispatch.h) ----
     Step step(ActionFrame<P>& f);
+    Step conntrack(ActionFrame<P>& f, const NlAttr* a);
 
     Env& env_;
     ActionState<P>& st_;

@@ -13,6 +13,37 @@ namespace ovsdp {
 
 namespace act {
 
+// The ct action (upstream's OVS_ACTION_ATTR_CT case): out of line, so that
+// step() stays as it was for lists without ct. A stolen fragment ends the
+// list quietly; another error drops the packet and ends it.
+template <MutablePacket P, typename Env>
+OVSDP_NOINLINE auto Engine<P, Env>::conntrack(ActionFrame<P>& f, const NlAttr* a) -> Step
+{
+    P& pkt = f.pkt.get();
+    FlowKey& key = *f.key;
+    int err = 0;
+    ovsdp_ct_action ct;
+    if (OVSDP_UNLIKELY(!ct_action_from_blob(a, &ct))) {
+        err = -err::INVAL;
+    } else if (!key_valid(key)) {
+        Status s = key_update(pkt, key);
+        if (s.is_error())
+            err = s.error().negative();
+    }
+    if (!err) {
+        err = env_.ct(pkt, key, ct);
+        if (err == -act_err::INPROGRESS) {
+            [[maybe_unused]] P stolen = take(f); // empty: the host kept the packet
+            return Step::done(0);
+        }
+    }
+    if (err) {
+        release(f, err);
+        return Step::done(err);
+    }
+    return Step::cont();
+}
+
 // One action of f. Continue: go on with f; Pushed: a nested frame is on
 // top; Done: f is finished with err (its packet released or handed on).
 template <MutablePacket P, typename Env>
@@ -210,10 +241,15 @@ inline auto Engine<P, Env>::step(ActionFrame<P>& f) -> Step
             return Step::done(0);
         }
         break;
-    case OVS_ACTION_ATTR_CT_CLEAR:
-        // No connection tracking: there is no state to clear.
+    case OVS_ACTION_ATTR_CT: {
+        Step s = conntrack(f, a);
+        if (s.kind != Step::Continue)
+            return s;
         break;
-    case OVS_ACTION_ATTR_CT:
+    }
+    case OVS_ACTION_ATTR_CT_CLEAR:
+        env_.ct_clear(pkt, key);
+        break;
     case OVS_ACTION_ATTR_PUSH_NSH:
     case OVS_ACTION_ATTR_POP_NSH:
         // Not supported; validation refuses them.

@@ -156,6 +156,7 @@ namespace act_err {
 inline constexpr int PROTO = 71; // EPROTO
 inline constexpr int NETDOWN = 100; // ENETDOWN
 inline constexpr int HOSTUNREACH = 113; // EHOSTUNREACH
+inline constexpr int INPROGRESS = 115; // EINPROGRESS: a ct fragment kept for reassembly
 } // namespace act_err
 
 // ---- Checksum bookkeeping over a packet (include/linux/skbuff.h) ----------------

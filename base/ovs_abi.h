@@ -402,6 +402,58 @@ enum DecTtlAttr : u16 {
     kDecTtlAttrMax = OVS_DEC_TTL_ATTR_ACTION,
 };
 
+// The ct action's attributes (nested in OVS_ACTION_ATTR_CT).
+enum CtAttr : u16 {
+    OVS_CT_ATTR_UNSPEC,
+    OVS_CT_ATTR_COMMIT,       // flag: commit the connection
+    OVS_CT_ATTR_ZONE,         // u16 zone id
+    OVS_CT_ATTR_MARK,         // struct OvsCtMark: value, mask
+    OVS_CT_ATTR_LABELS,       // struct OvsCtLabels: value, mask
+    OVS_CT_ATTR_HELPER,       // NUL-terminated helper name
+    OVS_CT_ATTR_NAT,          // nested OVS_NAT_ATTR_*
+    OVS_CT_ATTR_FORCE_COMMIT, // flag: commit, replacing a reply-direction entry
+    OVS_CT_ATTR_EVENTMASK,    // u32 mask of IPCT_* event bits
+    OVS_CT_ATTR_TIMEOUT,      // NUL-terminated timeout policy name
+    kCtAttrMax = OVS_CT_ATTR_TIMEOUT,
+};
+
+enum NatAttr : u16 {
+    OVS_NAT_ATTR_UNSPEC,
+    OVS_NAT_ATTR_SRC,          // flag: source NAT
+    OVS_NAT_ATTR_DST,          // flag: destination NAT
+    OVS_NAT_ATTR_IP_MIN,       // be32 or 16-byte address
+    OVS_NAT_ATTR_IP_MAX,       // be32 or 16-byte address
+    OVS_NAT_ATTR_PROTO_MIN,    // u16 port, host order
+    OVS_NAT_ATTR_PROTO_MAX,    // u16 port, host order
+    OVS_NAT_ATTR_PERSISTENT,   // flag
+    OVS_NAT_ATTR_PROTO_HASH,   // flag
+    OVS_NAT_ATTR_PROTO_RANDOM, // flag
+    kNatAttrMax = OVS_NAT_ATTR_PROTO_RANDOM,
+};
+
+// OVS_KEY_ATTR_CT_STATE bits (OVS_CS_F_*).
+inline constexpr u32 kCtStateNew = 0x01;
+inline constexpr u32 kCtStateEstablished = 0x02;
+inline constexpr u32 kCtStateRelated = 0x04;
+inline constexpr u32 kCtStateReplyDir = 0x08;
+inline constexpr u32 kCtStateInvalid = 0x10;
+inline constexpr u32 kCtStateTracked = 0x20;
+inline constexpr u32 kCtStateSrcNat = 0x40;
+inline constexpr u32 kCtStateDstNat = 0x80;
+inline constexpr u32 kCtStateSupported = 0xff; // every bit above (upstream CT_SUPPORTED_MASK)
+
+// OVS_CT_ATTR_MARK and OVS_CT_ATTR_LABELS payloads (upstream's md_mark, md_labels).
+struct OvsCtMark {
+    u32 value;
+    u32 mask;
+};
+struct OvsCtLabels {
+    u8 value[kCtLabelsLen];
+    u8 mask[kCtLabelsLen];
+};
+inline constexpr usize kCtHelperNameLen = 16; // NF_CT_HELPER_NAME_LEN
+inline constexpr usize kCtTimeoutNameMax = 32; // CTNL_TIMEOUT_NAME_MAX
+
 enum HashAlg : u32 {
     OVS_HASH_ALG_L4,
 };

@@ -55,7 +55,7 @@ OVSDP_ALWAYS_INLINE int packet_cmd_execute(H& host, ovsdp_request* req)
         pkt.set_protocol(key->eth.type);
     if (auto st = key_extract(pkt, *key); st.is_error())
         return fail(st.error(), a_pkt);
-    auto validated = validate_and_copy_actions(a_acts->payload(), *key, log);
+    auto validated = validate_and_copy_actions(a_acts->payload(), *key, log, req->net);
     if (validated.is_error())
         return fail(validated.error(), a_acts);
     OwnActions acts(validated.value());

@@ -204,7 +204,7 @@ extern "C" int ovsdp_flow_cmd_new(ovsdp_request* req)
                             : flow_set_unmasked_key(flow.get(), p->key);
     if (st.is_error())
         return req_fail(req, st.error());
-    auto validated = validate_and_copy_actions(a_acts->payload(), flow->key, log);
+    auto validated = validate_and_copy_actions(a_acts->payload(), flow->key, log, req->net);
     if (validated.is_error()) {
         if (log)
             ovsdp_log_ratelimited(OVSDP_LOG_INFO, "%s", kNewActionsRefusedLog);
@@ -277,7 +277,7 @@ extern "C" int ovsdp_flow_cmd_set(ovsdp_request* req)
         if (!masked)
             return -err::NOMEM;
         flow_mask_key(masked.get(), p->key, p->mask, p->m.mask_range, true);
-        auto r = validate_and_copy_actions(a_acts->payload(), *masked, log);
+        auto r = validate_and_copy_actions(a_acts->payload(), *masked, log, req->net);
         if (r.is_error()) {
             if (log)
                 ovsdp_log_ratelimited(OVSDP_LOG_INFO, "%s", kSetActionsRefusedLog);

@@ -97,6 +97,12 @@ struct SegmentVisitorArchetype {
 //   int egress_tunnel(Vport* v, Packet& pkt, ovsdp_tunnel* t, u8* opts, u32 cap);
 //       the egress tunnel of pkt out of v (a tunnel port), as
 //       dev_fill_metadata_dst(); -errno when v cannot tell one.
+//   int ct(Packet& pkt, FlowKey& key, const ovsdp_ct_action& act, void* net);
+//       the ct action in namespace net (ActionEnv::ct()): 0, -EINPROGRESS
+//       (the host kept the packet; pkt left empty) or -errno (drop it).
+//   void ct_clear(Packet& pkt);                no connection on the packet
+//   void ct_fill_rx(Packet& pkt, FlowKey& key); at receive, for a packet that
+//       carried a connection (pkt.ct_at_load()): key.ct from it
 //   u32 random_u32();
 //   u64 now_ns();                              monotonic nanoseconds (ktime),
 //       the meters' clock
@@ -106,7 +112,8 @@ template <typename H>
 concept DpHost = DpPacket<typename H::Packet> &&
     requires(H& h, typename H::Packet& pkt, Vport* v, void* storage, u8 mac_proto, be16 eth_type,
              const UpcallMessage& msg, ovsdp_upcall_msg* umsg, ConstBytes bytes, const ovsdp_tunnel& tun,
-             ovsdp_tunnel* tun_out, const u8* opts, u8* opts_out, u32 cap) {
+             ovsdp_tunnel* tun_out, const u8* opts, u8* opts_out, u32 cap, FlowKey& key,
+             const ovsdp_ct_action& ct) {
         { h.action_state() } -> SameAs<ActionState<typename H::Packet>&>;
         { h.clone(pkt, storage) } -> SameAs<bool>;
         h.consume(static_cast<typename H::Packet&&>(pkt));
@@ -121,6 +128,9 @@ concept DpHost = DpPacket<typename H::Packet> &&
         h.set_input_port(pkt, v);
         { h.set_tunnel(pkt, tun, opts) } -> SameAs<int>;
         { h.egress_tunnel(v, pkt, tun_out, opts_out, cap) } -> SameAs<int>;
+        { h.ct(pkt, key, ct, storage) } -> SameAs<int>;
+        h.ct_clear(pkt);
+        h.ct_fill_rx(pkt, key);
         { h.random_u32() } -> SameAs<u32>;
         { h.now_ns() } -> SameAs<u64>;
         h.bh_disable();
@@ -372,6 +382,13 @@ public:
             return -err::INVAL;
         return host_.set_tunnel(pkt, t, opts);
     }
+    int ct(P& pkt, FlowKey& key, const ovsdp_ct_action& act) { return host_.ct(pkt, key, act, dp_->net); }
+    // Upstream's ovs_ct_clear(): untracked, and the key says so.
+    void ct_clear(P& pkt, FlowKey& key)
+    {
+        host_.ct_clear(pkt);
+        key.ct = FlowKeyCt {};
+    }
     u32 random_u32() { return host_.random_u32(); }
     void budget_exceeded(const FlowKey& key)
     {
@@ -438,6 +455,10 @@ OVSDP_ALWAYS_INLINE void dp_vport_receive(H& host, Vport* vport, typename H::Pac
         host.drop(move(pkt));
         return;
     }
+    // A connection already on the packet (the host stack tracked it before
+    // an internal port or a veth handed it over): upstream's ovs_ct_fill_key().
+    if (OVSDP_UNLIKELY(pkt.ct_at_load()))
+        host.ct_fill_rx(pkt, key);
     dp_process_packet(host, vport->dp, move(pkt), key);
 }
 

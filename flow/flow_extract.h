@@ -14,7 +14,7 @@
 // - Nothing past len() is read, and nothing past what pull() made readable.
 // - Packet bytes are read through wire::read_header copies, so reads need no
 //   alignment.
-// Unlike upstream, every byte of [kFlowKeyPacketStart, sizeof(FlowKey)) is
+// Unlike upstream, every byte of [kFlowKeyPacketStart, kFlowKeyCtStart) is
 // written (fields that do not apply are zero), so keys are reproducible to the
 // byte and can be hashed and compared over any range.
 #pragma once
@@ -572,16 +572,16 @@ OVSDP_ALWAYS_INLINE Status key_extract_l3l4(P& pkt, FlowKey& key, usize nh)
 
 } // namespace flow_detail
 
-// Extracts the packet fields of `key` ([kFlowKeyPacketStart, end)) from pkt;
-// the tunnel and metadata fields, mac_proto included, must already be set and
-// are left alone. Sets pkt's protocol, mac_len and network/transport offsets
+// Extracts the packet fields of `key` ([kFlowKeyPacketStart, kFlowKeyCtStart))
+// from pkt; the tunnel and metadata fields, mac_proto included, must already
+// be set and are left alone, and so are the conntrack fields. Sets pkt's protocol, mac_len and network/transport offsets
 // as upstream's key_extract() does, and may move an in-band outer VLAN tag to
 // the accelerated tag. On error the key's packet fields are unspecified.
 template <Packet P>
 Status key_extract(P& pkt, FlowKey& key)
 {
     using namespace flow_detail;
-    __builtin_memset(key.bytes() + kFlowKeyPacketStart, 0, kFlowKeySize - kFlowKeyPacketStart);
+    __builtin_memset(key.bytes() + kFlowKeyPacketStart, 0, kFlowKeyCtStart - kFlowKeyPacketStart);
 
     usize nh;
     if (OVSDP_UNLIKELY((key.mac_proto & ~kMacProtoKeyInvalid) == kMacProtoNone)) {
@@ -632,7 +632,7 @@ Status key_update(P& pkt, FlowKey& key)
 }
 
 // The receive path (ovs_flow_key_extract): tunnel and metadata from md, then
-// the packet fields. For a packet without tunnel the tunnel key and option
+// the packet fields; the conntrack fields are zeroed. For a packet without tunnel the tunnel key and option
 // length are zeroed but the option bytes are left as they are (as upstream:
 // any mask that covers options also covers tun_opts_len exactly); with a
 // tunnel only the options' own bytes are written.
@@ -656,6 +656,9 @@ Status key_extract_with_metadata(P& pkt, const FlowKeyMetadata& md, FlowKey& key
     key.in_port = md.in_port;
     key.mac_proto = md.mac_proto;
     key.pad0 = 0;
+    // Untracked; a host that finds a connection on the packet fills these
+    // afterwards (upstream's ovs_ct_fill_key()).
+    key.ct = FlowKeyCt {};
     return key_extract(pkt, key);
 }
 

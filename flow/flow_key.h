@@ -13,7 +13,15 @@
 //   [354, 358)  IP: proto, tos, ttl, frag
 //   [358, 364)  L4: ports (or ICMP type/code), TCP flags
 //   [364, 430)  union of IPv4+ARP, IPv6+extension header bits+ND, MPLS
-//   [430, 432)  tail padding (always zero after extraction)
+//   [430, 432)  padding (always zero after extraction)
+//   -------- kFlowKeyCtStart = 432 -------- conntrack (FlowKeyCt)
+//   [432, 496)  ct state, zone, mark, labels, original-direction tuple
+//
+// The conntrack fields come last (upstream scatters them through the key):
+// the receive path fills them from a connection already on the packet and
+// the ct action rewrites them, but key_extract() leaves them alone (upstream
+// likewise keeps them across ovs_flow_key_update()), and a flow that matches
+// no ct field keeps a range that ends before them.
 //
 // Keys and masks are compared and hashed a long at a time over a
 // FlowKeyRange [start, end); a flow that matches no tunnel field has a mask
@@ -211,6 +219,24 @@ struct FlowKeyMpls {
     be32 lse[kMplsLabelDepth]; // label stack entries, top of stack first
 };
 
+// Conntrack fields of a key (upstream's ct_state, ct_zone, ct_orig_proto,
+// ct.mark, ct.labels, ct_orig and orig_tp). All zero when the packet has no
+// connection (untracked).
+struct FlowKeyCt {
+    u8 state; // OVS_CS_F_* bits (OVS_KEY_ATTR_CT_STATE)
+    u8 orig_proto; // IP protocol of the original-direction tuple; 0: no tuple
+    u16 zone; // conntrack zone, host order (OVS_KEY_ATTR_CT_ZONE)
+    u32 mark; // connection mark (OVS_KEY_ATTR_CT_MARK)
+    u8 labels[16]; // connection labels (OVS_KEY_ATTR_CT_LABELS)
+    be16 orig_tp_src; // original-direction source port, or htons(ICMP type)
+    be16 orig_tp_dst; // original-direction destination port, or htons(ICMP code)
+    union {
+        FlowTunnelAddr4 ipv4; // original-direction addresses (IPv4 keys)
+        FlowTunnelAddr6 ipv6; // original-direction addresses (IPv6 keys)
+    } orig;
+    u8 pad[4];
+};
+
 struct alignas(sizeof(long)) FlowKey {
     // -- Tunnel metadata: [0, kFlowKeyNonTunnelStart) --
     u8 tun_opts[kTunOptsMax]; // options in the last tun_opts_len bytes
@@ -236,6 +262,9 @@ struct alignas(sizeof(long)) FlowKey {
         FlowKeyMpls mpls; // eth.type MPLS unicast or multicast
     };
 
+    // -- Conntrack: [kFlowKeyCtStart, sizeof), left alone by key_extract --
+    FlowKeyCt ct;
+
     // Offset in tun_opts (and in the key) of `len` bytes of options.
     static constexpr usize tun_opts_offset(usize len) { return kTunOptsMax - len; }
     u8* tun_opts_data() { return tun_opts + tun_opts_offset(tun_opts_len); }
@@ -249,6 +278,8 @@ struct alignas(sizeof(long)) FlowKey {
 inline constexpr usize kFlowKeyNonTunnelStart = OVSDP_OFFSETOF(FlowKey, priority);
 // The first byte key_extract() writes; the metadata before it is the caller's.
 inline constexpr usize kFlowKeyPacketStart = OVSDP_OFFSETOF(FlowKey, eth);
+// The first conntrack byte: key_extract() writes [kFlowKeyPacketStart, here).
+inline constexpr usize kFlowKeyCtStart = OVSDP_OFFSETOF(FlowKey, ct);
 inline constexpr usize kFlowKeySize = sizeof(FlowKey);
 
 static_assert(IsStandardLayout<FlowKey> && IsTriviallyCopyable<FlowKey>);
@@ -269,7 +300,9 @@ static_assert(OVSDP_OFFSETOF(FlowKey, ipv4) == 364 && OVSDP_OFFSETOF(FlowKey, ip
     && OVSDP_OFFSETOF(FlowKey, mpls) == 364);
 static_assert(sizeof(FlowKeyIpv4) == 20 && sizeof(FlowKeyIpv6) == 68 && sizeof(FlowKeyMpls) == 16);
 static_assert(OVSDP_OFFSETOF(FlowKey, ipv6.exthdrs) == 400 && OVSDP_OFFSETOF(FlowKey, ipv6.nd) == 402);
-static_assert(sizeof(FlowKey) == 432);
+static_assert(kFlowKeyCtStart == 432 && sizeof(FlowKeyCt) == 64);
+static_assert(OVSDP_OFFSETOF(FlowKeyCt, labels) == 8 && OVSDP_OFFSETOF(FlowKeyCt, orig) == 28);
+static_assert(sizeof(FlowKey) == 496);
 
 // ---- Key ranges ---------------------------------------------------------------
 

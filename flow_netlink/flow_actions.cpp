@@ -4,6 +4,7 @@
 
 #include "flow_netlink/flow_netlink.h"
 #include "flow_netlink/nl_walk.h"
+#include "platform/conntrack.h"
 #include "platform/platform.h"
 
 namespace ovsdp {
@@ -80,6 +81,36 @@ Status ActionsBuf::copy(const NlAttr* a)
     __builtin_memcpy(p, a, a->nla_len);
     __builtin_memset(p + a->nla_len, 0, nla_align(a->nla_len) - a->nla_len);
     return {};
+}
+
+namespace {
+
+void release_one_ct(const NlAttr* a)
+{
+    ovsdp_ct_action ct;
+    if (ct_action_from_blob(a, &ct))
+        ovsdp_ct_action_release(&ct);
+}
+
+void release_ct_actions(FlowActions* acts) { for_each_ct_action({ acts->data, acts->len }, release_one_ct); }
+
+} // namespace
+
+void ActionsBuf::release_ct()
+{
+    if (acts_ && (flags_ & kFlowActionsCt))
+        release_ct_actions(acts_);
+    flags_ &= ~kFlowActionsCt;
+}
+
+FlowActions* ActionsBuf::release()
+{
+    if (acts_) {
+        acts_->flags = flags_;
+        acts_->release = (flags_ & kFlowActionsCt) ? release_ct_actions : nullptr;
+    }
+    flags_ = 0;
+    return exchange(acts_, nullptr);
 }
 
 static_assert(kMaxActionsBufsize <= 0xffffffffu / 4, "blob sizes and their doubling fit a u32");
@@ -522,11 +553,217 @@ struct CopyFrame {
 };
 static_assert(sizeof(CopyFrame) <= 64, "copy_lists() keeps kActionsMaxDepth + 1 frames on the stack");
 
+// ---- ct -------------------------------------------------------------------------------
+
+constexpr u8 kNfprotoIpv4 = 2;
+constexpr u8 kNfprotoIpv6 = 10;
+
+bool nonzero(const u8* p, usize n)
+{
+    for (usize i = 0; i < n; i++)
+        if (p[i])
+            return true;
+    return false;
+}
+
+bool nul_terminated(const u8* p, usize n)
+{
+    for (usize i = 0; i < n; i++)
+        if (!p[i])
+            return true;
+    return false;
+}
+
+// Upstream parse_nat(): OVS_CT_ATTR_NAT into ct (whose flags say whether a
+// commit came before it, as upstream checks in attribute order).
+Status parse_nat(const NlAttr* attr, ovsdp_ct_action& ct)
+{
+    bool ip6 = ct.family == kNfprotoIpv6;
+    bool have_ip_max = false, have_proto_max = false;
+    NlWalk walk(attr->payload());
+    while (const NlAttr* a = walk.next()) {
+        u16 type = a->type();
+        if (type > kNatAttrMax)
+            return make_error(err::INVAL, "NAT attribute type above OVS_NAT_ATTR_MAX");
+        usize want = 0;
+        if (type == OVS_NAT_ATTR_IP_MIN || type == OVS_NAT_ATTR_IP_MAX)
+            want = ip6 ? 16 : 4;
+        else if (type == OVS_NAT_ATTR_PROTO_MIN || type == OVS_NAT_ATTR_PROTO_MAX)
+            want = sizeof(u16);
+        if (a->len() != want)
+            return make_error(err::INVAL, "NAT attribute has wrong length");
+        switch (type) {
+        case OVS_NAT_ATTR_SRC:
+        case OVS_NAT_ATTR_DST:
+            if (ct.flags & (OVSDP_CT_F_NAT | OVSDP_CT_F_SRC_NAT | OVSDP_CT_F_DST_NAT))
+                return make_error(err::RANGE, "Only one NAT type (source or destination) may be given");
+            ct.flags |= OVSDP_CT_F_NAT | (type == OVS_NAT_ATTR_SRC ? OVSDP_CT_F_SRC_NAT : OVSDP_CT_F_DST_NAT);
+            break;
+        case OVS_NAT_ATTR_IP_MIN:
+            __builtin_memcpy(ct.nat_addr_min, a->data(), a->len());
+            ct.nat_range_flags |= OVSDP_NAT_RANGE_MAP_IPS;
+            break;
+        case OVS_NAT_ATTR_IP_MAX:
+            __builtin_memcpy(ct.nat_addr_max, a->data(), a->len());
+            ct.nat_range_flags |= OVSDP_NAT_RANGE_MAP_IPS;
+            have_ip_max = true;
+            break;
+        case OVS_NAT_ATTR_PROTO_MIN:
+            ct.nat_proto_min = a->get_u16();
+            ct.nat_range_flags |= OVSDP_NAT_RANGE_PROTO_SPECIFIED;
+            break;
+        case OVS_NAT_ATTR_PROTO_MAX:
+            ct.nat_proto_max = a->get_u16();
+            ct.nat_range_flags |= OVSDP_NAT_RANGE_PROTO_SPECIFIED;
+            have_proto_max = true;
+            break;
+        case OVS_NAT_ATTR_PERSISTENT:
+            ct.nat_range_flags |= OVSDP_NAT_RANGE_PERSISTENT;
+            break;
+        case OVS_NAT_ATTR_PROTO_HASH:
+            ct.nat_range_flags |= OVSDP_NAT_RANGE_PROTO_RANDOM;
+            break;
+        case OVS_NAT_ATTR_PROTO_RANDOM:
+            ct.nat_range_flags |= OVSDP_NAT_RANGE_PROTO_RANDOM_FULLY;
+            break;
+        default:
+            return make_error(err::INVAL, "Unknown NAT attribute");
+        }
+    }
+    if (walk.rem() > 0)
+        return make_error(err::INVAL, "NAT attributes have trailing bytes");
+    if (!(ct.flags & (OVSDP_CT_F_SRC_NAT | OVSDP_CT_F_DST_NAT))) {
+        if (ct.nat_range_flags)
+            return make_error(err::INVAL, "NAT ranges or flags given without source or destination NAT");
+        ct.flags |= OVSDP_CT_F_NAT; // NAT existing connections
+    } else if (!(ct.flags & OVSDP_CT_F_COMMIT)) {
+        return make_error(err::INVAL, "Source or destination NAT requires commit before it");
+    }
+    if ((ct.nat_range_flags & OVSDP_NAT_RANGE_MAP_IPS) && !have_ip_max)
+        __builtin_memcpy(ct.nat_addr_max, ct.nat_addr_min, sizeof(ct.nat_addr_max));
+    if ((ct.nat_range_flags & OVSDP_NAT_RANGE_PROTO_SPECIFIED) && !have_proto_max)
+        ct.nat_proto_max = ct.nat_proto_min;
+    return {};
+}
+
+// Upstream parse_ct(): lengths of OVS_CT_ATTR_* as [min, max].
+struct CtLen {
+    u16 min, max;
+};
+constexpr CtLen kCtLens[kCtAttrMax + 1] = {
+    { 0, 0 }, // UNSPEC
+    { 0, 0 }, // COMMIT
+    { sizeof(u16), sizeof(u16) }, // ZONE
+    { sizeof(OvsCtMark), sizeof(OvsCtMark) }, // MARK
+    { sizeof(OvsCtLabels), sizeof(OvsCtLabels) }, // LABELS
+    { 1, kCtHelperNameLen }, // HELPER
+    { 0, 0xffff }, // NAT: checked nest by nest
+    { 0, 0 }, // FORCE_COMMIT
+    { sizeof(u32), sizeof(u32) }, // EVENTMASK
+    { 1, kCtTimeoutNameMax }, // TIMEOUT
+};
+
+Status parse_ct(const NlAttr* attr, ovsdp_ct_action& ct)
+{
+    NlWalk walk(attr->payload());
+    while (const NlAttr* a = walk.next()) {
+        u16 type = a->type();
+        if (type > kCtAttrMax)
+            return make_error(err::INVAL, "Conntrack action attribute type above OVS_CT_ATTR_MAX");
+        if (a->len() < kCtLens[type].min || a->len() > kCtLens[type].max)
+            return make_error(err::INVAL, "Conntrack action attribute has wrong length");
+        switch (type) {
+        case OVS_CT_ATTR_FORCE_COMMIT:
+            ct.flags |= OVSDP_CT_F_FORCE | OVSDP_CT_F_COMMIT;
+            break;
+        case OVS_CT_ATTR_COMMIT:
+            ct.flags |= OVSDP_CT_F_COMMIT;
+            break;
+        case OVS_CT_ATTR_ZONE:
+            ct.zone = a->get_u16();
+            break;
+        case OVS_CT_ATTR_MARK: {
+            auto mark = a->get<OvsCtMark>();
+            if (!mark.mask)
+                return make_error(err::INVAL, "Conntrack mark mask is zero");
+            ct.mark = mark.value;
+            ct.mark_mask = mark.mask;
+            break;
+        }
+        case OVS_CT_ATTR_LABELS: {
+            auto labels = a->get<OvsCtLabels>();
+            if (!nonzero(labels.mask, sizeof(labels.mask)))
+                return make_error(err::INVAL, "Conntrack labels mask is zero");
+            __builtin_memcpy(ct.labels, labels.value, sizeof(ct.labels));
+            __builtin_memcpy(ct.labels_mask, labels.mask, sizeof(ct.labels_mask));
+            break;
+        }
+        case OVS_CT_ATTR_HELPER:
+            if (!nul_terminated(a->data(), a->len()))
+                return make_error(err::INVAL, "Conntrack helper name is not NUL-terminated");
+            __builtin_memset(ct.helper, 0, sizeof(ct.helper));
+            __builtin_memcpy(ct.helper, a->data(), a->len());
+            break;
+        case OVS_CT_ATTR_NAT:
+            TRY(parse_nat(a, ct));
+            break;
+        case OVS_CT_ATTR_EVENTMASK:
+            ct.flags |= OVSDP_CT_F_EVENTMASK;
+            ct.eventmask = a->get_u32();
+            break;
+        case OVS_CT_ATTR_TIMEOUT:
+            if (!nul_terminated(a->data(), a->len()))
+                return make_error(err::INVAL, "Conntrack timeout policy name is not NUL-terminated");
+            __builtin_memset(ct.timeout, 0, sizeof(ct.timeout));
+            __builtin_memcpy(ct.timeout, a->data(), a->len());
+            break;
+        default:
+            return make_error(err::INVAL, "Unknown conntrack action attribute");
+        }
+    }
+    if (!(ct.flags & OVSDP_CT_F_COMMIT) && ct.mark_mask)
+        return make_error(err::INVAL, "Setting the conntrack mark requires commit");
+    if (!(ct.flags & OVSDP_CT_F_COMMIT) && nonzero(ct.labels_mask, sizeof(ct.labels_mask)))
+        return make_error(err::INVAL, "Setting the conntrack labels requires commit");
+    if (walk.rem() > 0)
+        return make_error(err::INVAL, "Conntrack action attributes have trailing bytes");
+    return {};
+}
+
+// Upstream ovs_ct_copy_action(): validated, the host's resources made, the
+// action added to the blob (or the resources released again).
+Status copy_ct(const NlAttr* a, const FlowKey& key, ActionsBuf& out, void* net)
+{
+    if (!ovsdp_ct_enabled())
+        return make_error(err::OPNOTSUPP, "Conntrack actions are not supported by this datapath");
+    ovsdp_ct_action ct;
+    __builtin_memset(&ct, 0, sizeof(ct));
+    if (key.eth.type == htons(kEthPIp))
+        ct.family = kNfprotoIpv4;
+    else if (key.eth.type == htons(kEthPIpv6))
+        ct.family = kNfprotoIpv6;
+    else
+        return make_error(err::INVAL, "Conntrack action on a flow that is neither IPv4 nor IPv6");
+    ct.ip_proto = key.ip.proto;
+    TRY(parse_ct(a, ct));
+    const char* msg = nullptr;
+    int rc = ovsdp_ct_action_init(&ct, net, &msg);
+    if (rc)
+        return make_error(rc < 0 ? -rc : err::INVAL, msg ? msg : "Conntrack action refused by the host");
+    auto added = out.add(OVS_ACTION_ATTR_CT, &ct, sizeof(ct));
+    if (added.is_error()) {
+        ovsdp_ct_action_release(&ct);
+        return added.error();
+    }
+    out.add_flags(kFlowActionsCt);
+    return {};
+}
+
 // Upstream __ovs_nla_copy_actions, one action. For the actions holding a
 // list (sample, clone, check_pkt_len, dec_ttl) it writes their head, sets
 // `descend` and returns the list in `nested` for the caller to walk.
 Status copy_one(const NlAttr* a, bool last, const FlowKey& key, ActState& st, ActionsBuf& out, bool& descend,
-    NestedList& nested, bool log)
+    NestedList& nested, bool log, void* net)
 {
     u16 type = a->type();
     if (type > kActionAttrMax)
@@ -650,7 +887,9 @@ Status copy_one(const NlAttr* a, bool last, const FlowKey& key, ActState& st, Ac
         return {};
 
     case OVS_ACTION_ATTR_CT:
-        return make_error(err::OPNOTSUPP, "Conntrack actions are not supported by this datapath");
+        TRY(copy_ct(a, key, out, net));
+        copied = true;
+        break;
 
     case OVS_ACTION_ATTR_CT_CLEAR:
         break;
@@ -701,7 +940,7 @@ Status copy_one(const NlAttr* a, bool last, const FlowKey& key, ActState& st, Ac
     return {};
 }
 
-Status copy_lists(ConstBytes actions, const FlowKey& key, ActionsBuf& out, bool log)
+Status copy_lists(ConstBytes actions, const FlowKey& key, ActionsBuf& out, bool log, void* net)
 {
     OVSDP_UNINITIALIZED CopyFrame frames[kActionsMaxDepth + 1]; // each set before use
     u32 top = 0;
@@ -742,7 +981,7 @@ Status copy_lists(ConstBytes actions, const FlowKey& key, ActionsBuf& out, bool 
         bool last = a->nla_len == rem_before; // upstream nla_is_last()
         bool descend = false;
         NestedList nested;
-        TRY(copy_one(a, last, key, f.st, out, descend, nested, log));
+        TRY(copy_one(a, last, key, f.st, out, descend, nested, log, net));
         if (!descend)
             continue;
         if (top + 1 > kActionsMaxDepth)
@@ -824,6 +1063,65 @@ ConstBytes after_first(const NlAttr* a, const NlAttr** first)
         return {};
     *first = f;
     return p.slice(nla_align(f->nla_len) < p.size() ? nla_align(f->nla_len) : p.size());
+}
+
+usize cstr_len(const char* s, usize max)
+{
+    usize n = 0;
+    while (n < max && s[n])
+        n++;
+    return n;
+}
+
+// Upstream ovs_ct_action_to_attr() and ovs_ct_nat_to_attr().
+template <typename W>
+void put_ct(W& w, const ovsdp_ct_action& ct)
+{
+    usize nest = w.nest_begin(OVS_ACTION_ATTR_CT);
+    if (ct.flags & OVSDP_CT_F_COMMIT)
+        w.put((ct.flags & OVSDP_CT_F_FORCE) ? OVS_CT_ATTR_FORCE_COMMIT : OVS_CT_ATTR_COMMIT, nullptr, 0);
+    w.put_u16(OVS_CT_ATTR_ZONE, ct.zone);
+    if (ct.mark_mask) {
+        OvsCtMark mark { ct.mark, ct.mark_mask };
+        w.put(OVS_CT_ATTR_MARK, &mark, sizeof(mark));
+    }
+    if (nonzero(ct.labels_mask, sizeof(ct.labels_mask))) {
+        OvsCtLabels labels;
+        __builtin_memcpy(labels.value, ct.labels, sizeof(labels.value));
+        __builtin_memcpy(labels.mask, ct.labels_mask, sizeof(labels.mask));
+        w.put(OVS_CT_ATTR_LABELS, &labels, sizeof(labels));
+    }
+    if (ct.helper[0])
+        w.put(OVS_CT_ATTR_HELPER, ct.helper, cstr_len(ct.helper, sizeof(ct.helper)) + 1);
+    if (ct.flags & OVSDP_CT_F_EVENTMASK)
+        w.put_u32(OVS_CT_ATTR_EVENTMASK, ct.eventmask);
+    if (ct.timeout[0])
+        w.put(OVS_CT_ATTR_TIMEOUT, ct.timeout, cstr_len(ct.timeout, sizeof(ct.timeout)) + 1);
+    if (ct.flags & OVSDP_CT_F_NAT) {
+        usize nat = w.nest_begin(OVS_CT_ATTR_NAT);
+        if (ct.flags & (OVSDP_CT_F_SRC_NAT | OVSDP_CT_F_DST_NAT)) {
+            w.put((ct.flags & OVSDP_CT_F_SRC_NAT) ? OVS_NAT_ATTR_SRC : OVS_NAT_ATTR_DST, nullptr, 0);
+            if (ct.nat_range_flags & OVSDP_NAT_RANGE_MAP_IPS) {
+                usize alen = ct.family == kNfprotoIpv6 ? 16 : 4;
+                w.put(OVS_NAT_ATTR_IP_MIN, ct.nat_addr_min, alen);
+                if (__builtin_memcmp(ct.nat_addr_min, ct.nat_addr_max, alen))
+                    w.put(OVS_NAT_ATTR_IP_MAX, ct.nat_addr_max, alen);
+            }
+            if (ct.nat_range_flags & OVSDP_NAT_RANGE_PROTO_SPECIFIED) {
+                w.put_u16(OVS_NAT_ATTR_PROTO_MIN, ct.nat_proto_min);
+                if (ct.nat_proto_max != ct.nat_proto_min)
+                    w.put_u16(OVS_NAT_ATTR_PROTO_MAX, ct.nat_proto_max);
+            }
+            if (ct.nat_range_flags & OVSDP_NAT_RANGE_PERSISTENT)
+                w.put(OVS_NAT_ATTR_PERSISTENT, nullptr, 0);
+            if (ct.nat_range_flags & OVSDP_NAT_RANGE_PROTO_RANDOM)
+                w.put(OVS_NAT_ATTR_PROTO_HASH, nullptr, 0);
+            if (ct.nat_range_flags & OVSDP_NAT_RANGE_PROTO_RANDOM_FULLY)
+                w.put(OVS_NAT_ATTR_PROTO_RANDOM, nullptr, 0);
+        }
+        w.nest_end(nat);
+    }
+    w.nest_end(nest);
 }
 
 // Upstream ovs_nla_put_actions and its *_action_to_attr helpers.
@@ -941,6 +1239,13 @@ bool put_actions(ConstBytes blob, W& w)
                 return false;
             break;
         }
+        case OVS_ACTION_ATTR_CT: {
+            ovsdp_ct_action ct;
+            if (!ct_action_from_blob(a, &ct))
+                return false;
+            put_ct(w, ct);
+            break;
+        }
         default:
             w.put(type, a->data(), a->len());
             break;
@@ -952,14 +1257,14 @@ bool put_actions(ConstBytes blob, W& w)
 
 } // namespace flow_actions_detail
 
-Status copy_actions(ConstBytes actions, const FlowKey& key, ActionsBuf& out, bool log)
+Status copy_actions(ConstBytes actions, const FlowKey& key, ActionsBuf& out, bool log, void* net)
 {
     using namespace flow_actions_detail;
     out.clear();
     // Usually the copy is about the size of what userspace sent.
     Status s = out.reserve(actions.size());
     if (s.ok())
-        s = copy_lists(actions, key, out, log);
+        s = copy_lists(actions, key, out, log, net);
     if (s.is_error()) {
         out.clear();
         if (log && s.error().msg)
@@ -968,15 +1273,80 @@ Status copy_actions(ConstBytes actions, const FlowKey& key, ActionsBuf& out, boo
     return s;
 }
 
-Result<FlowActions*> validate_and_copy_actions(ConstBytes actions, const FlowKey& key, bool log)
+Result<FlowActions*> validate_and_copy_actions(ConstBytes actions, const FlowKey& key, bool log, void* net)
 {
     using namespace flow_actions_detail;
     ActionsBuf buf;
-    TRY(copy_actions(actions, key, buf, log));
+    TRY(copy_actions(actions, key, buf, log, net));
     return buf.release();
 }
 
 bool actions_to_nlattrs(ConstBytes blob, NlWriter& w) { return flow_actions_detail::put_actions(blob, w); }
+
+bool ct_action_from_blob(const NlAttr* a, ovsdp_ct_action* out)
+{
+    if (a->len() < sizeof(*out))
+        return false;
+    __builtin_memcpy(out, a->data(), sizeof(*out));
+    return true;
+}
+
+void for_each_ct_action(ConstBytes blob, void (*f)(const NlAttr* ct))
+{
+    using namespace flow_actions_detail;
+    struct Frame {
+        NlWalk walk;
+        DumpKind kind;
+    };
+    Frame frames[kDumpFrames];
+    u32 top = 0;
+    frames[0] = Frame { NlWalk(blob), DumpKind::List };
+    auto push = [&](ConstBytes list, DumpKind kind) {
+        if (top + 1 < kDumpFrames)
+            frames[++top] = Frame { NlWalk(list), kind };
+    };
+    for (;;) {
+        Frame& fr = frames[top];
+        const NlAttr* a = fr.walk.next();
+        if (!a) {
+            if (top == 0)
+                return;
+            top--;
+            continue;
+        }
+        if (fr.kind == DumpKind::CheckPktLenBody) {
+            push(a->payload(), DumpKind::List);
+            continue;
+        }
+        if (fr.kind == DumpKind::DecTtlBody) {
+            if (a->type() == OVS_DEC_TTL_ATTR_ACTION)
+                push(a->payload(), DumpKind::List);
+            continue;
+        }
+        const NlAttr* first;
+        switch (a->type()) {
+        case OVS_ACTION_ATTR_CT:
+            f(a);
+            break;
+        case OVS_ACTION_ATTR_SAMPLE:
+        case OVS_ACTION_ATTR_CLONE: {
+            ConstBytes list = after_first(a, &first);
+            push(list, DumpKind::List);
+            break;
+        }
+        case OVS_ACTION_ATTR_CHECK_PKT_LEN: {
+            ConstBytes body = after_first(a, &first);
+            push(body, DumpKind::CheckPktLenBody);
+            break;
+        }
+        case OVS_ACTION_ATTR_DEC_TTL:
+            push(a->payload(), DumpKind::DecTtlBody);
+            break;
+        default:
+            break;
+        }
+    }
+}
 
 usize actions_nlattr_size(ConstBytes blob)
 {

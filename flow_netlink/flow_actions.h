@@ -29,8 +29,7 @@
 //    POP_MPLS, ADD_MPLS, TRUNC, PUSH_ETH, POP_ETH, CT_CLEAR, SET_MASKED: as
 //    userspace sent them, validated (SET_MASKED: one nested OVS_KEY_ATTR_*
 //    whose payload is the value then the mask, of equal lengths, value bits
-//    only under the mask). CT_CLEAR is accepted as upstream does and is a
-//    no-op here (there is no conntrack state to clear).
+//    only under the mask). CT_CLEAR is accepted as upstream does.
 //  - kActionAttrSetToMasked: a SET of any field but the tunnel, converted as
 //    upstream does: one nested OVS_KEY_ATTR_* with the value then a mask of
 //    all 1-bits (the IPv6 flow label's mask is 0x000fffff).
@@ -48,10 +47,16 @@
 //    OVS_CHECK_PKT_LEN_ATTR_ACTIONS_IF_GREATER{actions}, always in that order.
 //  - DEC_TTL: OVS_DEC_TTL_ATTR_ACTION{actions} (the actions for packets whose
 //    TTL expires).
+//  - CT: an ovsdp_ct_action (platform/conntrack.h), validated as upstream's
+//    parse_ct()/parse_nat(), with the host's resources made at install
+//    (ovsdp_ct_action_init()) and released when the blob is freed or
+//    dropped, nested ct actions included (kFlowActionsCt; upstream's leak of
+//    nested ones was CVE-2022-49086). Written back as upstream's
+//    ovs_ct_action_to_attr(). Refused with EOPNOTSUPP when the host does not
+//    track connections (ovsdp_ct_enabled()).
 // METER is accepted as upstream does: a meter that does not exist (meter/) is
-// ignored at execution. Refused with EOPNOTSUPP
-// (no conntrack or NSH here): CT, PUSH_NSH, POP_NSH, and set/set_masked of
-// CT_MARK, CT_LABELS and NSH.
+// ignored at execution. Refused with EOPNOTSUPP (no NSH here): PUSH_NSH,
+// POP_NSH, and set/set_masked of CT_MARK, CT_LABELS and NSH.
 #pragma once
 
 #include "base/netlink.h"
@@ -59,6 +64,7 @@
 #include "base/result.h"
 #include "flow/flow_key.h"
 #include "flow_table/flow.h"
+#include "platform/conntrack.h"
 
 namespace ovsdp {
 
@@ -105,28 +111,29 @@ static_assert(sizeof(ActionTunnelInfo) == 64);
 class ActionsBuf {
 public:
     ActionsBuf() = default;
-    ~ActionsBuf() { flow_actions_free(acts_); }
+    ~ActionsBuf()
+    {
+        release_ct();
+        flow_actions_free(acts_);
+    }
     ActionsBuf(const ActionsBuf&) = delete;
     ActionsBuf& operator=(const ActionsBuf&) = delete;
 
     const u8* data() const { return acts_ ? acts_->data : nullptr; }
     u32 size() const { return acts_ ? acts_->len : 0; }
     ConstBytes bytes() const { return { data(), size() }; }
-    // Drops the contents (keeps the memory).
+    // Drops the contents (keeps the memory), releasing their ct resources.
     void clear()
     {
+        release_ct();
         if (acts_)
             acts_->len = 0;
         flags_ = 0;
     }
-    // The blob, for a flow, with its flags; the buffer is empty afterwards.
-    FlowActions* release()
-    {
-        if (acts_)
-            acts_->flags = exchange(flags_, 0u);
-        return exchange(acts_, nullptr);
-    }
-    // FlowActions::flags of the blob (kFlowActionsUpcall).
+    // The blob, for a flow, with its flags and, with ct actions, the release
+    // hook that frees their resources; the buffer is empty afterwards.
+    FlowActions* release();
+    // FlowActions::flags of the blob (kFlowActionsUpcall, kFlowActionsCt).
     void add_flags(u32 f) { flags_ |= f; }
     u32 flags() const { return flags_; }
 
@@ -145,6 +152,8 @@ public:
 
 private:
     Result<u8*> append(usize n);
+    // The ct actions' host resources (kFlowActionsCt), once.
+    void release_ct();
 
     FlowActions* acts_ = nullptr;
     u32 flags_ = 0;
@@ -159,11 +168,22 @@ private:
 // checks), EOVERFLOW for nesting deeper than kActionsMaxDepth, EMSGSIZE when
 // the blob would exceed kMaxActionsBufsize or a nested list's validated form
 // an attribute, EOPNOTSUPP for unsupported features, NOMEM.
-Status copy_actions(ConstBytes actions, const FlowKey& key, ActionsBuf& out, bool log);
+// `net`: the requesting socket's namespace (ovsdp_genl_request::net), where
+// ct actions make their host resources (ovsdp_ct_action_init()); null in
+// tests.
+Status copy_actions(ConstBytes actions, const FlowKey& key, ActionsBuf& out, bool log, void* net = nullptr);
 
 // The same, returning the flow's actions (upstream's ovs_nla_copy_actions).
 // Free with flow_actions_free() unless published.
-Result<FlowActions*> validate_and_copy_actions(ConstBytes actions, const FlowKey& key, bool log);
+Result<FlowActions*> validate_and_copy_actions(ConstBytes actions, const FlowKey& key, bool log, void* net = nullptr);
+
+// Calls f(const NlAttr* ct) for every OVS_ACTION_ATTR_CT of a blob made by
+// copy_actions(), nested lists included (no recursion).
+void for_each_ct_action(ConstBytes blob, void (*f)(const NlAttr* ct));
+
+// The ovsdp_ct_action a blob's OVS_ACTION_ATTR_CT holds, copied out (the
+// blob keeps it at 4-byte alignment). False when the attribute is too short.
+bool ct_action_from_blob(const NlAttr* a, ovsdp_ct_action* out);
 
 // Writes a blob made by copy_actions() as the OVS_ACTION_ATTR_* attributes
 // userspace sent (no enclosing nest; upstream's ovs_nla_put_actions). False

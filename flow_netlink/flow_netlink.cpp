@@ -3,6 +3,7 @@
 #include "flow_netlink/flow_netlink.h"
 
 #include "flow_netlink/nl_walk.h"
+#include "platform/conntrack.h"
 #include "platform/platform.h"
 
 namespace ovsdp {
@@ -402,6 +403,62 @@ Status parse_eth_type(Parser& p, u64& attrs, bool is_mask, bool ones)
     return {};
 }
 
+constexpr u64 kCtKeyAttrs = bit(OVS_KEY_ATTR_CT_STATE) | bit(OVS_KEY_ATTR_CT_ZONE) | bit(OVS_KEY_ATTR_CT_MARK)
+    | bit(OVS_KEY_ATTR_CT_LABELS) | bit(OVS_KEY_ATTR_CT_ORIG_TUPLE_IPV4) | bit(OVS_KEY_ATTR_CT_ORIG_TUPLE_IPV6);
+
+// The conntrack part of upstream's metadata_from_nlattrs.
+Status ct_from_attrs(Parser& p, u64& attrs, bool is_mask, bool ones)
+{
+    FlowKeyWriter& w = p.w(is_mask);
+    FlowKeyCt& ct = w.key().ct;
+    const AttrTable& t = p.t;
+
+    if (attrs & bit(OVS_KEY_ATTR_CT_STATE)) {
+        u32 state = read<u32>(t.a[OVS_KEY_ATTR_CT_STATE], ones);
+        // The exact mask made from the key covers the supported bits only
+        // (upstream's nlattr_set() does the same to its 0xff copy).
+        if (ones)
+            state &= kCtStateSupported;
+        if (state & ~kCtStateSupported)
+            return make_error(err::INVAL, "Conntrack state has bits outside the 8 supported flags");
+        w.put(ct.state, static_cast<u8>(state));
+        attrs &= ~bit(OVS_KEY_ATTR_CT_STATE);
+    }
+    if (attrs & bit(OVS_KEY_ATTR_CT_ZONE)) {
+        w.put(ct.zone, read<u16>(t.a[OVS_KEY_ATTR_CT_ZONE], ones));
+        attrs &= ~bit(OVS_KEY_ATTR_CT_ZONE);
+    }
+    if (attrs & bit(OVS_KEY_ATTR_CT_MARK)) {
+        w.put(ct.mark, read<u32>(t.a[OVS_KEY_ATTR_CT_MARK], ones));
+        attrs &= ~bit(OVS_KEY_ATTR_CT_MARK);
+    }
+    if (attrs & bit(OVS_KEY_ATTR_CT_LABELS)) {
+        u8 labels[kCtLabelsLen];
+        read_bytes(labels, t.a[OVS_KEY_ATTR_CT_LABELS], sizeof(labels), ones);
+        w.put_bytes(ct.labels, labels, sizeof(labels));
+        attrs &= ~bit(OVS_KEY_ATTR_CT_LABELS);
+    }
+    if (attrs & bit(OVS_KEY_ATTR_CT_ORIG_TUPLE_IPV4)) {
+        auto tuple = read<OvsKeyCtTupleIpv4>(t.a[OVS_KEY_ATTR_CT_ORIG_TUPLE_IPV4], ones);
+        w.put(ct.orig.ipv4.src, tuple.ipv4_src);
+        w.put(ct.orig.ipv4.dst, tuple.ipv4_dst);
+        w.put(ct.orig_tp_src, tuple.src_port);
+        w.put(ct.orig_tp_dst, tuple.dst_port);
+        w.put(ct.orig_proto, tuple.ipv4_proto);
+        attrs &= ~bit(OVS_KEY_ATTR_CT_ORIG_TUPLE_IPV4);
+    }
+    if (attrs & bit(OVS_KEY_ATTR_CT_ORIG_TUPLE_IPV6)) {
+        auto tuple = read<OvsKeyCtTupleIpv6>(t.a[OVS_KEY_ATTR_CT_ORIG_TUPLE_IPV6], ones);
+        w.put_bytes(ct.orig.ipv6.src, tuple.ipv6_src, sizeof(ct.orig.ipv6.src));
+        w.put_bytes(ct.orig.ipv6.dst, tuple.ipv6_dst, sizeof(ct.orig.ipv6.dst));
+        w.put(ct.orig_tp_src, tuple.src_port);
+        w.put(ct.orig_tp_dst, tuple.dst_port);
+        w.put(ct.orig_proto, tuple.ipv6_proto);
+        attrs &= ~bit(OVS_KEY_ATTR_CT_ORIG_TUPLE_IPV6);
+    }
+    return {};
+}
+
 // Upstream metadata_from_nlattrs.
 Status metadata_from_attrs(Parser& p, u64& attrs, bool is_mask, bool ones)
 {
@@ -440,7 +497,11 @@ Status metadata_from_attrs(Parser& p, u64& attrs, bool is_mask, bool ones)
         TRY(tunnel_from_nlattr(t.a[OVS_KEY_ATTR_TUNNEL], w, p.key(), is_mask, ones));
         attrs &= ~bit(OVS_KEY_ATTR_TUNNEL);
     }
-    // Conntrack attributes are left in `attrs`: refused as unknown below.
+    // Conntrack fields, when the host tracks connections (upstream's
+    // ovs_ct_verify()); otherwise they stay in `attrs` and are refused as
+    // unknown, as by a kernel without conntrack.
+    if ((attrs & kCtKeyAttrs) && ovsdp_ct_enabled())
+        TRY(ct_from_attrs(p, attrs, is_mask, ones));
 
     // An L3 packet's key has an ethertype but no Ethernet addresses.
     u8 mac_proto = kMacProtoEthernet;
@@ -751,6 +812,12 @@ Status match_validate(const FlowMatch& m, u64 key_attrs, u64 mask_attrs)
             mask_allowed |= bit(OVS_KEY_ATTR_NSH);
     }
 
+    // The original tuple of the key's own family only (upstream keeps the
+    // two in the IPv4 and IPv6 parts of the key's union, where a tuple of
+    // the other family would overwrite addresses).
+    if (((key_attrs & bit(OVS_KEY_ATTR_CT_ORIG_TUPLE_IPV4)) && !ip4)
+        || ((key_attrs & bit(OVS_KEY_ATTR_CT_ORIG_TUPLE_IPV6)) && !ip6))
+        return make_error(err::INVAL, "Conntrack original tuple of another family than the key's ethertype");
     if ((key_attrs & key_expected) != key_expected)
         return make_error(err::INVAL, "Key lacks an attribute its ethertype or IP protocol requires");
     if ((mask_attrs & mask_allowed) != mask_attrs)
@@ -897,6 +964,44 @@ u32 ufid_from_nlattr(const NlAttr* attr, u8* ufid, bool log)
     return static_cast<u32>(len);
 }
 
+namespace flow_netlink_detail {
+namespace {
+
+// Upstream's ovs_ct_put_key(): state, zone, mark and labels always (zero
+// when untracked, and whether or not this host tracks connections, as a
+// kernel with conntrack writes them), the original tuple when the key has one.
+void put_ct_key(NlWriter& w, const FlowKey& key, const FlowKey& output)
+{
+    w.put_u32(OVS_KEY_ATTR_CT_STATE, output.ct.state);
+    w.put_u16(OVS_KEY_ATTR_CT_ZONE, output.ct.zone);
+    w.put_u32(OVS_KEY_ATTR_CT_MARK, output.ct.mark);
+    w.put(OVS_KEY_ATTR_CT_LABELS, output.ct.labels, sizeof(output.ct.labels));
+    if (!key.ct.orig_proto)
+        return;
+    if (key.eth.type == htons(kEthPIp)) {
+        OvsKeyCtTupleIpv4 orig;
+        __builtin_memset(&orig, 0, sizeof(orig));
+        orig.ipv4_src = output.ct.orig.ipv4.src;
+        orig.ipv4_dst = output.ct.orig.ipv4.dst;
+        orig.src_port = output.ct.orig_tp_src;
+        orig.dst_port = output.ct.orig_tp_dst;
+        orig.ipv4_proto = output.ct.orig_proto;
+        w.put(OVS_KEY_ATTR_CT_ORIG_TUPLE_IPV4, &orig, sizeof(orig));
+    } else if (key.eth.type == htons(kEthPIpv6)) {
+        OvsKeyCtTupleIpv6 orig;
+        __builtin_memset(&orig, 0, sizeof(orig));
+        __builtin_memcpy(orig.ipv6_src, output.ct.orig.ipv6.src, sizeof(orig.ipv6_src));
+        __builtin_memcpy(orig.ipv6_dst, output.ct.orig.ipv6.dst, sizeof(orig.ipv6_dst));
+        orig.src_port = output.ct.orig_tp_src;
+        orig.dst_port = output.ct.orig_tp_dst;
+        orig.ipv6_proto = output.ct.orig_proto;
+        w.put(OVS_KEY_ATTR_CT_ORIG_TUPLE_IPV6, &orig, sizeof(orig));
+    }
+}
+
+} // namespace
+} // namespace flow_netlink_detail
+
 // Upstream __ovs_nla_put_key.
 bool flow_key_to_nlattrs(const FlowKey& key, const FlowKey& output, bool is_mask, NlWriter& w)
 {
@@ -923,6 +1028,7 @@ bool flow_key_to_nlattrs(const FlowKey& key, const FlowKey& output, bool is_mask
         w.put_u32(OVS_KEY_ATTR_IN_PORT, (upper << 16) | output.in_port);
     }
     w.put_u32(OVS_KEY_ATTR_SKB_MARK, output.skb_mark);
+    put_ct_key(w, key, output);
 
     usize encap = 0, in_encap = 0;
     bool have_encap = false, have_in_encap = false;
@@ -1077,8 +1183,18 @@ usize flow_key_attr_size()
         + nla_total_size(0) + tunnel_key_attr_size() // TUNNEL
         + nla_total_size(4) // IN_PORT
         + nla_total_size(4) // SKB_MARK
+        + nla_total_size(4) // CT_STATE
+        + nla_total_size(2) // CT_ZONE
+        + nla_total_size(4) // CT_MARK
+        + nla_total_size(16) // CT_LABELS
+        + nla_total_size(40) // CT_ORIG_TUPLE_IPV6
         + nla_total_size(4) // DP_HASH
         + nla_total_size(4) // RECIRC_ID
+        + nla_total_size(4) // CT_STATE
+        + nla_total_size(2) // CT_ZONE
+        + nla_total_size(4) // CT_MARK
+        + nla_total_size(kCtLabelsLen) // CT_LABELS
+        + nla_total_size(sizeof(OvsKeyCtTupleIpv6)) // CT_ORIG_TUPLE_IPV6
         + nla_total_size(12) // ETHERNET
         + nla_total_size(2) // ETHERTYPE
         + nla_total_size(4) // VLAN

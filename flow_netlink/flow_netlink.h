@@ -13,11 +13,15 @@
 // here without copying). Every rejection is EINVAL unless noted, with a
 // static message fit for extack.
 //
-// Not supported (flow/ has no fields for them), refused as "unknown key
-// attribute" with EINVAL, as an upstream kernel without the feature does:
-// conntrack fields (CT_STATE, CT_ZONE, CT_MARK, CT_LABELS, CT_ORIG_TUPLE_*)
-// and NSH. OVS userspace probes the conntrack fields with a test flow and
-// treats EINVAL as "not supported" silently. IPV6_EXTHDRS is keyed as 6.1
+// Conntrack fields (CT_STATE: the 8 OVS_CS_F_* bits, others refused; CT_ZONE,
+// CT_MARK, CT_LABELS, CT_ORIG_TUPLE_IPV4/IPV6, the tuple only in a key of its
+// own family) are parsed when the host tracks connections (ovsdp_ct_enabled(),
+// upstream's ovs_ct_verify()); otherwise they are refused as unknown, as by a
+// kernel without conntrack (OVS userspace probes them with a test flow and
+// treats EINVAL as "not supported" silently). Every key written carries
+// CT_STATE, CT_ZONE, CT_MARK and CT_LABELS, and the original tuple when the
+// key has one, as upstream's ovs_ct_put_key(). Not supported (flow/ has no
+// fields for it), refused as "unknown key attribute" with EINVAL: NSH. IPV6_EXTHDRS is keyed as 6.1
 // does: accepted in any key (and in the mask when the key has it), written
 // after OVS_KEY_ATTR_IPV6 for every IPv6 key.
 //

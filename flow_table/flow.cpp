@@ -20,7 +20,12 @@ Result<FlowActions*> flow_actions_alloc(u32 capacity, unsigned gfp)
     return acts;
 }
 
-void flow_actions_free(FlowActions* acts) { ovsdp_kfree(acts); }
+void flow_actions_free(FlowActions* acts)
+{
+    if (acts && acts->release)
+        acts->release(acts);
+    ovsdp_kfree(acts);
+}
 
 namespace flow_detail {
 

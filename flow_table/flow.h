@@ -59,7 +59,10 @@ struct FlowActions {
     ovsdp_rcu_head rcu;
     u32 len; // bytes used in data
     u32 capacity; // bytes allocated for data
-    u32 flags; // kFlowActionsUpcall
+    u32 flags; // kFlowActionsUpcall, kFlowActionsCt
+    // Gives back what actions hold outside the blob (conntrack templates and
+    // helpers, kFlowActionsCt) before the blob is freed; null when nothing.
+    void (*release)(FlowActions* acts);
     alignas(8) u8 data[];
 };
 
@@ -67,11 +70,15 @@ struct FlowActions {
 // included (the receive path then takes the packet's hash before running
 // them, as upstream's lookup does, so that OVS_PACKET_ATTR_HASH is the same).
 inline constexpr u32 kFlowActionsUpcall = 1u << 0;
+// A ct action somewhere in the list, nested ones included: its host
+// resources are released with the actions (FlowActions::release).
+inline constexpr u32 kFlowActionsCt = 1u << 1;
 
 // Process context (or gfp = NoWait). E2BIG above kMaxActionsBufsize, NOMEM
 // when the allocation fails. `len` starts at 0; data is zeroed.
 Result<FlowActions*> flow_actions_alloc(u32 capacity, unsigned gfp = OVSDP_GFP_KERNEL);
-// Immediately (never published, or from an RCU callback).
+// Immediately (never published, or from an RCU callback); runs
+// acts->release first.
 void flow_actions_free(FlowActions* acts);
 // After a grace period.
 void flow_actions_free_rcu(FlowActions* acts);

@@ -6,11 +6,20 @@
 
 #include "datapath/packet_path.h"
 #include "kmod/skb_packet.h"
+#include "platform/conntrack.h"
 #include "platform/netdev.h"
 #include "platform/skb.h"
 #include "platform/skb_ops.h"
 
 namespace ovsdp {
+
+// An IPv6 neighbour solicitation or advertisement: no conntrack original
+// tuple in its key (upstream's sw_flow_key_is_nd()).
+inline u8 ct_key_is_nd(const FlowKey& key)
+{
+    return key.eth.type == htons(kEthPIpv6) && key.ip.proto == kIpProtoIcmpv6
+        && (key.tp.src == htons(135) || key.tp.src == htons(136)) && !key.tp.dst;
+}
 
 // Per-CPU engine state, allocated at module load (ovsdp_core_init).
 constinit ActionState<SkbPacket>* g_action_state = nullptr;
@@ -81,6 +90,25 @@ public:
     {
         return ovsdp_skb_egress_tunnel(v->dev, pkt.skb(), t, opts, cap);
     }
+    // Conntrack (kmod/conntrack.c): the key's ct fields are written there
+    // as a struct ovsdp_ct_key.
+    int ct(SkbPacket& pkt, FlowKey& key, const ovsdp_ct_action& act, void* net)
+    {
+        ovsdp_ct_pkt info { key.eth.type, key.ip.frag, ct_key_is_nd(key), 0 };
+        int rc = ovsdp_ct_execute(pkt.skb(), net, &act, &info, reinterpret_cast<ovsdp_ct_key*>(&key.ct));
+        pkt.refresh();
+        // NAT rewrote addresses or ports: the key follows the packet
+        // (upstream's ovs_nat_update_key()); its ct fields stay.
+        if (rc == 0 && info.nat_done && key_extract(pkt, key).is_error())
+            return -err::INVAL;
+        return rc;
+    }
+    void ct_clear(SkbPacket& pkt) { ovsdp_skb_ct_clear(pkt.skb()); }
+    OVSDP_NOINLINE void ct_fill_rx(SkbPacket& pkt, FlowKey& key)
+    {
+        ovsdp_ct_pkt info { key.eth.type, key.ip.frag, ct_key_is_nd(key), 0 };
+        ovsdp_ct_fill_key_rx(pkt.skb(), &info, reinterpret_cast<ovsdp_ct_key*>(&key.ct));
+    }
     u32 random_u32() { return ovsdp_get_random_u32(); }
     u64 now_ns() { return ovsdp_ktime_get_ns(); }
     void bh_disable() { ovsdp_local_bh_disable(); }
@@ -90,5 +118,12 @@ public:
 };
 
 static_assert(DpHost<KernelHost>);
+
+// kmod/conntrack.c writes FlowKeyCt through its C twin.
+static_assert(sizeof(ovsdp_ct_key) == sizeof(FlowKeyCt) && OVSDP_OFFSETOF(ovsdp_ct_key, mark) == OVSDP_OFFSETOF(FlowKeyCt, mark)
+    && OVSDP_OFFSETOF(ovsdp_ct_key, labels) == OVSDP_OFFSETOF(FlowKeyCt, labels)
+    && OVSDP_OFFSETOF(ovsdp_ct_key, orig_tp_src) == OVSDP_OFFSETOF(FlowKeyCt, orig_tp_src)
+    && OVSDP_OFFSETOF(ovsdp_ct_key, orig) == OVSDP_OFFSETOF(FlowKeyCt, orig)
+    && OVSDP_OFFSETOF(ovsdp_ct_key, zone) == OVSDP_OFFSETOF(FlowKeyCt, zone));
 
 } // namespace ovsdp

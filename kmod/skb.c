@@ -26,6 +26,7 @@ void ovsdp_skb_load(void *p, struct ovsdp_skb_state *st)
 	st->mark = skb->mark;
 	st->priority = skb->priority;
 	st->hash = skb->hash; /* skb_get_hash() would run the flow dissector */
+	st->has_ct = (skb->_nfct & NFCT_PTRMASK) != 0;
 }
 
 static void refresh(struct sk_buff *skb, struct ovsdp_skb_state *st)
@@ -36,6 +37,11 @@ static void refresh(struct sk_buff *skb, struct ovsdp_skb_state *st)
 	st->vlan_present = skb_vlan_tag_present(skb);
 	st->vlan_tci = skb_vlan_tag_get(skb);
 	st->vlan_proto = (__force u16)skb->vlan_proto;
+}
+
+void ovsdp_skb_refresh(void *skb, struct ovsdp_skb_state *st)
+{
+	refresh(skb, st);
 }
 
 int ovsdp_skb_pull(void *p, uint32_t n, struct ovsdp_skb_state *st)

@@ -90,6 +90,11 @@ public:
     // skb->mark and skb->priority as they were at load time (no shim call).
     u32 mark_at_load() const { return st_.mark; }
     u32 priority_at_load() const { return st_.priority; }
+    // A conntrack entry was on the skb at load time (the receive path then
+    // fills the key's ct fields from it).
+    bool ct_at_load() const { return st_.has_ct; }
+    // The skb changed behind the handle's back (conntrack, NAT).
+    void refresh() { ovsdp_skb_refresh(skb_, &st_); }
 
     // The skb's flow hash at load time if it had one (RSS or an earlier
     // layer), else 0: the mask cache then uses mask_cache_hash(key).

@@ -23,6 +23,7 @@ struct ovsdp_skb_state {
     uint32_t mark;         // skb->mark
     uint32_t priority;     // skb->priority
     uint32_t hash;         // skb->hash at load time as it is (0: none computed yet)
+    uint8_t has_ct;        // a conntrack entry is on the skb (skb->_nfct), e.g. from the host stack
 };
 
 // Fill *st from skb, whose data starts at the mac header.
@@ -31,6 +32,8 @@ void ovsdp_skb_load(void* skb, struct ovsdp_skb_state* st);
 int ovsdp_skb_pull(void* skb, uint32_t n, struct ovsdp_skb_state* st);
 // Move the in-band VLAN header at offset 12 into the accelerated tag, refresh *st.
 int ovsdp_skb_vlan_untag(void* skb, struct ovsdp_skb_state* st);
+// Refresh *st after the skb's data moved or changed length (conntrack).
+void ovsdp_skb_refresh(void* skb, struct ovsdp_skb_state* st);
 // Write back the header offsets and protocol key extraction found.
 void ovsdp_skb_set_headers(void* skb, uint16_t protocol, uint32_t mac_len, uint32_t network_offset,
                            uint32_t transport_offset, uint32_t inner_network_offset);

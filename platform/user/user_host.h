@@ -7,6 +7,7 @@
 #pragma once
 
 #include "datapath/packet_path.h"
+#include "platform/user/conntrack_user.h"
 #include "platform/user/user_packet.h"
 
 #include <cstdint>
@@ -99,6 +100,10 @@ public:
     void set_input_port(UserPacket& pkt, Vport* in);
     int set_tunnel(UserPacket& pkt, const ovsdp_tunnel& t, const u8* opts);
     int egress_tunnel(Vport* v, UserPacket& pkt, ovsdp_tunnel* t, u8* opts, u32 cap);
+    // The userspace conntrack model (conntrack_user.h).
+    int ct(UserPacket& pkt, FlowKey& key, const ovsdp_ct_action& act, void*) { return ct_execute(pkt, key, act); }
+    void ct_clear(UserPacket& pkt) { user::ct_clear(pkt); }
+    void ct_fill_rx(UserPacket& pkt, FlowKey& key) { user::ct_fill_key(pkt, key); }
     u32 random_u32();
     // The userspace platform's ktime (tests freeze it: set_ktime_ns()).
     u64 now_ns() { return ovsdp_ktime_get_ns(); }

@@ -261,6 +261,11 @@ public:
     int csum_start_offset() const { return static_cast<int>(csum_start_ - data_); }
     u32 mark() const { return mark_; }
     void set_mark(u32 m) { mark_ = m; }
+    // The connection the userspace conntrack attached (skb->_nfct, with its
+    // ctinfo): opaque to everything but platform/user/conntrack_user.cpp.
+    u64 ct() const { return ct_; }
+    bool ct_at_load() const { return ct_ != 0; }
+    void set_ct(u64 v) { ct_ = v; }
     u32 priority() const { return priority_; }
     void set_priority(u32 p) { priority_ = p; }
     u32 get_hash()
@@ -527,6 +532,7 @@ private:
         csum_start_ = o.csum_start_;
         csum_offset_ = o.csum_offset_;
         mark_ = o.mark_;
+        ct_ = o.ct_;
         priority_ = o.priority_;
         hash_ = o.hash_;
         hash_valid_ = o.hash_valid_;
@@ -585,6 +591,7 @@ private:
     u16 mru_ = 0;
     wsum csum_ = 0;
     u32 mark_ = 0;
+    u64 ct_ = 0; // the userspace conntrack's connection on the packet (skb->_nfct), 0: none
     Offsets rec_;
     u32 priority_ = 0;
     u32 hash_ = 0;

@@ -58,4 +58,8 @@ void set_log_hook(LogHook hook);
 bool rcu_read_held();
 bool bh_held();
 
+// Conntrack (platform/conntrack.h): whether ovsdp_ct_enabled() says yes (the
+// default here; the kernel says no until its conntrack is in).
+void set_ct_enabled(bool on);
+
 } // namespace ovsdp::user

@@ -18,9 +18,11 @@
 //    dumps the same masked key;
 //  - validated actions: at most 32 KiB; the blob dumps into at most
 //    actions_nlattr_size() bytes; the dump validates again (same key) and its
-//    own dump is identical (what ovs-dpctl prints is stable).
+//    own dump is identical (what ovs-dpctl prints is stable); no ct action's
+//    host resources outlive the blobs.
 #include "flow_netlink/flow_actions.h"
 #include "flow_netlink/flow_netlink.h"
+#include "platform/user/conntrack_user.h"
 
 #include <cstdlib>
 #include <cstring>
@@ -236,5 +238,7 @@ extern "C" int LLVMFuzzerTestOneInput(const u8* data, size_t size)
     else
         canned_key(flags >> 2, k);
     fuzz_actions(acts, k);
+    // Every ct action's host resources went with its blob.
+    check(user::ct_live_actions() == 0);
     return 0;
 }

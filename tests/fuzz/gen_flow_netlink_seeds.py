@@ -117,3 +117,32 @@ seed("clone_depth16", tcp_key, None, deep, FLOW_KEY)
 seed("llc_drop", meta(1) + eth(), meta_mask() + eth(b"\xff" * 6, b"\xff" * 6) + be16(ETHERTYPE, 0xffff), b"",
      HAS_MASK | FLOW_KEY)
 seed("canned_keys", b"", None, nest(SET, ports(UDP, 5, 6)) + nla(POP_VLAN) + u32(OUTPUT, 1), 1 << 2)
+
+# Conntrack: ct keys with a mask, the ct action with every attribute, NAT,
+# ct nested in the list-holding actions (their resources are released).
+CT_STATE, CT_ZONE, CT_MARK, CT_LABELS, CT_TUPLE4, CT_TUPLE6 = range(22, 28)
+C_COMMIT, C_ZONE, C_MARK, C_LABELS, C_HELPER, C_NAT, C_FORCE, C_EVENTMASK, C_TIMEOUT = range(1, 10)
+N_SRC, N_DST, N_IP_MIN, N_IP_MAX, N_PROTO_MIN, N_PROTO_MAX, N_PERSISTENT, N_HASH, N_RANDOM = range(1, 10)
+ct_key = meta(1, 3) + u32(CT_STATE, 0x22) + u16(CT_ZONE, 5) + u32(CT_MARK, 7) + nla(CT_LABELS, bytes(range(16))) + \
+    nla(CT_TUPLE4, struct.pack("!IIHHB", 0x0a000001, 0x0a000002, 1234, 80, 6) + b"\0\0\0") + eth() + \
+    be16(ETHERTYPE, 0x0800) + ipv4(0x0a000001, 0x0a000002, 6) + ports(TCP, 1234, 80) + be16(TCP_FLAGS, 0x010)
+ct_mask = meta_mask() + u32(CT_STATE, 0x3f) + u16(CT_ZONE, 0xffff) + u32(CT_MARK, 0xff) + \
+    nla(CT_LABELS, b"\xff" * 16) + nla(CT_TUPLE4, struct.pack("!IIHHB", 0, 0xffffffff, 0, 0xffff, 0xff) + b"\0\0\0") + \
+    eth(b"\0" * 6, b"\0" * 6) + be16(ETHERTYPE, 0xffff) + nla(IPV4, struct.pack("!IIBBBB", 0, 0, 0xff, 0, 0, 0xff)) + \
+    ports(TCP, 0, 0) + be16(TCP_FLAGS, 0)
+ct_full = nest(CT, flag(C_COMMIT) + u16(C_ZONE, 5) + nla(C_MARK, struct.pack("=II", 1, 0xff)) +
+               nla(C_LABELS, b"\x01" * 16 + b"\xff" * 16) + nla(C_HELPER, b"ftp\0") + u32(C_EVENTMASK, 0x3f) +
+               nla(C_TIMEOUT, b"ovs_tp_1_tcp4\0") +
+               nest(C_NAT, flag(N_SRC) + be32(N_IP_MIN, 0x0a000001) + be32(N_IP_MAX, 0x0a000009) +
+                    u16(N_PROTO_MIN, 1000) + u16(N_PROTO_MAX, 2000) + flag(N_PERSISTENT) + flag(N_HASH)))
+seed("ct_keys_full_action", ct_key, ct_mask, ct_full + u32(RECIRC, 4), HAS_MASK | FLOW_KEY)
+seed("ct_nested_force_unnat", tcp_key, None,
+     nest(CLONE, nest(CT, flag(C_FORCE) + u16(C_ZONE, 1)) + u32(OUTPUT, 2)) +
+     nest(CHECK_PKT_LEN, u16(1, 100), nest(2, nest(CT, nest(C_NAT, b""))), nest(3, nla(CT_CLEAR))) +
+     nest(DEC_TTL, nest(1, nest(CT, u16(C_ZONE, 2)))) + nest(CT, flag(C_COMMIT) + nest(C_NAT, flag(N_DST) +
+     be32(N_IP_MIN, 0x0a000005) + flag(N_RANDOM))) + u32(OUTPUT, 1), FLOW_KEY)
+ct6_key = meta(2) + u32(CT_STATE, 0x21) + nla(CT_TUPLE6, A1 + A2 + struct.pack("!HHB", 5, 53, 17) + b"\0\0\0") + \
+    eth() + be16(ETHERTYPE, 0x86dd) + ipv6(17) + ports(UDP, 5, 53)
+seed("ct6_snat_null_binding", ct6_key, None,
+     nest(CT, flag(C_COMMIT) + nest(C_NAT, flag(N_SRC) + nla(N_IP_MIN, A1))) + nest(CT, flag(C_COMMIT) +
+     nest(C_NAT, flag(N_SRC))) + u32(OUTPUT, 1), FLOW_KEY)

@@ -498,6 +498,22 @@ public:
         e.userdata = Buf(info.data(), info.data() + info.size());
         return tunnel_err;
     }
+    // ct: logged with the zone; the key gets ct_state_after (tracked) unless
+    // ct_err is set; ct_clear zeroes the key's ct fields.
+    int ct(Pkt& p, FlowKey& key, const ovsdp_ct_action& act)
+    {
+        log("ct", act.zone, p);
+        if (ct_err)
+            return ct_err;
+        key.ct.state = ct_state_after;
+        key.ct.zone = act.zone;
+        return 0;
+    }
+    void ct_clear(Pkt& p, FlowKey& key)
+    {
+        log("ct_clear", 0, p);
+        key.ct = FlowKeyCt {};
+    }
     u32 random_u32() { return random_values.empty() ? 0 : random_values[random_next++ % random_values.size()]; }
     void budget_exceeded(const FlowKey& key) { budget_reports.push_back(key.in_port); }
     bool may_breathe() const { return breathing; }
@@ -514,6 +530,8 @@ public:
     int clones = 0;
     u32 meter_drop_id = ~0u;
     int tunnel_err = 0;
+    int ct_err = 0;
+    u8 ct_state_after = 0x22; // +trk+est
     std::vector<u32> random_values;
     usize random_next = 0;
     std::function<void(Pkt&&, FlowKey&)> on_recirc; // instead of keeping the packet

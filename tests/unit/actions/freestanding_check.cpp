@@ -21,6 +21,8 @@ struct CheckEnv {
     void recirc(UserPacket&& p, FlowKey&) { p.free(); }
     bool meter(UserPacket&, const FlowKey&, u32) { return false; }
     int set_tunnel_info(UserPacket&, ConstBytes) { return 0; }
+    int ct(UserPacket&, FlowKey&, const ovsdp_ct_action&) { return 0; }
+    void ct_clear(UserPacket&, FlowKey& key) { key.ct = FlowKeyCt {}; }
     u32 random_u32() { return ovsdp_get_random_u32(); }
     void budget_exceeded(const FlowKey&) { }
     bool may_breathe() const { return false; }

@@ -608,17 +608,47 @@ TEST_F(Exec, AMeterThatDropsEndsTheList)
     EXPECT_EQ(env.trace(), "meter:5 consume:0 meter:6 output:2 ");
 }
 
-TEST_F(Exec, CtClearIsANoOpAndCtIsNotSupported)
+TEST_F(Exec, CtAndCtClearGoToTheEnvironment)
 {
     {
+        // ct_clear: the environment drops the connection and zeroes key.ct.
         Received r = receive(ipv4_udp());
+        r.key.ct.state = 0x22;
+        r.key.ct.mark = 7;
         EXPECT_EQ(run(r, Actions().ct_clear().output(2)), 0);
+        EXPECT_EQ(r.key.ct.state, 0);
+        EXPECT_EQ(r.key.ct.mark, 0u);
     }
     {
+        // ct: the key's ct fields are the environment's answer.
         Received r = receive(ipv4_udp());
-        EXPECT_EQ(run(r, Actions().raw(uapi::OVS_ACTION_ATTR_CT, {}).output(2)), -err::OPNOTSUPP);
+        ovsdp_ct_action ct {};
+        ct.zone = 3;
+        ct.family = 2;
+        EXPECT_EQ(run(r, Actions().raw(uapi::OVS_ACTION_ATTR_CT, Buf(reinterpret_cast<u8*>(&ct),
+                                                                       reinterpret_cast<u8*>(&ct) + sizeof(ct)))
+                             .output(2)),
+            0);
+        EXPECT_EQ(r.key.ct.state, 0x22);
+        EXPECT_EQ(r.key.ct.zone, 3);
     }
-    EXPECT_EQ(env.trace(), "output:2 drop:95 ");
+    {
+        // An error from ct drops the packet and ends the list.
+        env.ct_err = -12;
+        Received r = receive(ipv4_udp());
+        ovsdp_ct_action ct {};
+        EXPECT_EQ(run(r, Actions().raw(uapi::OVS_ACTION_ATTR_CT, Buf(reinterpret_cast<u8*>(&ct),
+                                                                       reinterpret_cast<u8*>(&ct) + sizeof(ct)))
+                             .output(2)),
+            -12);
+        env.ct_err = 0;
+    }
+    {
+        // A truncated ct action (never validated so) is refused.
+        Received r = receive(ipv4_udp());
+        EXPECT_EQ(run(r, Actions().raw(uapi::OVS_ACTION_ATTR_CT, {}).output(2)), -err::INVAL);
+    }
+    EXPECT_EQ(env.trace(), "ct_clear:0 output:2 ct:3 output:2 ct:0 drop:12 drop:22 ");
 }
 
 TEST_F(Exec, UnknownActionsAreIgnoredAsUpstreamDoes)

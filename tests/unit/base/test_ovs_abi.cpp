@@ -103,6 +103,17 @@ SAME_OFF(OvsKeyArp, arp_sha, ovs_key_arp, arp_sha); SAME_OFF(OvsKeyArp, arp_tha,
 SAME_SIZE(OvsKeyNd, ovs_key_nd); SAME_OFF(OvsKeyNd, nd_sll, ovs_key_nd, nd_sll); SAME_OFF(OvsKeyNd, nd_tll, ovs_key_nd, nd_tll);
 SAME_SIZE(OvsKeyCtTupleIpv4, ovs_key_ct_tuple_ipv4); SAME_SIZE(OvsKeyCtTupleIpv6, ovs_key_ct_tuple_ipv6);
 static_assert(ovsdp::uapi::kCtLabelsLen == OVS_CT_LABELS_LEN);
+SAME(OVS_CT_ATTR_COMMIT); SAME(OVS_CT_ATTR_ZONE); SAME(OVS_CT_ATTR_MARK); SAME(OVS_CT_ATTR_LABELS);
+SAME(OVS_CT_ATTR_HELPER); SAME(OVS_CT_ATTR_NAT); SAME(OVS_CT_ATTR_FORCE_COMMIT); SAME(OVS_CT_ATTR_EVENTMASK);
+SAME(OVS_CT_ATTR_TIMEOUT); static_assert(ovsdp::uapi::kCtAttrMax == OVS_CT_ATTR_MAX);
+SAME(OVS_NAT_ATTR_SRC); SAME(OVS_NAT_ATTR_DST); SAME(OVS_NAT_ATTR_IP_MIN); SAME(OVS_NAT_ATTR_IP_MAX);
+SAME(OVS_NAT_ATTR_PROTO_MIN); SAME(OVS_NAT_ATTR_PROTO_MAX); SAME(OVS_NAT_ATTR_PERSISTENT);
+SAME(OVS_NAT_ATTR_PROTO_HASH); SAME(OVS_NAT_ATTR_PROTO_RANDOM); static_assert(ovsdp::uapi::kNatAttrMax == OVS_NAT_ATTR_MAX);
+static_assert(ovsdp::uapi::kCtStateNew == OVS_CS_F_NEW && ovsdp::uapi::kCtStateEstablished == OVS_CS_F_ESTABLISHED
+    && ovsdp::uapi::kCtStateRelated == OVS_CS_F_RELATED && ovsdp::uapi::kCtStateReplyDir == OVS_CS_F_REPLY_DIR
+    && ovsdp::uapi::kCtStateInvalid == OVS_CS_F_INVALID && ovsdp::uapi::kCtStateTracked == OVS_CS_F_TRACKED
+    && ovsdp::uapi::kCtStateSrcNat == OVS_CS_F_SRC_NAT && ovsdp::uapi::kCtStateDstNat == OVS_CS_F_DST_NAT);
+static_assert(sizeof(ovsdp::uapi::OvsCtLabels) == 2 * OVS_CT_LABELS_LEN);
 SAME_SIZE(OvsNshKeyBase, ovs_nsh_key_base); SAME_SIZE(OvsNshKeyMd1, ovs_nsh_key_md1);
 
 // Actions.

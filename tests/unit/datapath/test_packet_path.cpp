@@ -878,3 +878,198 @@ TEST_F(PacketPathTest, ConcurrentExecuteReceiveDumpAndFlowChanges)
 }
 
 } // namespace
+
+// ---- Conntrack through the packet path (the userspace tracker) -------------------
+
+namespace {
+
+// udp_frame() the other way: 10.0.0.2:sport to 10.0.0.1:dport.
+Bytes udp_reply(u16 sport, u16 dport)
+{
+    Bytes f = udp_frame(sport, dport);
+    for (int i = 0; i < 4; i++)
+        std::swap(f[26 + i], f[30 + i]);
+    return f;
+}
+
+Nl ct_nest(const Nl& attrs)
+{
+    Nl n;
+    n.nested(uapi::OVS_ACTION_ATTR_CT, attrs);
+    return n;
+}
+
+// A stateful firewall as OVS builds one: ct(zone) and recirculate, then
+// commit new connections with a mark and labels, and see the reply as
+// established in the same zone; another zone keeps the same tuple apart,
+// ct_clear forgets it, and the flows' ct resources go with the flows.
+TEST_F(PacketPathTest, ConntrackCommitStateZoneMarkLabelsAndClear)
+{
+    ct_flush();
+    ASSERT_EQ(new_port("p4", 4, { 2001 }), 0); // another port with an upcall PID
+    Bytes f = udp_frame(1000, 53);
+    Bytes r = udp_reply(53, 1000);
+
+    Nl track;
+    track.append(ct_nest(Nl().u16_(uapi::OVS_CT_ATTR_ZONE, 5))).u32_(uapi::OVS_ACTION_ATTR_RECIRC, 1);
+    ASSERT_EQ(install(f, 1, track), 0) << last_msg;
+    EXPECT_EQ(ct_live_actions(), 1);
+
+    // First packet: +trk+new in zone 5, the original tuple is its own.
+    receive(f, 1);
+    std::vector<Upcall> up = host.take_upcalls();
+    ASSERT_EQ(up.size(), 1u);
+    FlowKey k;
+    ASSERT_TRUE(up[0].key(&k));
+    EXPECT_EQ(k.recirc_id, 1u);
+    EXPECT_EQ(k.ct.state, uapi::kCtStateTracked | uapi::kCtStateNew);
+    EXPECT_EQ(k.ct.zone, 5);
+    EXPECT_EQ(k.ct.mark, 0u);
+    EXPECT_EQ(k.ct.orig_proto, 17);
+    EXPECT_EQ(k.ct.orig_tp_src, htons(1000));
+    EXPECT_EQ(k.ct.orig.ipv4.dst, htonl(0x0a000002));
+    EXPECT_EQ(ct_connections(5, false), 1u);
+    EXPECT_EQ(ct_connections(5), 0u); // not committed
+
+    // Commit +trk+new with a mark and labels, and forward.
+    uapi::OvsCtLabels labels;
+    std::memset(&labels, 0, sizeof(labels));
+    labels.value[0] = 0xab;
+    labels.mask[0] = 0xff;
+    Nl commit;
+    commit.append(ct_nest(Nl().flag(uapi::OVS_CT_ATTR_COMMIT).u16_(uapi::OVS_CT_ATTR_ZONE, 5)
+                              .val(uapi::OVS_CT_ATTR_MARK, uapi::OvsCtMark { 7, 0xff }).val(uapi::OVS_CT_ATTR_LABELS, labels)));
+    output(commit, 2);
+    Bytes key_new = key_attrs(k);
+    {
+        Request req(&net, uapi::kFlowAttrMax, ifindex);
+        req.put(uapi::OVS_FLOW_ATTR_KEY, key_new.data(), key_new.size());
+        req.put(uapi::OVS_FLOW_ATTR_ACTIONS, commit.bytes().data(), commit.size());
+        ASSERT_EQ(cmd::flow_new(req.finish()), 0) << req.req.extack_msg;
+    }
+    receive(f, 1);
+    EXPECT_EQ(host.take_sent(2).size(), 1u);
+    EXPECT_EQ(ct_connections(5), 1u);
+
+    // The reply in the same zone: +trk+est+rpl, the connection's mark and
+    // labels, the original direction's tuple.
+    Nl track_reply;
+    track_reply.append(ct_nest(Nl().u16_(uapi::OVS_CT_ATTR_ZONE, 5))).u32_(uapi::OVS_ACTION_ATTR_RECIRC, 2);
+    ASSERT_EQ(install(r, 4, track_reply), 0) << last_msg;
+    receive(r, 4);
+    up = host.take_upcalls();
+    ASSERT_EQ(up.size(), 1u);
+    ASSERT_TRUE(up[0].key(&k));
+    EXPECT_EQ(k.ct.state, uapi::kCtStateTracked | uapi::kCtStateEstablished | uapi::kCtStateReplyDir);
+    EXPECT_EQ(k.ct.mark, 7u);
+    EXPECT_EQ(k.ct.labels[0], 0xab);
+    EXPECT_EQ(k.ct.orig_tp_src, htons(1000));
+    EXPECT_EQ(k.ct.orig.ipv4.src, htonl(0x0a000001));
+
+    // The original direction after the reply: +trk+est, no longer the
+    // committed flow's +new key: a miss at recirc 1.
+    receive(f, 1);
+    up = host.take_upcalls();
+    ASSERT_EQ(up.size(), 1u);
+    ASSERT_TRUE(up[0].key(&k));
+    EXPECT_EQ(k.ct.state, uapi::kCtStateTracked | uapi::kCtStateEstablished);
+
+    // Another zone: the same tuple is a new connection there; ct_clear then
+    // leaves an untracked key.
+    Nl other;
+    other.append(ct_nest(Nl().u16_(uapi::OVS_CT_ATTR_ZONE, 6))).u32_(uapi::OVS_ACTION_ATTR_RECIRC, 3);
+    ASSERT_EQ(install(f, 4, other), 0) << last_msg;
+    receive(f, 4);
+    up = host.take_upcalls();
+    ASSERT_EQ(up.size(), 1u);
+    ASSERT_TRUE(up[0].key(&k));
+    EXPECT_EQ(k.ct.state, uapi::kCtStateTracked | uapi::kCtStateNew);
+    EXPECT_EQ(k.ct.zone, 6);
+    Bytes g = udp_frame(1001, 53);
+    Nl cleared;
+    cleared.append(ct_nest(Nl().u16_(uapi::OVS_CT_ATTR_ZONE, 5))).flag(uapi::OVS_ACTION_ATTR_CT_CLEAR)
+        .u32_(uapi::OVS_ACTION_ATTR_RECIRC, 4);
+    ASSERT_EQ(install(g, 1, cleared), 0) << last_msg;
+    receive(g, 1);
+    up = host.take_upcalls();
+    ASSERT_EQ(up.size(), 1u);
+    ASSERT_TRUE(up[0].key(&k));
+    EXPECT_EQ(k.recirc_id, 4u);
+    FlowKeyCt zero {};
+    EXPECT_EQ(std::memcmp(&k.ct, &zero, sizeof(zero)), 0);
+
+    // A packet that arrives carrying a connection (the host stack tracked
+    // it): the key says so from the start (upstream's ovs_ct_fill_key()).
+    {
+        UserPacket carried(g.data(), g.size());
+        FlowKey gk = key_of(g, 4);
+        ovsdp_ct_action act {};
+        act.zone = 5;
+        act.family = 2;
+        act.flags = OVSDP_CT_F_COMMIT;
+        ASSERT_EQ(ct_execute(carried, gk, act), 0);
+        receive(g, 4, 0, &carried);
+    }
+    up = host.take_upcalls();
+    ASSERT_EQ(up.size(), 1u);
+    ASSERT_TRUE(up[0].key(&k));
+    EXPECT_EQ(k.recirc_id, 0u);
+    EXPECT_EQ(k.ct.state, uapi::kCtStateTracked | uapi::kCtStateNew);
+    EXPECT_EQ(k.ct.zone, 5);
+    EXPECT_EQ(k.ct.orig_tp_src, htons(1001));
+
+    EXPECT_EQ(ct_live_actions(), 5);
+    {
+        OvsLock ovsl;
+        ovsdp_destroy_all();
+    }
+    ovsdp_rcu_barrier();
+    EXPECT_EQ(ct_live_actions(), 0) << "ct resources left after the flows were freed";
+    ct_flush();
+}
+
+// EXECUTE: the ct fields of OVS_PACKET_ATTR_KEY reach the actions (a
+// packet coming back from userspace keeps its state), and ct runs there too.
+TEST_F(PacketPathTest, ExecuteKeepsTheKeysConntrackFields)
+{
+    ct_flush();
+    Bytes f = udp_frame(7, 8);
+    FlowKey k = key_of(f, 1);
+    k.ct.state = uapi::kCtStateTracked | uapi::kCtStateEstablished;
+    k.ct.zone = 3;
+    k.ct.mark = 0x55;
+    Bytes ka = key_attrs(k);
+    Nl key;
+    key.raw(ka);
+    Nl up_acts;
+    up_acts.nested(uapi::OVS_ACTION_ATTR_USERSPACE, Nl().u32_(uapi::OVS_USERSPACE_ATTR_PID, 77));
+    {
+        Request r(&net, uapi::kPacketAttrMax, ifindex);
+        ASSERT_EQ(execute(exec_req(r, f, key, up_acts)), 0) << r.req.extack_msg;
+    }
+    std::vector<Upcall> up = host.take_upcalls();
+    ASSERT_EQ(up.size(), 1u);
+    FlowKey got;
+    ASSERT_TRUE(up[0].key(&got));
+    EXPECT_EQ(got.ct.state, k.ct.state);
+    EXPECT_EQ(got.ct.zone, 3);
+    EXPECT_EQ(got.ct.mark, 0x55u);
+
+    Nl with_ct;
+    with_ct.append(ct_nest(Nl().flag(uapi::OVS_CT_ATTR_COMMIT).u16_(uapi::OVS_CT_ATTR_ZONE, 9)))
+        .nested(uapi::OVS_ACTION_ATTR_USERSPACE, Nl().u32_(uapi::OVS_USERSPACE_ATTR_PID, 77));
+    {
+        Request r(&net, uapi::kPacketAttrMax, ifindex);
+        ASSERT_EQ(execute(exec_req(r, f, key, with_ct)), 0) << r.req.extack_msg;
+    }
+    up = host.take_upcalls();
+    ASSERT_EQ(up.size(), 1u);
+    ASSERT_TRUE(up[0].key(&got));
+    EXPECT_EQ(got.ct.state, uapi::kCtStateTracked | uapi::kCtStateNew);
+    EXPECT_EQ(got.ct.zone, 9);
+    EXPECT_EQ(ct_connections(9), 1u);
+    EXPECT_EQ(ct_live_actions(), 0);
+    ct_flush();
+}
+
+} // namespace

@@ -10,7 +10,9 @@ using namespace ovsdp;
 
 TEST(FlowKey, LayoutPutsTunnelFirstAndIsLongAligned)
 {
-    EXPECT_EQ(sizeof(FlowKey), 432u);
+    EXPECT_EQ(sizeof(FlowKey), 496u);
+    // Conntrack last: key_extract() stops before it, non-ct flows' ranges too.
+    EXPECT_EQ(kFlowKeyCtStart, 432u);
     EXPECT_EQ(alignof(FlowKey), sizeof(long));
     EXPECT_EQ(kFlowKeyNonTunnelStart, 312u);
     EXPECT_EQ(kFlowKeyPacketStart, 332u);
@@ -40,7 +42,7 @@ TEST(FlowKeyRange, WidensToWholeLongs)
     EXPECT_EQ(r.size(), 104u);
 
     EXPECT_EQ(FlowKeyRange::full().start, 0);
-    EXPECT_EQ(FlowKeyRange::full().end, 432);
+    EXPECT_EQ(FlowKeyRange::full().end, 496);
     EXPECT_EQ(FlowKeyRange::non_tunnel().start, 312);
 }
 

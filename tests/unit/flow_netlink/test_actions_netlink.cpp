@@ -2,6 +2,8 @@
 // Flow actions: validation and copy into the blob (its exact internal forms),
 // and the dump back to what userspace sent, for every action.
 #include "fnl_test_util.h"
+#include "platform/user/conntrack_user.h"
+#include "platform/user/user_platform.h"
 
 #include "platform/user/user_platform.h"
 
@@ -742,3 +744,130 @@ TEST(ActionsNetlink, AllocationFailure)
 }
 
 } // namespace
+
+// ---- ct ---------------------------------------------------------------------------------
+
+namespace {
+
+Nl ct(const Nl& attrs) { return Nl().nested(OVS_ACTION_ATTR_CT, attrs); }
+
+OvsCtLabels ct_labels(u8 value, u8 mask)
+{
+    OvsCtLabels l;
+    std::memset(l.value, value, sizeof(l.value));
+    std::memset(l.mask, mask, sizeof(l.mask));
+    return l;
+}
+
+// Dumped as upstream's ovs_ct_action_to_attr(): commit or force_commit,
+// ZONE always, MARK and LABELS with a mask, HELPER, EVENTMASK, TIMEOUT, NAT.
+void expect_ct_dump(const Nl& sent, const Nl& dumped, const FlowKey& key)
+{
+    auto c = copy(sent, key);
+    ASSERT_TRUE(c->status.ok()) << c->status.error().msg;
+    EXPECT_ACTS_EQ(dumped.bytes(), c->dumped());
+    EXPECT_EQ(actions_nlattr_size(c->buf.bytes()), dumped.size());
+    EXPECT_EQ(c->buf.flags(), kFlowActionsCt);
+}
+
+} // namespace
+
+TEST(ActionsNetlinkCt, DumpedAsUpstreamWritesIt)
+{
+    FlowKey k = tcp4_key();
+    // No attributes: zone 0 is written.
+    expect_ct_dump(ct(Nl()), ct(Nl().u16_(OVS_CT_ATTR_ZONE, 0)), k);
+    // Attribute order given freely; the dump has upstream's.
+    expect_ct_dump(ct(Nl().u32_(OVS_CT_ATTR_EVENTMASK, 0x3f).u16_(OVS_CT_ATTR_ZONE, 9).flag(OVS_CT_ATTR_COMMIT)
+                       .val(OVS_CT_ATTR_LABELS, ct_labels(1, 0xff)).val(OVS_CT_ATTR_MARK, OvsCtMark { 5, 0xf })
+                       .put(OVS_CT_ATTR_TIMEOUT, Buf { 't', 'p', '1', 0 }).put(OVS_CT_ATTR_HELPER, Buf { 'f', 't', 'p', 0 })),
+        ct(Nl().flag(OVS_CT_ATTR_COMMIT).u16_(OVS_CT_ATTR_ZONE, 9).val(OVS_CT_ATTR_MARK, OvsCtMark { 5, 0xf })
+               .val(OVS_CT_ATTR_LABELS, ct_labels(1, 0xff)).put(OVS_CT_ATTR_HELPER, Buf { 'f', 't', 'p', 0 })
+               .u32_(OVS_CT_ATTR_EVENTMASK, 0x3f).put(OVS_CT_ATTR_TIMEOUT, Buf { 't', 'p', '1', 0 })),
+        k);
+    // A name with bytes after its NUL is written up to the NUL.
+    expect_ct_dump(ct(Nl().put(OVS_CT_ATTR_TIMEOUT, Buf { 'a', 0, 'x' })),
+        ct(Nl().u16_(OVS_CT_ATTR_ZONE, 0).put(OVS_CT_ATTR_TIMEOUT, Buf { 'a', 0 })), k);
+    // force_commit (commit given too: one flag written).
+    expect_ct_dump(ct(Nl().flag(OVS_CT_ATTR_COMMIT).flag(OVS_CT_ATTR_FORCE_COMMIT)),
+        ct(Nl().flag(OVS_CT_ATTR_FORCE_COMMIT).u16_(OVS_CT_ATTR_ZONE, 0)), k);
+    // The empty nat (un-NAT existing connections), without commit.
+    expect_ct_dump(ct(Nl().nested(OVS_CT_ATTR_NAT, Nl())),
+        ct(Nl().u16_(OVS_CT_ATTR_ZONE, 0).nested(OVS_CT_ATTR_NAT, Nl())), k);
+    // nat(src) without a range: the null binding OVN uses.
+    expect_ct_dump(ct(Nl().flag(OVS_CT_ATTR_COMMIT).nested(OVS_CT_ATTR_NAT, Nl().flag(OVS_NAT_ATTR_SRC))),
+        ct(Nl().flag(OVS_CT_ATTR_COMMIT).u16_(OVS_CT_ATTR_ZONE, 0).nested(OVS_CT_ATTR_NAT, Nl().flag(OVS_NAT_ATTR_SRC))), k);
+    // A range with min == max is written as min only; flags in upstream's order.
+    expect_ct_dump(ct(Nl().flag(OVS_CT_ATTR_COMMIT).nested(OVS_CT_ATTR_NAT,
+                       Nl().flag(OVS_NAT_ATTR_PROTO_RANDOM).be32_(OVS_NAT_ATTR_IP_MAX, 0x0a000001)
+                           .be32_(OVS_NAT_ATTR_IP_MIN, 0x0a000001).u16_(OVS_NAT_ATTR_PROTO_MIN, 1000)
+                           .u16_(OVS_NAT_ATTR_PROTO_MAX, 2000).flag(OVS_NAT_ATTR_PERSISTENT).flag(OVS_NAT_ATTR_PROTO_HASH)
+                           .flag(OVS_NAT_ATTR_DST))),
+        ct(Nl().flag(OVS_CT_ATTR_COMMIT).u16_(OVS_CT_ATTR_ZONE, 0).nested(OVS_CT_ATTR_NAT,
+            Nl().flag(OVS_NAT_ATTR_DST).be32_(OVS_NAT_ATTR_IP_MIN, 0x0a000001).u16_(OVS_NAT_ATTR_PROTO_MIN, 1000)
+                .u16_(OVS_NAT_ATTR_PROTO_MAX, 2000).flag(OVS_NAT_ATTR_PERSISTENT).flag(OVS_NAT_ATTR_PROTO_HASH)
+                .flag(OVS_NAT_ATTR_PROTO_RANDOM))),
+        k);
+    // IPv6 addresses, a missing IP_MAX is IP_MIN.
+    Buf a6(16, 0), b6(16, 0);
+    a6[15] = 1;
+    b6[15] = 9;
+    expect_ct_dump(ct(Nl().flag(OVS_CT_ATTR_COMMIT).nested(OVS_CT_ATTR_NAT,
+                       Nl().flag(OVS_NAT_ATTR_SRC).put(OVS_NAT_ATTR_IP_MIN, a6).put(OVS_NAT_ATTR_IP_MAX, b6))),
+        ct(Nl().flag(OVS_CT_ATTR_COMMIT).u16_(OVS_CT_ATTR_ZONE, 0).nested(OVS_CT_ATTR_NAT,
+            Nl().flag(OVS_NAT_ATTR_SRC).put(OVS_NAT_ATTR_IP_MIN, a6).put(OVS_NAT_ATTR_IP_MAX, b6))),
+        udp6_key());
+    EXPECT_EQ(user::ct_live_actions(), 0);
+}
+
+// Each ct action holds host resources from install to free, wherever it
+// sits (upstream leaked nested ones: CVE-2022-49086); a list refused after
+// its first ct action gives back what that one took.
+TEST(ActionsNetlinkCt, HostResourcesFollowTheActions)
+{
+    FlowKey k = tcp4_key();
+    Nl c = ct(Nl().u16_(OVS_CT_ATTR_ZONE, 1));
+    Nl out = Nl().u32_(OVS_ACTION_ATTR_OUTPUT, 1);
+    Nl dec_ttl = Nl().begin(OVS_ACTION_ATTR_DEC_TTL).nested(OVS_DEC_TTL_ATTR_ACTION, c).end();
+    Nl cpl = Nl().begin(OVS_ACTION_ATTR_CHECK_PKT_LEN).u16_(OVS_CHECK_PKT_LEN_ATTR_PKT_LEN, 100)
+                 .nested(OVS_CHECK_PKT_LEN_ATTR_ACTIONS_IF_LESS_EQUAL, c).nested(OVS_CHECK_PKT_LEN_ATTR_ACTIONS_IF_GREATER,
+                     Nl().nested(OVS_ACTION_ATTR_CLONE, c))
+                 .end();
+    Nl sample = Nl().begin(OVS_ACTION_ATTR_SAMPLE).u32_(OVS_SAMPLE_ATTR_PROBABILITY, 7)
+                    .nested(OVS_SAMPLE_ATTR_ACTIONS, Nl(c).append(out)).end();
+    Nl all = Nl().append(c).nested(OVS_ACTION_ATTR_CLONE, Nl().append(c).append(out)).append(dec_ttl).append(cpl)
+                 .append(sample).append(nest_clones(15, c));
+    auto r = validate_and_copy_actions(all.span(), k, false);
+    ASSERT_TRUE(r.ok()) << r.error().msg;
+    EXPECT_EQ(user::ct_live_actions(), 7);
+    EXPECT_EQ(r.value()->flags & kFlowActionsCt, kFlowActionsCt);
+    flow_actions_free(r.value());
+    EXPECT_EQ(user::ct_live_actions(), 0);
+
+    // Refused after two ct actions were made.
+    Nl bad = Nl().append(c).nested(OVS_ACTION_ATTR_CLONE, Nl().append(c).u32_(OVS_ACTION_ATTR_OUTPUT, 70000));
+    auto e = validate_and_copy_actions(bad.span(), k, false);
+    ASSERT_FALSE(e.ok());
+    EXPECT_EQ(user::ct_live_actions(), 0);
+
+    // An ActionsBuf reused: clear() releases, the destructor too.
+    {
+        ActionsBuf buf;
+        ASSERT_TRUE(copy_actions(c.span(), k, buf, false).ok());
+        EXPECT_EQ(user::ct_live_actions(), 1);
+        ASSERT_TRUE(copy_actions(c.span(), k, buf, false).ok());
+        EXPECT_EQ(user::ct_live_actions(), 1);
+    }
+    EXPECT_EQ(user::ct_live_actions(), 0);
+}
+
+// Without conntrack in the host the action is refused as before.
+TEST(ActionsNetlinkCt, RefusedWithoutConntrack)
+{
+    user::set_ct_enabled(false);
+    auto c = copy(ct(Nl().flag(OVS_CT_ATTR_COMMIT)), tcp4_key());
+    user::set_ct_enabled(true);
+    ASSERT_FALSE(c->status.ok());
+    EXPECT_EQ(c->status.error().code, err::OPNOTSUPP);
+    EXPECT_STREQ(c->status.error().msg, "Conntrack actions are not supported by this datapath");
+}

@@ -2,20 +2,39 @@
 // Flow keys and masks: parse -> serialise round trips for every key attribute,
 // against the exact attribute streams upstream's flow dump returns.
 #include "fnl_test_util.h"
+#include "platform/user/user_platform.h"
 
 using namespace ovsdp;
 using namespace ovsdp::test;
 
 namespace {
 
+// The conntrack attributes every dumped key and mask carries (upstream's
+// ovs_ct_put_key()), here all zero.
+Nl& dump_ct_zero(Nl& n)
+{
+    return n.u32_(OVS_KEY_ATTR_CT_STATE, 0)
+        .u16_(OVS_KEY_ATTR_CT_ZONE, 0)
+        .u32_(OVS_KEY_ATTR_CT_MARK, 0)
+        .put(OVS_KEY_ATTR_CT_LABELS, Buf(16, 0));
+}
+
+Nl ct_zero()
+{
+    Nl n;
+    dump_ct_zero(n);
+    return n;
+}
+
 // The canonical dump of metadata (upstream's order), then of the mask.
 Nl& dump_meta(Nl& n, u32 in_port, u32 priority = 0, u32 mark = 0, u32 recirc = 0, u32 dp_hash = 0)
 {
-    return n.u32_(OVS_KEY_ATTR_RECIRC_ID, recirc)
+    n.u32_(OVS_KEY_ATTR_RECIRC_ID, recirc)
         .u32_(OVS_KEY_ATTR_DP_HASH, dp_hash)
         .u32_(OVS_KEY_ATTR_PRIORITY, priority)
         .u32_(OVS_KEY_ATTR_IN_PORT, in_port)
         .u32_(OVS_KEY_ATTR_SKB_MARK, mark);
+    return dump_ct_zero(n);
 }
 // The mask's metadata for a non-tunnel flow: a TUNNEL nest with TTL 0 comes
 // with every mask (upstream writes the tunnel for every mask).
@@ -23,12 +42,13 @@ Nl& dump_meta_mask(Nl& n, u32 priority, u32 mark, u32 recirc, u32 dp_hash, u32 i
 {
     Nl tun;
     tun.u8_(OVS_TUNNEL_KEY_ATTR_TTL, 0);
-    return n.u32_(OVS_KEY_ATTR_RECIRC_ID, recirc)
+    n.u32_(OVS_KEY_ATTR_RECIRC_ID, recirc)
         .u32_(OVS_KEY_ATTR_DP_HASH, dp_hash)
         .u32_(OVS_KEY_ATTR_PRIORITY, priority)
         .nested(OVS_KEY_ATTR_TUNNEL, tun)
         .u32_(OVS_KEY_ATTR_IN_PORT, in_port)
         .u32_(OVS_KEY_ATTR_SKB_MARK, mark);
+    return dump_ct_zero(n);
 }
 Nl& dump_meta_exact(Nl& n) { return dump_meta_mask(n, 0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff); }
 
@@ -611,7 +631,7 @@ TEST(KeyNetlink, NoInputPort)
     EXPECT_EQ(p->mask.in_port, 0);
     Buf unmasked = dump_unmasked_key(*p);
     Nl u;
-    u.u32_(OVS_KEY_ATTR_RECIRC_ID, 0).u32_(OVS_KEY_ATTR_DP_HASH, 0).u32_(OVS_KEY_ATTR_PRIORITY, 0).u32_(OVS_KEY_ATTR_SKB_MARK, 0)
+    u.u32_(OVS_KEY_ATTR_RECIRC_ID, 0).u32_(OVS_KEY_ATTR_DP_HASH, 0).u32_(OVS_KEY_ATTR_PRIORITY, 0).u32_(OVS_KEY_ATTR_SKB_MARK, 0).append(ct_zero())
         .val(OVS_KEY_ATTR_ETHERNET, eth_key(1, 2)).be16_(OVS_KEY_ATTR_ETHERTYPE, 0x0806).val(OVS_KEY_ATTR_ARP, all_zero<OvsKeyArp>());
     EXPECT_ATTRS_EQ(u.bytes(), unmasked);
     Nl m;
@@ -672,7 +692,7 @@ TEST(KeyNetlink, GeneveTunnelExactMatch)
     Nl k;
     k.u32_(OVS_KEY_ATTR_RECIRC_ID, 0).u32_(OVS_KEY_ATTR_DP_HASH, 0).u32_(OVS_KEY_ATTR_PRIORITY, 0)
         .nested(OVS_KEY_ATTR_TUNNEL, geneve_tunnel(true))
-        .u32_(OVS_KEY_ATTR_IN_PORT, 11).u32_(OVS_KEY_ATTR_SKB_MARK, 0)
+        .u32_(OVS_KEY_ATTR_IN_PORT, 11).u32_(OVS_KEY_ATTR_SKB_MARK, 0).append(ct_zero())
         .val(OVS_KEY_ATTR_ETHERNET, eth_key(1, 2)).be16_(OVS_KEY_ATTR_ETHERTYPE, 0x0800)
         .val(OVS_KEY_ATTR_IPV4, ipv4_key(1, 2, 17)).val(OVS_KEY_ATTR_UDP, ports(1, 2));
     EXPECT_ATTRS_EQ(k.bytes(), dump_masked_key(*p));
@@ -691,7 +711,7 @@ TEST(KeyNetlink, GeneveTunnelExactMatch)
     Nl m;
     m.u32_(OVS_KEY_ATTR_RECIRC_ID, ~0u).u32_(OVS_KEY_ATTR_DP_HASH, ~0u).u32_(OVS_KEY_ATTR_PRIORITY, ~0u)
         .nested(OVS_KEY_ATTR_TUNNEL, tm)
-        .u32_(OVS_KEY_ATTR_IN_PORT, ~0u).u32_(OVS_KEY_ATTR_SKB_MARK, ~0u)
+        .u32_(OVS_KEY_ATTR_IN_PORT, ~0u).u32_(OVS_KEY_ATTR_SKB_MARK, ~0u).append(ct_zero())
         .val(OVS_KEY_ATTR_ETHERNET, eth_all(0xff)).be16_(OVS_KEY_ATTR_ETHERTYPE, 0xffff)
         .val(OVS_KEY_ATTR_IPV4, all_ones<OvsKeyIpv4>()).val(OVS_KEY_ATTR_UDP, all_ones<OvsKeyPorts>());
     EXPECT_ATTRS_EQ(m.bytes(), dump_mask(*p));
@@ -721,14 +741,14 @@ TEST(KeyNetlink, TunnelWildcardMask)
     Nl k;
     k.u32_(OVS_KEY_ATTR_RECIRC_ID, 0).u32_(OVS_KEY_ATTR_DP_HASH, 0).u32_(OVS_KEY_ATTR_PRIORITY, 0)
         .nested(OVS_KEY_ATTR_TUNNEL, tk)
-        .u32_(OVS_KEY_ATTR_IN_PORT, 11).u32_(OVS_KEY_ATTR_SKB_MARK, 0)
+        .u32_(OVS_KEY_ATTR_IN_PORT, 11).u32_(OVS_KEY_ATTR_SKB_MARK, 0).append(ct_zero())
         .val(OVS_KEY_ATTR_ETHERNET, eth_all(0)).be16_(OVS_KEY_ATTR_ETHERTYPE, 0x0800)
         .val(OVS_KEY_ATTR_IPV4, all_zero<OvsKeyIpv4>());
     EXPECT_ATTRS_EQ(k.bytes(), dump_masked_key(*p));
     Nl m;
     m.u32_(OVS_KEY_ATTR_RECIRC_ID, ~0u).u32_(OVS_KEY_ATTR_DP_HASH, 0).u32_(OVS_KEY_ATTR_PRIORITY, 0)
         .nested(OVS_KEY_ATTR_TUNNEL, tm)
-        .u32_(OVS_KEY_ATTR_IN_PORT, ~0u).u32_(OVS_KEY_ATTR_SKB_MARK, 0)
+        .u32_(OVS_KEY_ATTR_IN_PORT, ~0u).u32_(OVS_KEY_ATTR_SKB_MARK, 0).append(ct_zero())
         .val(OVS_KEY_ATTR_ETHERNET, eth_all(0)).be16_(OVS_KEY_ATTR_ETHERTYPE, 0xffff)
         .val(OVS_KEY_ATTR_IPV4, all_zero<OvsKeyIpv4>());
     EXPECT_ATTRS_EQ(m.bytes(), dump_mask(*p));
@@ -757,7 +777,7 @@ TEST(KeyNetlink, Ipv6VxlanTunnel)
     Nl k;
     k.u32_(OVS_KEY_ATTR_RECIRC_ID, 0).u32_(OVS_KEY_ATTR_DP_HASH, 0).u32_(OVS_KEY_ATTR_PRIORITY, 0)
         .nested(OVS_KEY_ATTR_TUNNEL, tun)
-        .u32_(OVS_KEY_ATTR_IN_PORT, 12).u32_(OVS_KEY_ATTR_SKB_MARK, 0)
+        .u32_(OVS_KEY_ATTR_IN_PORT, 12).u32_(OVS_KEY_ATTR_SKB_MARK, 0).append(ct_zero())
         .val(OVS_KEY_ATTR_ETHERNET, eth_key(1, 2)).be16_(OVS_KEY_ATTR_ETHERTYPE, 0x0800)
         .val(OVS_KEY_ATTR_IPV4, ipv4_key(1, 2, 0));
     EXPECT_ATTRS_EQ(k.bytes(), dump_masked_key(*p));
@@ -779,7 +799,7 @@ TEST(KeyNetlink, ErspanTunnel)
     Nl k;
     k.u32_(OVS_KEY_ATTR_RECIRC_ID, 0).u32_(OVS_KEY_ATTR_DP_HASH, 0).u32_(OVS_KEY_ATTR_PRIORITY, 0)
         .nested(OVS_KEY_ATTR_TUNNEL, tun)
-        .u32_(OVS_KEY_ATTR_IN_PORT, 12).u32_(OVS_KEY_ATTR_SKB_MARK, 0)
+        .u32_(OVS_KEY_ATTR_IN_PORT, 12).u32_(OVS_KEY_ATTR_SKB_MARK, 0).append(ct_zero())
         .val(OVS_KEY_ATTR_ETHERNET, eth_key(1, 2)).be16_(OVS_KEY_ATTR_ETHERTYPE, 0x0800)
         .val(OVS_KEY_ATTR_IPV4, ipv4_key(1, 2, 0));
     EXPECT_ATTRS_EQ(k.bytes(), dump_masked_key(*p));
@@ -947,12 +967,213 @@ TEST(KeyNetlink, EgressTunnelInfo)
     EXPECT_EQ(hex(eb.bytes()), hex(b.bytes()));
 }
 
+// ---- Conntrack fields ------------------------------------------------------------
+
+OvsKeyCtTupleIpv4 ct_tuple4(u32 src, u32 dst, u16 sport, u16 dport, u8 proto)
+{
+    OvsKeyCtTupleIpv4 t = all_zero<OvsKeyCtTupleIpv4>();
+    t.ipv4_src = htonl(src);
+    t.ipv4_dst = htonl(dst);
+    t.src_port = htons(sport);
+    t.dst_port = htons(dport);
+    t.ipv4_proto = proto;
+    return t;
+}
+
+Buf labels_buf(u8 first)
+{
+    Buf b(16, 0);
+    for (int i = 0; i < 16; i++)
+        b[i] = static_cast<u8>(first + i);
+    return b;
+}
+
+// Every ct field with a wildcarding mask: the key, the mask, the dumps in
+// upstream's order (ct attributes after SKB_MARK, the tuple last of them).
+TEST(KeyNetlinkCt, AllFieldsMaskedRoundTrip)
+{
+    Nl key, mask;
+    ovs_meta(key, 3)
+        .u32_(OVS_KEY_ATTR_CT_STATE, kCtStateTracked | kCtStateEstablished | kCtStateReplyDir)
+        .u16_(OVS_KEY_ATTR_CT_ZONE, 7)
+        .u32_(OVS_KEY_ATTR_CT_MARK, 0x12345678)
+        .put(OVS_KEY_ATTR_CT_LABELS, labels_buf(1))
+        .val(OVS_KEY_ATTR_CT_ORIG_TUPLE_IPV4, ct_tuple4(0x0a000001, 0x0a000002, 1000, 80, 6))
+        .val(OVS_KEY_ATTR_ETHERNET, eth_key(1, 2))
+        .be16_(OVS_KEY_ATTR_ETHERTYPE, 0x0800)
+        .val(OVS_KEY_ATTR_IPV4, ipv4_key(0x0a000001, 0x0a000002, 6))
+        .val(OVS_KEY_ATTR_TCP, ports(1000, 80))
+        .be16_(OVS_KEY_ATTR_TCP_FLAGS, 0);
+    OvsKeyCtTupleIpv4 tm = all_zero<OvsKeyCtTupleIpv4>();
+    tm.ipv4_dst = 0xffffffff;
+    tm.dst_port = 0xffff;
+    tm.ipv4_proto = 0xff;
+    ovs_meta_mask(mask)
+        .u32_(OVS_KEY_ATTR_CT_STATE, kCtStateTracked | kCtStateEstablished)
+        .u16_(OVS_KEY_ATTR_CT_ZONE, 0xffff)
+        .u32_(OVS_KEY_ATTR_CT_MARK, 0xff00)
+        .put(OVS_KEY_ATTR_CT_LABELS, Buf(16, 0xf0))
+        .val(OVS_KEY_ATTR_CT_ORIG_TUPLE_IPV4, tm)
+        .val(OVS_KEY_ATTR_ETHERNET, eth_all(0))
+        .be16_(OVS_KEY_ATTR_ETHERTYPE, 0xffff);
+    auto p = parse(key, &mask);
+    ASSERT_TRUE(p->ok()) << p->msg();
+    EXPECT_EQ(p->key.ct.state, kCtStateTracked | kCtStateEstablished | kCtStateReplyDir);
+    EXPECT_EQ(p->key.ct.zone, 7);
+    EXPECT_EQ(p->key.ct.mark, 0x12345678u);
+    EXPECT_EQ(p->key.ct.labels[15], 16);
+    EXPECT_EQ(p->key.ct.orig.ipv4.dst, htonl(0x0a000002));
+    EXPECT_EQ(p->key.ct.orig_tp_dst, htons(80));
+    EXPECT_EQ(p->key.ct.orig_proto, 6);
+    EXPECT_EQ(p->mask.ct.state, kCtStateTracked | kCtStateEstablished);
+    EXPECT_EQ(p->masked.ct.state, kCtStateTracked | kCtStateEstablished);
+    EXPECT_EQ(p->masked.ct.mark, 0x5600u);
+    EXPECT_GT(p->m.mask_range.end, kFlowKeyCtStart);
+
+    Buf masked_labels(16, 0);
+    for (int i = 0; i < 16; i++)
+        masked_labels[i] = static_cast<u8>((1 + i) & 0xf0);
+    Nl k;
+    k.u32_(OVS_KEY_ATTR_RECIRC_ID, 0)
+        .u32_(OVS_KEY_ATTR_DP_HASH, 0)
+        .u32_(OVS_KEY_ATTR_PRIORITY, 0)
+        .u32_(OVS_KEY_ATTR_IN_PORT, 3)
+        .u32_(OVS_KEY_ATTR_SKB_MARK, 0)
+        .u32_(OVS_KEY_ATTR_CT_STATE, kCtStateTracked | kCtStateEstablished)
+        .u16_(OVS_KEY_ATTR_CT_ZONE, 7)
+        .u32_(OVS_KEY_ATTR_CT_MARK, 0x5600)
+        .put(OVS_KEY_ATTR_CT_LABELS, masked_labels)
+        .val(OVS_KEY_ATTR_CT_ORIG_TUPLE_IPV4, ct_tuple4(0, 0x0a000002, 0, 80, 6))
+        .val(OVS_KEY_ATTR_ETHERNET, eth_all(0))
+        .be16_(OVS_KEY_ATTR_ETHERTYPE, 0x0800)
+        .val(OVS_KEY_ATTR_IPV4, all_zero<OvsKeyIpv4>());
+    EXPECT_ATTRS_EQ(k.bytes(), dump_masked_key(*p));
+
+    Nl tun;
+    tun.u8_(OVS_TUNNEL_KEY_ATTR_TTL, 0);
+    Nl m;
+    m.u32_(OVS_KEY_ATTR_RECIRC_ID, 0xffffffff)
+        .u32_(OVS_KEY_ATTR_DP_HASH, 0)
+        .u32_(OVS_KEY_ATTR_PRIORITY, 0)
+        .nested(OVS_KEY_ATTR_TUNNEL, tun)
+        .u32_(OVS_KEY_ATTR_IN_PORT, 0xffffffff)
+        .u32_(OVS_KEY_ATTR_SKB_MARK, 0)
+        .u32_(OVS_KEY_ATTR_CT_STATE, kCtStateTracked | kCtStateEstablished)
+        .u16_(OVS_KEY_ATTR_CT_ZONE, 0xffff)
+        .u32_(OVS_KEY_ATTR_CT_MARK, 0xff00)
+        .put(OVS_KEY_ATTR_CT_LABELS, Buf(16, 0xf0))
+        .val(OVS_KEY_ATTR_CT_ORIG_TUPLE_IPV4, tm)
+        .val(OVS_KEY_ATTR_ETHERNET, eth_all(0))
+        .be16_(OVS_KEY_ATTR_ETHERTYPE, 0xffff)
+        .val(OVS_KEY_ATTR_IPV4, all_zero<OvsKeyIpv4>());
+    EXPECT_ATTRS_EQ(m.bytes(), dump_mask(*p));
+    expect_reparse_stable(*p);
+}
+
+// No mask: the exact mask of CT_STATE is the 8 supported bits (upstream ANDs
+// its 0xff copy with them), the other fields all ones; an IPv6 tuple.
+TEST(KeyNetlinkCt, ExactMaskIpv6Tuple)
+{
+    OvsKeyCtTupleIpv6 t6 = all_zero<OvsKeyCtTupleIpv6>();
+    t6.ipv6_src[3] = htonl(1);
+    t6.ipv6_dst[3] = htonl(2);
+    t6.src_port = htons(5);
+    t6.dst_port = htons(53);
+    t6.ipv6_proto = 17;
+    Nl key;
+    ovs_meta(key, 1)
+        .u32_(OVS_KEY_ATTR_CT_STATE, kCtStateTracked | kCtStateNew)
+        .val(OVS_KEY_ATTR_CT_ORIG_TUPLE_IPV6, t6)
+        .val(OVS_KEY_ATTR_ETHERNET, eth_key(1, 2))
+        .be16_(OVS_KEY_ATTR_ETHERTYPE, 0x86dd)
+        .val(OVS_KEY_ATTR_IPV6, ipv6_key(1, 2, 17))
+        .val(OVS_KEY_ATTR_UDP, ports(5, 53));
+    auto p = parse(key, nullptr);
+    ASSERT_TRUE(p->ok()) << p->msg();
+    EXPECT_EQ(p->mask.ct.state, 0xff);
+    EXPECT_EQ(p->mask.ct.orig_proto, 0xff);
+    EXPECT_EQ(p->mask.ct.zone, 0); // absent: wildcarded
+    EXPECT_EQ(p->key.ct.orig.ipv6.dst[15], 2);
+    Out o;
+    ASSERT_TRUE(flow_key_to_nlattrs(p->masked, p->mask, true, o.w));
+    Buf mask_dump = o.bytes();
+    // CT_STATE 0xff in the dumped mask.
+    Nl st;
+    st.u32_(OVS_KEY_ATTR_CT_STATE, 0xff);
+    std::string hs = hex(st.bytes()), hm = hex(mask_dump);
+    EXPECT_NE(hm.find(hs), std::string::npos) << hm;
+    Nl tup;
+    tup.val(OVS_KEY_ATTR_CT_ORIG_TUPLE_IPV6, t6);
+    EXPECT_NE(hex(dump_masked_key(*p)).find(hex(tup.bytes())), std::string::npos);
+    expect_reparse_stable(*p);
+}
+
+// A flow matching no ct field keeps a mask range that ends before them.
+TEST(KeyNetlinkCt, NonCtFlowRangeEndsBeforeCt)
+{
+    Nl key;
+    ovs_meta(key, 1)
+        .val(OVS_KEY_ATTR_ETHERNET, eth_key(1, 2))
+        .be16_(OVS_KEY_ATTR_ETHERTYPE, 0x0800)
+        .val(OVS_KEY_ATTR_IPV4, ipv4_key(1, 2, 17))
+        .val(OVS_KEY_ATTR_UDP, ports(5, 53));
+    auto p = parse(key, nullptr);
+    ASSERT_TRUE(p->ok()) << p->msg();
+    EXPECT_LE(p->m.mask_range.end, kFlowKeyCtStart);
+    EXPECT_LE(p->m.range.end, kFlowKeyCtStart);
+}
+
+// Without conntrack in the host, the fields are refused as by a kernel
+// without conntrack (OVS's probes then see "not supported").
+TEST(KeyNetlinkCt, RefusedWithoutConntrack)
+{
+    user::set_ct_enabled(false);
+    for (u16 type : { OVS_KEY_ATTR_CT_STATE, OVS_KEY_ATTR_CT_ZONE, OVS_KEY_ATTR_CT_MARK }) {
+        Nl key;
+        ovs_meta(key, 1).val(OVS_KEY_ATTR_ETHERNET, eth_key(1, 2)).be16_(OVS_KEY_ATTR_ETHERTYPE, 0x0806)
+            .val(OVS_KEY_ATTR_ARP, all_zero<OvsKeyArp>());
+        if (type == OVS_KEY_ATTR_CT_ZONE)
+            key.u16_(type, 1);
+        else
+            key.u32_(type, 1);
+        auto p = parse(key, nullptr);
+        EXPECT_EQ(p->err(), err::INVAL);
+        EXPECT_STREQ(p->msg(), "Unknown or unsupported key attribute");
+    }
+    user::set_ct_enabled(true);
+}
+
+// EXECUTE: the ct fields of OVS_PACKET_ATTR_KEY are metadata (upstream's
+// ovs_nla_get_flow_metadata) and survive key extraction.
+TEST(KeyNetlinkCt, ExecuteMetadata)
+{
+    Nl key;
+    ovs_meta(key, 1)
+        .u32_(OVS_KEY_ATTR_CT_STATE, kCtStateTracked | kCtStateNew)
+        .u16_(OVS_KEY_ATTR_CT_ZONE, 9)
+        .u32_(OVS_KEY_ATTR_CT_MARK, 3)
+        .put(OVS_KEY_ATTR_CT_LABELS, labels_buf(9))
+        .val(OVS_KEY_ATTR_CT_ORIG_TUPLE_IPV4, ct_tuple4(1, 2, 3, 4, 17))
+        .val(OVS_KEY_ATTR_ETHERNET, eth_key(1, 2))
+        .be16_(OVS_KEY_ATTR_ETHERTYPE, 0x0800)
+        .val(OVS_KEY_ATTR_IPV4, ipv4_key(1, 2, 17))
+        .val(OVS_KEY_ATTR_UDP, ports(3, 4));
+    FlowKey k;
+    ASSERT_TRUE(flow_metadata_from_nlattrs(key.span(), &k, false).ok());
+    EXPECT_EQ(k.ct.state, kCtStateTracked | kCtStateNew);
+    EXPECT_EQ(k.ct.zone, 9);
+    EXPECT_EQ(k.ct.mark, 3u);
+    EXPECT_EQ(k.ct.labels[0], 9);
+    EXPECT_EQ(k.ct.orig_proto, 17);
+    EXPECT_EQ(k.ct.orig.ipv4.src, htonl(1));
+}
+
 } // namespace
 
 // An upcall reserves flow_key_attr_size() less the tunnel's room for a key
 // without a tunnel (datapath/packet_path.h, dp_upcall): the largest such key
 // (two VLAN tags, IPv6 with an ND target and both link-layer addresses, every
-// metadata field set) must fit it exactly written.
+// metadata field set, conntrack fields with an IPv6 original tuple) must fit.
 TEST(KeyNetlink, LargestKeyWithoutTunnelFitsTheUpcallRoom)
 {
     FlowKey k {};
@@ -973,6 +1194,9 @@ TEST(KeyNetlink, LargestKeyWithoutTunnelFitsTheUpcallRoom)
     k.ipv6.nd.target[0] = 0xfe;
     k.ipv6.nd.sll[0] = 2;
     k.ipv6.nd.tll[0] = 4;
+    k.ct.state = 0x21; // +new+trk; the ct attributes are always written
+    k.ct.orig_proto = 58; // and the original tuple with it (IPv6: the largest)
+    k.ct.orig.ipv6.src[0] = 0xfe;
     ASSERT_EQ(k.tun_key.ip_family, 0);
     usize room = flow_key_attr_size() - (nla_total_size(0) + tunnel_key_attr_size());
     std::vector<u8> buf(room);

@@ -2,6 +2,7 @@
 // The malformed-input table: keys, masks and actions that must be refused,
 // each with the errno and the extack message it is refused with.
 #include "fnl_test_util.h"
+#include "platform/user/conntrack_user.h"
 
 using namespace ovsdp;
 using namespace ovsdp::test;
@@ -37,7 +38,8 @@ struct KeyCase {
 std::vector<KeyCase> key_cases()
 {
     static Nl vlan_mask_tpid, vlan_mask_cfi, encap_mask, mask_ipv4_no_type, mask_tcp_proto, mask_mark, mask_nd,
-        mask_geneve, mask_dup, mask_tunnel_mixed, mask_trailing, mask_big_type, mask_erspan, mask_exthdrs;
+        mask_geneve, mask_dup, mask_tunnel_mixed, mask_trailing, mask_big_type, mask_erspan, mask_exthdrs, mask_ct_state,
+        mask_ct_tuple;
     Nl vlan_inner;
     vlan_inner.be16_(OVS_KEY_ATTR_ETHERTYPE, 0x0800).val(OVS_KEY_ATTR_IPV4, ipv4_key(1, 2, 17)).val(OVS_KEY_ATTR_UDP, ports(1, 2));
     Nl vlan_key = base_meta().be16_(OVS_KEY_ATTR_ETHERTYPE, 0x8100).be16_(OVS_KEY_ATTR_VLAN, 0x1005).nested(OVS_KEY_ATTR_ENCAP, vlan_inner);
@@ -63,6 +65,10 @@ std::vector<KeyCase> key_cases()
     mask_trailing = Nl().u32_(OVS_KEY_ATTR_PRIORITY, 1).raw(Buf { 1, 2 });
     mask_big_type = Nl().u32_(200, 1);
     mask_exthdrs = Nl().u16_(OVS_KEY_ATTR_IPV6_EXTHDRS, 0x40);
+    mask_ct_state = Nl().u32_(OVS_KEY_ATTR_CT_STATE, 0x1ff);
+    OvsKeyCtTupleIpv4 tuple_ones = all_zero<OvsKeyCtTupleIpv4>();
+    tuple_ones.ipv4_proto = 0xff;
+    mask_ct_tuple = Nl().u32_(OVS_KEY_ATTR_IN_PORT, 0xffffffff).val(OVS_KEY_ATTR_CT_ORIG_TUPLE_IPV4, tuple_ones);
 
     Nl nd_key = base_meta().be16_(OVS_KEY_ATTR_ETHERTYPE, 0x86dd).val(OVS_KEY_ATTR_IPV6, ipv6_key(1, 2, 58))
         .val(OVS_KEY_ATTR_ICMPV6, OvsKeyIcmp { 135, 0 }).val(OVS_KEY_ATTR_ND, all_zero<OvsKeyNd>());
@@ -154,13 +160,29 @@ std::vector<KeyCase> key_cases()
             "Key lacks an attribute its ethertype or IP protocol requires" },
         { "udp attribute on a tcp key", tcp_key_attrs().val(OVS_KEY_ATTR_UDP, ports(1, 2)), nullptr, E,
             "Mask has an attribute the key does not match exactly enough to carry" },
-        // Unsupported here (no field in the key): refused as unknown.
-        { "ct_state", tcp_key_attrs().u32_(OVS_KEY_ATTR_CT_STATE, 0x21), nullptr, E, "Unknown or unsupported key attribute" },
-        { "ct_zone", tcp_key_attrs().u16_(OVS_KEY_ATTR_CT_ZONE, 1), nullptr, E, "Unknown or unsupported key attribute" },
-        { "ct_mark", tcp_key_attrs().u32_(OVS_KEY_ATTR_CT_MARK, 1), nullptr, E, "Unknown or unsupported key attribute" },
-        { "ct_labels", tcp_key_attrs().put(OVS_KEY_ATTR_CT_LABELS, Buf(16, 0)), nullptr, E, "Unknown or unsupported key attribute" },
-        { "ct_orig_tuple_ipv4", tcp_key_attrs().val(OVS_KEY_ATTR_CT_ORIG_TUPLE_IPV4, all_zero<OvsKeyCtTupleIpv4>()), nullptr, E,
-            "Unknown or unsupported key attribute" },
+        // Conntrack fields.
+        { "ct_state bit above the 8 flags", tcp_key_attrs().u32_(OVS_KEY_ATTR_CT_STATE, 0x121), nullptr, E,
+            "Conntrack state has bits outside the 8 supported flags" },
+        { "ct_state 2 bytes", tcp_key_attrs().u16_(OVS_KEY_ATTR_CT_STATE, 0x21), nullptr, E, "Key attribute has wrong length" },
+        { "ct_zone 4 bytes", tcp_key_attrs().u32_(OVS_KEY_ATTR_CT_ZONE, 1), nullptr, E, "Key attribute has wrong length" },
+        { "ct_mark 2 bytes", tcp_key_attrs().u16_(OVS_KEY_ATTR_CT_MARK, 1), nullptr, E, "Key attribute has wrong length" },
+        { "ct_labels 15 bytes", tcp_key_attrs().put(OVS_KEY_ATTR_CT_LABELS, Buf(15, 0)), nullptr, E,
+            "Key attribute has wrong length" },
+        { "ct_orig_tuple_ipv4 short", tcp_key_attrs().put(OVS_KEY_ATTR_CT_ORIG_TUPLE_IPV4, Buf(12, 0)), nullptr, E,
+            "Key attribute has wrong length" },
+        { "ct_orig_tuple_ipv6 on an ipv4 key",
+            tcp_key_attrs().val(OVS_KEY_ATTR_CT_ORIG_TUPLE_IPV6, all_zero<OvsKeyCtTupleIpv6>()), nullptr, E,
+            "Conntrack original tuple of another family than the key's ethertype" },
+        { "ct_orig_tuple_ipv4 on an arp key",
+            base_meta().be16_(OVS_KEY_ATTR_ETHERTYPE, 0x0806).val(OVS_KEY_ATTR_ARP, all_zero<OvsKeyArp>())
+                .val(OVS_KEY_ATTR_CT_ORIG_TUPLE_IPV4, all_zero<OvsKeyCtTupleIpv4>()), nullptr, E,
+            "Conntrack original tuple of another family than the key's ethertype" },
+        { "duplicate ct_zone", tcp_key_attrs().u16_(OVS_KEY_ATTR_CT_ZONE, 1).u16_(OVS_KEY_ATTR_CT_ZONE, 2), nullptr, E,
+            "Duplicate key attribute" },
+        { "ct_state mask bit above the 8 flags", tcp_key_attrs().u32_(OVS_KEY_ATTR_CT_STATE, 0x21), &mask_ct_state, E,
+            "Conntrack state has bits outside the 8 supported flags" },
+        { "ct_orig_tuple mask without exact ethertype", tcp_key_attrs().val(OVS_KEY_ATTR_CT_ORIG_TUPLE_IPV4, all_zero<OvsKeyCtTupleIpv4>()),
+            &mask_ct_tuple, E, "Mask has an attribute the key does not match exactly enough to carry" },
         { "nsh", base_meta().be16_(OVS_KEY_ATTR_ETHERTYPE, 0x894f).nested(OVS_KEY_ATTR_NSH, Nl()), nullptr, E,
             "Unknown or unsupported key attribute" },
         { "unspec", tcp_key_attrs().flag(OVS_KEY_ATTR_UNSPEC), nullptr, E, "Unknown or unsupported key attribute" },
@@ -286,6 +308,15 @@ Nl deep_clones(int depth)
     for (int i = 0; i < depth; i++)
         n = Nl().nested(OVS_ACTION_ATTR_CLONE, n);
     return n;
+}
+
+Nl ct(const Nl& attrs) { return Nl().nested(OVS_ACTION_ATTR_CT, attrs); }
+OvsCtLabels labels(u8 value, u8 mask)
+{
+    OvsCtLabels l;
+    std::memset(l.value, value, sizeof(l.value));
+    std::memset(l.mask, mask, sizeof(l.mask));
+    return l;
 }
 
 std::vector<ActCase> action_cases()
@@ -464,9 +495,79 @@ std::vector<ActCase> action_cases()
         { "trailing bytes", tcp4, Nl().u32_(OVS_ACTION_ATTR_OUTPUT, 1).raw(Buf { 1, 2 }), E, "Actions have trailing bytes" },
         { "attribute longer than the stream", tcp4, Nl().u32_(OVS_ACTION_ATTR_OUTPUT, 1).append(raw_attr(100, OVS_ACTION_ATTR_OUTPUT)),
             E, "Actions have trailing bytes" },
+        // ct (upstream's parse_ct()/parse_nat() rules).
+        { "ct on a non-ip flow", vlan, ct(Nl().flag(OVS_CT_ATTR_COMMIT)), E,
+            "Conntrack action on a flow that is neither IPv4 nor IPv6" },
+        { "ct attribute above max", tcp4, ct(Nl().flag(kCtAttrMax + 1)), E,
+            "Conntrack action attribute type above OVS_CT_ATTR_MAX" },
+        { "ct unspec attribute", tcp4, ct(Nl().flag(OVS_CT_ATTR_UNSPEC)), E, "Unknown conntrack action attribute" },
+        { "ct commit with payload", tcp4, ct(Nl().u32_(OVS_CT_ATTR_COMMIT, 1)), E,
+            "Conntrack action attribute has wrong length" },
+        { "ct zone 4 bytes", tcp4, ct(Nl().u32_(OVS_CT_ATTR_ZONE, 1)), E, "Conntrack action attribute has wrong length" },
+        { "ct mark 4 bytes", tcp4, ct(Nl().flag(OVS_CT_ATTR_COMMIT).u32_(OVS_CT_ATTR_MARK, 1)), E,
+            "Conntrack action attribute has wrong length" },
+        { "ct labels 16 bytes", tcp4, ct(Nl().flag(OVS_CT_ATTR_COMMIT).put(OVS_CT_ATTR_LABELS, Buf(16, 1))), E,
+            "Conntrack action attribute has wrong length" },
+        { "ct eventmask 2 bytes", tcp4, ct(Nl().u16_(OVS_CT_ATTR_EVENTMASK, 1)), E,
+            "Conntrack action attribute has wrong length" },
+        { "ct helper empty", tcp4, ct(Nl().flag(OVS_CT_ATTR_HELPER)), E, "Conntrack action attribute has wrong length" },
+        { "ct helper 17 bytes", tcp4, ct(Nl().put(OVS_CT_ATTR_HELPER, Buf(17, 'a'))), E,
+            "Conntrack action attribute has wrong length" },
+        { "ct helper unterminated", tcp4, ct(Nl().put(OVS_CT_ATTR_HELPER, Buf { 'f', 't', 'p' })), E,
+            "Conntrack helper name is not NUL-terminated" },
+        { "ct timeout 33 bytes", tcp4, ct(Nl().put(OVS_CT_ATTR_TIMEOUT, Buf(33, 0))), E,
+            "Conntrack action attribute has wrong length" },
+        { "ct timeout unterminated", tcp4, ct(Nl().put(OVS_CT_ATTR_TIMEOUT, Buf { 't', 'p' })), E,
+            "Conntrack timeout policy name is not NUL-terminated" },
+        { "ct unknown helper", tcp4, ct(Nl().flag(OVS_CT_ATTR_COMMIT).put(OVS_CT_ATTR_HELPER, Buf { 'x', 'y', 0 })), E,
+            "Unknown conntrack helper for this protocol" },
+        { "ct ftp helper on udp", udp6, ct(Nl().flag(OVS_CT_ATTR_COMMIT).put(OVS_CT_ATTR_HELPER, Buf { 'f', 't', 'p', 0 })), E,
+            "Unknown conntrack helper for this protocol" },
+        { "ct mark mask zero", tcp4, ct(Nl().flag(OVS_CT_ATTR_COMMIT).val(OVS_CT_ATTR_MARK, OvsCtMark { 1, 0 })), E,
+            "Conntrack mark mask is zero" },
+        { "ct labels mask zero", tcp4, ct(Nl().flag(OVS_CT_ATTR_COMMIT).val(OVS_CT_ATTR_LABELS, labels(1, 0))), E,
+            "Conntrack labels mask is zero" },
+        { "ct mark without commit", tcp4, ct(Nl().val(OVS_CT_ATTR_MARK, OvsCtMark { 1, 1 })), E,
+            "Setting the conntrack mark requires commit" },
+        { "ct labels without commit", tcp4, ct(Nl().val(OVS_CT_ATTR_LABELS, labels(1, 1))), E,
+            "Setting the conntrack labels requires commit" },
+        { "ct trailing bytes", tcp4, ct(Nl().flag(OVS_CT_ATTR_COMMIT).raw(Buf { 1, 2 })), E,
+            "Conntrack action attributes have trailing bytes" },
+        { "nat without commit", tcp4, ct(Nl().nested(OVS_CT_ATTR_NAT, Nl().flag(OVS_NAT_ATTR_SRC))), E,
+            "Source or destination NAT requires commit before it" },
+        { "nat before commit", tcp4, ct(Nl().nested(OVS_CT_ATTR_NAT, Nl().flag(OVS_NAT_ATTR_SRC)).flag(OVS_CT_ATTR_COMMIT)), E,
+            "Source or destination NAT requires commit before it" },
+        { "nat src and dst", tcp4, ct(Nl().flag(OVS_CT_ATTR_COMMIT).nested(OVS_CT_ATTR_NAT,
+                                       Nl().flag(OVS_NAT_ATTR_SRC).flag(OVS_NAT_ATTR_DST))), err::RANGE,
+            "Only one NAT type (source or destination) may be given" },
+        { "nat twice", tcp4, ct(Nl().flag(OVS_CT_ATTR_COMMIT).nested(OVS_CT_ATTR_NAT, Nl()).nested(OVS_CT_ATTR_NAT,
+                                Nl().flag(OVS_NAT_ATTR_DST))), err::RANGE,
+            "Only one NAT type (source or destination) may be given" },
+        { "nat flags without type", tcp4, ct(Nl().flag(OVS_CT_ATTR_COMMIT).nested(OVS_CT_ATTR_NAT,
+                                            Nl().flag(OVS_NAT_ATTR_PERSISTENT))), E,
+            "NAT ranges or flags given without source or destination NAT" },
+        { "nat range without type", tcp4, ct(Nl().flag(OVS_CT_ATTR_COMMIT).nested(OVS_CT_ATTR_NAT,
+                                            Nl().be32_(OVS_NAT_ATTR_IP_MIN, 1))), E,
+            "NAT ranges or flags given without source or destination NAT" },
+        { "nat ipv6 address on ipv4", tcp4, ct(Nl().flag(OVS_CT_ATTR_COMMIT).nested(OVS_CT_ATTR_NAT,
+                                              Nl().flag(OVS_NAT_ATTR_SRC).put(OVS_NAT_ATTR_IP_MIN, Buf(16, 1)))), E,
+            "NAT attribute has wrong length" },
+        { "nat ipv4 address on ipv6", udp6, ct(Nl().flag(OVS_CT_ATTR_COMMIT).nested(OVS_CT_ATTR_NAT,
+                                              Nl().flag(OVS_NAT_ATTR_SRC).be32_(OVS_NAT_ATTR_IP_MIN, 1))), E,
+            "NAT attribute has wrong length" },
+        { "nat port 4 bytes", tcp4, ct(Nl().flag(OVS_CT_ATTR_COMMIT).nested(OVS_CT_ATTR_NAT,
+                                       Nl().flag(OVS_NAT_ATTR_DST).u32_(OVS_NAT_ATTR_PROTO_MIN, 1))), E,
+            "NAT attribute has wrong length" },
+        { "nat flag with payload", tcp4, ct(Nl().flag(OVS_CT_ATTR_COMMIT).nested(OVS_CT_ATTR_NAT,
+                                           Nl().flag(OVS_NAT_ATTR_DST).u8_(OVS_NAT_ATTR_PROTO_HASH, 1))), E,
+            "NAT attribute has wrong length" },
+        { "nat attribute above max", tcp4, ct(Nl().flag(OVS_CT_ATTR_COMMIT).nested(OVS_CT_ATTR_NAT,
+                                             Nl().flag(kNatAttrMax + 1))), E, "NAT attribute type above OVS_NAT_ATTR_MAX" },
+        { "nat unspec", tcp4, ct(Nl().flag(OVS_CT_ATTR_COMMIT).nested(OVS_CT_ATTR_NAT, Nl().flag(OVS_NAT_ATTR_UNSPEC))), E,
+            "Unknown NAT attribute" },
+        { "nat trailing bytes", tcp4, ct(Nl().flag(OVS_CT_ATTR_COMMIT).nested(OVS_CT_ATTR_NAT,
+                                        Nl().flag(OVS_NAT_ATTR_SRC).raw(Buf { 1 }))), E, "NAT attributes have trailing bytes" },
         // Unsupported features.
-        { "ct", tcp4, Nl().nested(OVS_ACTION_ATTR_CT, Nl().flag(1)), err::OPNOTSUPP,
-            "Conntrack actions are not supported by this datapath" },
         { "push_nsh", tcp4, Nl().nested(OVS_ACTION_ATTR_PUSH_NSH, Nl()), err::OPNOTSUPP, "NSH actions are not supported by this datapath" },
         { "pop_nsh", tcp4, Nl().flag(OVS_ACTION_ATTR_POP_NSH), err::OPNOTSUPP, "NSH actions are not supported by this datapath" },
     };
@@ -486,6 +587,8 @@ TEST(Malformed, Actions)
             EXPECT_STREQ(s.error().msg, c.msg);
         }
         EXPECT_EQ(out.size(), 0u);
+        // Nothing a refused ct action made at install is left behind.
+        EXPECT_EQ(user::ct_live_actions(), 0);
     }
 }
 

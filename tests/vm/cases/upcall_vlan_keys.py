@@ -6,16 +6,14 @@ after it), run against the kernel's module and then ours in one boot
 (tests/vm/cases/actions-wire.sh). The receive path strips the outer tag into
 the skb (skb_vlan_untag) when it is whole, so the inner header the datapath
 parses is the inline one. Every upcall's OVS_PACKET_ATTR_KEY must be the
-kernel module's, byte for byte, but for the conntrack attributes (CT_STATE,
-CT_ZONE, CT_MARK, CT_LABELS, CT_ORIG_TUPLE_*), which the kernel's module
-always adds and ours has no conntrack to fill yet: they are left out of both.
+kernel module's, byte for byte, the conntrack attributes included (CT_STATE,
+CT_ZONE, CT_MARK and CT_LABELS, which both modules write in every key).
 
 usage: upcall_vlan_keys.py --record FILE   (stock module)
        upcall_vlan_keys.py --expect FILE   (ours: PASS/FAIL lines)
 """
 import json
 import os
-import struct
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
@@ -37,22 +35,6 @@ FRAMES = {
 }
 
 
-CT_KEY_ATTRS = range(22, 28)
-
-
-def without_ct(key):
-    """The key's top-level attributes but the conntrack ones, in order."""
-    out, off = b"", 0
-    while off + 4 <= len(key):
-        length, atype = struct.unpack_from("=HH", key, off)
-        if length < 4:
-            break
-        if (atype & 0x3FFF) not in CT_KEY_ATTRS:
-            out += key[off:off + ((length + 3) & ~3)]
-        off += (length + 3) & ~3
-    return out
-
-
 def miss_keys(sock):
     """(packet, key) of each MISS upcall."""
     return [(a.get(PKT_ATTR_PACKET, b""), a.get(PKT_ATTR_KEY, b"")) for _, a in miss_upcalls(sock, 1.5)]
@@ -64,7 +46,7 @@ def run():
     for name, f in FRAMES.items():
         os.write(fd, f)
         ups = miss_keys(listener)
-        got[name] = [without_ct(k).hex() for _, k in ups]
+        got[name] = [k.hex() for _, k in ups]
     nl.request("ovs_datapath", DP_CMD["DEL"], b"", dp_ifindex=dp.dp_ifindex)
     listener.close()
     os.close(fd)

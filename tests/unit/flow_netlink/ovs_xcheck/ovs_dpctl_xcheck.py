@@ -244,9 +244,27 @@ CASES = [
      "add_mpls(label=5,tc=0,ttl=64,bos=1,eth_type=0x8847),2", 0),
     ("trunc meter ct_clear", "in_port(1)," + MAC + ",eth_type(0x0800),ipv4(frag=no)", "trunc(100),meter(3),ct_clear,2", 0),
     ("drop (no actions)", "in_port(1)," + MAC + ",eth_type(0x0800),ipv4(frag=no)", "", 0),
+    # Conntrack (the userspace host tracks connections).
+    ("ct keys", "ct_state(+trk+est-new),ct_zone(5),ct_mark(0x1/0xff),ct_label(0x102/0xfff),in_port(1)," + MAC +
+     ",eth_type(0x0800),ipv4(frag=no)", "2", 0),
+    ("ct orig tuple", "ct_state(+trk),ct_tuple4(src=1.1.1.1,dst=2.2.2.2,proto=6,tp_src=1,tp_dst=80),in_port(1)," + MAC +
+     ",eth_type(0x0800),ipv4(frag=no)", "2", 0),
+    ("ct orig tuple ipv6", "ct_state(+trk),ct_tuple6(src=fd00::1,dst=fd00::2,proto=17,tp_src=5,tp_dst=53),in_port(1)," +
+     MAC + ",eth_type(0x86dd),ipv6(frag=no)", "2", 0),
+    ("ct commit zone mark label snat", "in_port(1)," + MAC + ",eth_type(0x0800),ipv4(frag=no)",
+     "ct(commit,zone=5,mark=0x1/0xff,label=0x2/0xff,nat(src=10.0.0.1-10.0.0.9:1000-2000,persistent,random)),recirc(1)", 0),
+    ("ct dnat ipv6", "in_port(1)," + MAC + ",eth_type(0x86dd),ipv6(frag=no)",
+     "ct(commit,nat(dst=[fd00::1]:80,hash)),2", 0),
+    ("ct force_commit helper", "in_port(1)," + MAC + ",eth_type(0x0800),ipv4(proto=6,frag=no),tcp(),"
+     "tcp_flags(0/0)", "ct(force_commit,zone=1,helper=ftp),2", 0),
+    ("ct nat un-NAT, nested", "in_port(1)," + MAC + ",eth_type(0x0800),ipv4(frag=no)",
+     "ct(nat),clone(ct(commit,zone=2),3),ct_clear,2", 0),
     # Refused, with the errno upstream uses (or the one for a missing feature).
-    ("ct_state key", "ct_state(+trk),in_port(1)," + MAC + ",eth_type(0x0800),ipv4(frag=no)", "2", errno.EINVAL),
-    ("ct action", "in_port(1)," + MAC + ",eth_type(0x0800),ipv4(frag=no)", "ct(commit),2", errno.EOPNOTSUPP),
+    ("ct mark without commit", "in_port(1)," + MAC + ",eth_type(0x0800),ipv4(frag=no)", "ct(mark=0x1/0xff),2",
+     errno.EINVAL),
+    ("ct on an arp flow", "in_port(1)," + MAC + ",eth_type(0x0806),arp()", "ct(commit),2", errno.EINVAL),
+    ("ct unknown helper", "in_port(1)," + MAC + ",eth_type(0x0800),ipv4(proto=17,frag=no),udp()", "ct(commit,helper=ftp),2",
+     errno.EINVAL),
     ("masked set value outside its mask", "in_port(1)," + MAC + ",eth_type(0x0800),ipv4(frag=no)",
      "set(ipv4(dst=10.1.1.1/255.255.0.0)),2", errno.EINVAL),
     ("set tcp on udp", "in_port(1)," + MAC + ",eth_type(0x0800),ipv4(proto=17,frag=no),udp()", "set(tcp(dst=1)),2",

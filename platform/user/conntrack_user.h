@@ -1,0 +1,39 @@
+// SPDX-License-Identifier: GPL-2.0
+// The userspace connection tracker (the kernel's is nf_conntrack, through
+// kmod/conntrack.c): a small deterministic model, enough to run the ct action
+// through the real packet path in unit tests and fuzzers. One table for the
+// whole process (one "namespace"); connections are keyed by zone and 5-tuple
+// (addresses, IP protocol, ports or ICMP type/code as the flow key has them).
+//
+// What it models of nf_conntrack, as upstream's ovs_ct_execute() sees it:
+// - a lookup attaches a connection to the packet (UserPacket::ct()): a
+//   confirmed one matching the tuple in either direction, or a new
+//   unconfirmed one; the key then reads +trk and +new (original direction,
+//   no reply seen yet), +est (a reply was seen) or +est+rpl (reply direction);
+// - a second ct in the same zone on the same packet reuses its connection
+//   (upstream's skb_nfct_cached());
+// - commit confirms the connection and sets mark and labels under their
+//   masks; force_commit first forgets a connection met in the reply direction;
+// - a packet keeps its connection across recirculation; ct_clear drops it.
+// No NAT, helpers' expectations, fragments, timeouts or TCP window tracking.
+#pragma once
+
+#include "flow/flow_key.h"
+#include "platform/conntrack.h"
+#include "platform/user/user_packet.h"
+
+namespace ovsdp::user {
+
+// The ct action on pkt (DpHost::ct): 0.
+int ct_execute(UserPacket& pkt, FlowKey& key, const ovsdp_ct_action& act);
+// ct_clear: the packet is untracked.
+void ct_clear(UserPacket& pkt);
+// At receive: key.ct from the connection the packet carries (none: zero).
+void ct_fill_key(const UserPacket& pkt, FlowKey& key);
+
+// Test controls and views.
+void ct_flush(); // forget every connection
+long ct_live_actions(); // ct actions whose resources were made and not yet released
+usize ct_connections(u16 zone, bool confirmed_only = true);
+
+} // namespace ovsdp::user
