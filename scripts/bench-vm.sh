@@ -37,7 +37,7 @@ done
 
 cd "$REPO" || exit 1
 if [ $build = 1 ]; then
-	make -s module >/dev/null || { echo "bench-vm.sh: make module failed" >&2; exit 1; }
+	make -s module KVER="$(bash scripts/kver.sh 6.1)" >/dev/null || { echo "bench-vm.sh: make module failed" >&2; exit 1; }
 	gcc -O2 -Wall -Wextra -Wshadow -Werror -o tests/vm/bench/ovsbench tests/vm/bench/ovsbench.c ||
 		{ echo "bench-vm.sh: building ovsbench failed" >&2; exit 1; }
 fi

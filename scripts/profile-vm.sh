@@ -15,7 +15,7 @@ guest=()
 while [ $# -gt 0 ] && [ "$1" != -- ]; do guest+=("$1"); shift; done
 [ "${1:-}" = -- ] && shift
 [ ${#guest[@]} -ge 2 ] || { sed -n '2,9p' "$0"; exit 2; }
-make module >/dev/null || exit 1
+make module KVER="$(bash scripts/kver.sh 6.1)" >/dev/null || exit 1
 gcc -O2 -Wall -Wextra -Werror -o tests/vm/bench/ovsbench tests/vm/bench/ovsbench.c || exit 1
 out=$REPO/build/profile-vm/run-$(date +%Y%m%d-%H%M%S)
 mkdir -p "$out"
