@@ -22,6 +22,19 @@ Datapath* lookup_dp(ovsdp_request* req) { return dp_lookup_by_ifindex(req->net, 
 
 int no_dp(ovsdp_request* req) { return req_fail(req, make_error(err::NODEV, "No datapath with this ifindex")); }
 
+// GET and DEL: the meter ID attribute and the datapath the request names.
+// Nonzero: the request failed (errno and extack set).
+int meter_target(ovsdp_request* req, const NlAttr** a_id, Datapath** dp)
+{
+    *a_id = id_attr(req);
+    if (!*a_id)
+        return no_id(req);
+    *dp = lookup_dp(req);
+    if (!*dp)
+        return no_dp(req);
+    return 0;
+}
+
 // The dump's extras: what the meter was set up with.
 bool meter_put_config(NlWriter& w, const Meter* m)
 {
@@ -99,12 +112,10 @@ extern "C" int ovsdp_meter_cmd_set(ovsdp_request* req)
 extern "C" int ovsdp_meter_cmd_get(ovsdp_request* req)
 {
     assert_ovsl();
-    const NlAttr* a_id = id_attr(req);
-    if (!a_id)
-        return no_id(req);
-    Datapath* dp = lookup_dp(req);
-    if (!dp)
-        return no_dp(req);
+    const NlAttr* a_id = nullptr;
+    Datapath* dp = nullptr;
+    if (int rc = meter_target(req, &a_id, &dp))
+        return rc;
     const Meter* m = dp->meters.lookup(a_id->get_u32());
     if (!m)
         return req_fail(req, make_error(err::NOENT, "No meter with this ID"), a_id);
@@ -118,12 +129,10 @@ extern "C" int ovsdp_meter_cmd_get(ovsdp_request* req)
 extern "C" int ovsdp_meter_cmd_del(ovsdp_request* req)
 {
     assert_ovsl();
-    const NlAttr* a_id = id_attr(req);
-    if (!a_id)
-        return no_id(req);
-    Datapath* dp = lookup_dp(req);
-    if (!dp)
-        return no_dp(req);
+    const NlAttr* a_id = nullptr;
+    Datapath* dp = nullptr;
+    if (int rc = meter_target(req, &a_id, &dp))
+        return rc;
     GenlMsg msg;
     if (int rc = msg.begin(req, kFamily, uapi::OVS_METER_CMD_DEL, req->dp_ifindex, meter_msg_size(), false))
         return rc;
