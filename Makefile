@@ -45,6 +45,10 @@ module:
 		echo "  whose headers are installed: make module KVER=<version>. Installed here:" >&2; \
 		for d in /lib/modules/*/build; do [ -e "$$d/Makefile" ] && echo "    $$(basename "$$(dirname "$$d")")" >&2; done; \
 		exit 1; fi
+	@# Always from a clean object tree: an incremental rebuild for 6.12 (delayed
+	@# objtool, IBT) ran objtool again over objects it had processed, and the
+	@# module then warned "Unpatched return thunk in use" at load.
+	@rm -rf "$(KOBJ)"
 	@mkdir -p "$(KOBJ)/kmod"
 	@for f in $(MODULE_SOURCES); do [ "$$f" = kmod ] || ln -sfn "$(CURDIR)/$$f" "$(KOBJ)/$$f"; done
 	@for f in $(CURDIR)/kmod/*; do ln -sfn "$$f" "$(KOBJ)/kmod/$$(basename "$$f")"; done
