@@ -256,9 +256,7 @@ OVSDP_NOINLINE int dp_upcall(H& host, Datapath* dp, typename H::Packet& pkt, con
     // Room for the key: its largest form, less the tunnel's when the key has
     // none (the message then fits a smaller allocation, all of which the
     // kernel zeroes under init_on_alloc).
-    usize key_room = flow_key_attr_size();
-    if (!key.tun_key.ip_family)
-        key_room -= nla_total_size(0) + tunnel_key_attr_size();
+    usize key_room = key.tun_key.ip_family ? flow_key_attr_size() : flow_key_attr_size_without_tunnel();
     usize cap = nla_total_size(key_room) + nla_total_size(sizeof(u64)) + 2 * nla_total_size(4);
     if (req && req->userdata)
         cap += nla_total_size(req->userdata->len());

@@ -108,6 +108,9 @@ bool put_tunnel_info(NlWriter& w, const FlowTunnelKey& key, const u8* opts, usiz
 // ovs_key_attr_size() and ovs_tun_key_attr_size(), minus what we never write).
 usize flow_key_attr_size();
 usize tunnel_key_attr_size();
+// The bound for a key without tunnel metadata (what an upcall of such a key
+// reserves): flow_key_attr_size() less the tunnel nest's room.
+inline usize flow_key_attr_size_without_tunnel() { return flow_key_attr_size() - nla_total_size(0) - tunnel_key_attr_size(); }
 
 // ---- Shared with flow_actions ----------------------------------------------------------
 

@@ -1170,8 +1170,8 @@ TEST(KeyNetlinkCt, ExecuteMetadata)
 
 } // namespace
 
-// An upcall reserves flow_key_attr_size() less the tunnel's room for a key
-// without a tunnel (datapath/packet_path.h, dp_upcall): the largest such key
+// An upcall reserves flow_key_attr_size_without_tunnel() for a key without a
+// tunnel (datapath/packet_path.h, dp_upcall): the largest such key
 // (two VLAN tags, IPv6 with an ND target and both link-layer addresses, every
 // metadata field set, conntrack fields with an IPv6 original tuple) must fit.
 TEST(KeyNetlink, LargestKeyWithoutTunnelFitsTheUpcallRoom)
@@ -1198,7 +1198,7 @@ TEST(KeyNetlink, LargestKeyWithoutTunnelFitsTheUpcallRoom)
     k.ct.orig_proto = 58; // and the original tuple with it (IPv6: the largest)
     k.ct.orig.ipv6.src[0] = 0xfe;
     ASSERT_EQ(k.tun_key.ip_family, 0);
-    usize room = flow_key_attr_size() - (nla_total_size(0) + tunnel_key_attr_size());
+    usize room = flow_key_attr_size_without_tunnel();
     std::vector<u8> buf(room);
     NlWriter w(buf.data(), buf.size());
     ASSERT_TRUE(flow_key_to_nlattrs(k, k, false, w)) << "the key needs more than " << room << " bytes";
