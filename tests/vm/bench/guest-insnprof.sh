@@ -1,0 +1,39 @@
+#!/bin/bash
+# guest-insnprof.sh (guest, run by scripts/insnprof.sh under the insnprof QEMU
+# plugin): one ovsbench workload per module, in the order given, in one boot.
+# ovsbench marks its timed pass (tests/vm/bench/insnprof.c); the plugin
+# writes two windows per module (before the pass, the pass). Each module's
+# symbols are saved from /proc/kallsyms while it is loaded.
+#
+# usage: guest-insnprof.sh ORDER(stock,ours|ours|...) upcall [N [BATCH]]
+HERE=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)
+. "$HERE/../guest-lib.sh"
+ORDER=$1
+KIND=$2
+BIN=$HERE/ovsbench
+[ -x "$BIN" ] || { echo "FAIL: $BIN not built"; exit 1; }
+sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+echo 0 >/proc/sys/kernel/kptr_restrict
+load_veth || exit 1
+for i in 0 1; do
+	ip link add "veth$i" type veth peer name "veth${i}p" &&
+		ip link set "veth$i" address "02:00:00:00:10:0$i" &&
+		ip link set "veth${i}p" address "02:00:00:00:11:0$i" &&
+		ip link set "veth$i" up && ip link set "veth${i}p" up || exit 1
+done
+: >"$OVSDP_RESULTS/order"
+for mod in ${ORDER//,/ }; do
+	case $mod in
+	stock) modprobe --ignore-install openvswitch || exit 1 ;;
+	ours) load_ovsdp || exit 1 ;;
+	*) echo "FAIL: module stock or ours"; exit 1 ;;
+	esac
+	case $KIND in
+	upcall) "$BIN" upcall "$mod" veth0 veth1 veth0p veth1p "${3:-500}" "${4:-1}" || exit 1 ;;
+	*) echo "FAIL: workload upcall"; exit 1 ;;
+	esac
+	cp /proc/kallsyms "$OVSDP_RESULTS/kallsyms.$mod" || exit 1
+	echo "$mod" >>"$OVSDP_RESULTS/order"
+	unload_ovs || exit 1
+done
+echo "insnprof: windows in $OVSDP_RESULTS"
