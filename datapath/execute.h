@@ -16,6 +16,10 @@
 
 namespace ovsdp {
 
+// Bytes of validated actions EXECUTE keeps on its stack (ovs-vswitchd's
+// lists for one packet are mostly a few outputs and sets).
+inline constexpr u32 kExecuteInlineActions = 256;
+
 // Inlined into the host's handler (one caller each).
 template <DpHost H>
 OVSDP_ALWAYS_INLINE int packet_cmd_execute(H& host, ovsdp_request* req)
@@ -55,10 +59,11 @@ OVSDP_ALWAYS_INLINE int packet_cmd_execute(H& host, ovsdp_request* req)
         pkt.set_protocol(key->eth.type);
     if (auto st = key_extract(pkt, *key); st.is_error())
         return fail(st.error(), a_pkt);
-    auto validated = validate_and_copy_actions(a_acts->payload(), *key, log, req->net);
-    if (validated.is_error())
-        return fail(validated.error(), a_acts);
-    OwnActions acts(validated.value());
+    // On the stack too: a list longer than this grows to the heap. Its ct
+    // resources, if any, go with it.
+    OVSDP_UNINITIALIZED InlineActionsBuf<kExecuteInlineActions> acts;
+    if (auto st = copy_actions(a_acts->payload(), *key, acts, log, req->net); st.is_error())
+        return fail(st.error(), a_acts);
     pkt.set_priority(key->priority);
     pkt.set_mark(key->skb_mark);
 
@@ -81,7 +86,7 @@ OVSDP_ALWAYS_INLINE int packet_cmd_execute(H& host, ovsdp_request* req)
     host.preempt_disable();
     host.bh_disable();
     DpActionEnv<H> env(host, dp, true);
-    int rc = execute_actions(env, move(pkt), *key, acts->data, acts->len);
+    int rc = execute_actions(env, move(pkt), *key, acts.data(), acts.size());
     host.bh_enable();
     host.preempt_enable();
     slot.destroy();

@@ -21,7 +21,8 @@ Status ActionsBuf::reserve(usize n)
     if (acts_) {
         __builtin_memcpy(grown->data, acts_->data, acts_->len);
         grown->len = acts_->len;
-        flow_actions_free(acts_);
+        if (!in_storage())
+            flow_actions_free(acts_);
     }
     acts_ = grown;
     return {};
@@ -53,8 +54,13 @@ Result<u8*> ActionsBuf::add(u16 type, const void* data, usize len)
     auto* a = reinterpret_cast<NlAttr*>(p);
     a->nla_len = static_cast<u16>(kNlaHdrLen + len);
     a->nla_type = type;
+    // Every byte appended is written: a blob in InlineActionsBuf's storage
+    // is not zeroed beforehand, and blobs reach userspace (userspace
+    // action's OVS_USERSPACE_ATTR_ACTIONS, flow dumps).
     if (data && len)
         __builtin_memcpy(p + kNlaHdrLen, data, len);
+    else
+        __builtin_memset(p + kNlaHdrLen, 0, len);
     __builtin_memset(p + kNlaHdrLen + len, 0, nla_total_size(len) - kNlaHdrLen - len);
     return p + kNlaHdrLen;
 }
@@ -105,6 +111,8 @@ void ActionsBuf::release_ct()
 
 FlowActions* ActionsBuf::release()
 {
+    if (in_storage())
+        return nullptr;
     if (acts_) {
         acts_->flags = flags_;
         acts_->release = (flags_ & kFlowActionsCt) ? release_ct_actions : nullptr;

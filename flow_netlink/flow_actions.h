@@ -114,7 +114,8 @@ public:
     ~ActionsBuf()
     {
         release_ct();
-        flow_actions_free(acts_);
+        if (!in_storage())
+            flow_actions_free(acts_);
     }
     ActionsBuf(const ActionsBuf&) = delete;
     ActionsBuf& operator=(const ActionsBuf&) = delete;
@@ -132,6 +133,8 @@ public:
     }
     // The blob, for a flow, with its flags and, with ct actions, the release
     // hook that frees their resources; the buffer is empty afterwards.
+    // Not for a buffer still in its caller's storage (InlineActionsBuf):
+    // null then, and the caller uses bytes() before the buffer goes.
     FlowActions* release();
     // FlowActions::flags of the blob (kFlowActionsUpcall, kFlowActionsCt).
     void add_flags(u32 f) { flags_ |= f; }
@@ -150,13 +153,38 @@ public:
     // Copies a whole attribute (its nla_len bytes, padding zeroed).
     Status copy(const NlAttr* a);
 
+protected:
+    // Starts in the caller's `storage` (capacity bytes of data after the
+    // header); grows to the heap past it. InlineActionsBuf.
+    ActionsBuf(FlowActions* storage, u32 capacity) : acts_(storage), storage_(storage)
+    {
+        storage->len = 0;
+        storage->capacity = capacity;
+        storage->flags = 0;
+        storage->release = nullptr;
+    }
+
 private:
     Result<u8*> append(usize n);
     // The ct actions' host resources (kFlowActionsCt), once.
     void release_ct();
+    bool in_storage() const { return storage_ && acts_ == storage_; }
 
     FlowActions* acts_ = nullptr;
+    FlowActions* storage_ = nullptr;
     u32 flags_ = 0;
+};
+
+// An ActionsBuf whose first N bytes live inside it (on the stack for
+// EXECUTE: the actions of one packet need no allocation unless longer).
+template <u32 N>
+class InlineActionsBuf : public ActionsBuf {
+public:
+    InlineActionsBuf() : ActionsBuf(reinterpret_cast<FlowActions*>(inline_), N) {}
+
+private:
+    // Written before it is read: ActionsBuf writes every byte it appends.
+    alignas(FlowActions) u8 inline_[sizeof(FlowActions) + N];
 };
 
 // Validates `actions` (the payload of OVS_FLOW_ATTR_ACTIONS or

@@ -718,6 +718,61 @@ TEST(ActionsNetlink, UpcallFlag)
     flow_actions_free(fa);
 }
 
+// EXECUTE's buffer: a list that fits stays in the caller's storage (no
+// allocation), a longer one grows to the heap with what was copied; the
+// blob is the same either way, every byte of it written (the storage is not
+// zeroed first), and it is never handed out as a flow's.
+TEST(ActionsNetlink, InlineBufferAllocatesOnlyPastItsStorage)
+{
+    FlowKey k = tcp4_key();
+    Nl small;
+    small.nested(OVS_ACTION_ATTR_SET, Nl().u32_(OVS_KEY_ATTR_PRIORITY, 3)).u32_(OVS_ACTION_ATTR_OUTPUT, 2);
+    Nl big;
+    for (int i = 0; i < 40; i++)
+        big.u32_(OVS_ACTION_ATTR_OUTPUT, static_cast<u32>(i));
+    static long allocs;
+    user::set_alloc_fail_hook([](size_t, unsigned, int) {
+        allocs++;
+        return false;
+    });
+    auto copy_into = [&](const Nl& acts, long* n_allocs) {
+        struct Poisoned : InlineActionsBuf<64> {
+            Poisoned() { std::memset(const_cast<u8*>(data()), 0xa5, 64); }
+        } buf;
+        allocs = 0;
+        EXPECT_TRUE(copy_actions(acts.span(), k, buf, false).ok());
+        *n_allocs = allocs;
+        if (allocs == 0) {
+            EXPECT_EQ(buf.release(), nullptr) << "a buffer still in its storage is not handed out";
+        }
+        Out o;
+        EXPECT_TRUE(actions_to_nlattrs(buf.bytes(), o.w));
+        return Buf(buf.data(), buf.data() + buf.size());
+    };
+    long n = -1;
+    Buf blob = copy_into(small, &n);
+    EXPECT_EQ(n, 0) << "a short list allocates nothing";
+    auto heap = validate_and_copy_actions(small.span(), k, false);
+    ASSERT_TRUE(heap.ok());
+    EXPECT_EQ(blob, Buf(heap.value()->data, heap.value()->data + heap.value()->len));
+    flow_actions_free(heap.value());
+
+    long base = user::live_allocations();
+    blob = copy_into(big, &n);
+    EXPECT_GE(n, 1) << "a long list grows to the heap";
+    EXPECT_EQ(user::live_allocations(), base) << "and frees it with the buffer";
+    user::set_alloc_fail_hook(nullptr);
+    EXPECT_EQ(blob.size(), 40u * 8);
+
+    // ct resources are given back by an inline buffer too.
+    {
+        InlineActionsBuf<64> buf;
+        ASSERT_TRUE(copy_actions(Nl().nested(OVS_ACTION_ATTR_CT, Nl().u16_(OVS_CT_ATTR_ZONE, 1)).span(), k, buf, false).ok());
+        EXPECT_EQ(user::ct_live_actions(), 1);
+    }
+    EXPECT_EQ(user::ct_live_actions(), 0);
+}
+
 // Allocation failures at any point: NOMEM, nothing leaked.
 TEST(ActionsNetlink, AllocationFailure)
 {
