@@ -40,7 +40,7 @@ OVSDP_ALWAYS_INLINE int packet_cmd_execute(H& host, ovsdp_request* req)
         return req_fail(req, st.error(), a_key);
     // No device yet: the input port is found under RCU, below.
     PacketSlot<P> slot;
-    if (!host.packet_from_bytes(a_pkt->payload(), nullptr, slot.storage()))
+    if (!host.packet_from_bytes(a_pkt->payload(), nullptr, slot.storage(), req->msg))
         return -err::NOMEM;
     P& pkt = slot.get();
     // Frees the packet on an error before the actions take it.

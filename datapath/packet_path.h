@@ -86,10 +86,12 @@ struct SegmentVisitorArchetype {
 //       f(Packet& seg, bool first) for each segment of a GSO packet, in order
 //       (after a failure the rest are only freed), else f(pkt, true). The
 //       first failure, or 0.
-//   bool packet_from_bytes(ConstBytes b, Vport* in, void* storage);
-//       a new packet holding a copy of b, received on in's device (none yet
+//   bool packet_from_bytes(ConstBytes b, Vport* in, void* storage, void* msg);
+//       a new packet holding b's bytes, received on in's device (none yet
 //       if in is nullptr), in storage (process context, EXECUTE); false
-//       when memory is short.
+//       when memory is short. b lies in the request message `msg`
+//       (ovsdp_request::msg, or null): the host may share that message's
+//       buffer instead of copying (the kernel clones the request's skb).
 //   void set_input_port(Packet& pkt, Vport* in);
 //       the packet was received on in's device (EXECUTE, under RCU).
 //   int set_tunnel(Packet& pkt, const ovsdp_tunnel& t, const u8* opts);
@@ -124,7 +126,7 @@ concept DpHost = DpPacket<typename H::Packet> &&
         { h.upcall_commit(msg, umsg, cap) } -> SameAs<int>;
         h.upcall_cancel(umsg);
         { h.for_each_segment(pkt, SegmentVisitorArchetype {}) } -> SameAs<int>;
-        { h.packet_from_bytes(bytes, v, storage) } -> SameAs<bool>;
+        { h.packet_from_bytes(bytes, v, storage, storage) } -> SameAs<bool>;
         h.set_input_port(pkt, v);
         { h.set_tunnel(pkt, tun, opts) } -> SameAs<int>;
         { h.egress_tunnel(v, pkt, tun_out, opts_out, cap) } -> SameAs<int>;

@@ -1183,11 +1183,6 @@ usize flow_key_attr_size()
         + nla_total_size(0) + tunnel_key_attr_size() // TUNNEL
         + nla_total_size(4) // IN_PORT
         + nla_total_size(4) // SKB_MARK
-        + nla_total_size(4) // CT_STATE
-        + nla_total_size(2) // CT_ZONE
-        + nla_total_size(4) // CT_MARK
-        + nla_total_size(16) // CT_LABELS
-        + nla_total_size(40) // CT_ORIG_TUPLE_IPV6
         + nla_total_size(4) // DP_HASH
         + nla_total_size(4) // RECIRC_ID
         + nla_total_size(4) // CT_STATE

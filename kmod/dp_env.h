@@ -73,9 +73,9 @@ public:
         }
         return err;
     }
-    bool packet_from_bytes(ConstBytes b, Vport* in, void* storage)
+    bool packet_from_bytes(ConstBytes b, Vport* in, void* storage, void* msg)
     {
-        void* skb = ovsdp_skb_from_data(b.data(), static_cast<u32>(b.size()), in ? in->dev : nullptr);
+        void* skb = ovsdp_skb_from_data(b.data(), static_cast<u32>(b.size()), in ? in->dev : nullptr, msg);
         if (!skb)
             return false;
         new (storage) SkbPacket(skb);

@@ -136,6 +136,7 @@ static int run_doit(int fam, struct sk_buff *skb, struct genl_info *info)
 		.cmd = info->genlhdr->cmd,
 		.nlmsg_flags = info->nlhdr->nlmsg_flags,
 		.info = info,
+		.msg = skb,
 	};
 	int err;
 

@@ -249,14 +249,52 @@ int ovsdp_skb_gso_mac_len_fits(void *p, uint32_t n)
 	return skb_is_gso(skb) && skb_gso_validate_mac_len(skb, n);
 }
 
-void *ovsdp_skb_from_data(const void *data, uint32_t len, void *dev)
+/*
+ * The request's buffer shared by a clone instead of a copy of the packet:
+ * no data allocation (zeroed in full under init_on_alloc) and no copy. The
+ * clone is as a fresh skb to the datapath: headers unset, no owner (a clone
+ * has none), its control block cleared of netlink's. Writers unshare it as
+ * they do for any cloned skb (skb_ensure_writable, skb_cow_head). Not for a
+ * vmalloc'd request (netlink's large messages: their buffer must not reach
+ * the network stack) nor a nonlinear one.
+ */
+static struct sk_buff *skb_from_request(struct sk_buff *msg, const void *data, uint32_t len)
 {
-	struct sk_buff *skb = __dev_alloc_skb(NET_IP_ALIGN + len, GFP_KERNEL);
+	struct sk_buff *skb;
 
+	if (!msg || is_vmalloc_addr(msg->head) || skb_is_nonlinear(msg) || !len ||
+	    (const u8 *)data < msg->data || (const u8 *)data + len > skb_tail_pointer(msg))
+		return NULL;
+	skb = skb_clone(msg, GFP_KERNEL);
 	if (!skb)
 		return NULL;
-	skb_reserve(skb, NET_IP_ALIGN);
-	skb_put_data(skb, data, len);
+	__skb_pull(skb, (const u8 *)data - skb->data);
+	__skb_trim(skb, len);
+	memset(skb->cb, 0, sizeof(skb->cb));
+	skb->mac_header = (typeof(skb->mac_header))~0U;
+	skb->transport_header = (typeof(skb->transport_header))~0U;
+	skb_reset_network_header(skb);
+	skb->protocol = 0;
+	skb->priority = 0;
+	skb->mark = 0;
+	skb->tstamp = 0;
+	skb->pkt_type = PACKET_HOST;
+	skb->ip_summed = CHECKSUM_NONE;
+	skb_clear_hash(skb);
+	return skb;
+}
+
+void *ovsdp_skb_from_data(const void *data, uint32_t len, void *dev, void *msg)
+{
+	struct sk_buff *skb = skb_from_request(msg, data, len);
+
+	if (!skb) {
+		skb = __dev_alloc_skb(NET_IP_ALIGN + len, GFP_KERNEL);
+		if (!skb)
+			return NULL;
+		skb_reserve(skb, NET_IP_ALIGN);
+		skb_put_data(skb, data, len);
+	}
 	skb->dev = dev;
 	return skb;
 }

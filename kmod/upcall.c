@@ -18,6 +18,33 @@
 #include "kmod/compat.h"
 #include "kmod/kmod.h"
 
+/*
+ * The message's buffer: a page fragment sized to it when one page holds it,
+ * else genlmsg_new()'s kmalloc. A kmalloc'd head is a whole size bucket
+ * (1024 bytes for an upcall of a small packet), all of it zeroed under
+ * init_on_alloc; a fragment costs its own size, once, when the fragment
+ * cache takes a fresh page.
+ */
+static struct sk_buff *upcall_msg_new(size_t payload)
+{
+	unsigned int size = nlmsg_total_size(GENL_HDRLEN + payload);
+	unsigned int fragsz = SKB_DATA_ALIGN(size) + SKB_DATA_ALIGN(sizeof(struct skb_shared_info));
+	struct sk_buff *skb;
+	void *data;
+
+	if (fragsz > PAGE_SIZE)
+		return genlmsg_new(payload, GFP_ATOMIC);
+	data = netdev_alloc_frag(fragsz);
+	if (!data)
+		return genlmsg_new(payload, GFP_ATOMIC);
+	skb = build_skb(data, fragsz);
+	if (!skb) {
+		skb_free_frag(data);
+		return NULL;
+	}
+	return skb;
+}
+
 int ovsdp_upcall_begin(uint8_t cmd, int dp_ifindex, void *p, uint32_t cutlen, uint32_t attrs_len, int unaligned,
 		       struct ovsdp_upcall_msg *u)
 {
@@ -44,7 +71,7 @@ int ovsdp_upcall_begin(uint8_t cmd, int dp_ifindex, void *p, uint32_t cutlen, ui
 	/* Only the part that skb_zerocopy() copies needs room in the message. */
 	hlen = unaligned ? min(skb_zerocopy_headlen(skb), len) : len;
 
-	msg = genlmsg_new(NLMSG_ALIGN(sizeof(*oh)) + attrs_len + nla_total_size(hlen), GFP_ATOMIC);
+	msg = upcall_msg_new(NLMSG_ALIGN(sizeof(*oh)) + attrs_len + nla_total_size(hlen));
 	err = -ENOMEM;
 	if (!msg)
 		goto out;

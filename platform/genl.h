@@ -31,6 +31,7 @@ struct ovsdp_request {
     uint8_t cmd;
     uint16_t nlmsg_flags;          // of the request's netlink header (NLM_F_*)
     void* info;                    // struct genl_info*, for replies and notifications
+    void* msg;                     // the request's struct sk_buff* (kernel; null in userspace)
     const char* extack_msg;        // out
     const void* extack_attr;       // out
     // ovsdp's extension attributes (datapath/ovsdp_ext.h: numbers from

@@ -43,9 +43,11 @@ int ovsdp_skb_trim(void* skb, uint32_t n, struct ovsdp_skb_state* st);
 void ovsdp_skb_vlan_set(void* skb, uint16_t proto, uint16_t tci, struct ovsdp_skb_state* st);
 int ovsdp_skb_gso_mac_len_fits(void* skb, uint32_t n);
 
-// A new packet holding a copy of data[0, len) (OVS_PACKET_CMD_EXECUTE), whose
-// device is `dev`; NULL when memory is short. Process context.
-void* ovsdp_skb_from_data(const void* data, uint32_t len, void* dev);
+// A new packet holding data[0, len) (OVS_PACKET_CMD_EXECUTE), whose device is
+// `dev`; NULL when memory is short. Process context. When the bytes lie in
+// the linear kmalloc'd buffer of `msg` (the request's sk_buff, or NULL), the
+// packet is a clone sharing that buffer; otherwise a copy.
+void* ovsdp_skb_from_data(const void* data, uint32_t len, void* dev, void* msg);
 // The skb was received on `dev` (skb->dev).
 void ovsdp_skb_set_dev(void* skb, void* dev);
 

@@ -220,7 +220,8 @@ void UserHost::set_input_port(UserPacket&, Vport* in)
     last_packet_port_ = in->port_no;
 }
 
-bool UserHost::packet_from_bytes(ConstBytes b, Vport* in, void* storage)
+// Always a copy: a userspace request has no buffer to share.
+bool UserHost::packet_from_bytes(ConstBytes b, Vport* in, void* storage, void*)
 {
     {
         std::lock_guard<std::mutex> g(mu_);

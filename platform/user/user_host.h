@@ -96,7 +96,7 @@ public:
         }
         return err;
     }
-    bool packet_from_bytes(ConstBytes b, Vport* in, void* storage);
+    bool packet_from_bytes(ConstBytes b, Vport* in, void* storage, void* msg);
     void set_input_port(UserPacket& pkt, Vport* in);
     int set_tunnel(UserPacket& pkt, const ovsdp_tunnel& t, const u8* opts);
     int egress_tunnel(Vport* v, UserPacket& pkt, ovsdp_tunnel* t, u8* opts, u32 cap);
