@@ -11,6 +11,13 @@ namespace ovsdp {
 
 // ---- ActionsBuf -------------------------------------------------------------------------
 
+ActionsBuf::~ActionsBuf()
+{
+    release_ct();
+    if (!in_storage())
+        flow_actions_free(acts_);
+}
+
 Status ActionsBuf::reserve(usize n)
 {
     if (n > kMaxActionsBufsize)

@@ -111,12 +111,8 @@ static_assert(sizeof(ActionTunnelInfo) == 64);
 class ActionsBuf {
 public:
     ActionsBuf() = default;
-    ~ActionsBuf()
-    {
-        release_ct();
-        if (!in_storage())
-            flow_actions_free(acts_);
-    }
+    ~ActionsBuf(); // out of line: callers have several exits
+
     ActionsBuf(const ActionsBuf&) = delete;
     ActionsBuf& operator=(const ActionsBuf&) = delete;
 

@@ -5,7 +5,9 @@
 # writes two windows per module (before the pass, the pass). Each module's
 # symbols are saved from /proc/kallsyms while it is loaded.
 #
-# usage: guest-insnprof.sh ORDER(stock,ours|ours|...) upcall [N [BATCH]]
+# usage: guest-insnprof.sh ORDER(stock,ours|ours|...) upcall [N [BATCH [SETUP_FLOWS]]]
+# SETUP_FLOWS: first install and delete that many flows twice (ovsbench
+# setup, unmarked), as bench-vm.sh's setup part does before its upcalls.
 HERE=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)
 . "$HERE/../guest-lib.sh"
 ORDER=$1
@@ -29,7 +31,9 @@ for mod in ${ORDER//,/ }; do
 	*) echo "FAIL: module stock or ours"; exit 1 ;;
 	esac
 	case $KIND in
-	upcall) "$BIN" upcall "$mod" veth0 veth1 veth0p veth1p "${3:-500}" "${4:-1}" || exit 1 ;;
+	upcall)
+		if [ -n "${5:-}" ]; then "$BIN" setup "$mod" veth0 veth1 "$5" 2 >/dev/null || exit 1; fi
+		"$BIN" upcall "$mod" veth0 veth1 veth0p veth1p "${3:-500}" "${4:-1}" || exit 1 ;;
 	*) echo "FAIL: workload upcall"; exit 1 ;;
 	esac
 	cp /proc/kallsyms "$OVSDP_RESULTS/kallsyms.$mod" || exit 1
