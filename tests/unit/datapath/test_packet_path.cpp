@@ -836,10 +836,13 @@ TEST_F(PacketPathTest, ConcurrentExecuteReceiveDumpAndFlowChanges)
             gets_found += rc == 0;
         }
     };
-    std::atomic<u64> executed { 0 };
+    std::atomic<u64> executed { 0 }, recirculated { 0 };
+    // At least 400 each, and on until a dump and a found GET ran beside them
+    // (on a loaded machine the first dump may take longer than 400).
     auto executor = [&](int cpu) {
         set_cpu(cpu);
-        for (int n = 0; n < 400; n++) {
+        for (int n = 0; n < 400 || ((dumps.load() < 1 || gets_found.load() < 1) && n < 1000000); n++) {
+            recirculated += n % 3 == 0;
             Nl acts;
             if (n % 3 == 0)
                 acts.u32_(uapi::OVS_ACTION_ATTR_RECIRC, 0);
@@ -868,11 +871,11 @@ TEST_F(PacketPathTest, ConcurrentExecuteReceiveDumpAndFlowChanges)
     c.join();
     d.join();
     g.join();
-    EXPECT_EQ(executed.load(), 800u);
+    EXPECT_GE(executed.load(), 800u);
     EXPECT_GT(dumps.load(), 0);
     EXPECT_GT(gets_found.load(), 0);
     uapi::DpStats s = stats();
-    EXPECT_EQ(s.n_hit + s.n_missed, 800u + 2 * ((400u + 2) / 3)) << "each receive and each recirculation looked up once";
+    EXPECT_EQ(s.n_hit + s.n_missed, 800u + recirculated.load()) << "each receive and each recirculation looked up once";
     host.take_sent();
     host.take_upcalls();
 }
