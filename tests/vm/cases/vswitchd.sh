@@ -41,7 +41,7 @@ ovs-appctl dpctl/dump-flows
 ovs-appctl dpctl/show -s
 head -c 1000000 /dev/urandom >/tmp/tcp.in
 check_output "1 MB over TCP through the bridge" "^1000000$" bash -c \
-	"ip netns exec ns1 timeout 30 nc -l -p 5000 >/tmp/tcp.out & sleep 1; ip netns exec ns0 timeout 25 nc -q 1 192.0.2.2 5000 </tmp/tcp.in; wait; cmp /tmp/tcp.in /tmp/tcp.out && stat -c %s /tmp/tcp.out"
+	"ip netns exec ns1 timeout 30 nc -l -p 5000 >/tmp/tcp.out & for i in \$(seq 100); do ip netns exec ns1 ss -Hltn 'sport = :5000' | grep -q . && break; sleep 0.1; done; ip netns exec ns0 timeout 25 nc -q 1 192.0.2.2 5000 </tmp/tcp.in; wait; cmp /tmp/tcp.in /tmp/tcp.out && stat -c %s /tmp/tcp.out"
 info "datapath features ovs-vswitchd probed:"
 grep -E "Datapath supports|does not support|Datapath dispatch" "$OVS_LOGDIR/ovs-vswitchd.log" | sed 's/^.*|INFO|/#   /'
 
