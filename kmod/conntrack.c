@@ -3,8 +3,7 @@
 // platform/conntrack.h (the ct action's resources, lookup and commit, the
 // key's ct fields, ct_clear). The only file that touches nf_conn and
 // skb->_nfct. The semantics are upstream net/openvswitch/conntrack.c's
-// (6.1); not yet here: IP fragments (refused) and re-finding a connection
-// for a packet executed from userspace. Connection limits: the core keeps
+// (6.1); not yet here: IP fragments (refused). Connection limits: the core keeps
 // the table (conntrack/ct_limit.cpp); this file counts with nf_conncount and
 // keeps, per namespace, the table's pointer and the count data.
 #include <linux/ip.h>
@@ -368,15 +367,70 @@ void ovsdp_skb_ct_clear(void *p)
 
 // ---- Lookup and commit -------------------------------------------------------------
 
-// Upstream's skb_nfct_cached(): the connection on the skb is the one this
-// action would find (same namespace, zone, helper, timeout policy); a
-// forced commit forgets one met in the reply direction.
+// The ctinfo of a packet matching tuple hash h (upstream's
+// ovs_ct_get_info(), the core's own logic being static).
+static enum ip_conntrack_info existing_info(const struct nf_conntrack_tuple_hash *h)
+{
+	const struct nf_conn *ct = nf_ct_tuplehash_to_ctrack(h);
+
+	if (NF_CT_DIRECTION(h) == IP_CT_DIR_REPLY)
+		return IP_CT_ESTABLISHED_REPLY;
+	if (test_bit(IPS_SEEN_REPLY_BIT, &ct->status))
+		return IP_CT_ESTABLISHED;
+	if (test_bit(IPS_EXPECTED_BIT, &ct->status))
+		return IP_CT_RELATED;
+	return IP_CT_NEW;
+}
+
+// A packet without its connection whose key says the ct action already ran
+// in this zone (it went to userspace and came back with EXECUTE), or one of
+// a forced commit with no ct state at all: find its connection in the
+// table and attach it (upstream's ovs_ct_executed() and
+// ovs_ct_find_existing()). A NATed packet's tuple is inverted first. The
+// skb's data is at its network header.
+static struct nf_conn *find_existing(struct net *net, const struct ovsdp_ct_action *act, struct ovsdp_ct_priv *p,
+	struct sk_buff *skb, const struct ovsdp_ct_key *key)
+{
+	bool executed = (key->state & CS_TRACKED) && !(key->state & CS_INVALID) && key->zone == act->zone;
+	bool natted = key->state & (CS_SRC_NAT | CS_DST_NAT);
+	struct nf_conntrack_tuple tuple, inverse;
+	struct nf_conntrack_tuple_hash *h;
+	struct nf_conn *ct;
+
+	if (!executed && !(!key->state && (act->flags & OVSDP_CT_F_FORCE)))
+		return NULL;
+	if (!nf_ct_get_tuplepr(skb, skb_network_offset(skb), act->family, net, &tuple))
+		return NULL;
+	if (natted) {
+		if (!nf_ct_invert_tuple(&inverse, &tuple))
+			return NULL;
+		tuple = inverse;
+	}
+	h = nf_conntrack_find_get(net, nf_ct_zone(p->tmpl), &tuple);
+	if (!h)
+		return NULL;
+	ct = nf_ct_tuplehash_to_ctrack(h);
+	// The inverted tuple matched the other direction: this packet's is
+	// the other one.
+	if (natted)
+		h = &ct->tuplehash[!h->tuple.dst.dir];
+	nf_ct_set(skb, ct, existing_info(h));
+	return ct;
+}
+
+// Upstream's skb_nfct_cached(): the connection on the skb (or found again
+// for a packet back from userspace) is the one this action would find
+// (same namespace, zone, helper, timeout policy); a forced commit forgets
+// one met in the reply direction.
 static bool nfct_cached(struct net *net, const struct ovsdp_ct_action *act, struct ovsdp_ct_priv *p,
-	struct sk_buff *skb)
+	struct sk_buff *skb, const struct ovsdp_ct_key *key)
 {
 	enum ip_conntrack_info ctinfo;
 	struct nf_conn *ct = nf_ct_get(skb, &ctinfo);
 
+	if (!ct && !find_existing(net, act, p, skb, key))
+		return false;
+	ct = nf_ct_get(skb, &ctinfo);
 	if (!ct)
 		return false;
 	if (!net_eq(net, read_pnet(&ct->ct_net)))
@@ -541,7 +595,7 @@ static int do_nat(const struct ovsdp_ct_action *act, struct ovsdp_ct_priv *p, st
 static int lookup(struct net *net, const struct ovsdp_ct_action *act, struct ovsdp_ct_priv *p, struct sk_buff *skb,
 	struct ovsdp_ct_pkt *pkt, struct ovsdp_ct_key *key)
 {
-	bool cached = nfct_cached(net, act, p, skb);
+	bool cached = nfct_cached(net, act, p, skb, key);
 	enum ip_conntrack_info ctinfo;
 	struct nf_conn *ct;
 

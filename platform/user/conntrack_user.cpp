@@ -125,6 +125,11 @@ int ct_execute(UserPacket& pkt, FlowKey& key, const ovsdp_ct_action& act)
             reply = h & 1;
         }
     }
+    // A packet back from userspace whose key says ct ran in this zone finds
+    // its connection again and keeps the key's state (upstream's
+    // ovs_ct_find_existing(): no second pass through conntrack).
+    bool executed = idx < 0 && (key.ct.state & uapi::kCtStateTracked) && !(key.ct.state & uapi::kCtStateInvalid)
+        && key.ct.zone == act.zone;
     if (idx < 0) {
         for (usize i = 0; i < g_conns.size(); i++) {
             const Conn& c = g_conns[i];
@@ -141,6 +146,10 @@ int ct_execute(UserPacket& pkt, FlowKey& key, const ovsdp_ct_action& act)
                 break;
             }
         }
+    }
+    if (executed && idx >= 0 && !(act.flags & OVSDP_CT_F_COMMIT)) {
+        pkt.set_ct(ct_handle(static_cast<usize>(idx), reply));
+        return 0;
     }
     // force_commit: a connection met in the reply direction is replaced by
     // a new one in this packet's direction.

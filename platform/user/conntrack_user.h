@@ -14,7 +14,9 @@
 //   (upstream's skb_nfct_cached());
 // - commit confirms the connection and sets mark and labels under their
 //   masks; force_commit first forgets a connection met in the reply direction;
-// - a packet keeps its connection across recirculation; ct_clear drops it.
+// - a packet keeps its connection across recirculation; ct_clear drops it;
+//   one back from userspace whose key says ct ran in this zone finds its
+//   confirmed connection again and keeps the key's state;
 // - commit of a new connection in a zone with a limit (ovs_ct_limit) fails
 //   with ENOMEM when the zone's confirmed connections reach it.
 // No NAT, helpers' expectations, fragments, timeouts or TCP window tracking.

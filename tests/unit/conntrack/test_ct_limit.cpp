@@ -249,3 +249,55 @@ TEST_F(CtLimitTest, TooManyZonesForOneReplyIsEmsgsize)
 }
 
 } // namespace
+
+namespace {
+
+// Not a limit: the userspace tracker's answer to a packet back from
+// userspace (EXECUTE) whose key says ct already ran in the action's zone:
+// it finds its confirmed connection and keeps the key's state, as
+// upstream's ovs_ct_find_existing() (no second pass through conntrack).
+TEST_F(CtLimitTest, ExecutedPacketFindsItsConnectionAndKeepsItsState)
+{
+    FlowKey a {};
+    a.eth.type = htons(0x0800);
+    a.ip.proto = 17;
+    a.ipv4.src = htonl(0x0a000001);
+    a.ipv4.dst = htonl(0x0a000002);
+    a.tp.src = htons(1000);
+    a.tp.dst = htons(53);
+    FlowKey b = a;
+    std::swap(b.ipv4.src, b.ipv4.dst);
+    std::swap(b.tp.src, b.tp.dst);
+    ovsdp_ct_action act {};
+    act.zone = 3;
+    act.family = 2;
+    u8 frame[64] = {};
+    {
+        UserPacket p(frame, sizeof(frame));
+        FlowKey k = a;
+        act.flags = OVSDP_CT_F_COMMIT;
+        ASSERT_EQ(ct_execute(p, k, act), 0);
+        act.flags = 0;
+        UserPacket r(frame, sizeof(frame));
+        FlowKey kr = b;
+        ASSERT_EQ(ct_execute(r, kr, act), 0);
+        EXPECT_EQ(kr.ct.state, uapi::kCtStateTracked | uapi::kCtStateEstablished | uapi::kCtStateReplyDir);
+    }
+    // Back from userspace saying +trk+new in zone 3: kept.
+    UserPacket p(frame, sizeof(frame));
+    FlowKey k = a;
+    k.ct.state = uapi::kCtStateTracked | uapi::kCtStateNew;
+    k.ct.zone = 3;
+    ASSERT_EQ(ct_execute(p, k, act), 0);
+    EXPECT_EQ(k.ct.state, uapi::kCtStateTracked | uapi::kCtStateNew);
+    EXPECT_NE(p.ct(), 0u) << "the connection is attached";
+    // In another zone than the action's: looked up afresh (+est).
+    UserPacket q(frame, sizeof(frame));
+    k = a;
+    k.ct.state = uapi::kCtStateTracked | uapi::kCtStateNew;
+    k.ct.zone = 4;
+    ASSERT_EQ(ct_execute(q, k, act), 0);
+    EXPECT_EQ(k.ct.state, uapi::kCtStateTracked | uapi::kCtStateEstablished);
+}
+
+} // namespace

@@ -5,7 +5,8 @@
 # the first packets back with OVS_PACKET_CMD_EXECUTE). Meters: the ovs_meter
 # family against the kernel's module in the same boot (meter_abi.py; the
 # ovs_ct_limit family likewise, ct_limit_abi.py, and ovs-dpctl's and
-# ovsdp-ctl's ct-*-limits commands, ct_limit_ctl.sh), then
+# ovsdp-ctl's ct-*-limits commands, ct_limit_ctl.sh; ct after EXECUTE,
+# ct_refind.py), then
 # OpenFlow 1.3 meters through ovs-vswitchd limiting UDP floods
 # (meter_flood.py) in packets and in kilobits per second.
 # usage (host): tests/vm/vm-run --timeout 600 tests/vm/cases/vswitchd.sh [--ctl PATH]
@@ -18,7 +19,7 @@ t_begin "ovs_meter and ovs_ct_limit cases on the kernel's module (meter_abi.py, 
 if load_stock_ovs && python3 "$HERE/meter_abi.py" --record /tmp/meter-stock.json &&
 	python3 "$HERE/ct_limit_abi.py" --record /tmp/ct-limit-stock.json &&
 	ovs-dpctl add-dp ctl0 && bash "$HERE/ct_limit_ctl.sh" ovs-dpctl /tmp/ctl-stock.txt &&
-	ovs-dpctl del-dp ctl0 && unload_ovs; then
+	ovs-dpctl del-dp ctl0 && python3 "$HERE/ct_refind.py" /tmp/refind-stock.json 40000 && unload_ovs; then
 	t_pass
 else
 	t_fail "could not record the kernel module's meter or ct_limit replies"
@@ -47,6 +48,10 @@ check "ovs-dpctl ct-set/get/del-limits on ours as on the kernel's module" diff /
 if [ -n "$CTL" ]; then
 	check "ovsdp-ctl ct-set/get/del-limits as ovs-dpctl" diff /tmp/ctl-stock.txt /tmp/ctl-ovsdp.txt
 fi
+# Packets back from userspace (EXECUTE) find their connection again, NATed
+# ones by the inverted tuple, and keep their key's state (ct_refind.py).
+check "ct after EXECUTE: connections found again as by the kernel's module" \
+	sh -c "python3 '$HERE/ct_refind.py' /tmp/refind-ours.json 41000 && diff /tmp/refind-stock.json /tmp/refind-ours.json"
 load_veth
 sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
 check "two namespaces" make_two_ns
