@@ -100,7 +100,14 @@ def cases(port_base):
     r["commit 5 new connections in zone 1 (limit 3)"] = [execute_ct_commit(dp.dp_ifindex, port_base + i, 1)
                                                         for i in range(5)]
     r["commit one of them again"] = execute_ct_commit(dp.dp_ifindex, port_base, 1)
-    r["get zone 1 (count)"] = raw(GET, nla(ZONE_LIMIT, zl((1, 0))))
+    # nf_conncount keeps the dropped connections' entries until its next gc
+    # of the zone's list, which depends on jiffies: the count reads 3 or 4
+    # on either module (seen on the kernel's), so it is compared as "3-4".
+    got = raw(GET, nla(ZONE_LIMIT, zl((1, 0))))
+    for reply in got[1]:
+        if reply[1][:8] == "10000100" and int(reply[1][24:26], 16) in (3, 4):
+            reply[1] = reply[1][:24] + "3-4"
+    r["get zone 1 (count)"] = got
     r["commit 2 in zone 7 (default unlimited now)"] = [execute_ct_commit(dp.dp_ifindex, port_base + i, 7)
                                                        for i in range(2)]
     r["get zone 7"] = raw(GET, nla(ZONE_LIMIT, zl((7, 0))))

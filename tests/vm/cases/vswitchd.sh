@@ -8,7 +8,8 @@
 # ovsdp-ctl's ct-*-limits commands, ct_limit_ctl.sh; ct after EXECUTE,
 # ct_refind.py), then
 # OpenFlow 1.3 meters through ovs-vswitchd limiting UDP floods
-# (meter_flood.py) in packets and in kilobits per second.
+# (meter_flood.py) in packets and in kilobits per second; OpenFlow
+# conntrack (vswitchd_ct.sh).
 # usage (host): tests/vm/vm-run --timeout 600 tests/vm/cases/vswitchd.sh [--ctl PATH]
 HERE=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)
 . "$HERE/../guest-lib.sh"
@@ -140,6 +141,9 @@ check "the unmetered flow is untouched (every packet received)" \
 	python3 -c 'import json,sys; d=json.loads(sys.argv[1]); sys.exit(0 if d["received"] == d["sent"] else 1)' "$un"
 check "del-meter br0 meter=1" ovs-ofctl -O OpenFlow13 del-meter br0 meter=1
 
+# OpenFlow conntrack: the startup probes, a stateful firewall with ct_mark,
+# zone limits held by ovs-appctl dpctl/ct-set-limits.
+. "$HERE/vswitchd_ct.sh"
 cp "$OVS_LOGDIR/ovs-vswitchd.log" "$OVSDP_RESULTS/" 2>/dev/null
 check "ovs-vsctl del-br br0" ovs-vsctl --timeout=60 del-br br0
 stop_ovs
