@@ -32,7 +32,7 @@ endif
 endif
 
 # What the module is built from (also what the DKMS package ships).
-MODULE_SOURCES := Kbuild VERSION kmod base platform flow flow_table flow_netlink actions datapath vport meter
+MODULE_SOURCES := Kbuild VERSION kmod base platform flow flow_table flow_netlink actions datapath vport meter conntrack
 
 .PHONY: all module kmod kmod-clean userspace clean test install uninstall deb
 

@@ -170,6 +170,21 @@ public:
     bool put_u64(u16 type, u64 v) { return put_value(type, v); }
     bool put_s32(u16 type, s32 v) { return put_value(type, v); }
     bool put_flag(u16 type) { return put(type, nullptr, 0); }
+    // Bytes without an attribute header (the kernel's nla_put_nohdr()),
+    // padded to the attribute alignment.
+    bool put_nohdr(const void* data, usize len)
+    {
+        usize total = nla_align(len);
+        if (overflow_ || total > cap_ - len_) {
+            overflow_ = true;
+            return false;
+        }
+        if (len)
+            __builtin_memcpy(buf_ + len_, data, len);
+        __builtin_memset(buf_ + len_ + len, 0, total - len);
+        len_ += total;
+        return true;
+    }
     bool put_string(u16 type, const char* s)
     {
         usize n = 0;

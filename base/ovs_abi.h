@@ -185,6 +185,29 @@ enum BandAttr : u16 {
 
 enum MeterBandType : u32 { OVS_METER_BAND_TYPE_UNSPEC, OVS_METER_BAND_TYPE_DROP };
 
+// ---- ovs_ct_limit ----------------------------------------------------------------
+inline constexpr const char kCtLimitFamily[] = "ovs_ct_limit";
+inline constexpr u8 kCtLimitVersion = 1;
+
+enum CtLimitCmd : u8 { OVS_CT_LIMIT_CMD_UNSPEC, OVS_CT_LIMIT_CMD_SET, OVS_CT_LIMIT_CMD_DEL, OVS_CT_LIMIT_CMD_GET };
+
+enum CtLimitAttr : u16 {
+    OVS_CT_LIMIT_ATTR_UNSPEC,
+    OVS_CT_LIMIT_ATTR_ZONE_LIMIT, // an array of struct OvsZoneLimit, each NLA-aligned (12 bytes)
+    kCtLimitAttrMax = OVS_CT_LIMIT_ATTR_ZONE_LIMIT,
+};
+
+// zone_id of the default limit (a zone without its own limit).
+inline constexpr s32 OVS_ZONE_LIMIT_DEFAULT_ZONE = -1;
+
+// struct ovs_zone_limit. limit 0: unlimited. count: only in GET replies.
+struct OvsZoneLimit {
+    s32 zone_id;
+    u32 limit;
+    u32 count;
+};
+static_assert(sizeof(OvsZoneLimit) == 12);
+
 // ---- Flow keys (OVS_FLOW_ATTR_KEY, OVS_FLOW_ATTR_MASK, OVS_PACKET_ATTR_KEY) -------
 
 enum KeyAttr : u16 {

@@ -4,6 +4,7 @@
 
 #include "base/ovs_abi.h"
 #include "datapath/datapath.h"
+#include "conntrack/ct_limit.h"
 #include "meter/meter.h"
 #include "vport/vport.h"
 
@@ -40,6 +41,9 @@ extern constexpr ovsdp_cmd_desc ovsdp_cmds[] = {
     { OVSDP_FAMILY_METER, uapi::OVS_METER_CMD_SET, kAdmin, kSelf, kSelf, ovsdp_meter_cmd_set, nullptr },
     { OVSDP_FAMILY_METER, uapi::OVS_METER_CMD_DEL, kAdmin, kMutex, kMutex, ovsdp_meter_cmd_del, nullptr },
     { OVSDP_FAMILY_METER, uapi::OVS_METER_CMD_GET, 0, kMutex, kMutex, ovsdp_meter_cmd_get, ovsdp_meter_cmd_dump },
+    { OVSDP_FAMILY_CT_LIMIT, uapi::OVS_CT_LIMIT_CMD_SET, kAdmin, kSelf, kSelf, ovsdp_ct_limit_cmd_set, nullptr },
+    { OVSDP_FAMILY_CT_LIMIT, uapi::OVS_CT_LIMIT_CMD_DEL, kAdmin, kSelf, kSelf, ovsdp_ct_limit_cmd_del, nullptr },
+    { OVSDP_FAMILY_CT_LIMIT, uapi::OVS_CT_LIMIT_CMD_GET, 0, kMutex, kMutex, ovsdp_ct_limit_cmd_get, nullptr },
 };
 
 constinit const unsigned int ovsdp_n_cmds = sizeof(ovsdp_cmds) / sizeof(ovsdp_cmds[0]);

@@ -24,6 +24,7 @@ ovsdp_compat_flags := \
 	$(call ovsdp_grep,net/genetlink.h,genl_info_userhdr,GENL_INFO_USERHDR) \
 	$(call ovsdp_header,net/gso.h,NET_GSO_H) \
 	$(call ovsdp_grep,net/ip_tunnels.h,IP_TUNNEL_DECLARE_FLAGS.tun_flags,IP_TUNNEL_FLAGS_BITMAP) \
-	$(call ovsdp_decl,net/dst.h,^void dst_init.,initial_ref,DST_INIT_INITIAL_REF)
+	$(call ovsdp_decl,net/dst.h,^void dst_init.,initial_ref,DST_INIT_INITIAL_REF) \
+	$(call ovsdp_decl,net/netfilter/nf_conntrack_count.h,nf_conncount_init.,family,CONNCOUNT_FAMILY)
 
 ccflags-y += $(ovsdp_compat_flags)

@@ -3,8 +3,9 @@
 // platform/conntrack.h (the ct action's resources, lookup and commit, the
 // key's ct fields, ct_clear). The only file that touches nf_conn and
 // skb->_nfct. The semantics are upstream net/openvswitch/conntrack.c's
-// (6.1); not yet here: IP fragments (refused), connection limits and
-// re-finding a connection for a packet executed from userspace.
+// (6.1); not yet here: IP fragments (refused). Connection limits: the core keeps
+// the table (conntrack/ct_limit.cpp); this file counts with nf_conncount and
+// keeps, per namespace, the table's pointer and the count data.
 #include <linux/ip.h>
 #include <linux/ipv6.h>
 #include <linux/skbuff.h>
@@ -13,6 +14,7 @@
 #include <net/ipv6.h>
 #include <net/netfilter/nf_conntrack.h>
 #include <net/netfilter/nf_conntrack_core.h>
+#include <net/netfilter/nf_conntrack_count.h>
 #include <net/netfilter/nf_conntrack_ecache.h>
 #include <net/netfilter/nf_conntrack_helper.h>
 #include <net/netfilter/nf_conntrack_labels.h>
@@ -24,8 +26,11 @@
 #include <linux/sctp.h>
 #include <linux/tcp.h>
 #include <linux/udp.h>
+#include <net/net_namespace.h>
+#include <net/netns/generic.h>
 
 #include "platform/conntrack.h"
+#include "kmod/kmod.h"
 
 #define CS_NEW 0x01
 #define CS_ESTABLISHED 0x02
@@ -51,6 +56,125 @@ struct ovsdp_ct_priv {
 int ovsdp_ct_enabled(void)
 {
 	return 1;
+}
+
+// ---- Connection limits ---------------------------------------------------------------
+
+// Per namespace: the core's limit table (RCU) and nf_conncount's data, which
+// counts connections per zone (the key is the zone id).
+struct ovsdp_ct_net {
+	void __rcu *limits;
+	void *dying;                         // the table after pre_exit, freed at exit
+	struct nf_conncount_data *count;
+};
+
+static unsigned int ovsdp_ct_net_id __read_mostly;
+
+static struct nf_conncount_data *conncount_init(struct net *net)
+{
+#ifdef OVSDP_HAVE_CONNCOUNT_FAMILY
+	return nf_conncount_init(net, NFPROTO_INET, sizeof(u32));
+#else
+	return nf_conncount_init(net, sizeof(u32));
+#endif
+}
+
+static void conncount_destroy(struct net *net, struct nf_conncount_data *data)
+{
+#ifdef OVSDP_HAVE_CONNCOUNT_FAMILY
+	nf_conncount_destroy(net, NFPROTO_INET, data);
+#else
+	nf_conncount_destroy(net, data);
+#endif
+}
+
+void **ovsdp_ct_limit_slot(void *net)
+{
+	struct ovsdp_ct_net *cn = net_generic(net, ovsdp_ct_net_id);
+
+	return (void **)&cn->limits;
+}
+
+uint32_t ovsdp_ct_limit_count(void *net, uint16_t zone)
+{
+	struct ovsdp_ct_net *cn = net_generic(net, ovsdp_ct_net_id);
+	u32 key = zone;
+
+	return nf_conncount_count_skb(net, NULL, 0, cn->count, &key);
+}
+
+// Upstream's ovs_ct_check_limit(), for a connection not confirmed yet:
+// -ENOMEM when its zone already has as many as its limit allows.
+static int check_limit(struct net *net, struct sk_buff *skb, const struct ovsdp_ct_action *act)
+{
+	struct ovsdp_ct_net *cn = net_generic(net, ovsdp_ct_net_id);
+	void *table = rcu_dereference(cn->limits);
+	u32 limit, key = act->zone;
+
+	if (!table)
+		return 0;
+	limit = ovsdp_ct_limit_get(table, act->zone);
+	if (!limit)
+		return 0;
+	if (nf_conncount_count_skb(net, skb, act->family, cn->count, &key) > limit) {
+		net_warn_ratelimited("openvswitch: zone: %u exceeds conntrack limit\n", act->zone);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static int __net_init ct_net_init(struct net *net)
+{
+	struct ovsdp_ct_net *cn = net_generic(net, ovsdp_ct_net_id);
+
+	cn->count = conncount_init(net);
+	if (IS_ERR(cn->count)) {
+		int err = PTR_ERR(cn->count);
+
+		cn->count = NULL;
+		pr_err("openvswitch: failed to init nf_conncount %d\n", err);
+		return err;
+	}
+	return 0;
+}
+
+// The table leaves the namespace here; the pernet core waits for a grace
+// period before ct_net_exit() frees it and the count data.
+static void __net_exit ct_net_pre_exit(struct net *net)
+{
+	struct ovsdp_ct_net *cn = net_generic(net, ovsdp_ct_net_id);
+
+	ovs_lock();
+	cn->dying = rcu_replace_pointer(cn->limits, NULL, true);
+	ovs_unlock();
+}
+
+static void __net_exit ct_net_exit(struct net *net)
+{
+	struct ovsdp_ct_net *cn = net_generic(net, ovsdp_ct_net_id);
+
+	ovsdp_ct_limit_table_free(cn->dying);
+	cn->dying = NULL;
+	if (cn->count)
+		conncount_destroy(net, cn->count);
+}
+
+static struct pernet_operations ct_net_ops = {
+	.init = ct_net_init,
+	.pre_exit = ct_net_pre_exit,
+	.exit = ct_net_exit,
+	.id = &ovsdp_ct_net_id,
+	.size = sizeof(struct ovsdp_ct_net),
+};
+
+int ovsdp_ct_init(void)
+{
+	return register_pernet_subsys(&ct_net_ops);
+}
+
+void ovsdp_ct_exit(void)
+{
+	unregister_pernet_subsys(&ct_net_ops);
 }
 
 int ovsdp_ct_action_init(struct ovsdp_ct_action *act, void *netp, const char **msg)
@@ -243,15 +367,70 @@ void ovsdp_skb_ct_clear(void *p)
 
 // ---- Lookup and commit -------------------------------------------------------------
 
-// Upstream's skb_nfct_cached(): the connection on the skb is the one this
-// action would find (same namespace, zone, helper, timeout policy); a
-// forced commit forgets one met in the reply direction.
+// The ctinfo of a packet matching tuple hash h (upstream's
+// ovs_ct_get_info(), the core's own logic being static).
+static enum ip_conntrack_info existing_info(const struct nf_conntrack_tuple_hash *h)
+{
+	const struct nf_conn *ct = nf_ct_tuplehash_to_ctrack(h);
+
+	if (NF_CT_DIRECTION(h) == IP_CT_DIR_REPLY)
+		return IP_CT_ESTABLISHED_REPLY;
+	if (test_bit(IPS_SEEN_REPLY_BIT, &ct->status))
+		return IP_CT_ESTABLISHED;
+	if (test_bit(IPS_EXPECTED_BIT, &ct->status))
+		return IP_CT_RELATED;
+	return IP_CT_NEW;
+}
+
+// A packet without its connection whose key says the ct action already ran
+// in this zone (it went to userspace and came back with EXECUTE), or one of
+// a forced commit with no ct state at all: find its connection in the
+// table and attach it (upstream's ovs_ct_executed() and
+// ovs_ct_find_existing()). A NATed packet's tuple is inverted first. The
+// skb's data is at its network header.
+static struct nf_conn *find_existing(struct net *net, const struct ovsdp_ct_action *act, struct ovsdp_ct_priv *p,
+	struct sk_buff *skb, const struct ovsdp_ct_key *key)
+{
+	bool executed = (key->state & CS_TRACKED) && !(key->state & CS_INVALID) && key->zone == act->zone;
+	bool natted = key->state & (CS_SRC_NAT | CS_DST_NAT);
+	struct nf_conntrack_tuple tuple, inverse;
+	struct nf_conntrack_tuple_hash *h;
+	struct nf_conn *ct;
+
+	if (!executed && !(!key->state && (act->flags & OVSDP_CT_F_FORCE)))
+		return NULL;
+	if (!nf_ct_get_tuplepr(skb, skb_network_offset(skb), act->family, net, &tuple))
+		return NULL;
+	if (natted) {
+		if (!nf_ct_invert_tuple(&inverse, &tuple))
+			return NULL;
+		tuple = inverse;
+	}
+	h = nf_conntrack_find_get(net, nf_ct_zone(p->tmpl), &tuple);
+	if (!h)
+		return NULL;
+	ct = nf_ct_tuplehash_to_ctrack(h);
+	// The inverted tuple matched the other direction: this packet's is
+	// the other one.
+	if (natted)
+		h = &ct->tuplehash[!h->tuple.dst.dir];
+	nf_ct_set(skb, ct, existing_info(h));
+	return ct;
+}
+
+// Upstream's skb_nfct_cached(): the connection on the skb (or found again
+// for a packet back from userspace) is the one this action would find
+// (same namespace, zone, helper, timeout policy); a forced commit forgets
+// one met in the reply direction.
 static bool nfct_cached(struct net *net, const struct ovsdp_ct_action *act, struct ovsdp_ct_priv *p,
-	struct sk_buff *skb)
+	struct sk_buff *skb, const struct ovsdp_ct_key *key)
 {
 	enum ip_conntrack_info ctinfo;
 	struct nf_conn *ct = nf_ct_get(skb, &ctinfo);
 
+	if (!ct && !find_existing(net, act, p, skb, key))
+		return false;
+	ct = nf_ct_get(skb, &ctinfo);
 	if (!ct)
 		return false;
 	if (!net_eq(net, read_pnet(&ct->ct_net)))
@@ -416,7 +595,7 @@ static int do_nat(const struct ovsdp_ct_action *act, struct ovsdp_ct_priv *p, st
 static int lookup(struct net *net, const struct ovsdp_ct_action *act, struct ovsdp_ct_priv *p, struct sk_buff *skb,
 	struct ovsdp_ct_pkt *pkt, struct ovsdp_ct_key *key)
 {
-	bool cached = nfct_cached(net, act, p, skb);
+	bool cached = nfct_cached(net, act, p, skb, key);
 	enum ip_conntrack_info ctinfo;
 	struct nf_conn *ct;
 
@@ -536,6 +715,11 @@ static int commit(struct net *net, const struct ovsdp_ct_action *act, struct ovs
 	ct = nf_ct_get(skb, &ctinfo);
 	if (!ct)
 		return 0;
+	if (!nf_ct_is_confirmed(ct)) {
+		err = check_limit(net, skb, act);
+		if (err)
+			return err;
+	}
 	if (act->flags & OVSDP_CT_F_EVENTMASK) {
 		struct nf_conntrack_ecache *cache = nf_ct_ecache_find(ct);
 

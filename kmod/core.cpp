@@ -18,6 +18,8 @@
 #include "datapath/flow_cmds.cpp"
 #include "meter/meter.cpp"
 #include "meter/meter_cmds.cpp"
+#include "conntrack/ct_limit.cpp"
+#include "conntrack/ct_limit_cmds.cpp"
 #include "datapath/commands.cpp"
 #include "kmod/receive.cpp"
 #include "kmod/packet_cmd.cpp"

@@ -395,6 +395,15 @@ static const struct nla_policy meter_policy[OVS_METER_ATTR_MAX + 1] = {
 
 static const struct genl_multicast_group meter_mcgrp = { .name = OVS_METER_MCGROUP };
 
+/* ---- ovs_ct_limit ---------------------------------------------------------- */
+
+/* The zone limit array is walked by the core (conntrack/ct_limit.cpp). */
+static const struct nla_policy ct_limit_policy[OVS_CT_LIMIT_ATTR_MAX + 1] = {
+	[OVS_CT_LIMIT_ATTR_ZONE_LIMIT] = { .type = NLA_NESTED },
+};
+
+static const struct genl_multicast_group ct_limit_mcgrp = { .name = OVS_CT_LIMIT_MCGROUP };
+
 /* ---- Operations, from the command table ------------------------------------ */
 
 static int doit_datapath(struct sk_buff *skb, struct genl_info *info)
@@ -447,6 +456,11 @@ static int dumpit_meter(struct sk_buff *skb, struct netlink_callback *cb)
 	return run_dumpit(OVSDP_FAMILY_METER, skb, cb);
 }
 
+static int doit_ct_limit(struct sk_buff *skb, struct genl_info *info)
+{
+	return run_doit(OVSDP_FAMILY_CT_LIMIT, skb, info);
+}
+
 static const struct {
 	int (*doit)(struct sk_buff *skb, struct genl_info *info);
 	int (*dumpit)(struct sk_buff *skb, struct netlink_callback *cb);
@@ -456,6 +470,7 @@ static const struct {
 	[OVSDP_FAMILY_FLOW] = { doit_flow, dumpit_flow },
 	[OVSDP_FAMILY_PACKET] = { doit_packet, dumpit_packet },
 	[OVSDP_FAMILY_METER] = { doit_meter, dumpit_meter },
+	[OVSDP_FAMILY_CT_LIMIT] = { doit_ct_limit, NULL },
 };
 
 #define OVSDP_MAX_CMDS 32
@@ -556,6 +571,19 @@ static struct genl_family ovsdp_families[OVSDP_FAMILY_COUNT] = {
 		.n_mcgrps = 1,
 		.module = THIS_MODULE,
 	},
+	[OVSDP_FAMILY_CT_LIMIT] = {
+		.hdrsize = sizeof(struct ovs_header),
+		.name = OVS_CT_LIMIT_FAMILY,
+		.version = OVS_CT_LIMIT_VERSION,
+		.maxattr = OVS_CT_LIMIT_ATTR_MAX,
+		.policy = ct_limit_policy,
+		.netnsok = true,
+		.parallel_ops = true,
+		.resv_start_op = OVS_CT_LIMIT_CMD_GET + 1,
+		.mcgrps = &ct_limit_mcgrp,
+		.n_mcgrps = 1,
+		.module = THIS_MODULE,
+	},
 };
 
 struct genl_family *ovsdp_family(int family)
@@ -596,3 +624,4 @@ MODULE_ALIAS_GENL_FAMILY(OVS_VPORT_FAMILY);
 MODULE_ALIAS_GENL_FAMILY(OVS_FLOW_FAMILY);
 MODULE_ALIAS_GENL_FAMILY(OVS_PACKET_FAMILY);
 MODULE_ALIAS_GENL_FAMILY(OVS_METER_FAMILY);
+MODULE_ALIAS_GENL_FAMILY(OVS_CT_LIMIT_FAMILY);

@@ -9,6 +9,9 @@ void ovs_lock(void);
 void ovs_unlock(void);
 
 int ovsdp_genl_init(void);
+/* Per-namespace conntrack state (kmod/conntrack.c): connection limits. */
+int ovsdp_ct_init(void);
+void ovsdp_ct_exit(void);
 struct genl_family;
 struct genl_family *ovsdp_family(int family);
 void ovsdp_genl_exit(void);

@@ -45,13 +45,18 @@ static int __init ovsdp_init(void)
 	err = ovsdp_dev_init();
 	if (err)
 		goto err_core;
-	err = ovsdp_genl_init();
+	err = ovsdp_ct_init();
 	if (err)
 		goto err_dev;
+	err = ovsdp_genl_init();
+	if (err)
+		goto err_ct;
 	schedule_delayed_work(&masks_rebalance_work, MASKS_REBALANCE_INTERVAL);
 	pr_info("openvswitch: ovsdp %s: Open vSwitch datapath (C++ core)\n", OVSDP_VERSION);
 	return 0;
 
+err_ct:
+	ovsdp_ct_exit();
 err_dev:
 	ovsdp_dev_exit();
 err_core:
@@ -63,6 +68,7 @@ static void __exit ovsdp_exit(void)
 {
 	cancel_delayed_work_sync(&masks_rebalance_work);
 	ovsdp_genl_exit();
+	ovsdp_ct_exit();
 	ovsdp_dev_exit();
 	ovs_lock();
 	ovsdp_destroy_all(); /* nothing should be left; belt and braces */

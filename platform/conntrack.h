@@ -113,6 +113,24 @@ void ovsdp_skb_ct_clear(void *skb);
 // host stack tracked it), as upstream's ovs_ct_fill_key(); zero without one.
 void ovsdp_ct_fill_key_rx(void *skb, const struct ovsdp_ct_pkt *pkt, struct ovsdp_ct_key *key);
 
+// ---- Connection limits (conntrack/ct_limit.h, the ovs_ct_limit family) --------
+
+// The host keeps one pointer per network namespace for the core's limit
+// table, null until a limit is first set. The core writes it under
+// ovs_mutex (publishing with release order); the host reads it under RCU on
+// commit and, once the namespace goes and no reader can see it any more,
+// frees the table with ovsdp_ct_limit_table_free().
+void **ovsdp_ct_limit_slot(void *net);
+// The connections the host counts in `zone` of `net` (upstream's
+// nf_conncount count for GET replies). Process context.
+uint32_t ovsdp_ct_limit_count(void *net, uint16_t zone);
+
+// Core entry points for the host. The limit for `zone` in `table` (the
+// slot's value): its own, else the default; 0 is unlimited. Under RCU.
+uint32_t ovsdp_ct_limit_get(const void *table, uint16_t zone);
+// Free a table no reader can see any more (null: nothing).
+void ovsdp_ct_limit_table_free(void *table);
+
 #ifdef __cplusplus
 } // extern "C"
 #endif

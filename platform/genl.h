@@ -17,6 +17,7 @@ enum ovsdp_family {
     OVSDP_FAMILY_FLOW = 2,
     OVSDP_FAMILY_PACKET = 3,
     OVSDP_FAMILY_METER = 4,
+    OVSDP_FAMILY_CT_LIMIT = 5,
     OVSDP_FAMILY_COUNT
 };
 

@@ -83,7 +83,7 @@ stage uapi-6.12 uapi612
 if [ -f "$REPO/openvswitch.ko" ]; then
 	stage vm-harness tests/vm/run-selftest
 	stage vm-ovsdp-suite tests/vm/vm-run --timeout 900 tests/vm/cases/ovsdp-suite.sh
-	stage vm-vswitchd tests/vm/vm-run --timeout 600 tests/vm/cases/vswitchd.sh \
+	stage vm-vswitchd tests/vm/vm-run --timeout 900 tests/vm/cases/vswitchd.sh \
 		--ctl "$REPO/build/release/userspace-ctl/ovsdp-ctl"
 	stage vm-ctl-compare tests/vm/vm-run --timeout 1200 userspace-ctl/tests/vm-ctl-stock.sh --ovsdp \
 		--ctl "$REPO/build/release/userspace-ctl/ovsdp-ctl"

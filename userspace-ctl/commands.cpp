@@ -19,6 +19,7 @@ constexpr CommandTable kTables[] = {
     flow_commands,
     monitor_commands,
     meter_commands,
+    ct_commands,
     help_commands,
 };
 

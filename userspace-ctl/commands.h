@@ -85,6 +85,14 @@ std::span<const Command> datapath_commands();
 std::span<const Command> flow_commands();
 std::span<const Command> monitor_commands();
 std::span<const Command> meter_commands();
+std::span<const Command> ct_commands();
+
+// ovs-dpctl's get_one_dp(): the only datapath, or an error (reported).
+Result<std::string> get_one_dp(Context& ctx);
+// ovs-dpctl's opt_dpif_open(): args[1] if it names a datapath; otherwise,
+// with fewer than 'max_args' arguments (argv-style count, command
+// included), the only datapath.  Errors are reported here.
+Result<DpInfo> open_flow_dp(Context& ctx, std::span<const std::string> args, size_t max_args);
 
 // Finds and runs operands[0].  Argument-count and unknown-command errors
 // are reported like ovs-dpctl's and return EINVAL.

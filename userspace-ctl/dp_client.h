@@ -171,6 +171,13 @@ struct MeterRequest {
     std::vector<MeterBandInfo> bands;             // sent when cmd is SET
 };
 
+// One struct ovs_zone_limit of an ovs_ct_limit request or reply.
+struct ZoneLimit {
+    int32_t zone_id = 0;                          // OVS_ZONE_LIMIT_DEFAULT_ZONE: the default
+    uint32_t limit = 0;
+    uint32_t count = 0;                           // GET replies
+};
+
 class DpClient {
 public:
     virtual ~DpClient() = default;
@@ -202,6 +209,14 @@ public:
     // Dumps the meters of 'dp_ifindex' (ovsdp only: the kernel's module has
     // no meter dump and answers EOPNOTSUPP).
     virtual Result<std::vector<MeterInfo>> meter_dump(int) { return Error::from_errno(EOPNOTSUPP); }
+
+    // Sends one ovs_ct_limit request (OVS_CT_LIMIT_CMD_*; 'zones' as
+    // OVS_CT_LIMIT_ATTR_ZONE_LIMIT, or no attribute when nullopt) with
+    // NLM_F_ECHO, as OVS does, and returns the reply's array.
+    virtual Result<std::vector<ZoneLimit>> ct_limit_transact(uint8_t, const std::optional<std::vector<ZoneLimit>>&)
+    {
+        return Error::from_errno(EOPNOTSUPP);
+    }
 };
 
 }  // namespace ovsdp::ctl

@@ -724,3 +724,70 @@ Result<std::vector<MeterInfo>> NetlinkDpClient::meter_dump(int dp_ifindex)
 }
 
 }  // namespace ovsdp::ctl
+
+// ---- ovs_ct_limit ----------------------------------------------------------------
+
+namespace ovsdp::ctl {
+
+Status encode_ct_limit_request(nl_msg* msg, int family, uint8_t cmd, const std::optional<std::vector<ZoneLimit>>& zones)
+{
+    // dp_ifindex 0, as OVS sends (limits belong to the namespace).
+    if (!start_msg(msg, family, cmd, OVS_CT_LIMIT_VERSION, 0)) {
+        return Error::from_errno(ENOBUFS);
+    }
+    if (!zones) {
+        return Status::success();
+    }
+    std::vector<ovs_zone_limit> raw;
+    for (const ZoneLimit& z : *zones) {
+        raw.push_back(ovs_zone_limit{z.zone_id, z.limit, z.count});
+    }
+    if (nla_put(msg, OVS_CT_LIMIT_ATTR_ZONE_LIMIT, static_cast<int>(raw.size() * sizeof(ovs_zone_limit)),
+                raw.data()) < 0) {
+        return Error::from_errno(ENOBUFS);
+    }
+    return Status::success();
+}
+
+Result<std::vector<ZoneLimit>> decode_ct_limit_reply(const nlmsghdr* hdr)
+{
+    nlattr* tb[OVS_CT_LIMIT_ATTR_MAX + 1];
+    auto ifindex = parse_ovs_msg(hdr, tb, OVS_CT_LIMIT_ATTR_MAX);
+    OVSDP_TRY(ifindex);
+    const nlattr* a = tb[OVS_CT_LIMIT_ATTR_ZONE_LIMIT];
+    if (!a) {
+        return malformed("OVS_CT_LIMIT_ATTR_ZONE_LIMIT");
+    }
+    std::vector<ZoneLimit> out;
+    size_t len = static_cast<size_t>(nla_len(a));
+    const auto* p = static_cast<const uint8_t*>(nla_data(a));
+    for (size_t off = 0; off + sizeof(ovs_zone_limit) <= len; off += sizeof(ovs_zone_limit)) {
+        ovs_zone_limit z;
+        std::memcpy(&z, p + off, sizeof z);
+        out.push_back(ZoneLimit{z.zone_id, z.limit, z.count});
+    }
+    return out;
+}
+
+Result<std::vector<ZoneLimit>> NetlinkDpClient::ct_limit_transact(uint8_t cmd,
+                                                                  const std::optional<std::vector<ZoneLimit>>& zones)
+{
+    auto family = sock_.genl_family(OVS_CT_LIMIT_FAMILY);
+    if (!family.ok()) {
+        // OVS: no family, no conntrack limit feature.
+        return Error::from_errno(EOPNOTSUPP);
+    }
+    MsgGuard m;
+    if (!m.msg) {
+        return Error::from_errno(ENOMEM);
+    }
+    OVSDP_TRY(encode_ct_limit_request(m.msg, *family, cmd, zones));
+    auto replies = sock_.transact(m.msg);
+    OVSDP_TRY(replies);
+    if (replies->empty() || cmd != OVS_CT_LIMIT_CMD_GET) {
+        return std::vector<ZoneLimit>{}; // SET and DEL replies carry nothing
+    }
+    return decode_ct_limit_reply(replies->front().hdr());
+}
+
+}  // namespace ovsdp::ctl

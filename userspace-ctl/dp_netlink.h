@@ -26,6 +26,10 @@ Result<DpInfo> decode_dp_reply(const nlmsghdr* hdr);
 Result<VportInfo> decode_vport_reply(const nlmsghdr* hdr);
 Result<FlowInfo> decode_flow_reply(const nlmsghdr* hdr);
 Result<MeterInfo> decode_meter_reply(const nlmsghdr* hdr);
+// An ovs_ct_limit request and its reply's zone limit array (as OVS reads
+// it: entries walked 12 bytes at a time over the attribute's aligned length).
+Status encode_ct_limit_request(nl_msg* msg, int family, uint8_t cmd, const std::optional<std::vector<ZoneLimit>>& zones);
+Result<std::vector<ZoneLimit>> decode_ct_limit_reply(const nlmsghdr* hdr);
 
 class NetlinkDpClient final : public DpClient {
 public:
@@ -41,6 +45,8 @@ public:
     Status packet_execute(const PacketExecRequest& req) override;
     Result<std::optional<MeterInfo>> meter_transact(const MeterRequest& req) override;
     Result<std::vector<MeterInfo>> meter_dump(int dp_ifindex) override;
+    Result<std::vector<ZoneLimit>> ct_limit_transact(uint8_t cmd,
+                                                     const std::optional<std::vector<ZoneLimit>>& zones) override;
 
 private:
     explicit NetlinkDpClient(NlSocket sock) : sock_(std::move(sock)) {}

@@ -33,6 +33,8 @@ uint64_t now_ms(const Context& ctx)
     return static_cast<uint64_t>(ts.tv_sec) * 1000 + static_cast<uint64_t>(ts.tv_nsec) / 1000000;
 }
 
+}  // namespace
+
 // ovs-dpctl's get_one_dp(): the only datapath, or an error.
 Result<std::string> get_one_dp(Context& ctx)
 {
@@ -75,6 +77,8 @@ Result<DpInfo> open_flow_dp(Context& ctx, std::span<const std::string> args, siz
     ctx.error(EINVAL, "datapath not found");
     return Error::from_errno(EINVAL);
 }
+
+namespace {
 
 Result<std::vector<VportInfo>> ports_of(Context& ctx, const DpInfo& dp)
 {

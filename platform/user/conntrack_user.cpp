@@ -49,6 +49,8 @@ struct Conn {
 
 std::mutex g_lock;
 std::vector<Conn> g_conns; // index + 1 is what a packet carries
+// The one namespace's zone limit table (conntrack/ct_limit.h owns it).
+void* g_limit_table = nullptr;
 
 // UserPacket::ct(): (index + 1) << 1 | reply direction.
 u64 ct_handle(usize index, bool reply) { return (static_cast<u64>(index + 1) << 1) | (reply ? 1 : 0); }
@@ -123,6 +125,11 @@ int ct_execute(UserPacket& pkt, FlowKey& key, const ovsdp_ct_action& act)
             reply = h & 1;
         }
     }
+    // A packet back from userspace whose key says ct ran in this zone finds
+    // its connection again and keeps the key's state (upstream's
+    // ovs_ct_find_existing(): no second pass through conntrack).
+    bool executed = idx < 0 && (key.ct.state & uapi::kCtStateTracked) && !(key.ct.state & uapi::kCtStateInvalid)
+        && key.ct.zone == act.zone;
     if (idx < 0) {
         for (usize i = 0; i < g_conns.size(); i++) {
             const Conn& c = g_conns[i];
@@ -139,6 +146,10 @@ int ct_execute(UserPacket& pkt, FlowKey& key, const ovsdp_ct_action& act)
                 break;
             }
         }
+    }
+    if (executed && idx >= 0 && !(act.flags & OVSDP_CT_F_COMMIT)) {
+        pkt.set_ct(ct_handle(static_cast<usize>(idx), reply));
+        return 0;
     }
     // force_commit: a connection met in the reply direction is replaced by
     // a new one in this packet's direction.
@@ -157,6 +168,20 @@ int ct_execute(UserPacket& pkt, FlowKey& key, const ovsdp_ct_action& act)
     Conn& c = g_conns[static_cast<usize>(idx)];
     if (reply && c.confirmed)
         c.seen_reply = true;
+    if ((act.flags & OVSDP_CT_F_COMMIT) && !c.confirmed) {
+        // Upstream's ovs_ct_check_limit(): the zone's limit, counting this one.
+        u32 limit = ovsdp_ct_limit_get(__atomic_load_n(&g_limit_table, __ATOMIC_ACQUIRE), act.zone);
+        if (limit) {
+            usize n = 1;
+            for (const Conn& o : g_conns)
+                n += !o.dead && o.confirmed && o.zone == act.zone;
+            if (n > limit) {
+                c.dead = true;
+                pkt.set_ct(0);
+                return -12; // ENOMEM: the packet is dropped
+            }
+        }
+    }
     if (act.flags & OVSDP_CT_F_COMMIT) {
         c.confirmed = true;
         c.mark = act.mark | (c.mark & ~act.mark_mask);
@@ -190,6 +215,13 @@ void ct_flush()
 
 long ct_live_actions() { return g_live_actions.load(); }
 
+void ct_limit_net_exit()
+{
+    ovsdp_synchronize_rcu();
+    ovsdp_ct_limit_table_free(g_limit_table);
+    g_limit_table = nullptr;
+}
+
 usize ct_connections(u16 zone, bool confirmed_only)
 {
     std::lock_guard<std::mutex> g(g_lock);
@@ -203,6 +235,13 @@ usize ct_connections(u16 zone, bool confirmed_only)
 } // namespace ovsdp::user
 
 extern "C" int ovsdp_ct_enabled(void) { return ovsdp::user::g_ct_enabled ? 1 : 0; }
+
+extern "C" void** ovsdp_ct_limit_slot(void*) { return &ovsdp::user::g_limit_table; }
+
+extern "C" uint32_t ovsdp_ct_limit_count(void*, uint16_t zone)
+{
+    return static_cast<uint32_t>(ovsdp::user::ct_connections(zone));
+}
 
 namespace {
 

@@ -14,8 +14,13 @@
 //   (upstream's skb_nfct_cached());
 // - commit confirms the connection and sets mark and labels under their
 //   masks; force_commit first forgets a connection met in the reply direction;
-// - a packet keeps its connection across recirculation; ct_clear drops it.
+// - a packet keeps its connection across recirculation; ct_clear drops it;
+//   one back from userspace whose key says ct ran in this zone finds its
+//   confirmed connection again and keeps the key's state;
+// - commit of a new connection in a zone with a limit (ovs_ct_limit) fails
+//   with ENOMEM when the zone's confirmed connections reach it.
 // No NAT, helpers' expectations, fragments, timeouts or TCP window tracking.
+// One namespace: one zone limit table, whatever net a command names.
 #pragma once
 
 #include "flow/flow_key.h"
@@ -34,6 +39,8 @@ void ct_fill_key(const UserPacket& pkt, FlowKey& key);
 // Test controls and views.
 void ct_flush(); // forget every connection
 long ct_live_actions(); // ct actions whose resources were made and not yet released
+// The namespace goes: its zone limit table is freed (after a grace period).
+void ct_limit_net_exit();
 usize ct_connections(u16 zone, bool confirmed_only = true);
 
 } // namespace ovsdp::user

@@ -44,6 +44,9 @@ inline int meter_set(ovsdp_request* r) { return doit(OVSDP_FAMILY_METER, uapi::O
 inline int meter_del(ovsdp_request* r) { return doit(OVSDP_FAMILY_METER, uapi::OVS_METER_CMD_DEL, r); }
 inline int meter_get(ovsdp_request* r) { return doit(OVSDP_FAMILY_METER, uapi::OVS_METER_CMD_GET, r); }
 inline int meter_dump(ovsdp_dump* d) { return dumpit(OVSDP_FAMILY_METER, uapi::OVS_METER_CMD_GET, d); }
+inline int ct_limit_set(ovsdp_request* r) { return doit(OVSDP_FAMILY_CT_LIMIT, uapi::OVS_CT_LIMIT_CMD_SET, r); }
+inline int ct_limit_del(ovsdp_request* r) { return doit(OVSDP_FAMILY_CT_LIMIT, uapi::OVS_CT_LIMIT_CMD_DEL, r); }
+inline int ct_limit_get(ovsdp_request* r) { return doit(OVSDP_FAMILY_CT_LIMIT, uapi::OVS_CT_LIMIT_CMD_GET, r); }
 } // namespace cmd
 
 } // namespace ovsdp::user

@@ -94,6 +94,8 @@ Policy policy(int fam, u16 type)
         case uapi::OVS_METER_ATTR_USED: return { U64, 0 };
         default: return { U, 0 };
         }
+    case OVSDP_FAMILY_CT_LIMIT:
+        return type == uapi::OVS_CT_LIMIT_ATTR_ZONE_LIMIT ? Policy { NESTED, 0 } : Policy { U, 0 };
     default:
         switch (type) {
         case uapi::OVS_PACKET_ATTR_PACKET: return { MIN, 14 };
@@ -136,8 +138,8 @@ bool policy_ok(int fam, const NlAttr* a)
 }
 
 constexpr int kMaxAttr[OVSDP_FAMILY_COUNT] = { uapi::kDpAttrMax, uapi::kVportAttrMax, uapi::kFlowAttrMax,
-                                               uapi::kPacketAttrMax, uapi::kMeterAttrMax };
-static_assert(OVSDP_FAMILY_COUNT == 5, "a family's maximum attribute is missing");
+                                               uapi::kPacketAttrMax, uapi::kMeterAttrMax, uapi::kCtLimitAttrMax };
+static_assert(OVSDP_FAMILY_COUNT == 6, "a family's maximum attribute is missing");
 
 UserHost* g_host;
 
@@ -269,6 +271,8 @@ extern "C" int LLVMFuzzerTestOneInput(const u8* data, size_t size)
             off += len;
         }
         destroy_datapaths();
+        ct_limit_net_exit(); // the namespace goes: its zone limits with it
+        ct_flush();
         fake::k = nullptr;
     }
     check(packets_leaked() == 0);

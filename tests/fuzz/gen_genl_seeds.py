@@ -7,7 +7,7 @@ import struct
 
 from nla_seed import flag, nest, nla, u32
 
-DP, VPORT, FLOW, PACKET, METER = 0, 1, 2, 3, 4
+DP, VPORT, FLOW, PACKET, METER, CT_LIMIT = 0, 1, 2, 3, 4, 5
 DUMP, CREATE, EXCL, ECHO = 1, 2, 4, 8
 # <linux/openvswitch.h>
 DP_NAME, DP_PID, DP_FEATURES, DP_CACHE, DP_PCPU = 1, 2, 5, 7, 8
@@ -19,6 +19,8 @@ A_OUTPUT, A_USERSPACE, A_METER = 1, 2, 19
 M_FEATURES, M_SET, M_DEL, M_GET = 1, 2, 3, 4
 M_ID, M_KBPS, M_STATS, M_BANDS, M_USED, M_CLEAR = 1, 2, 3, 4, 5, 6
 B_TYPE, B_RATE, B_BURST, B_STATS = 1, 2, 3, 4
+CL_SET, CL_DEL, CL_GET, CL_ZONE_LIMIT = 1, 2, 3, 1
+A_CT, CT_COMMIT, CT_ZONE = 12, 1, 2
 
 
 def req(fam, cmd, flags=0, attrs=b""):
@@ -31,6 +33,11 @@ def band(rate, burst, btype=1):
 
 def meter(mid, bands, extra=b""):
     return u32(M_ID, mid) + nest(M_BANDS, bands) + extra
+
+
+def zones(*entries):
+    """An OVS_CT_LIMIT_ATTR_ZONE_LIMIT array of (zone, limit)."""
+    return nla(CL_ZONE_LIMIT, b"".join(struct.pack("<iII", z, lim, 0) for z, lim in entries))
 
 
 def key(src):
@@ -80,6 +87,18 @@ seeds = {
     + req(PACKET, 3, 0, nla(PA_PACKET, FRAME) + nest(PA_KEY, u32(K_IN_PORT, 1))
           + nest(PA_ACTIONS, u32(A_METER, 7) + u32(A_METER, 8) + u32(A_OUTPUT, 2)))
     + req(METER, M_GET, 0, u32(M_ID, 7)),
+    "ct_limit_set_get_del": req(CT_LIMIT, CL_SET, 0, zones((-1, 10), (1, 3), (513, 2), (70000, 1)))
+    + req(CT_LIMIT, CL_GET) + req(CT_LIMIT, CL_GET, 0, zones((1, 0), (-1, 0), (7, 0)))
+    + req(CT_LIMIT, CL_DEL, 0, zones((1, 0), (-1, 0))) + req(CT_LIMIT, CL_GET),
+    "ct_limit_errors": req(CT_LIMIT, CL_SET) + req(CT_LIMIT, CL_DEL) + req(CT_LIMIT, CL_SET, 0, nla(CL_ZONE_LIMIT, b"\x01\x00"))
+    + req(CT_LIMIT, CL_SET, 0, nla(CL_ZONE_LIMIT, struct.pack("<iH", 6, 5)))
+    + req(CT_LIMIT, CL_GET, 0, nla(CL_ZONE_LIMIT, struct.pack("<iII", 4, 0, 0) + b"\0\0\0")) + req(CT_LIMIT, 4),
+    "ct_limit_commit": req(CT_LIMIT, CL_SET, 0, zones((1, 1)))
+    + req(PACKET, 3, 0, nla(PA_PACKET, FRAME) + nest(PA_KEY, u32(K_IN_PORT, 1))
+          + nest(PA_ACTIONS, nest(A_CT, flag(CT_COMMIT) + nla(CT_ZONE, b"\x01\x00")) + u32(A_OUTPUT, 2)))
+    + req(PACKET, 3, 0, nla(PA_PACKET, FRAME[:-8] + struct.pack("!H", 9) + FRAME[-6:]) + nest(PA_KEY, u32(K_IN_PORT, 1))
+          + nest(PA_ACTIONS, nest(A_CT, flag(CT_COMMIT) + nla(CT_ZONE, b"\x01\x00")) + u32(A_OUTPUT, 2)))
+    + req(CT_LIMIT, CL_GET, 0, zones((1, 0))),
     "unknown_cmds": req(DP, 9) + req(FLOW, 0) + req(PACKET, 1, DUMP) + req(VPORT, 1, DUMP),
 }
 out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "corpus", "genl")

@@ -3,26 +3,56 @@
 # bridge on our datapath: two namespaces ping each other through the NORMAL
 # action (misses go up as upcalls, ovs-vswitchd installs megaflows and sends
 # the first packets back with OVS_PACKET_CMD_EXECUTE). Meters: the ovs_meter
-# family against the kernel's module in the same boot (meter_abi.py), then
+# family against the kernel's module in the same boot (meter_abi.py; the
+# ovs_ct_limit family likewise, ct_limit_abi.py, and ovs-dpctl's and
+# ovsdp-ctl's ct-*-limits commands, ct_limit_ctl.sh; ct after EXECUTE,
+# ct_refind.py), then
 # OpenFlow 1.3 meters through ovs-vswitchd limiting UDP floods
-# (meter_flood.py) in packets and in kilobits per second.
+# (meter_flood.py) in packets and in kilobits per second; OpenFlow
+# conntrack (vswitchd_ct.sh).
 # usage (host): tests/vm/vm-run --timeout 600 tests/vm/cases/vswitchd.sh [--ctl PATH]
 HERE=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)
 . "$HERE/../guest-lib.sh"
 CTL=
 [ "${1:-}" = --ctl ] && CTL=$2
 
-t_begin "ovs_meter cases on the kernel's module (meter_abi.py --record)"
-if load_stock_ovs && python3 "$HERE/meter_abi.py" --record /tmp/meter-stock.json && unload_ovs; then
+t_begin "ovs_meter and ovs_ct_limit cases on the kernel's module (meter_abi.py, ct_limit_abi.py --record)"
+if load_stock_ovs && python3 "$HERE/meter_abi.py" --record /tmp/meter-stock.json &&
+	python3 "$HERE/ct_limit_abi.py" --record /tmp/ct-limit-stock.json &&
+	ovs-dpctl add-dp ctl0 && bash "$HERE/ct_limit_ctl.sh" ovs-dpctl /tmp/ctl-stock.txt &&
+	ovs-dpctl del-dp ctl0 && python3 "$HERE/ct_refind.py" /tmp/refind-stock.json 40000 && unload_ovs; then
 	t_pass
 else
-	t_fail "could not record the kernel module's meter replies"
+	t_fail "could not record the kernel module's meter or ct_limit replies"
 	unload_ovs
 fi
 t_begin "load our openvswitch.ko"
 if load_ovsdp; then t_pass; else t_fail "insmod failed"; t_summary; exit 1; fi
 t_begin "ovs_meter cases on ours, as the kernel's module (meter_abi.py --expect)"
 if python3 "$HERE/meter_abi.py" --expect /tmp/meter-stock.json; then t_pass; else t_fail "see the cases above"; fi
+t_begin "ovs_ct_limit cases on ours, as the kernel's module (ct_limit_abi.py --expect)"
+if python3 "$HERE/ct_limit_abi.py" --expect /tmp/ct-limit-stock.json; then t_pass; else t_fail "see the cases above"; fi
+# Zone limits are per namespace, and go with it (no warning, no leak: the
+# harness checks the log and rmmod at the end).
+ip netns add ctlim
+check_output "a namespace's zone limits are its own" "1c000100ffffffff0500000000000000090000000200000000000000" \
+	ip netns exec ctlim python3 "$HERE/ct_limit_abi.py" --netns
+check_output "init_net's limits untouched by it" "'10000100ffffffff0000000000000000'" python3 "$HERE/ct_limit_abi.py" --get
+check "the namespace with zone limits deleted" ip netns del ctlim
+# ovs-dpctl's ct-set-limits, ct-get-limits, ct-del-limits on ours, and
+# ovsdp-ctl's, each as ovs-dpctl's on the kernel's module.
+ovs-dpctl add-dp ctl0
+bash "$HERE/ct_limit_ctl.sh" ovs-dpctl /tmp/ctl-ours.txt
+[ -n "$CTL" ] && bash "$HERE/ct_limit_ctl.sh" "$CTL" /tmp/ctl-ovsdp.txt
+ovs-dpctl del-dp ctl0
+check "ovs-dpctl ct-set/get/del-limits on ours as on the kernel's module" diff /tmp/ctl-stock.txt /tmp/ctl-ours.txt
+if [ -n "$CTL" ]; then
+	check "ovsdp-ctl ct-set/get/del-limits as ovs-dpctl" diff /tmp/ctl-stock.txt /tmp/ctl-ovsdp.txt
+fi
+# Packets back from userspace (EXECUTE) find their connection again, NATed
+# ones by the inverted tuple, and keep their key's state (ct_refind.py).
+check "ct after EXECUTE: connections found again as by the kernel's module" \
+	sh -c "python3 '$HERE/ct_refind.py' /tmp/refind-ours.json 41000 && diff /tmp/refind-stock.json /tmp/refind-ours.json"
 load_veth
 sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
 check "two namespaces" make_two_ns
@@ -111,6 +141,9 @@ check "the unmetered flow is untouched (every packet received)" \
 	python3 -c 'import json,sys; d=json.loads(sys.argv[1]); sys.exit(0 if d["received"] == d["sent"] else 1)' "$un"
 check "del-meter br0 meter=1" ovs-ofctl -O OpenFlow13 del-meter br0 meter=1
 
+# OpenFlow conntrack: the startup probes, a stateful firewall with ct_mark,
+# zone limits held by ovs-appctl dpctl/ct-set-limits.
+. "$HERE/vswitchd_ct.sh"
 cp "$OVS_LOGDIR/ovs-vswitchd.log" "$OVSDP_RESULTS/" 2>/dev/null
 check "ovs-vsctl del-br br0" ovs-vsctl --timeout=60 del-br br0
 stop_ovs
