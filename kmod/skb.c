@@ -7,6 +7,16 @@
 #include "kmod/compat.h"
 #include "kmod/kmod.h"
 
+const struct ovsdp_skb_layout ovsdp_skb_layout = {
+	.protocol = offsetof(struct sk_buff, protocol),
+	.mac_len = offsetof(struct sk_buff, mac_len),
+	.network_header = offsetof(struct sk_buff, network_header),
+	.transport_header = offsetof(struct sk_buff, transport_header),
+};
+static_assert(sizeof_field(struct sk_buff, protocol) == 2 && sizeof_field(struct sk_buff, mac_len) == 2 &&
+	      sizeof_field(struct sk_buff, network_header) == 2 &&
+	      sizeof_field(struct sk_buff, transport_header) == 2);
+
 /* Fill *st for a packet entering the datapath, and start its OVS control block. */
 void ovsdp_skb_load(void *p, struct ovsdp_skb_state *st)
 {
@@ -27,6 +37,7 @@ void ovsdp_skb_load(void *p, struct ovsdp_skb_state *st)
 	st->priority = skb->priority;
 	st->hash = skb->hash; /* skb_get_hash() would run the flow dissector */
 	st->has_ct = (skb->_nfct & NFCT_PTRMASK) != 0;
+	st->data_off = skb->data - skb->head;
 }
 
 static void refresh(struct sk_buff *skb, struct ovsdp_skb_state *st)
@@ -37,6 +48,7 @@ static void refresh(struct sk_buff *skb, struct ovsdp_skb_state *st)
 	st->vlan_present = skb_vlan_tag_present(skb);
 	st->vlan_tci = skb_vlan_tag_get(skb);
 	st->vlan_proto = (__force u16)skb->vlan_proto;
+	st->data_off = skb->data - skb->head;
 }
 
 void ovsdp_skb_refresh(void *skb, struct ovsdp_skb_state *st)

@@ -47,11 +47,15 @@ public:
     u16 vlan_tci() const { return st_.vlan_tci; }
     be16 vlan_proto() const { return st_.vlan_proto; }
     be16 protocol() const { return static_cast<be16>(get(OVSDP_SKB_PROTOCOL)); }
-    void set_protocol(be16 p) { set(OVSDP_SKB_PROTOCOL, p); }
+    // The four header fields key extraction writes for every packet: stores
+    // into the skb at the offsets kmod/skb.c exports (ovsdp_skb_layout), as
+    // skb->protocol = p, skb->mac_len = n, skb_set_network_header() and
+    // skb_set_transport_header() do, without a call into C each.
+    void set_protocol(be16 p) { field16(ovsdp_skb_layout.protocol) = p; }
     bool gso_udp() const { return st_.gso_udp; }
-    void set_mac_len(usize n) { set(OVSDP_SKB_MAC_LEN, static_cast<s64>(n)); }
-    void set_network_offset(usize n) { set(OVSDP_SKB_NETWORK_OFFSET, static_cast<s64>(n)); }
-    void set_transport_offset(usize n) { set(OVSDP_SKB_TRANSPORT_OFFSET, static_cast<s64>(n)); }
+    void set_mac_len(usize n) { field16(ovsdp_skb_layout.mac_len) = static_cast<u16>(n); }
+    void set_network_offset(usize n) { field16(ovsdp_skb_layout.network_header) = static_cast<u16>(st_.data_off + n); }
+    void set_transport_offset(usize n) { field16(ovsdp_skb_layout.transport_header) = static_cast<u16>(st_.data_off + n); }
     void set_inner_network_offset(usize n) { set(OVSDP_SKB_INNER_NETWORK_OFFSET, static_cast<s64>(n)); }
 
     // ---- MutablePacket (actions/packet_ops.h) ----
@@ -102,6 +106,7 @@ public:
 
 private:
     s64 get(int f) const { return ovsdp_skb_get(skb_, f); }
+    u16& field16(u16 off) { return *reinterpret_cast<u16*>(static_cast<u8*>(skb_) + off); }
     void set(int f, s64 v) { ovsdp_skb_set(skb_, f, v); }
 
     void* skb_;

@@ -24,7 +24,19 @@ struct ovsdp_skb_state {
     uint32_t priority;     // skb->priority
     uint32_t hash;         // skb->hash at load time as it is (0: none computed yet)
     uint8_t has_ct;        // a conntrack entry is on the skb (skb->_nfct), e.g. from the host stack
+    uint16_t data_off;     // skb->data - skb->head: header offsets from data become skb's own
 };
+
+// Offsets in struct sk_buff of the u16 header fields the kernel's packet
+// handle (kmod/skb_packet.h) writes inline on the receive path rather than
+// through ovsdp_skb_set() (a call per field, four per packet).
+struct ovsdp_skb_layout {
+    uint16_t protocol;         // skb->protocol (network order)
+    uint16_t mac_len;          // skb->mac_len
+    uint16_t network_header;   // skb->network_header (offset from skb->head)
+    uint16_t transport_header; // skb->transport_header (offset from skb->head)
+};
+extern const struct ovsdp_skb_layout ovsdp_skb_layout;
 
 // Fill *st from skb, whose data starts at the mac header.
 void ovsdp_skb_load(void* skb, struct ovsdp_skb_state* st);
