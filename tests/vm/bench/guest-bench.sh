@@ -100,11 +100,19 @@ baselines() {
 baselines ""
 
 # The tuple-space explosion runs: one per M (the stock module's at M >= 1024
-# with fewer packets: it probes about M/2 masks per packet).
+# with fewer packets: it probes about M/2 masks per packet). The stock
+# module holds at most 4,096 masks: its per-CPU mask usage counters (8 bytes
+# per slot) cannot grow past the per-CPU allocator's 32 KiB, so the install
+# of the 4,097th mask fails (ENOMEM) with a kernel warning for every flow
+# that needs a new mask; it is not run above 4,096.
 tse_runs() {
 	local mod=$1 m n rc=0
 	for m in ${TSE_MASKS//,/ }; do
 		n=$COUNT
+		if [ "$mod" = stock ] && [ "$m" -gt 4096 ]; then
+			echo "meta tse_stock_skipped=$m" | tee -a "$OUT"
+			continue
+		fi
 		[ "$mod" = stock ] && [ "$m" -ge 1024 ] && n=$TSE_STOCK_COUNT
 		bench fwd "$mod" veth0 veth1 "$n" "$m" drop tse || rc=1
 	done

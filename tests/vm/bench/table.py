@@ -162,6 +162,12 @@ def tse_table(rows, a, b):
             "%.1f" % (num(ra["install_ns"]) / 1e6) if ra else "-",
             "%.1f" % (num(rb["install_ns"]) / 1e6) if rb else "-"))
     out.append("")
+    missing = [m for m in ms if not one(rows, kind="fwd", traffic="tse", module=a, M=m, action="drop")]
+    if missing:
+        out.append("%s at M = %s: not run; the kernel's module cannot hold more than 4,096 masks (its per-CPU "
+                   "mask usage counters, 8 bytes per slot, would exceed the per-CPU allocator's 32 KiB: the "
+                   "4,097th mask fails with ENOMEM and a kernel warning)." % (a, ", ".join(map(str, missing))))
+        out.append("")
     if base is not None:
         out.append("Baseline of this traffic without a datapath: %.0f instructions per packet; "
                    "dp = total - baseline. Packets per run: %s."
