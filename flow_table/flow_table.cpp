@@ -680,9 +680,16 @@ void FlowTable::masks_rebalance_locked()
         return;
     // The prefilter: bits re-chosen if the masks changed since the last
     // choice or the flow count changed a lot; refilled exactly (no stale
-    // bits) whenever a new array is built, or if many flows went.
+    // bits) whenever a new array is built, or if many flows went. From
+    // kPfRechooseMasks masks on, a choice costs seconds of CPU (O(masks x
+    // sampled flows x packets) per greedy step) and masks come and go all
+    // the time under a tuple-space explosion: changed masks then re-choose
+    // only once their count doubled or halved since the last choice, as
+    // inserts do; the bits in place stay correct for the masks added since.
     bool pf_want = pf_enabled_ && n >= kPfMinMasks;
-    bool pf_choose = pf_want && (pf_masks_gen_ != pf_chosen_gen_ || count_ > 2 * pf_chosen_flows_ + 64 ||
+    bool masks_changed = pf_masks_gen_ != pf_chosen_gen_ &&
+        (n < kPfRechooseMasks || n >= 2 * pf_chosen_masks_ || 2 * n <= pf_chosen_masks_);
+    bool pf_choose = pf_want && (masks_changed || count_ > 2 * pf_chosen_flows_ + 64 ||
                                  2 * count_ + 64 < pf_chosen_flows_);
     auto* ranks = static_cast<MaskRank*>(ovsdp_kmalloc(n * sizeof(MaskRank), OVSDP_GFP_KERNEL));
     if (!ranks)

@@ -49,6 +49,9 @@ inline constexpr u32 kPfMaxFree = 6;
 inline constexpr u32 kPfMinMasks = 4;
 inline constexpr usize kPfMaxTableBytes = 512 * 1024;
 inline constexpr usize kPfMaxBytesPerSlot = 256;
+// From this many masks on, a rebalance re-chooses the bits for changed masks
+// only when their count doubled or halved since the last choice (flow_table.cpp).
+inline constexpr u32 kPfRechooseMasks = 1024;
 
 struct PfBit {
     u16 byte; // offset in FlowKey
