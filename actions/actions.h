@@ -109,6 +109,11 @@ int execute_actions(Env& env, P&& pkt, FlowKey& key, const u8* actions, usize le
         ovsdp_log_ratelimited(OVSDP_LOG_ERR, "recursion limit reached, probable configuration error");
         env.drop(move(pkt), -act_err::NETDOWN);
         err = -act_err::NETDOWN;
+    } else if (len == 0) {
+        // An empty list (a drop flow): done with the packet, as the engine's
+        // end of a list is, without a frame.
+        env.consume(move(pkt));
+        err = 0;
     } else if (auto* a = reinterpret_cast<const NlAttr*>(actions);
                len == nla_total_size(sizeof(u32)) && a->nla_len == len && a->type() == uapi::OVS_ACTION_ATTR_OUTPUT) {
         // The most common list, one output: no frame, nothing deferred. Same

@@ -450,7 +450,11 @@ OVSDP_ALWAYS_INLINE void dp_vport_receive(H& host, Vport* vport, typename H::Pac
     md.in_port = static_cast<u16>(vport->port_no);
     md.priority = pkt.priority_at_load();
     md.skb_mark = pkt.mark_at_load();
-    FlowKey key;
+    // Not zeroed at entry (-ftrivial-auto-var-init=zero would clear all 496
+    // bytes per packet): key_extract_with_metadata() writes every byte but
+    // the tunnel option bytes, which, as upstream's, only count under a mask
+    // that also covers tun_opts_len.
+    OVSDP_UNINITIALIZED FlowKey key;
     if (OVSDP_UNLIKELY(key_extract_with_metadata(pkt, md, key).is_error())) {
         host.drop(move(pkt));
         return;
@@ -460,6 +464,65 @@ OVSDP_ALWAYS_INLINE void dp_vport_receive(H& host, Vport* vport, typename H::Pac
     if (OVSDP_UNLIKELY(pkt.ct_at_load()))
         host.ct_fill_rx(pkt, key);
     dp_process_packet(host, vport->dp, move(pkt), key);
+}
+
+// dp_vport_receive() for a packet someone else still holds (the kernel's
+// shared skbs: pktgen, or any sender that keeps a reference), seen through
+// a read-only view V (flow/packet.h's Packet plus failed(), hash(),
+// mark_at_load(), priority_at_load() and apply_headers(H::Packet&)).
+// Upstream clones every such packet before keying it (skb_share_check());
+// here the copy is made only when the flow's actions need the packet:
+// - the key cannot be extracted without writing to the packet, or it misses:
+//   kSharedNotHandled, nothing counted; the caller makes the packet its own
+//   and calls dp_vport_receive();
+// - it hits a flow whose action list is empty (a drop flow): counted as
+//   dp_process_packet() counts a hit, then done() (the caller drops its
+//   reference, as the copy's consume would have); kSharedDropped;
+// - it hits any other flow: counted, then unshare(storage) places the
+//   host's own copy of the packet (data at the mac header) in storage, or
+//   returns false when memory is short (the packet is gone); the view's
+//   header writes are replayed onto it and the flow's actions run with the
+//   key and flow already found; kSharedCopied.
+enum SharedReceive { kSharedNotHandled = 0, kSharedDropped = 1, kSharedCopied = 2 };
+
+template <DpHost H, typename V, typename Unshare, typename Done>
+SharedReceive dp_vport_receive_shared(H& host, Vport* vport, V& view, Unshare&& unshare, Done&& done)
+{
+    using P = typename H::Packet;
+    FlowKeyMetadata md;
+    md.in_port = static_cast<u16>(vport->port_no);
+    md.priority = view.priority_at_load();
+    md.skb_mark = view.mark_at_load();
+    OVSDP_UNINITIALIZED FlowKey key; // as in dp_vport_receive()
+    if (key_extract_with_metadata(view, md, key).is_error() || view.failed())
+        return kSharedNotHandled;
+    Datapath* dp = vport->dp;
+    u32 n_mask_hit = 0;
+    u32 n_cache_hit = 0;
+    Flow* flow = dp->table.lookup(key, view.hash() ? view.hash() : mask_cache_hash(key), &n_mask_hit, &n_cache_hit);
+    if (OVSDP_UNLIKELY(!flow))
+        return kSharedNotHandled;
+    DpPerCpuStats* s = dp_this_cpu_stats(dp);
+    write_once(s->n_mask_hit, s->n_mask_hit + n_mask_hit);
+    write_once(s->n_cache_hit, s->n_cache_hit + n_cache_hit);
+    write_once(s->n_hit, s->n_hit + 1);
+    flow->stats.update(key.tp.flags, static_cast<u32>(view.len()));
+    const FlowActions* acts = flow_actions(flow);
+    if (acts->len == 0) {
+        done();
+        return kSharedDropped;
+    }
+    alignas(P) OVSDP_UNINITIALIZED u8 storage[sizeof(P)];
+    if (OVSDP_UNLIKELY(!unshare(static_cast<void*>(storage))))
+        return kSharedCopied;
+    P& pkt = *reinterpret_cast<P*>(storage);
+    view.apply_headers(pkt);
+    if (OVSDP_UNLIKELY(acts->flags & kFlowActionsUpcall))
+        pkt.get_hash();
+    DpActionEnv<H> env(host, dp);
+    execute_actions(env, move(pkt), key, acts->data, acts->len);
+    pkt.~P();
+    return kSharedCopied;
 }
 
 } // namespace ovsdp

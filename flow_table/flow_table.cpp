@@ -118,7 +118,7 @@ static MaskArray* mask_array_alloc(u32 max)
     ma->max = max;
     ma->count = 0;
     ma->usage_zero = reinterpret_cast<u64*>(&ma->masks[max]);
-    ma->usage = static_cast<u64*>(ovsdp_alloc_percpu(max * sizeof(u64), alignof(u64)));
+    ma->usage = static_cast<u64*>(ovsdp_alloc_percpu(min(max, kMaskUsageSlots) * sizeof(u64), alignof(u64)));
     if (!ma->usage) {
         ovsdp_kfree(ma);
         return nullptr;
@@ -145,21 +145,27 @@ static void mask_array_retire(MaskArray* ma) { ovsdp_call_rcu(&ma->rcu, mask_arr
 static void mask_array_copy(MaskArray* to, const MaskArray* from, u32 n, u32 skip)
 {
     int ncpu = ovsdp_nr_cpu_ids();
+    u32 from_counted = min(from->max, kMaskUsageSlots), to_counted = min(to->max, kMaskUsageSlots);
     u32 j = 0;
     for (u32 i = 0; i < n; i++) {
         if (i == skip)
             continue;
         to->masks[j] = from->masks[i];
-        to->usage_zero[j] = from->usage_zero[i];
+        // Counters that move along keep their base; others start from 0.
+        to->usage_zero[j] = i < from_counted && j < to_counted ? from->usage_zero[i] : 0;
         j++;
     }
     for (int cpu = 0; cpu < ncpu; cpu++) {
         auto* f = static_cast<const u64*>(ovsdp_per_cpu_ptr(from->usage, cpu));
         auto* t = static_cast<u64*>(ovsdp_per_cpu_ptr(to->usage, cpu));
         j = 0;
-        for (u32 i = 0; i < n; i++)
-            if (i != skip)
-                t[j++] = read_once(f[i]);
+        for (u32 i = 0; i < n; i++) {
+            if (i == skip)
+                continue;
+            if (j < to_counted)
+                t[j] = i < from_counted ? read_once(f[i]) : 0;
+            j++;
+        }
     }
     to->count = j;
 }
@@ -167,6 +173,8 @@ static void mask_array_copy(MaskArray* to, const MaskArray* from, u32 n, u32 ski
 static u64 mask_usage_sum(const MaskArray* ma, u32 i)
 {
     u64 sum = 0;
+    if (i >= kMaskUsageSlots)
+        return 0;
     int ncpu = ovsdp_nr_cpu_ids();
     for (int cpu = 0; cpu < ncpu; cpu++)
         sum += read_once(static_cast<const u64*>(ovsdp_per_cpu_ptr(ma->usage, cpu))[i]);
@@ -271,6 +279,8 @@ OVSDP_ALWAYS_INLINE Flow* masked_flow_lookup(const TableInstance* ti, const Flow
 
 OVSDP_ALWAYS_INLINE void count_mask_use(const MaskArray* ma, u32 i)
 {
+    if (OVSDP_UNLIKELY(i >= kMaskUsageSlots))
+        return;
     u64* usage = static_cast<u64*>(ovsdp_this_cpu_ptr(ma->usage));
     write_once(usage[i], read_once(usage[i]) + 1);
 }
@@ -670,9 +680,16 @@ void FlowTable::masks_rebalance_locked()
         return;
     // The prefilter: bits re-chosen if the masks changed since the last
     // choice or the flow count changed a lot; refilled exactly (no stale
-    // bits) whenever a new array is built, or if many flows went.
+    // bits) whenever a new array is built, or if many flows went. From
+    // kPfRechooseMasks masks on, a choice costs seconds of CPU (O(masks x
+    // sampled flows x packets) per greedy step) and masks come and go all
+    // the time under a tuple-space explosion: changed masks then re-choose
+    // only once their count doubled or halved since the last choice, as
+    // inserts do; the bits in place stay correct for the masks added since.
     bool pf_want = pf_enabled_ && n >= kPfMinMasks;
-    bool pf_choose = pf_want && (pf_masks_gen_ != pf_chosen_gen_ || count_ > 2 * pf_chosen_flows_ + 64 ||
+    bool masks_changed = pf_masks_gen_ != pf_chosen_gen_ &&
+        (n < kPfRechooseMasks || n >= 2 * pf_chosen_masks_ || 2 * n <= pf_chosen_masks_);
+    bool pf_choose = pf_want && (masks_changed || count_ > 2 * pf_chosen_flows_ + 64 ||
                                  2 * count_ + 64 < pf_chosen_flows_);
     auto* ranks = static_cast<MaskRank*>(ovsdp_kmalloc(n * sizeof(MaskRank), OVSDP_GFP_KERNEL));
     if (!ranks)

@@ -65,6 +65,12 @@ namespace ovsdp {
 
 inline constexpr u32 kTableMinBuckets = 1024; // TBL_MIN_BUCKETS
 inline constexpr u32 kMaskArraySizeMin = 16; // MASK_ARRAY_SIZE_MIN
+// Slots with per-CPU hit counters: a per-CPU area holds at most 32 KiB
+// (OVSDP_PERCPU_MAX_SIZE), 4,096 u64. Upstream sizes its counters by the
+// array and so cannot grow past 4,096 masks (the allocation fails, with a
+// kernel warning, at 8,192); here slots from 4,096 on are not counted: the
+// rebalance ranks their masks behind the counted ones, in their order.
+inline constexpr u32 kMaskUsageSlots = OVSDP_PERCPU_MAX_SIZE / sizeof(u64);
 inline constexpr u32 kMaskCacheDefaultSize = 256; // MC_DEFAULT_HASH_ENTRIES
 inline constexpr u32 kMaskCacheMaxSize = 4096; // per-CPU unit bound, as upstream
 inline constexpr u32 kMaskCacheHashShift = 8; // MC_HASH_SHIFT
@@ -89,7 +95,7 @@ struct MaskArray {
     MaskPrefilter* pf; // RCU; nullptr: probe every slot
     u32 count; // masks in [0, count); readers load with acquire
     u32 max; // capacity
-    u64* usage; // per-CPU area of `max` hit counters
+    u64* usage; // per-CPU area of min(max, kMaskUsageSlots) hit counters
     u64* usage_zero; // writer: per-slot counter sum at the last rebalance
     FlowMask* masks[]; // RCU; then `max` u64 for usage_zero
 };

@@ -37,11 +37,21 @@ struct TableInstance;
 
 // Prefilter limits: at most kPfMaxBits chosen bits (2^b rows); a mask that
 // leaves more than kPfMaxFree chosen bits uncovered is always probed (so a
-// flow sets at most 2^kPfMaxFree row bits); rows use at most kPfMaxTableBytes.
+// flow sets at most 2^kPfMaxFree row bits); rows use at most
+// kPfMaxTableBytes, or kPfMaxBytesPerSlot per slot of the array when that is
+// more: a row is one bit per slot, so 2^b rows cost 2^b / 8 bytes per slot,
+// and a fixed cap would leave a wide array (thousands of masks, the
+// tuple-space explosion) few bits and many candidates per packet (16,384
+// slots: 7 bits, 128 candidates; with 256 bytes per slot, next to the 1 KiB
+// of a mask itself: 11 bits, 8 candidates).
 inline constexpr u32 kPfMaxBits = 12;
 inline constexpr u32 kPfMaxFree = 6;
 inline constexpr u32 kPfMinMasks = 4;
 inline constexpr usize kPfMaxTableBytes = 512 * 1024;
+inline constexpr usize kPfMaxBytesPerSlot = 256;
+// From this many masks on, a rebalance re-chooses the bits for changed masks
+// only when their count doubled or halved since the last choice (flow_table.cpp).
+inline constexpr u32 kPfRechooseMasks = 1024;
 
 struct PfBit {
     u16 byte; // offset in FlowKey
@@ -88,11 +98,15 @@ OVSDP_ALWAYS_INLINE u32 pf_gather(const MaskPrefilter* pf, const FlowKey& key)
     return v;
 }
 
-// The largest b (<= kPfMaxBits) whose rows for `words`-word bitmaps fit kPfMaxTableBytes.
+// The largest b (<= kPfMaxBits) whose rows for `words`-word bitmaps fit
+// kPfMaxTableBytes or kPfMaxBytesPerSlot per slot, whichever is more.
 inline u32 pf_max_bits(u32 words)
 {
+    usize cap = words * sizeof(u64) + words * 64 * kPfMaxBytesPerSlot; // `always`, then the rows
+    if (cap < kPfMaxTableBytes)
+        cap = kPfMaxTableBytes;
     u32 b = kPfMaxBits;
-    while (b > 1 && ((usize(1) << b) + 1) * words * sizeof(u64) > kPfMaxTableBytes)
+    while (b > 1 && ((usize(1) << b) + 1) * words * sizeof(u64) > cap)
         b--;
     return b;
 }

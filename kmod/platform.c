@@ -161,7 +161,14 @@ void ovsdp_kvfree(const void *p)
 
 void *ovsdp_alloc_percpu(size_t size, size_t align)
 {
-	void *p = (void __force *)__alloc_percpu(size, align);
+	void *p;
+
+	/* pcpu_alloc() WARNs on a size it cannot serve; the core asks for a
+	 * size-limited area (platform.h) and handles the failure. */
+	static_assert(OVSDP_PERCPU_MAX_SIZE == PCPU_MIN_UNIT_SIZE);
+	if (size > OVSDP_PERCPU_MAX_SIZE)
+		return NULL;
+	p = (void __force *)__alloc_percpu(size, align);
 
 	if (p)
 		this_cpu_inc(live_percpu_allocs);

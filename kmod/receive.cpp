@@ -11,6 +11,30 @@ extern "C" void ovsdp_vport_receive(void* vport, void* skb)
     ovsdp::dp_vport_receive(host, static_cast<ovsdp::Vport*>(vport), ovsdp::SkbPacket(skb));
 }
 
+// A shared skb on an Ethernet port (pktgen's, or any sender's that keeps a
+// reference): keyed and looked up without the clone skb_share_check() makes
+// (packet_path.h, dp_vport_receive_shared). 1: dropped by its flow without
+// a copy, 2: copied and processed (the caller's reference is consumed either
+// way); 0: nothing done, the caller unshares and calls ovsdp_vport_receive().
+extern "C" int ovsdp_vport_receive_shared(void* vport, void* skb)
+{
+    ovsdp::SkbView view(skb);
+    if (!view.usable())
+        return 0;
+    ovsdp::KernelHost host;
+    return ovsdp::dp_vport_receive_shared(
+        host, static_cast<ovsdp::Vport*>(vport), view,
+        [skb](void* storage) {
+            ovsdp_skb_state st;
+            void* own = ovsdp_skb_unshare_load(skb, &st);
+            if (!own)
+                return false;
+            new (storage) ovsdp::SkbPacket(own, st);
+            return true;
+        },
+        [skb] { ovsdp_skb_consume(skb); });
+}
+
 extern "C" int ovsdp_core_init(void)
 {
     using namespace ovsdp;

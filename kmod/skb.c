@@ -1,11 +1,22 @@
 // SPDX-License-Identifier: GPL-2.0
 /* sk_buff access for the C++ core (platform/skb.h). */
+#include <linux/if_arp.h>
 #include <linux/if_vlan.h>
 #include <linux/skbuff.h>
 
 #include "platform/skb.h"
 #include "kmod/compat.h"
 #include "kmod/kmod.h"
+
+const struct ovsdp_skb_layout ovsdp_skb_layout = {
+	.protocol = offsetof(struct sk_buff, protocol),
+	.mac_len = offsetof(struct sk_buff, mac_len),
+	.network_header = offsetof(struct sk_buff, network_header),
+	.transport_header = offsetof(struct sk_buff, transport_header),
+};
+static_assert(sizeof_field(struct sk_buff, protocol) == 2 && sizeof_field(struct sk_buff, mac_len) == 2 &&
+	      sizeof_field(struct sk_buff, network_header) == 2 &&
+	      sizeof_field(struct sk_buff, transport_header) == 2);
 
 /* Fill *st for a packet entering the datapath, and start its OVS control block. */
 void ovsdp_skb_load(void *p, struct ovsdp_skb_state *st)
@@ -27,6 +38,7 @@ void ovsdp_skb_load(void *p, struct ovsdp_skb_state *st)
 	st->priority = skb->priority;
 	st->hash = skb->hash; /* skb_get_hash() would run the flow dissector */
 	st->has_ct = (skb->_nfct & NFCT_PTRMASK) != 0;
+	st->data_off = skb->data - skb->head;
 }
 
 static void refresh(struct sk_buff *skb, struct ovsdp_skb_state *st)
@@ -37,6 +49,7 @@ static void refresh(struct sk_buff *skb, struct ovsdp_skb_state *st)
 	st->vlan_present = skb_vlan_tag_present(skb);
 	st->vlan_tci = skb_vlan_tag_get(skb);
 	st->vlan_proto = (__force u16)skb->vlan_proto;
+	st->data_off = skb->data - skb->head;
 }
 
 void ovsdp_skb_refresh(void *skb, struct ovsdp_skb_state *st)
@@ -72,6 +85,40 @@ int ovsdp_skb_vlan_untag(void *p, struct ovsdp_skb_state *st)
 	skb_reset_mac_header(skb);
 	refresh(skb, st);
 	return 0;
+}
+
+int ovsdp_skb_peek_shared(void *p, struct ovsdp_skb_state *st)
+{
+	struct sk_buff *skb = p;
+
+	if (skb->dev->type != ARPHRD_ETHER || !skb_mac_header_was_set(skb) ||
+	    skb_mac_header(skb) + ETH_HLEN != skb->data || skb->_nfct || skb_dst(skb))
+		return -1;
+	st->data = skb->data - ETH_HLEN;
+	st->len = skb->len + ETH_HLEN;
+	st->headlen = skb_headlen(skb) + ETH_HLEN;
+	st->vlan_present = skb_vlan_tag_present(skb);
+	st->vlan_tci = skb_vlan_tag_get(skb);
+	st->vlan_proto = (__force u16)skb->vlan_proto;
+	st->protocol = (__force u16)skb->protocol;
+	st->gso_udp = skb_is_gso(skb) && (skb_shinfo(skb)->gso_type & SKB_GSO_UDP);
+	st->mark = skb->mark;
+	st->priority = skb->priority;
+	st->hash = skb->hash;
+	st->has_ct = 0;
+	st->data_off = skb->data - ETH_HLEN - skb->head;
+	return 0;
+}
+
+void *ovsdp_skb_unshare_load(void *p, struct ovsdp_skb_state *st)
+{
+	struct sk_buff *skb = skb_share_check(p, GFP_ATOMIC);
+
+	if (unlikely(!skb))
+		return NULL;
+	skb_push_rcsum(skb, ETH_HLEN);
+	ovsdp_skb_load(skb, st);
+	return skb;
 }
 
 void ovsdp_skb_set_headers(void *p, uint16_t protocol, uint32_t mac_len, uint32_t network_offset,

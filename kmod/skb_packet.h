@@ -20,6 +20,8 @@ namespace ovsdp {
 class SkbPacket {
 public:
     explicit SkbPacket(void* skb) : skb_(skb) { ovsdp_skb_load(skb, &st_); }
+    // An skb the caller has just loaded into st (ovsdp_skb_unshare_load).
+    SkbPacket(void* skb, const ovsdp_skb_state& st) : skb_(skb), st_(st) {}
     SkbPacket(SkbPacket&& o) : skb_(exchange(o.skb_, nullptr)), st_(o.st_) {}
     SkbPacket& operator=(SkbPacket&& o)
     {
@@ -47,11 +49,15 @@ public:
     u16 vlan_tci() const { return st_.vlan_tci; }
     be16 vlan_proto() const { return st_.vlan_proto; }
     be16 protocol() const { return static_cast<be16>(get(OVSDP_SKB_PROTOCOL)); }
-    void set_protocol(be16 p) { set(OVSDP_SKB_PROTOCOL, p); }
+    // The four header fields key extraction writes for every packet: stores
+    // into the skb at the offsets kmod/skb.c exports (ovsdp_skb_layout), as
+    // skb->protocol = p, skb->mac_len = n, skb_set_network_header() and
+    // skb_set_transport_header() do, without a call into C each.
+    void set_protocol(be16 p) { field16(ovsdp_skb_layout.protocol) = p; }
     bool gso_udp() const { return st_.gso_udp; }
-    void set_mac_len(usize n) { set(OVSDP_SKB_MAC_LEN, static_cast<s64>(n)); }
-    void set_network_offset(usize n) { set(OVSDP_SKB_NETWORK_OFFSET, static_cast<s64>(n)); }
-    void set_transport_offset(usize n) { set(OVSDP_SKB_TRANSPORT_OFFSET, static_cast<s64>(n)); }
+    void set_mac_len(usize n) { field16(ovsdp_skb_layout.mac_len) = static_cast<u16>(n); }
+    void set_network_offset(usize n) { field16(ovsdp_skb_layout.network_header) = static_cast<u16>(st_.data_off + n); }
+    void set_transport_offset(usize n) { field16(ovsdp_skb_layout.transport_header) = static_cast<u16>(st_.data_off + n); }
     void set_inner_network_offset(usize n) { set(OVSDP_SKB_INNER_NETWORK_OFFSET, static_cast<s64>(n)); }
 
     // ---- MutablePacket (actions/packet_ops.h) ----
@@ -102,6 +108,7 @@ public:
 
 private:
     s64 get(int f) const { return ovsdp_skb_get(skb_, f); }
+    u16& field16(u16 off) { return *reinterpret_cast<u16*>(static_cast<u8*>(skb_) + off); }
     void set(int f, s64 v) { ovsdp_skb_set(skb_, f, v); }
 
     void* skb_;
@@ -109,5 +116,100 @@ private:
 };
 
 static_assert(MutablePacket<SkbPacket>);
+
+// A shared skb (someone else holds a reference: pktgen, ...) seen from its
+// mac header on without a single write, for dp_vport_receive_shared(): key
+// extraction reads it; what it would write into the skb (protocol, header
+// offsets) is kept here and replayed onto the datapath's own copy if one is
+// made (apply_headers). A pull past the linear part or an in-band VLAN tag
+// would have to change the skb: the view then fails, and the caller makes
+// the skb its own and receives it the usual way.
+class SkbView {
+public:
+    explicit SkbView(void* skb) { usable_ = ovsdp_skb_peek_shared(skb, &st_) == 0; }
+    SkbView(const SkbView&) = delete;
+    SkbView& operator=(const SkbView&) = delete;
+
+    bool usable() const { return usable_; }
+    bool failed() const { return failed_; }
+
+    // ---- Packet (flow/packet.h) ----
+    const u8* data() const { return st_.data; }
+    usize len() const { return st_.len; }
+    bool pull(usize n)
+    {
+        if (OVSDP_LIKELY(n <= st_.headlen))
+            return true;
+        failed_ = true;
+        return false;
+    }
+    bool vlan_untag()
+    {
+        failed_ = true;
+        return false;
+    }
+    bool vlan_tag_present() const { return st_.vlan_present; }
+    u16 vlan_tci() const { return st_.vlan_tci; }
+    be16 vlan_proto() const { return st_.vlan_proto; }
+    be16 protocol() const { return has_.proto ? proto_ : static_cast<be16>(st_.protocol); }
+    void set_protocol(be16 p)
+    {
+        proto_ = p;
+        has_.proto = true;
+    }
+    bool gso_udp() const { return st_.gso_udp; }
+    void set_mac_len(usize n)
+    {
+        mac_len_ = n;
+        has_.mac_len = true;
+    }
+    void set_network_offset(usize n)
+    {
+        nh_ = n;
+        has_.nh = true;
+    }
+    void set_transport_offset(usize n)
+    {
+        th_ = n;
+        has_.th = true;
+    }
+    void set_inner_network_offset(usize n)
+    {
+        inner_ = n;
+        has_.inner = true;
+    }
+
+    // The receive path's DpPacket reads.
+    u32 hash() const { return st_.hash; }
+    u32 mark_at_load() const { return st_.mark; }
+    u32 priority_at_load() const { return st_.priority; }
+
+    // What extraction wrote, onto the datapath's own copy (data at the mac header).
+    void apply_headers(SkbPacket& p) const
+    {
+        if (has_.proto)
+            p.set_protocol(proto_);
+        if (has_.mac_len)
+            p.set_mac_len(mac_len_);
+        if (has_.nh)
+            p.set_network_offset(nh_);
+        if (has_.th)
+            p.set_transport_offset(th_);
+        if (has_.inner)
+            p.set_inner_network_offset(inner_);
+    }
+
+private:
+    ovsdp_skb_state st_;
+    bool usable_ = false;
+    bool failed_ = false;
+    struct {
+        bool proto = false, mac_len = false, nh = false, th = false, inner = false;
+    } has_;
+    be16 proto_ = 0;
+    usize mac_len_ = 0, nh_ = 0, th_ = 0, inner_ = 0;
+};
+
+static_assert(Packet<SkbView>);
 
 } // namespace ovsdp

@@ -14,6 +14,15 @@
 #include "kmod/kmod.h"
 #include "kmod/vport.h"
 
+/*
+ * Shared skbs whose flows needed a copy lately: the next ones on this CPU go
+ * straight to the copy (skb_share_check below) without being keyed in place
+ * first, which would only add the look at the skb to the copy; every
+ * OVSDP_SHARED_RETRY-th is keyed in place again (a drop flow needs no copy).
+ */
+#define OVSDP_SHARED_RETRY 64
+static DEFINE_PER_CPU(u8, shared_copy_skip);
+
 static rx_handler_result_t ovsdp_frame_hook(struct sk_buff **pskb)
 {
 	struct sk_buff *skb = *pskb;
@@ -22,6 +31,22 @@ static rx_handler_result_t ovsdp_frame_hook(struct sk_buff **pskb)
 	if (unlikely(skb->pkt_type == PACKET_LOOPBACK))
 		return RX_HANDLER_PASS;
 	vport = rcu_dereference(skb->dev->rx_handler_data);
+	/* A shared skb (pktgen's, ...): keyed in place; cloned only if its
+	 * flow needs the packet, not for a drop flow (kmod/receive.cpp). */
+	if (unlikely(skb_shared(skb))) {
+		u8 skip = this_cpu_read(shared_copy_skip);
+
+		if (skip) {
+			this_cpu_write(shared_copy_skip, skip - 1);
+		} else {
+			int r = ovsdp_vport_receive_shared(vport, skb);
+
+			if (r == 2)
+				this_cpu_write(shared_copy_skip, OVSDP_SHARED_RETRY - 1);
+			if (r)
+				return RX_HANDLER_CONSUMED;
+		}
+	}
 	skb = skb_share_check(skb, GFP_ATOMIC);
 	if (unlikely(!skb))
 		return RX_HANDLER_CONSUMED;

@@ -63,6 +63,11 @@ unsigned int ovsdp_skb_len(void* skb);
 // ---- Entry points the core provides to kmod/ ----------------------------------
 // A packet arrived on a vport (softirq, or BH disabled; under rcu_read_lock).
 void ovsdp_vport_receive(void* vport, void* skb);
+// The same for a shared skb, without cloning it when its flow drops it:
+// 1 dropped without a copy, 2 copied and processed (the caller's reference
+// consumed either way), 0 the caller must unshare it and call
+// ovsdp_vport_receive() (kmod/receive.cpp).
+int ovsdp_vport_receive_shared(void* vport, void* skb);
 // Under RTNL from the netdevice notifier: the device behind `vport` is going
 // away and kmod/ has already unhooked it; reap it at the next
 // ovsdp_reap_detached_vports() (called from a work item with ovs_mutex).

@@ -43,7 +43,10 @@ void ovsdp_cache_destroy(struct ovsdp_cache* c);
 void* ovsdp_cache_alloc(struct ovsdp_cache* c, unsigned gfp);
 void ovsdp_cache_free(struct ovsdp_cache* c, const void* p);
 
-// Per-CPU areas: one zeroed instance of `size` bytes per possible CPU.
+// Per-CPU areas: one zeroed instance of `size` bytes per possible CPU;
+// nullptr above OVSDP_PERCPU_MAX_SIZE bytes, as the kernel's allocator
+// (PCPU_MIN_UNIT_SIZE), in both builds and without a kernel warning.
+#define OVSDP_PERCPU_MAX_SIZE 32768
 void* ovsdp_alloc_percpu(size_t size, size_t align);
 void ovsdp_free_percpu(void* p);
 void* ovsdp_per_cpu_ptr(void* p, int cpu);

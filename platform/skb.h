@@ -24,7 +24,19 @@ struct ovsdp_skb_state {
     uint32_t priority;     // skb->priority
     uint32_t hash;         // skb->hash at load time as it is (0: none computed yet)
     uint8_t has_ct;        // a conntrack entry is on the skb (skb->_nfct), e.g. from the host stack
+    uint16_t data_off;     // skb->data - skb->head: header offsets from data become skb's own
 };
+
+// Offsets in struct sk_buff of the u16 header fields the kernel's packet
+// handle (kmod/skb_packet.h) writes inline on the receive path rather than
+// through ovsdp_skb_set() (a call per field, four per packet).
+struct ovsdp_skb_layout {
+    uint16_t protocol;         // skb->protocol (network order)
+    uint16_t mac_len;          // skb->mac_len
+    uint16_t network_header;   // skb->network_header (offset from skb->head)
+    uint16_t transport_header; // skb->transport_header (offset from skb->head)
+};
+extern const struct ovsdp_skb_layout ovsdp_skb_layout;
 
 // Fill *st from skb, whose data starts at the mac header.
 void ovsdp_skb_load(void* skb, struct ovsdp_skb_state* st);
@@ -34,6 +46,16 @@ int ovsdp_skb_pull(void* skb, uint32_t n, struct ovsdp_skb_state* st);
 int ovsdp_skb_vlan_untag(void* skb, struct ovsdp_skb_state* st);
 // Refresh *st after the skb's data moved or changed length (conntrack).
 void ovsdp_skb_refresh(void* skb, struct ovsdp_skb_state* st);
+// A shared skb received on an Ethernet port (its mac header right before
+// data, as eth_type_trans() left it), read without a write: *st from the mac
+// header on. 0, or -1 when the datapath must make it its own first (not
+// Ethernet, a conntrack entry or dst on it, mac header elsewhere).
+int ovsdp_skb_peek_shared(void* skb, struct ovsdp_skb_state* st);
+// skb_share_check() and the push of the Ethernet header the receive hook
+// does, then ovsdp_skb_load(): a clone of the shared skb (its reference
+// consumed), its data at the mac header, *st filled; or nullptr when memory
+// is short (the skb is then freed).
+void* ovsdp_skb_unshare_load(void* skb, struct ovsdp_skb_state* st);
 // Write back the header offsets and protocol key extraction found.
 void ovsdp_skb_set_headers(void* skb, uint16_t protocol, uint32_t mac_len, uint32_t network_offset,
                            uint32_t transport_offset, uint32_t inner_network_offset);

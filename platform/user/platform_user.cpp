@@ -231,7 +231,7 @@ constexpr size_t kPerCpuHeader = 64;
 
 void* ovsdp_alloc_percpu(size_t size, size_t align)
 {
-    if (align > kPerCpuHeader)
+    if (align > kPerCpuHeader || size > OVSDP_PERCPU_MAX_SIZE)
         return nullptr;
     size_t stride = (size + kPerCpuHeader - 1) & ~(kPerCpuHeader - 1);
     int n = nr_cpus();

@@ -217,3 +217,73 @@ TEST(FlowTablePrefilter, InPlaceRemovalFallbackDropsIt)
     EXPECT_NE(t.prefilter(), nullptr);
     EXPECT_EQ(check_w_packets(t, wt, rng, 500), 1.0);
 }
+
+// Tuple-space explosion (the benchmark's T(M), tests/vm/bench/wset.h): M
+// masks, each a combination of prefix lengths (IPv4 source /a, UDP ports /b
+// and /c) over an IPv4 destination /(16 + k) whose k bits after /16 pick the
+// mask, one flow each. The array grows past 4,096 slots (per-CPU hit
+// counters only for the first kMaskUsageSlots: a per-CPU area over 32 KiB
+// fails, in the userspace platform as in the kernel), and the rows' memory
+// follows the array (kPfMaxBytesPerSlot): the prefilter keeps 11 bits, so a
+// packet probes a few masks, not the M / 2^b (32 at 8,192 masks with a
+// 512 KiB cap) it would otherwise. A rebalance keeps every lookup right.
+TEST(FlowTablePrefilter, WideArrayKeepsBitsUnderTupleSpaceExplosion)
+{
+    constexpr u32 kTk = 13; // 8,192 masks: a 128-word row, beyond the fixed cap
+    constexpr u32 kM = 1u << kTk;
+    EXPECT_EQ(flow_table_detail::pf_max_bits(kM / 64), 11u);
+    EXPECT_EQ(flow_table_detail::pf_max_bits(16384 / 64), 11u);
+    EXPECT_EQ(flow_table_detail::pf_max_bits(512 / 64), kPfMaxBits) << "narrow arrays: the fixed cap, unchanged";
+    TableFixture fx;
+    FlowTable& t = fx.table;
+    auto pfx = [](u32 len, u32 width) { return len ? (~u32(0) << (32 - len)) >> (32 - width) : 0u; };
+    std::vector<Flow*> flows(kM);
+    for (u32 i = 0; i < kM; i++) {
+        u32 a = i % 32 + 1, b = (i / 32) % 16 + 1, c = (i / 512) % 16 + 1;
+        TestMask m;
+        FlowKeyWriter w(m.key, m.range);
+        w.put(m.key.in_port, u16(0xffff));
+        w.put(m.key.eth.type, be16(0xffff));
+        w.put(m.key.ipv4.src, htonl(pfx(a, 32)));
+        w.put(m.key.ipv4.dst, htonl(~u32(0) << (16 - kTk)));
+        w.put(m.key.tp.src, htons(static_cast<u16>(pfx(b, 16))));
+        w.put(m.key.tp.dst, htons(static_cast<u16>(pfx(c, 16))));
+        FlowKey k = w_pkt(i << (16 - kTk), 0x1234);
+        flows[i] = make_flow(k, m);
+        ASSERT_TRUE(t.insert_locked(flows[i], m.key, m.range).ok());
+    }
+    EXPECT_EQ(t.n_masks(), kM);
+    const MaskPrefilter* pf = t.prefilter();
+    ASSERT_NE(pf, nullptr);
+    EXPECT_GE(pf->n_bits, 11u);
+    std::mt19937 rng(7);
+    u64 probed = 0;
+    constexpr int kPkts = 4000;
+    for (int j = 0; j < kPkts; j++) {
+        u32 d = rng() & 0xffff;
+        u32 m = 0;
+        Flow* f = lookup(t, w_pkt(d, 0x1234), rng() | 1, &m);
+        ASSERT_EQ(f, flows[d >> (16 - kTk)]);
+        probed += m;
+    }
+    double per_pkt = static_cast<double>(probed) / kPkts;
+    EXPECT_LE(per_pkt, 4.0) << "2^(13 - 11) = 4 candidates at most per packet";
+    EXPECT_EQ(ovsdp_alloc_percpu(OVSDP_PERCPU_MAX_SIZE + 8, 8), nullptr) << "the kernel's per-CPU limit";
+    t.masks_rebalance_locked(); // re-ranks by the hits above: counted slots first
+    EXPECT_EQ(t.n_masks(), kM);
+    for (int j = 0; j < 1000; j++) {
+        u32 d = rng() & 0xffff;
+        u32 m = 0;
+        ASSERT_EQ(lookup(t, w_pkt(d, 0x1234), rng() | 1, &m), flows[d >> (16 - kTk)]);
+        EXPECT_LE(m, 4u);
+    }
+    t.set_prefilter_locked(false);
+    probed = 0;
+    for (int j = 0; j < 200; j++) {
+        u32 d = rng() & 0xffff;
+        u32 m = 0;
+        ASSERT_EQ(lookup(t, w_pkt(d, 0x1234), rng() | 1, &m), flows[d >> (16 - kTk)]);
+        probed += m;
+    }
+    EXPECT_GT(static_cast<double>(probed) / 200, 1000.0) << "upstream mode probes about M/2";
+}

@@ -4,7 +4,8 @@
 # on the same workloads (tests/vm/bench/README.md).  Raw "result ..." lines go
 # to stdout and to /results/bench.txt; scripts/bench-table.py makes the table.
 #
-# usage: guest-bench.sh [COUNT [MASKS [ACTIONS [ORDER [SETUP_FLOWS [UPCALLS [DUMP_FLOWS [PARTS]]]]]]]]
+# usage: guest-bench.sh [COUNT [MASKS [ACTIONS [ORDER [SETUP_FLOWS [UPCALLS [DUMP_FLOWS [PARTS
+#                        [TSE_MASKS [TSE_STOCK_COUNT [MEM_FLOWS]]]]]]]]]]]
 #   COUNT        pktgen packets per forwarding run (default 200000)
 #   MASKS        M values, comma-separated (default 1,8,32,128,512)
 #   ACTIONS      drop,output,meter (default all three; meter: meter(1),output(2)
@@ -13,7 +14,16 @@
 #   SETUP_FLOWS  flows per install/delete round (default 10000)
 #   UPCALLS      miss-upcall round trips per batch size (default 2000)
 #   DUMP_FLOWS   flows in the dump benchmark (default 100000)
-#   PARTS        which measurements, comma-separated: fwd,setup,upcall,dump (default all)
+#   PARTS        which measurements, comma-separated: fwd,cache,tse,setup,upcall,dump,mem
+#                (default fwd,setup,upcall,dump; fwd: W(M) with random 5-tuples,
+#                cache: W(M) with 64 repeating 5-tuples, tse: T(M), the
+#                tuple-space explosion set; each with its own baseline run
+#                of the same traffic without a datapath; mem: kernel memory
+#                per flow, needs two CPUs, so not under --icount)
+#   TSE_MASKS    M values of the tse part (default 1,4096,16384)
+#   TSE_STOCK_COUNT  packets per tse run of the stock module at M >= 1024
+#                (it probes M/2 masks per packet; default 1000)
+#   MEM_FLOWS    flows of the mem part (default 100000)
 HERE=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)
 . "$HERE/../guest-lib.sh"
 
@@ -25,6 +35,9 @@ SETUP_FLOWS=${5:-10000}
 UPCALLS=${6:-2000}
 DUMP_FLOWS=${7:-100000}
 PARTS=${8:-fwd,setup,upcall,dump}
+TSE_MASKS=${9:-1,4096,16384}
+TSE_STOCK_COUNT=${10:-1000}
+MEM_FLOWS=${11:-100000}
 BIN=$HERE/ovsbench
 OUT=$OVSDP_RESULTS/bench.txt
 
@@ -65,14 +78,46 @@ done
 if [ $ok = 1 ]; then t_pass; else t_fail "ip link failed"; exit 1; fi
 
 : >"$OUT"
-echo "meta count=$COUNT masks=$MASKS actions=$ACTIONS order=$ORDER setup_flows=$SETUP_FLOWS upcalls=$UPCALLS dump_flows=$DUMP_FLOWS parts=$PARTS icount=${OVSDP_VM_ICOUNT:-0} kernel=$(uname -r)" | tee -a "$OUT"
+echo "meta count=$COUNT masks=$MASKS actions=$ACTIONS order=$ORDER setup_flows=$SETUP_FLOWS upcalls=$UPCALLS dump_flows=$DUMP_FLOWS parts=$PARTS tse_masks=$TSE_MASKS tse_stock_count=$TSE_STOCK_COUNT mem_flows=$MEM_FLOWS icount=${OVSDP_VM_ICOUNT:-0} numa=${OVSDP_VM_NUMA:-0} kernel=$(uname -r)" | tee -a "$OUT"
 
 # The cost of pktgen and of the receive path without any datapath: pktgen's
-# packets go up veth0's stack and die in ip_rcv (PACKET_OTHERHOST).
-if part fwd; then
-	check "baseline: pktgen without a datapath" bench base none veth0 "$COUNT"
-	printf '%s\n' "$T_OUT"
-fi
+# packets go up veth0's stack and die in ip_rcv (PACKET_OTHERHOST). One
+# baseline per kind of traffic (pktgen's own work differs a little).
+baselines() {
+	if part fwd; then
+		check "baseline$1: pktgen without a datapath, random 5-tuples" bench base none veth0 "$COUNT" random
+		printf '%s\n' "$T_OUT"
+	fi
+	if part cache; then
+		check "baseline$1: pktgen without a datapath, 64 repeating 5-tuples" bench base none veth0 "$COUNT" repeat
+		printf '%s\n' "$T_OUT"
+	fi
+	if part tse; then
+		check "baseline$1: pktgen without a datapath, tse traffic" bench base none veth0 "$COUNT" tse
+		printf '%s\n' "$T_OUT"
+	fi
+}
+baselines ""
+
+# The tuple-space explosion runs: one per M (the stock module's at M >= 1024
+# with fewer packets: it probes about M/2 masks per packet). The stock
+# module holds at most 4,096 masks: its per-CPU mask usage counters (8 bytes
+# per slot) cannot grow past the per-CPU allocator's 32 KiB, so the install
+# of the 4,097th mask fails (ENOMEM) with a kernel warning for every flow
+# that needs a new mask; it is not run above 4,096.
+tse_runs() {
+	local mod=$1 m n rc=0
+	for m in ${TSE_MASKS//,/ }; do
+		n=$COUNT
+		if [ "$mod" = stock ] && [ "$m" -gt 4096 ]; then
+			echo "meta tse_stock_skipped=$m" | tee -a "$OUT"
+			continue
+		fi
+		[ "$mod" = stock ] && [ "$m" -ge 1024 ] && n=$TSE_STOCK_COUNT
+		bench fwd "$mod" veth0 veth1 "$n" "$m" drop tse || rc=1
+	done
+	return $rc
+}
 
 load_module() {
 	case $1 in
@@ -101,6 +146,20 @@ for mod in ${ORDER//,/ }; do
 			bench fwd "$mod" veth0 veth1 "$COUNT" "$MASKS" "$ACTIONS"
 		printf '%s\n' "$T_OUT"
 	fi
+	if part cache; then
+		check "$mod: forwarding runs, 64 repeating 5-tuples (pktgen count = n_hit, output = tx)" \
+			bench fwd "$mod" veth0 veth1 "$COUNT" "$MASKS" "$ACTIONS" repeat
+		printf '%s\n' "$T_OUT"
+	fi
+	if part tse; then
+		check "$mod: tuple-space explosion runs, T(M) for M in $TSE_MASKS" tse_runs "$mod"
+		printf '%s\n' "$T_OUT"
+	fi
+	if part mem; then
+		check "$mod: kernel memory per flow, $MEM_FLOWS flows hit from two CPUs" \
+			bench mem "$mod" veth0 veth1 "$MEM_FLOWS"
+		printf '%s\n' "$T_OUT"
+	fi
 	if part setup; then
 		check "$mod: flow install/delete rate" bench setup "$mod" veth0 veth1 "$SETUP_FLOWS" 2
 		printf '%s\n' "$T_OUT"
@@ -122,10 +181,7 @@ for mod in ${ORDER//,/ }; do
 	check_kmsg_clean "$mod: kernel log clean"
 done
 
-if part fwd; then
-	check "baseline again (after both modules)" bench base none veth0 "$COUNT"
-	printf '%s\n' "$T_OUT"
-fi
+baselines " again (after both modules)"
 echo "meta guest_uptime_end=$(uptime_s)" | tee -a "$OUT"
 
 # After the measurements (so it cannot disturb them): the flows the client

@@ -5,7 +5,7 @@
 # symbols come from /proc/kallsyms while it is loaded), then summarised by
 # tests/vm/bench/perf_summary.py on the host.
 #
-# usage: guest-profile.sh MODULE(stock|ours) fwd M ACTION [COUNT]
+# usage: guest-profile.sh MODULE(stock|ours) fwd M ACTION [COUNT [TRAFFIC]]
 #        guest-profile.sh MODULE setup [NFLOWS]
 #        guest-profile.sh MODULE upcall [N [BATCH]]
 HERE=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)
@@ -30,7 +30,7 @@ esac
 echo 0 >/proc/sys/kernel/kptr_restrict
 echo -1 >/proc/sys/kernel/perf_event_paranoid
 case $KIND in
-fwd) set -- fwd "$MOD" veth0 veth1 "${5:-100000}" "$3" "$4" ;;
+fwd) set -- fwd "$MOD" veth0 veth1 "${5:-100000}" "$3" "$4" ${6:+"$6"} ;;
 setup) set -- setup "$MOD" veth0 veth1 "${3:-10000}" 1 ;;
 upcall) set -- upcall "$MOD" veth0 veth1 veth0p veth1p "${3:-2000}" "${4:-1}" ;;
 *) echo "FAIL: fwd, setup or upcall"; exit 1 ;;

@@ -6,11 +6,15 @@
  * openvswitch.ko and ours, so a ratio between the two is about the module.
  *
  *   ovsbench flows M                      print W(M) in ovs-dpctl syntax
- *   ovsbench fwd LABEL IN OUT COUNT M[,M...] ACTION[,ACTION...]
+ *   ovsbench fwd LABEL IN OUT COUNT M[,M...] ACTION[,ACTION...] [TRAFFIC]
  *                                         pktgen into IN (port 1), W(M) flows
  *                                         (ACTION: drop, output, or meter:
- *                                         meter(1),output(2), never dropping)
- *   ovsbench base LABEL IN COUNT          pktgen into IN with no datapath
+ *                                         meter(1),output(2), never dropping;
+ *                                         TRAFFIC: random (default), repeat
+ *                                         (64 repeating 5-tuples), or tse:
+ *                                         T(M) flows, M up to 16384)
+ *   ovsbench base LABEL IN COUNT [TRAFFIC]  pktgen into IN with no datapath
+ *   ovsbench mem LABEL IN OUT NFLOWS      kernel memory per installed flow
  *   ovsbench install IN OUT M             leave W(M) (drop) installed in datapath ovsbench
  *   ovsbench setup LABEL IN OUT NFLOWS REPEAT  flow install/delete rate
  *   ovsbench upcall LABEL IN OUT INPEER OUTPEER N BATCH   miss-upcall round trips
@@ -460,6 +464,7 @@ static struct dp_stats dp_get_stats(struct ovs *o)
 /* Appends an OVS_FLOW_CMD_NEW (create, exclusive) or _DEL request to b. */
 struct flow_spec {
 	uint32_t ip_dst, ip_dst_mask;	/* host order */
+	uint32_t ip_src, ip_src_mask;	/* host order; 0/0 for W(M) and setup flows */
 	uint16_t tp_src, tp_src_mask, tp_dst, tp_dst_mask;
 	int udp;			/* match udp ports at all */
 	uint32_t out_port;		/* 0: drop (empty action list) */
@@ -480,6 +485,7 @@ static void put_key(struct buf *b, const struct flow_spec *f, int mask)
 	attr_put(b, OVS_KEY_ATTR_ETHERNET, &eth, sizeof(eth));
 	attr_be16(b, OVS_KEY_ATTR_ETHERTYPE, mask ? 0xffff : ETH_P_IP);
 	ip.ipv4_dst = htonl(mask ? f->ip_dst_mask : f->ip_dst);
+	ip.ipv4_src = htonl(mask ? f->ip_src_mask : f->ip_src);
 	ip.ipv4_proto = mask ? 0xff : IPPROTO_UDP;
 	ip.ipv4_frag = mask ? 0xff : OVS_FRAG_TYPE_NONE;
 	attr_put(b, OVS_KEY_ATTR_IPV4, &ip, sizeof(ip));
@@ -579,6 +585,7 @@ static void wset_gen(uint32_t n, void *ctx, struct flow_spec *f)
 	const struct wset_ctx *c = ctx;
 	struct wset_flow w;
 
+	memset(f, 0, sizeof(*f));
 	if (wset_flow(c->m, n, &w))
 		die("bad W(M) flow %u of M=%u", n, c->m);
 	f->ip_dst = w.ip_dst;
@@ -587,6 +594,28 @@ static void wset_gen(uint32_t n, void *ctx, struct flow_spec *f)
 	f->tp_src_mask = w.tp_src_mask;
 	f->tp_dst = w.tp_dst;
 	f->tp_dst_mask = w.tp_dst_mask;
+	f->udp = 1;
+	f->out_port = c->out_port;
+	f->metered = c->metered;
+}
+
+/* T(M), the tuple-space explosion set (wset.h). */
+static void tset_gen(uint32_t n, void *ctx, struct flow_spec *f)
+{
+	const struct wset_ctx *c = ctx;
+	struct tset_flow t;
+
+	memset(f, 0, sizeof(*f));
+	if (tset_flow(c->m, n, &t))
+		die("bad T(M) flow %u of M=%u", n, c->m);
+	f->ip_src = t.ip_src;
+	f->ip_src_mask = t.ip_src_mask;
+	f->ip_dst = t.ip_dst;
+	f->ip_dst_mask = t.ip_dst_mask;
+	f->tp_src = t.tp_src;
+	f->tp_src_mask = t.tp_src_mask;
+	f->tp_dst = t.tp_dst;
+	f->tp_dst_mask = t.tp_dst_mask;
 	f->udp = 1;
 	f->out_port = c->out_port;
 	f->metered = c->metered;
@@ -643,15 +672,49 @@ static void pg_must(const char *path, const char *cmd)
 static const char *PG_SRC_MAC = "02:00:00:00:00:01";
 static const char *PG_DST_MAC = "02:00:00:00:00:02";
 
-/* Configures pktgen thread 0 to inject the benchmark traffic into dev. */
-static void pg_setup(const char *dev, uint64_t count)
-{
-	char path[128], cmd[128];
+/*
+ * The traffic (tests/vm/bench/README.md):
+ *   random: 10.0.0.1 -> random 10.1.0.0/16, random udp src -> 9; a new
+ *           5-tuple nearly every packet, so no mask cache can serve it;
+ *   repeat: the same, but 64 pktgen "flows": each keeps its random
+ *           destination for the whole run and the udp src is TSET_SPORT, so
+ *           64 5-tuples repeat and a per-5-tuple mask cache serves them;
+ *   tse:    random destinations with udp src TSET_SPORT (every packet hits
+ *           one flow of T(M)).
+ */
+enum traffic { TRAFFIC_RANDOM, TRAFFIC_REPEAT, TRAFFIC_TSE, TRAFFIC_SEQ };
+static const char *const traffic_names[] = { "random", "repeat", "tse", "seq" };
+/* seq (the memory benchmark's, not a command-line choice): destinations
+ * 10.2.0.0 .. 10.2.0.0 + seq_dsts - 1 in turn, udp src TSET_SPORT. */
+static uint32_t seq_dsts;
+enum { kRepeatTuples = 64 };
 
-	pg_must("/proc/net/pktgen/kpktgend_0", "rem_device_all");
-	snprintf(cmd, sizeof(cmd), "add_device %s", dev);
-	pg_must("/proc/net/pktgen/kpktgend_0", cmd);
-	snprintf(path, sizeof(path), "/proc/net/pktgen/%s", dev);
+static enum traffic parse_traffic(const char *s)
+{
+	unsigned t;
+
+	for (t = 0; t < TRAFFIC_SEQ; t++)
+		if (!strcmp(s, traffic_names[t]))
+			return (enum traffic)t;
+	die("traffic must be random, repeat or tse: %s", s);
+	return TRAFFIC_RANDOM;
+}
+
+/* Configures pktgen thread `thread` to inject the benchmark traffic into dev
+ * (dev itself on thread 0, "dev@N" on thread N). */
+static void pg_setup_on(const char *dev, unsigned thread, uint64_t count, enum traffic traffic)
+{
+	char path[128], cmd[128], thr[64], pgdev[64];
+
+	snprintf(thr, sizeof(thr), "/proc/net/pktgen/kpktgend_%u", thread);
+	if (thread)
+		snprintf(pgdev, sizeof(pgdev), "%s@%u", dev, thread);
+	else
+		snprintf(pgdev, sizeof(pgdev), "%s", dev);
+	pg_must(thr, "rem_device_all");
+	snprintf(cmd, sizeof(cmd), "add_device %s", pgdev);
+	pg_must(thr, cmd);
+	snprintf(path, sizeof(path), "/proc/net/pktgen/%s", pgdev);
 	pg_must(path, "clone_skb 0");
 	pg_must(path, "xmit_mode netif_receive");
 	snprintf(cmd, sizeof(cmd), "count %llu", (unsigned long long)count);
@@ -664,16 +727,45 @@ static void pg_setup(const char *dev, uint64_t count)
 	pg_must(path, cmd);
 	pg_must(path, "src_min 10.0.0.1");
 	pg_must(path, "src_max 10.0.0.1");
-	pg_must(path, "dst_min 10.1.0.0");
-	pg_must(path, "dst_max 10.1.255.255");
-	pg_must(path, "udp_src_min 0");
-	pg_must(path, "udp_src_max 65535");
+	if (traffic == TRAFFIC_SEQ) {
+		uint32_t last = 0x0a020000u + seq_dsts - 1;
+
+		pg_must(path, "dst_min 10.2.0.0");
+		snprintf(cmd, sizeof(cmd), "dst_max %u.%u.%u.%u", last >> 24, (last >> 16) & 255, (last >> 8) & 255,
+			 last & 255);
+		pg_must(path, cmd);
+	} else {
+		pg_must(path, "dst_min 10.1.0.0");
+		pg_must(path, "dst_max 10.1.255.255");
+	}
+	if (traffic == TRAFFIC_RANDOM) {
+		pg_must(path, "udp_src_min 0");
+		pg_must(path, "udp_src_max 65535");
+		pg_must(path, "flag UDPSRC_RND");
+	} else {
+		snprintf(cmd, sizeof(cmd), "udp_src_min %u", TSET_SPORT);
+		pg_must(path, cmd);
+		snprintf(cmd, sizeof(cmd), "udp_src_max %u", TSET_SPORT);
+		pg_must(path, cmd);
+	}
 	pg_must(path, "udp_dst_min 9");
 	pg_must(path, "udp_dst_max 9");
 	pg_must(path, "tos 00");
-	pg_must(path, "flag IPDST_RND");
-	pg_must(path, "flag UDPSRC_RND");
+	if (traffic != TRAFFIC_SEQ)
+		pg_must(path, "flag IPDST_RND");
 	pg_must(path, "flag NO_TIMESTAMP");
+	if (traffic == TRAFFIC_REPEAT) {
+		/* Random flow picks among 64, each keeping its destination:
+		 * flowlen above any count keeps a flow's tuple for the run. */
+		snprintf(cmd, sizeof(cmd), "flows %u", kRepeatTuples);
+		pg_must(path, cmd);
+		pg_must(path, "flowlen 4000000000");
+	}
+}
+
+static void pg_setup(const char *dev, uint64_t count, enum traffic traffic)
+{
+	pg_setup_on(dev, 0, count, traffic);
 }
 
 struct pg_result {
@@ -681,7 +773,8 @@ struct pg_result {
 	uint64_t wall_ns;	/* CLOCK_MONOTONIC around the run */
 };
 
-static struct pg_result pg_run(const char *dev)
+/* The result of pktgen device `dev` ("veth0", "veth0@1") after a run. */
+static struct pg_result pg_result_of(const char *dev)
 {
 	struct pg_result r;
 	char path[128], text[8192], *p;
@@ -690,9 +783,6 @@ static struct pg_result pg_run(const char *dev)
 	int fd;
 
 	memset(&r, 0, sizeof(r));
-	r.wall_ns = now_ns();
-	pg_must("/proc/net/pktgen/pgctrl", "start\n");	/* pgctrl drops the last byte */
-	r.wall_ns = now_ns() - r.wall_ns;
 	snprintf(path, sizeof(path), "/proc/net/pktgen/%s", dev);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
@@ -713,6 +803,19 @@ static struct pg_result pg_run(const char *dev)
 	p = strstr(p ? p : text, "errors: ");
 	if (p)
 		sscanf(p, "errors: %llu", (unsigned long long *)&r.errors);
+	return r;
+}
+
+/* Runs every configured pktgen thread to the end; the result of dev. */
+static struct pg_result pg_run(const char *dev)
+{
+	struct pg_result r;
+	uint64_t t = now_ns();
+
+	pg_must("/proc/net/pktgen/pgctrl", "start\n");	/* pgctrl drops the last byte */
+	t = now_ns() - t;
+	r = pg_result_of(dev);
+	r.wall_ns = t;
 	return r;
 }
 
@@ -782,15 +885,19 @@ static unsigned parse_list(const char *s, char out[][16], unsigned max)
 static int cmd_base(int argc, char **argv)
 {
 	struct pg_result r;
+	enum traffic traffic = TRAFFIC_RANDOM;
 	uint64_t count;
 
-	if (argc != 3)
-		die("usage: ovsbench base LABEL IN COUNT");
+	if (argc != 3 && argc != 4)
+		die("usage: ovsbench base LABEL IN COUNT [TRAFFIC]");
 	count = strtoull(argv[2], NULL, 0);
-	pg_setup(argv[1], count);
+	if (argc == 4)
+		traffic = parse_traffic(argv[3]);
+	pg_setup(argv[1], count, traffic);
 	r = pg_run(argv[1]);
-	printf("result kind=base module=%s pkts=%llu usec=%llu kpps=%.2f pg_errors=%llu wall_ns=%llu\n", argv[0],
-	       (unsigned long long)r.pkts, (unsigned long long)r.usec, r.usec ? (double)r.pkts * 1000.0 / (double)r.usec : 0.0,
+	pg_must("/proc/net/pktgen/kpktgend_0", "rem_device_all");
+	printf("result kind=base module=%s traffic=%s pkts=%llu usec=%llu kpps=%.2f pg_errors=%llu wall_ns=%llu\n",
+	       argv[0], traffic_names[traffic], (unsigned long long)r.pkts, (unsigned long long)r.usec, r.usec ? (double)r.pkts * 1000.0 / (double)r.usec : 0.0,
 	       (unsigned long long)r.errors, (unsigned long long)r.wall_ns);
 	pg_must("/proc/net/pktgen/kpktgend_0", "rem_device_all");
 	return 0;
@@ -802,11 +909,14 @@ static int cmd_fwd(int argc, char **argv)
 	char ms[16][16], acts[4][16];
 	unsigned nm, na, im, ia;
 	uint64_t count;
+	enum traffic traffic = TRAFFIC_RANDOM;
 	struct ovs o;
 	int rc = 0;
 
-	if (argc != 6)
-		die("usage: ovsbench fwd LABEL IN OUT COUNT M[,M...] ACTION[,ACTION...]");
+	if (argc != 6 && argc != 7)
+		die("usage: ovsbench fwd LABEL IN OUT COUNT M[,M...] ACTION[,ACTION...] [TRAFFIC]");
+	if (argc == 7)
+		traffic = parse_traffic(argv[6]);
 	label = argv[0];
 	in = argv[1];
 	out = argv[2];
@@ -818,13 +928,16 @@ static int cmd_fwd(int argc, char **argv)
 	dp_create(&o, 0);
 	vport_add(&o, in, 1, 0);
 	vport_add(&o, out, 2, 0);
-	pg_setup(in, count);
+	pg_setup(in, count, traffic);
 
 	for (im = 0; im < nm; im++) {
 		uint32_t m = (uint32_t)strtoul(ms[im], NULL, 0);
+		/* T(M) for the tse traffic, W(M) otherwise */
+		int tse = traffic == TRAFFIC_TSE;
+		uint32_t nflows = tse ? tset_nflows(m) : 4 * m;
 
-		if (wset_log2(m) < 0)
-			die("M must be a power of two in 1..512: %s", ms[im]);
+		if (tse ? tset_log2(m) < 0 : wset_log2(m) < 0)
+			die("M must be a power of two in 1..%u: %s", tse ? TSET_MAX_MASKS : 512, ms[im]);
 		for (ia = 0; ia < na; ia++) {
 			struct wset_ctx c = { .m = m };
 			struct dp_stats s0, s1;
@@ -845,10 +958,10 @@ static int cmd_fwd(int argc, char **argv)
 				die("action must be drop, output or meter: %s", acts[ia]);
 			}
 			flows_flush(&o);
-			inst_ns = flows_batched(&o, 4 * m, wset_gen, &c, 0, 50, 1000);
+			inst_ns = flows_batched(&o, nflows, tse ? tset_gen : wset_gen, &c, 0, 50, 1000);
 			s0 = dp_get_stats(&o);
-			if (s0.s.n_flows != 4 * m)
-				die("datapath has %llu flows after installing %u", (unsigned long long)s0.s.n_flows, 4 * m);
+			if (s0.s.n_flows != nflows)
+				die("datapath has %llu flows after installing %u", (unsigned long long)s0.s.n_flows, nflows);
 			if (!s0.have_mf || s0.mf.n_masks != m)
 				die("datapath reports %u masks (megaflow stats %s), expected %u", s0.mf.n_masks,
 				    s0.have_mf ? "present" : "missing", m);
@@ -862,10 +975,10 @@ static int cmd_fwd(int argc, char **argv)
 			mask_hit = s1.mf.n_mask_hit - s0.mf.n_mask_hit;
 			cache_hit = s1.mf.n_cache_hit - s0.mf.n_cache_hit;
 			kpps = r.usec ? (double)r.pkts * 1000.0 / (double)r.usec : 0.0;
-			printf("result kind=fwd module=%s M=%u action=%s pkts=%llu usec=%llu kpps=%.2f "
+			printf("result kind=fwd module=%s traffic=%s M=%u action=%s pkts=%llu usec=%llu kpps=%.2f "
 			       "n_hit=%llu n_missed=%llu n_lost=%llu n_mask_hit=%llu masks_per_pkt=%.3f "
 			       "cache_hits=%llu out_tx=%llu pg_errors=%llu wall_ns=%llu install_ns=%llu\n",
-			       label, m, acts[ia], (unsigned long long)r.pkts, (unsigned long long)r.usec, kpps,
+			       label, traffic_names[traffic], m, acts[ia], (unsigned long long)r.pkts, (unsigned long long)r.usec, kpps,
 			       (unsigned long long)hit, (unsigned long long)missed, (unsigned long long)lost,
 			       (unsigned long long)mask_hit, hit ? (double)mask_hit / (double)hit : 0.0,
 			       (unsigned long long)cache_hit, (unsigned long long)(out1 - out0),
@@ -1421,6 +1534,104 @@ static int cmd_dump(int argc, char **argv)
 	return 0;
 }
 
+/* ------------------------------------------------------------------------ */
+/* Memory per megaflow                                                      */
+/* ------------------------------------------------------------------------ */
+struct meminfo {
+	long long slab, sunreclaim, vmalloc, percpu, memfree;	/* kB */
+};
+
+static struct meminfo meminfo_read(void)
+{
+	struct meminfo m;
+	char line[256];
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	memset(&m, 0, sizeof(m));
+	if (!f)
+		die("/proc/meminfo: %s", strerror(errno));
+	while (fgets(line, sizeof(line), f)) {
+		sscanf(line, "Slab: %lld", &m.slab);
+		sscanf(line, "SUnreclaim: %lld", &m.sunreclaim);
+		sscanf(line, "VmallocUsed: %lld", &m.vmalloc);
+		sscanf(line, "Percpu: %lld", &m.percpu);
+		sscanf(line, "MemFree: %lld", &m.memfree);
+	}
+	fclose(f);
+	return m;
+}
+
+/* Settles the allocators' deferred frees (RCU callbacks) before a reading. */
+static struct meminfo meminfo_settled(void)
+{
+	/* Freed flows wait for a grace period: give the RCU callbacks time. */
+	usleep(300000);
+	return meminfo_read();
+}
+
+static void print_mem(const char *label, const char *stage, uint32_t nflows, const struct meminfo *a,
+		      const struct meminfo *b)
+{
+	printf("result kind=mem module=%s stage=%s flows=%u slab_kb=%lld sunreclaim_kb=%lld vmalloc_kb=%lld "
+	       "percpu_kb=%lld memfree_kb=%lld slab_b_per_flow=%.1f all_b_per_flow=%.1f\n", label, stage, nflows,
+	       b->slab - a->slab, b->sunreclaim - a->sunreclaim, b->vmalloc - a->vmalloc, b->percpu - a->percpu,
+	       a->memfree - b->memfree, (double)(b->slab - a->slab) * 1024.0 / nflows,
+	       (double)(a->memfree - b->memfree) * 1024.0 / nflows);
+}
+
+/*
+ * Kernel memory per installed megaflow: NFLOWS flow-setup flows (one mask,
+ * ipv4 dst exact, output:2) installed into a fresh datapath, then every flow
+ * hit once from each of the first two CPUs (pktgen threads 0 and 1: one CPU
+ * per NUMA node in vm-run's default machine), so that the statistics each
+ * module keeps per CPU or per node exist too.  /proc/meminfo before, after
+ * the install and after the traffic.
+ */
+static int cmd_mem(int argc, char **argv)
+{
+	struct meminfo m0, m1, m2;
+	struct dp_stats s0, s1;
+	struct pg_result r0, r1;
+	uint32_t nflows;
+	char dev1[64];
+	struct ovs o;
+
+	if (argc != 4)
+		die("usage: ovsbench mem LABEL IN OUT NFLOWS");
+	nflows = (uint32_t)strtoul(argv[3], NULL, 0);
+	if (nflows < 2 || nflows > 131072)
+		die("NFLOWS must be 2..131072");
+	ovs_open(&o);
+	dp_create(&o, 0);
+	vport_add(&o, argv[1], 1, 0);
+	vport_add(&o, argv[2], 2, 0);
+	seq_dsts = nflows;
+	pg_setup_on(argv[1], 0, nflows, TRAFFIC_SEQ);
+	pg_setup_on(argv[1], 1, nflows, TRAFFIC_SEQ);
+	m0 = meminfo_settled();
+	flows_batched(&o, nflows, setup_gen, NULL, 0, 50, 1000);
+	m1 = meminfo_settled();
+	s0 = dp_get_stats(&o);
+	if (s0.s.n_flows != nflows)
+		die("datapath has %llu flows after installing %u", (unsigned long long)s0.s.n_flows, nflows);
+	pg_must("/proc/net/pktgen/pgctrl", "start\n");
+	r0 = pg_result_of(argv[1]);
+	snprintf(dev1, sizeof(dev1), "%s@1", argv[1]);
+	r1 = pg_result_of(dev1);
+	m2 = meminfo_settled();
+	s1 = dp_get_stats(&o);
+	if (s1.s.n_hit - s0.s.n_hit != r0.pkts + r1.pkts || r0.pkts != nflows || r1.pkts != nflows)
+		die("pktgen sent %llu + %llu, datapath hit %llu", (unsigned long long)r0.pkts,
+		    (unsigned long long)r1.pkts, (unsigned long long)(s1.s.n_hit - s0.s.n_hit));
+	print_mem(argv[0], "installed", nflows, &m0, &m1);
+	print_mem(argv[0], "hit_from_2_nodes", nflows, &m0, &m2);
+	pg_must("/proc/net/pktgen/kpktgend_0", "rem_device_all");
+	pg_must("/proc/net/pktgen/kpktgend_1", "rem_device_all");
+	flows_flush(&o);
+	dp_delete(&o);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -1442,6 +1653,8 @@ int main(int argc, char **argv)
 		return cmd_upcall(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "dump"))
 		return cmd_dump(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "mem"))
+		return cmd_mem(argc - 2, argv + 2);
 	fprintf(stderr, "ovsbench: unknown command %s\n", argv[1]);
 	return 2;
 }

@@ -23,6 +23,8 @@ def load(path):
             if parts[0] == "meta":
                 meta.update(kv)
             else:
+                if kv.get("kind") in ("fwd", "base"):
+                    kv.setdefault("traffic", "random")
                 rows.append(kv)
     return meta, rows
 
@@ -54,21 +56,156 @@ def ratio(a, b):
     return "%.3f" % (a / b) if a and b else "-"
 
 
-def masks_order(rows):
-    return sorted({int(r["M"]) for r in rows if r.get("kind") == "fwd"})
+def masks_order(rows, traffic="random"):
+    return sorted({int(r["M"]) for r in rows if r.get("kind") == "fwd" and r["traffic"] == traffic})
 
 
-def actions_order(rows):
+def actions_order(rows, traffic="random"):
     seen = []
     for r in rows:
-        if r.get("kind") == "fwd" and r["action"] not in seen:
+        if r.get("kind") == "fwd" and r["traffic"] == traffic and r["action"] not in seen:
             seen.append(r["action"])
     return seen
 
 
+def instr(r):
+    """Guest instructions per packet: us/pkt x 250 (-icount shift=2)."""
+    return num(r["usec"]) * 250.0 / num(r["pkts"])
+
+
+def base_instr(rows, traffic):
+    """The traffic's baseline (no datapath): instructions per packet, the
+    mean of its runs (start and end of the boot), or None."""
+    bs = [instr(r) for r in pick(rows, kind="base", traffic=traffic)]
+    return sum(bs) / len(bs) if bs else None
+
+
+TRAFFIC_LABEL = {"random": "random 5-tuples (cache not serving)",
+                 "repeat": "64 repeating 5-tuples (cache serving)",
+                 "tse": "T(M) traffic"}
+
+
+def dp_cost_table(rows, a, b):
+    """The datapath's own cost per packet: total - baseline, in guest
+    instructions, for every traffic with fwd rows and a baseline."""
+    out = []
+    any_rows = False
+    for traffic in ("random", "repeat"):
+        base = base_instr(rows, traffic)
+        if base is None or not masks_order(rows, traffic):
+            continue
+        if not any_rows:
+            out.append("### The datapath's own cost per packet (guest instructions; "
+                       "total - baseline of the same traffic without a datapath)")
+            out.append("")
+            out.append("| traffic | M | action | baseline | %s total | %s total | %s dp | %s dp "
+                       "| dp %s/%s | total %s/%s | %s masks/pkt | %s masks/pkt |"
+                       % (a, b, a, b, b, a, b, a, a, b))
+            out.append("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+            any_rows = True
+        for m in masks_order(rows, traffic):
+            for act in actions_order(rows, traffic):
+                ra = one(rows, kind="fwd", traffic=traffic, module=a, M=m, action=act)
+                rb = one(rows, kind="fwd", traffic=traffic, module=b, M=m, action=act)
+                if not ra and not rb:
+                    continue
+                ta = instr(ra) if ra else None
+                tb = instr(rb) if rb else None
+                da = ta - base if ta else None
+                db = tb - base if tb else None
+                out.append("| %s | %d | %s | %.0f | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+                    traffic, m, act, base,
+                    "%.0f" % ta if ta else "-", "%.0f" % tb if tb else "-",
+                    "%.0f" % da if da is not None else "-", "%.0f" % db if db is not None else "-",
+                    ratio(db, da) if da and db else "-", ratio(tb, ta) if ta and tb else "-",
+                    "%.2f" % num(ra["masks_per_pkt"]) if ra else "-",
+                    "%.2f" % num(rb["masks_per_pkt"]) if rb else "-"))
+    if any_rows:
+        out.append("")
+        out.append("baseline: pktgen and the receive path to ip_rcv's drop, no datapath (mean of the "
+                   "runs at the start and the end of the boot); dp = total - baseline; "
+                   "\"dp ours/stock\" is the datapath's own cost ratio (lower is better), "
+                   "\"total ours/stock\" the instructions per packet (lower is better). "
+                   "random: %s; repeat: %s."
+                   % (TRAFFIC_LABEL["random"], TRAFFIC_LABEL["repeat"]))
+        out.append("")
+    return out
+
+
+def tse_table(rows, a, b):
+    """Tuple-space explosion: T(M) forwarding (drop), ours and stock, and
+    ours at M against ours at the smallest M run (1)."""
+    ms = masks_order(rows, "tse")
+    if not ms:
+        return []
+    base = base_instr(rows, "tse")
+    out = ["### Tuple-space explosion: T(M) flows (ACL-like prefix masks), traffic spread evenly over the "
+           "M masks, action drop", ""]
+    out.append("| M | flows | %s kpps | %s kpps | %s/%s | %s masks/pkt | %s masks/pkt | %s dp instr/pkt "
+               "| %s dp instr/pkt | %s kpps / %s kpps at M=%d | %s install ms | %s install ms |"
+               % (a, b, b, a, a, b, a, b, b, b, ms[0], a, b))
+    out.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    ref = one(rows, kind="fwd", traffic="tse", module=b, M=ms[0], action="drop")
+    for m in ms:
+        ra = one(rows, kind="fwd", traffic="tse", module=a, M=m, action="drop")
+        rb = one(rows, kind="fwd", traffic="tse", module=b, M=m, action="drop")
+        r = ra or rb
+
+        def dp(x):
+            return "%.0f" % (instr(x) - base) if x and base is not None else "-"
+        out.append("| %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+            m, m if m <= 8192 else 2 * m - 8192,
+            sig4(kpps(ra)) if ra else "-", sig4(kpps(rb)) if rb else "-",
+            ratio(kpps(rb) if rb else 0, kpps(ra) if ra else 0),
+            "%.1f" % num(ra["masks_per_pkt"]) if ra else "-", "%.1f" % num(rb["masks_per_pkt"]) if rb else "-",
+            dp(ra), dp(rb), ratio(kpps(rb) if rb else 0, kpps(ref) if ref else 0),
+            "%.1f" % (num(ra["install_ns"]) / 1e6) if ra else "-",
+            "%.1f" % (num(rb["install_ns"]) / 1e6) if rb else "-"))
+    out.append("")
+    missing = [m for m in ms if not one(rows, kind="fwd", traffic="tse", module=a, M=m, action="drop")]
+    if missing:
+        out.append("%s at M = %s: not run; the kernel's module cannot hold more than 4,096 masks (its per-CPU "
+                   "mask usage counters, 8 bytes per slot, would exceed the per-CPU allocator's 32 KiB: the "
+                   "4,097th mask fails with ENOMEM and a kernel warning)." % (a, ", ".join(map(str, missing))))
+        out.append("")
+    if base is not None:
+        out.append("Baseline of this traffic without a datapath: %.0f instructions per packet; "
+                   "dp = total - baseline. Packets per run: %s."
+                   % (base, ", ".join("%s M=%s: %s" % (r["module"], r["M"], r["pkts"])
+                                      for r in pick(rows, kind="fwd", traffic="tse"))))
+        out.append("")
+    return out
+
+
+def mem_table(rows, a, b):
+    ms = pick(rows, kind="mem")
+    if not ms:
+        return []
+    out = ["### Kernel memory per megaflow (%s flows, one mask; two NUMA nodes, one CPU each)" % ms[0]["flows"], ""]
+    out.append("| stage | %s slab B/flow | %s slab B/flow | %s/%s | %s all B/flow | %s all B/flow | %s/%s |"
+               % (a, b, b, a, a, b, b, a))
+    out.append("|---|---:|---:|---:|---:|---:|---:|")
+    for stage, label in (("installed", "installed"), ("hit_from_2_nodes", "after a packet per flow from each node")):
+        ra = one(rows, kind="mem", module=a, stage=stage)
+        rb = one(rows, kind="mem", module=b, stage=stage)
+
+        def g(r, k):
+            return num(r[k]) if r else 0
+        out.append("| %s | %s | %s | %s | %s | %s | %s |" % (
+            label, "%.0f" % g(ra, "slab_b_per_flow") if ra else "-", "%.0f" % g(rb, "slab_b_per_flow") if rb else "-",
+            ratio(g(rb, "slab_b_per_flow"), g(ra, "slab_b_per_flow")),
+            "%.0f" % g(ra, "all_b_per_flow") if ra else "-", "%.0f" % g(rb, "all_b_per_flow") if rb else "-",
+            ratio(g(rb, "all_b_per_flow"), g(ra, "all_b_per_flow"))))
+    out.append("")
+    out.append("slab: /proc/meminfo Slab grown over the install (and the traffic), per flow; all: MemFree "
+               "lost, per flow (slab plus page-sized and vmalloc'd tables such as hash buckets).")
+    out.append("")
+    return out
+
+
 def tables(meta, rows, a="stock", b="ours"):
     out = []
-    bases = [kpps(r) for r in pick(rows, kind="base")]
+    bases = [kpps(r) for r in pick(rows, kind="base", traffic="random")]
     base = bases[0] if bases else None
     out.append("Guest: %s, one vCPU, -icount shift=2 (guest time = 4 ns x instructions); "
                "%s packets per forwarding run; load order %s."
@@ -89,8 +226,8 @@ def tables(meta, rows, a="stock", b="ours"):
     out.append("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for m in masks_order(rows):
         for act in actions_order(rows):
-            ra = one(rows, kind="fwd", module=a, M=m, action=act)
-            rb = one(rows, kind="fwd", module=b, M=m, action=act)
+            ra = one(rows, kind="fwd", traffic="random", module=a, M=m, action=act)
+            rb = one(rows, kind="fwd", traffic="random", module=b, M=m, action=act)
             if not ra and not rb:
                 continue
 
@@ -111,6 +248,9 @@ def tables(meta, rows, a="stock", b="ours"):
                 "%.1f" % (num(ra["install_ns"]) / 1e6) if ra else "-",
                 "%.1f" % (num(rb["install_ns"]) / 1e6) if rb else "-"))
     out.append("")
+    out += dp_cost_table(rows, a, b)
+    out += tse_table(rows, a, b)
+    out += mem_table(rows, a, b)
     out.append("### Flow setup over netlink (one mask, ipv4 dst exact, output:2; batches of 50 "
                "requests per send, <= 1000 unacknowledged)")
     out.append("")
@@ -177,17 +317,20 @@ def compare(p1, p2):
     def key(r):
         k = r["kind"]
         if k == "fwd":
-            return ("fwd", r["module"], int(r["M"]), r["action"])
+            return ("fwd", r["traffic"], r["module"], int(r["M"]), r["action"])
+        if k == "mem":
+            return ("mem", r["module"], r["stage"])
         if k == "setup":
             return ("setup", r["module"], int(r["rep"]))
         if k == "upcall":
             return ("upcall", r["module"], int(r["batch"]))
         if k == "dump":
             return ("dump", r["module"])
-        return ("base",)
+        return ("base", r["traffic"])
     fields = {"fwd": ["kpps", "masks_per_pkt"], "setup": ["install_per_s", "delete_per_s"],
               "upcall": ["us_per_rt"], "base": ["kpps"],
-              "dump": ["dump_flows_per_s", "exec_alone_per_s", "exec_busy_per_s"]}
+              "dump": ["dump_flows_per_s", "exec_alone_per_s", "exec_busy_per_s"],
+              "mem": ["slab_b_per_flow", "all_b_per_flow"]}
     m2 = {}
     for r in r2:
         m2.setdefault(key(r), r)
