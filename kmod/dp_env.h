@@ -86,6 +86,10 @@ public:
     {
         return ovsdp_skb_set_tunnel(pkt.skb(), &t, opts);
     }
+    int rx_tunnel(Vport* in, SkbPacket& pkt, const void* info, ovsdp_tunnel* t, u8* opts)
+    {
+        return ovsdp_skb_rx_tunnel(pkt.skb(), info, in->dp->net, t, opts);
+    }
     int egress_tunnel(Vport* v, SkbPacket& pkt, ovsdp_tunnel* t, u8* opts, u32 cap)
     {
         return ovsdp_skb_egress_tunnel(v->dev, pkt.skb(), t, opts, cap);

@@ -315,18 +315,9 @@ int ovsdp_skb_set_tunnel(void *p, const struct ovsdp_tunnel *t, const void *opti
 	return 0;
 }
 
-int ovsdp_skb_egress_tunnel(void *d, void *p, struct ovsdp_tunnel *t, void *options, uint32_t options_cap)
+/* The shim's view of an ip_tunnel_info, options copied to `options`. */
+static void tunnel_from_info(const struct ip_tunnel_info *info, struct ovsdp_tunnel *t, void *options)
 {
-	struct sk_buff *skb = p;
-	const struct ip_tunnel_info *info;
-	int err;
-
-	err = dev_fill_metadata_dst(d, skb);
-	if (err)
-		return err;
-	info = skb_tunnel_info(skb);
-	if (!info || info->options_len > options_cap)
-		return -EINVAL;
 	memset(t, 0, sizeof(*t));
 	t->mode = info->mode;
 	t->tun_id = (__force u64)info->key.tun_id;
@@ -344,7 +335,40 @@ int ovsdp_skb_egress_tunnel(void *d, void *p, struct ovsdp_tunnel *t, void *opti
 	t->tp_dst = (__force u16)info->key.tp_dst;
 	t->options_len = info->options_len;
 	ip_tunnel_info_opts_get(options, info);
+}
+
+int ovsdp_skb_egress_tunnel(void *d, void *p, struct ovsdp_tunnel *t, void *options, uint32_t options_cap)
+{
+	struct sk_buff *skb = p;
+	const struct ip_tunnel_info *info;
+	int err;
+
+	err = dev_fill_metadata_dst(d, skb);
+	if (err)
+		return err;
+	info = skb_tunnel_info(skb);
+	if (!info || info->options_len > options_cap)
+		return -EINVAL;
+	tunnel_from_info(info, t, options);
 	return 0;
+}
+
+int ovsdp_skb_rx_tunnel(void *p, const void *i, void *dp_net, struct ovsdp_tunnel *t, void *options)
+{
+	struct sk_buff *skb = p;
+	const struct ip_tunnel_info *info = i;
+
+	/* Upstream's ovs_vport_receive: metadata from a device of another
+	 * namespace does not cross into the datapath's. */
+	if (unlikely(!net_eq(dev_net(skb->dev), dp_net))) {
+		u32 mark = skb->mark;
+
+		skb_scrub_packet(skb, true);
+		skb->mark = mark;
+		return 0;
+	}
+	tunnel_from_info(info, t, options);
+	return 1;
 }
 
 /* ---- Output of a reassembled packet: fragment to its MRU (upstream's do_output

@@ -62,7 +62,10 @@ unsigned int ovsdp_skb_len(void* skb);
 
 // ---- Entry points the core provides to kmod/ ----------------------------------
 // A packet arrived on a vport (softirq, or BH disabled; under rcu_read_lock).
-void ovsdp_vport_receive(void* vport, void* skb);
+// `tun_info`: the tunnel metadata it came with (the device's
+// skb_tunnel_info(), a struct ip_tunnel_info, for ovsdp_skb_rx_tunnel), or
+// NULL: netdev ports pass the device's, internal ports none (as upstream).
+void ovsdp_vport_receive(void* vport, void* skb, const void* tun_info);
 // Under RTNL from the netdevice notifier: the device behind `vport` is going
 // away and kmod/ has already unhooked it; reap it at the next
 // ovsdp_reap_detached_vports() (called from a work item with ovs_mutex).

@@ -78,6 +78,14 @@ int ovsdp_skb_set_tunnel(void* skb, const struct ovsdp_tunnel* t, const void* op
 // -EINVAL and nothing is reported, as upstream.
 int ovsdp_skb_egress_tunnel(void* dev, void* skb, struct ovsdp_tunnel* t, void* options, uint32_t options_cap);
 
+// The tunnel of a packet received with metadata `info` (the struct
+// ip_tunnel_info its device attached, as upstream's ovs_vport_receive takes
+// it): 1 with `t` and t->options_len bytes at `options` (room for 255)
+// filled. 0 when the skb's device is in another network namespace than
+// `dp_net`: then the skb is scrubbed (skb_scrub_packet, xnet, skb->mark
+// kept) and carries no tunnel, no dst and no connection any more.
+int ovsdp_skb_rx_tunnel(void* skb, const void* info, void* dp_net, struct ovsdp_tunnel* t, void* options);
+
 // Lifetime: a clone sharing the data (skb_clone, GFP_ATOMIC), or NULL.
 void* ovsdp_skb_clone(void* skb);
 void ovsdp_skb_consume(void* skb);

@@ -315,6 +315,8 @@ public:
     const ovsdp_tunnel& tunnel() const { return tun_ ? tun_->key : kNoTunnel; }
     // t.options_len bytes; nullptr without tunnel.
     const u8* tunnel_options() const { return tun_ ? tun_->opts : nullptr; }
+    // No tunnel metadata any more (skb_dst_drop).
+    void clear_tunnel() { drop_tunnel(); }
     // A new metadata block replaces the packet's (skb_dst_set). False, the
     // packet unchanged, when it cannot be allocated.
     bool set_tunnel(const ovsdp_tunnel& t, const u8* opts)
