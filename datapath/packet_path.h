@@ -92,8 +92,9 @@ struct SegmentVisitorArchetype {
 //       when memory is short.
 //   void set_input_port(Packet& pkt, Vport* in);
 //       the packet was received on in's device (EXECUTE, under RCU).
-//   int set_tunnel(Packet& pkt, const ovsdp_tunnel& t, const u8* opts);
-//       set(tunnel): attach the metadata to the packet. 0 or -errno.
+//   void set_tunnel_dst(Packet& pkt, void* dst);
+//       set(tunnel): the packet's metadata becomes a new reference to `dst`,
+//       made by ovsdp_tunnel_dst_create() when the actions were validated.
 //   int rx_tunnel(Vport* in, Packet& pkt, const void* info, ovsdp_tunnel* t, u8* opts);
 //       pkt arrived on `in` with the host's tunnel metadata `info` (non-null,
 //       what the entry point was given): 1 with *t and t->options_len (at
@@ -133,7 +134,7 @@ concept DpHost = DpPacket<typename H::Packet> &&
         { h.for_each_segment(pkt, SegmentVisitorArchetype {}) } -> SameAs<int>;
         { h.packet_from_bytes(bytes, v, storage) } -> SameAs<bool>;
         h.set_input_port(pkt, v);
-        { h.set_tunnel(pkt, tun, opts) } -> SameAs<int>;
+        h.set_tunnel_dst(pkt, storage);
         { h.rx_tunnel(v, pkt, storage, tun_out, opts_out) } -> SameAs<int>;
         { h.egress_tunnel(v, pkt, tun_out, opts_out, cap) } -> SameAs<int>;
         { h.ct(pkt, key, ct, storage) } -> SameAs<int>;
@@ -382,11 +383,12 @@ public:
     // came in on in its key, and the set one on the packet).
     int set_tunnel_info(P& pkt, ConstBytes info)
     {
-        ovsdp_tunnel t;
-        const u8* opts;
-        if (OVSDP_UNLIKELY(!tunnel_to_shim(info, &t, &opts)))
+        void* dst;
+        if (OVSDP_UNLIKELY(info.size() < sizeof(ActionTunnelInfo)))
             return -err::INVAL;
-        return host_.set_tunnel(pkt, t, opts);
+        __builtin_memcpy(&dst, info.data() + OVSDP_OFFSETOF(ActionTunnelInfo, dst), sizeof(dst));
+        host_.set_tunnel_dst(pkt, dst);
+        return 0;
     }
     int ct(P& pkt, FlowKey& key, const ovsdp_ct_action& act) { return host_.ct(pkt, key, act, dp_->net); }
     // Upstream's ovs_ct_clear(): untracked, and the key says so.

@@ -284,15 +284,18 @@ void ovsdp_skb_consume(void *p)
 static_assert(IP_TUNNEL_INFO_TX == 1 && IP_TUNNEL_INFO_IPV6 == 2 && IP_TUNNEL_INFO_BRIDGE == 4);
 static_assert(IP_TUNNEL_OPTS_MAX >= U8_MAX);
 
-int ovsdp_skb_set_tunnel(void *p, const struct ovsdp_tunnel *t, const void *options)
+void *ovsdp_tunnel_dst_create(const struct ovsdp_tunnel *t, const void *options)
 {
-	struct sk_buff *skb = p;
 	struct ip_tunnel_info *info;
 	struct metadata_dst *md;
 
-	md = metadata_dst_alloc(t->options_len, METADATA_IP_TUNNEL, GFP_ATOMIC);
+	md = metadata_dst_alloc(t->options_len, METADATA_IP_TUNNEL, GFP_KERNEL);
 	if (!md)
-		return -ENOMEM;
+		return NULL;
+	if (dst_cache_init(&md->u.tun_info.dst_cache, GFP_KERNEL)) {
+		metadata_dst_free(md);
+		return NULL;
+	}
 	info = &md->u.tun_info;
 	info->mode = t->mode;
 	info->key.tun_id = (__force __be64)t->tun_id;
@@ -310,9 +313,24 @@ int ovsdp_skb_set_tunnel(void *p, const struct ovsdp_tunnel *t, const void *opti
 	info->key.tp_dst = (__force __be16)t->tp_dst;
 	/* The option-type flag is already in tun_flags (validation put it there). */
 	ip_tunnel_info_opts_set(info, options, t->options_len, 0);
+	return md;
+}
+
+void ovsdp_tunnel_dst_release(void *dst)
+{
+	struct metadata_dst *md = dst;
+
+	dst_release(&md->dst);
+}
+
+void ovsdp_skb_set_tunnel_dst(void *p, void *dst)
+{
+	struct sk_buff *skb = p;
+	struct metadata_dst *md = dst;
+
 	skb_dst_drop(skb);
+	dst_hold(&md->dst);
 	skb_dst_set(skb, &md->dst);
-	return 0;
 }
 
 /* The shim's view of an ip_tunnel_info, options copied to `options`. */

@@ -92,6 +92,7 @@ static SentPacket sent_packet(u32 port, UserPacket& pkt, u8 mac_proto)
     s.priority = pkt.priority();
     s.has_tunnel = pkt.has_tunnel();
     s.tunnel = pkt.tunnel();
+    s.tunnel_block = pkt.tunnel_block();
     s.bytes = wire_bytes(pkt, pkt.len());
     return s;
 }
@@ -235,11 +236,6 @@ bool UserHost::packet_from_bytes(ConstBytes b, Vport* in, void* storage)
         return false;
     }
     return true;
-}
-
-int UserHost::set_tunnel(UserPacket& pkt, const ovsdp_tunnel& t, const u8* opts)
-{
-    return pkt.set_tunnel(t, opts) ? 0 : -err::NOMEM;
 }
 
 int UserHost::rx_tunnel(Vport* in, UserPacket& pkt, const void*, ovsdp_tunnel* t, u8* opts)

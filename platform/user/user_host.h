@@ -29,6 +29,7 @@ struct SentPacket {
     u32 priority;
     bool has_tunnel;
     ovsdp_tunnel tunnel;
+    const void* tunnel_block; // the metadata block (UserPacket::tunnel_block())
     std::vector<u8> bytes; // with the VLAN tag, if any, inside
 };
 
@@ -98,7 +99,7 @@ public:
     }
     bool packet_from_bytes(ConstBytes b, Vport* in, void* storage);
     void set_input_port(UserPacket& pkt, Vport* in);
-    int set_tunnel(UserPacket& pkt, const ovsdp_tunnel& t, const u8* opts);
+    void set_tunnel_dst(UserPacket& pkt, void* dst) { pkt.set_tunnel_dst(dst); }
     // The packet's own tunnel metadata (`info` only says there is some, as
     // the kernel entry's skb_tunnel_info()); a port marked foreign
     // (set_foreign_netns_port) scrubs it instead.

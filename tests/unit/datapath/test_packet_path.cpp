@@ -1384,4 +1384,43 @@ TEST_F(TunnelReceiveTest, MegaflowMasksOverTunnelFieldsAndOptionBytes)
     EXPECT_FALSE(hits(t, o2));
 }
 
+// ---- Transmit: set(tunnel) metadata made once, at flow install ----
+
+TEST_F(PacketPathTest, SetTunnelMetadataIsMadeOnceAtInstallAndSharedByPackets)
+{
+    Bytes f = udp_frame(11, 12);
+    const u8 opts[8] = { 0x01, 0x02, 0x80, 0x01, 1, 2, 3, 4 };
+    Nl acts;
+    acts.begin(uapi::OVS_ACTION_ATTR_SET).begin(uapi::OVS_KEY_ATTR_TUNNEL);
+    acts.be64_(uapi::OVS_TUNNEL_KEY_ATTR_ID, 0x77).be32_(uapi::OVS_TUNNEL_KEY_ATTR_IPV4_DST, 0xc0a80002);
+    acts.u8_(uapi::OVS_TUNNEL_KEY_ATTR_TTL, 5).flag(uapi::OVS_TUNNEL_KEY_ATTR_DONT_FRAGMENT);
+    acts.be16_(uapi::OVS_TUNNEL_KEY_ATTR_TP_DST, 6081);
+    acts.put(uapi::OVS_TUNNEL_KEY_ATTR_GENEVE_OPTS, opts, sizeof(opts));
+    acts.end().end();
+    output(acts, 2);
+    output(acts, 3);
+    long before = live_allocations();
+    const u8 ufid[16] = { 0x7e };
+    ASSERT_EQ(install(f, 1, acts, 0, ufid), 0) << last_msg;
+    // The flow holds the metadata (and its blob) from now on.
+    EXPECT_GT(live_allocations(), before);
+    for (int i = 0; i < 3; i++)
+        receive(f, 1);
+    std::vector<SentPacket> out = host.take_sent();
+    ASSERT_EQ(out.size(), 6u);
+    for (const SentPacket& p : out) {
+        ASSERT_TRUE(p.has_tunnel);
+        EXPECT_EQ(p.tunnel_block, out[0].tunnel_block) << "one block for every packet, made at install";
+        EXPECT_EQ(p.tunnel.tun_id, htonll(0x77));
+        EXPECT_EQ(p.tunnel.mode, kTunnelInfoTx);
+        // Type 0x80 has the critical bit: validation adds TUNNEL_CRIT_OPT, as upstream.
+        EXPECT_EQ(p.tunnel.tun_flags, htons(kTunnelKey | kTunnelDontFragment | kTunnelCritOpt | kTunnelGeneveOpt));
+        EXPECT_EQ(p.tunnel.options_len, sizeof(opts));
+    }
+    // Deleting the flow releases it (the teardown checks nothing is left).
+    ASSERT_EQ(remove(ufid), 0);
+    ovsdp_rcu_barrier();
+    EXPECT_EQ(live_allocations(), before);
+}
+
 } // namespace
