@@ -94,8 +94,16 @@ struct SegmentVisitorArchetype {
 //       buffer instead of copying (the kernel clones the request's skb).
 //   void set_input_port(Packet& pkt, Vport* in);
 //       the packet was received on in's device (EXECUTE, under RCU).
-//   int set_tunnel(Packet& pkt, const ovsdp_tunnel& t, const u8* opts);
-//       set(tunnel): attach the metadata to the packet. 0 or -errno.
+//   void set_tunnel_dst(Packet& pkt, void* dst);
+//       set(tunnel): the packet's metadata becomes a new reference to `dst`,
+//       made by ovsdp_tunnel_dst_create() when the actions were validated.
+//   int rx_tunnel(Vport* in, Packet& pkt, const void* info, ovsdp_tunnel* t, u8* opts);
+//       pkt arrived on `in` with the host's tunnel metadata `info` (non-null,
+//       what the entry point was given): 1 with *t and t->options_len (at
+//       most 255) bytes at opts filled; 0 when in's device is in another
+//       namespace than the datapath, the host having scrubbed the packet
+//       (no tunnel, dst or connection left; mark kept), as upstream's
+//       ovs_vport_receive.
 //   int egress_tunnel(Vport* v, Packet& pkt, ovsdp_tunnel* t, u8* opts, u32 cap);
 //       the egress tunnel of pkt out of v (a tunnel port), as
 //       dev_fill_metadata_dst(); -errno when v cannot tell one.
@@ -128,7 +136,8 @@ concept DpHost = DpPacket<typename H::Packet> &&
         { h.for_each_segment(pkt, SegmentVisitorArchetype {}) } -> SameAs<int>;
         { h.packet_from_bytes(bytes, v, storage, storage) } -> SameAs<bool>;
         h.set_input_port(pkt, v);
-        { h.set_tunnel(pkt, tun, opts) } -> SameAs<int>;
+        h.set_tunnel_dst(pkt, storage);
+        { h.rx_tunnel(v, pkt, storage, tun_out, opts_out) } -> SameAs<int>;
         { h.egress_tunnel(v, pkt, tun_out, opts_out, cap) } -> SameAs<int>;
         { h.ct(pkt, key, ct, storage) } -> SameAs<int>;
         h.ct_clear(pkt);
@@ -376,11 +385,12 @@ public:
     // came in on in its key, and the set one on the packet).
     int set_tunnel_info(P& pkt, ConstBytes info)
     {
-        ovsdp_tunnel t;
-        const u8* opts;
-        if (OVSDP_UNLIKELY(!tunnel_to_shim(info, &t, &opts)))
+        void* dst;
+        if (OVSDP_UNLIKELY(info.size() < sizeof(ActionTunnelInfo)))
             return -err::INVAL;
-        return host_.set_tunnel(pkt, t, opts);
+        __builtin_memcpy(&dst, info.data() + OVSDP_OFFSETOF(ActionTunnelInfo, dst), sizeof(dst));
+        host_.set_tunnel_dst(pkt, dst);
+        return 0;
     }
     int ct(P& pkt, FlowKey& key, const ovsdp_ct_action& act) { return host_.ct(pkt, key, act, dp_->net); }
     // Upstream's ovs_ct_clear(): untracked, and the key says so.
@@ -440,21 +450,35 @@ void dp_process_packet(H& host, Datapath* dp, typename H::Packet&& pkt, FlowKey&
     execute_actions(env, move(pkt), key, acts->data, acts->len);
 }
 
-// Upstream's ovs_vport_receive: a packet arrived on `vport`. Keys it with the
-// port's metadata and processes it; a packet that cannot be keyed is dropped.
-// Takes ownership. Inlined into the host's entry point, as upstream's is.
+// The tunnel of a packet received with metadata `info` into key's tunnel
+// fields (tun_key, tun_opts_len, the options right-aligned in tun_opts), as
+// upstream's ovs_flow_key_extract copies ip_tunnel_info: false, key
+// untouched, when the host dropped the metadata (another namespace). Out of
+// line: the no-tunnel receive path keeps its frame.
 template <DpHost H>
-OVSDP_ALWAYS_INLINE void dp_vport_receive(H& host, Vport* vport, typename H::Packet&& pkt)
+OVSDP_NOINLINE bool dp_rx_tunnel(H& host, Vport* vport, typename H::Packet& pkt, const void* info, FlowKey& key)
 {
-    FlowKeyMetadata md;
+    ovsdp_tunnel t;
+    u8 opts[kTunOptsMax];
+    if (host.rx_tunnel(vport, pkt, info, &t, opts) <= 0)
+        return false;
+    key.tun_key = tunnel_from_shim(t);
+    key.tun_opts_len = t.options_len;
+    if (t.options_len)
+        __builtin_memcpy(key.tun_opts + FlowKey::tun_opts_offset(t.options_len), opts, t.options_len);
+    return true;
+}
+
+// The rest of upstream's ovs_vport_receive once the key's tunnel is known
+// (md.tunnel_in_key): key the packet with the port's metadata and process
+// it; a packet that cannot be keyed is dropped.
+template <DpHost H>
+OVSDP_ALWAYS_INLINE void dp_vport_receive_keyed(H& host, Vport* vport, typename H::Packet&& pkt, FlowKeyMetadata& md,
+                                                FlowKey& key)
+{
     md.in_port = static_cast<u16>(vport->port_no);
     md.priority = pkt.priority_at_load();
     md.skb_mark = pkt.mark_at_load();
-    // Not zeroed at entry (-ftrivial-auto-var-init=zero would clear all 496
-    // bytes per packet): key_extract_with_metadata() writes every byte but
-    // the tunnel option bytes, which, as upstream's, only count under a mask
-    // that also covers tun_opts_len.
-    OVSDP_UNINITIALIZED FlowKey key;
     if (OVSDP_UNLIKELY(key_extract_with_metadata(pkt, md, key).is_error())) {
         host.drop(move(pkt));
         return;
@@ -464,6 +488,38 @@ OVSDP_ALWAYS_INLINE void dp_vport_receive(H& host, Vport* vport, typename H::Pac
     if (OVSDP_UNLIKELY(pkt.ct_at_load()))
         host.ct_fill_rx(pkt, key);
     dp_process_packet(host, vport->dp, move(pkt), key);
+}
+
+// Receive with tunnel metadata. Out of line, with its own key: the common
+// path's key stays untouched until extraction, so its stores are not
+// repeated for the tunnel fields.
+template <DpHost H>
+OVSDP_NOINLINE void dp_vport_receive_tunnel(H& host, Vport* vport, typename H::Packet&& pkt, const void* tun_info)
+{
+    FlowKey key;
+    FlowKeyMetadata md;
+    md.tunnel_in_key = dp_rx_tunnel(host, vport, pkt, tun_info, key);
+    dp_vport_receive_keyed(host, vport, move(pkt), md, key);
+}
+
+// Upstream's ovs_vport_receive: a packet arrived on `vport`, with the host's
+// tunnel metadata `tun_info` (null: none). Takes ownership. Inlined into the
+// host's entry point, as upstream's is.
+template <DpHost H>
+OVSDP_ALWAYS_INLINE void dp_vport_receive(H& host, Vport* vport, typename H::Packet&& pkt,
+                                          const void* tun_info = nullptr)
+{
+    if (OVSDP_UNLIKELY(tun_info != nullptr)) {
+        dp_vport_receive_tunnel(host, vport, move(pkt), tun_info);
+        return;
+    }
+    // Not zeroed at entry (-ftrivial-auto-var-init=zero would clear all 496
+    // bytes per packet): key_extract_with_metadata() writes every byte but
+    // the tunnel option bytes, which, as upstream's, only count under a mask
+    // that also covers tun_opts_len.
+    OVSDP_UNINITIALIZED FlowKey key;
+    FlowKeyMetadata md;
+    dp_vport_receive_keyed(host, vport, move(pkt), md, key);
 }
 
 // dp_vport_receive() for a packet someone else still holds (the kernel's

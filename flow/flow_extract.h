@@ -42,6 +42,10 @@ struct FlowTunnelInfo {
 // none for other ARPHRD_NONE packets (then pkt.protocol() is the L3 type).
 struct FlowKeyMetadata {
     const FlowTunnelInfo* tunnel = nullptr; // null when not received from a tunnel
+    // The caller wrote the key's tunnel fields (tun_key, tun_opts_len and the
+    // options) already; `tunnel` is then ignored (the receive path's hosts
+    // copy ip_tunnel_info straight into the key).
+    bool tunnel_in_key = false;
     u32 priority = 0; // skb->priority
     u32 skb_mark = 0; // skb->mark
     u32 recirc_id = 0; // 0 on receive
@@ -637,9 +641,11 @@ Status key_update(P& pkt, FlowKey& key)
 // any mask that covers options also covers tun_opts_len exactly); with a
 // tunnel only the options' own bytes are written.
 template <Packet P>
-Status key_extract_with_metadata(P& pkt, const FlowKeyMetadata& md, FlowKey& key)
+OVSDP_ALWAYS_INLINE Status key_extract_with_metadata(P& pkt, const FlowKeyMetadata& md, FlowKey& key)
 {
-    if (OVSDP_UNLIKELY(md.tunnel != nullptr)) {
+    if (OVSDP_UNLIKELY(md.tunnel_in_key)) {
+        // written by the caller
+    } else if (OVSDP_UNLIKELY(md.tunnel != nullptr)) {
         key.tun_key = md.tunnel->key;
         usize n = md.tunnel->options_len;
         if (n)

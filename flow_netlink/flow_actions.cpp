@@ -6,6 +6,7 @@
 #include "flow_netlink/nl_walk.h"
 #include "platform/conntrack.h"
 #include "platform/platform.h"
+#include "platform/skb_ops.h"
 
 namespace ovsdp {
 
@@ -13,7 +14,7 @@ namespace ovsdp {
 
 ActionsBuf::~ActionsBuf()
 {
-    release_ct();
+    release_held();
     if (!in_storage())
         flow_actions_free(acts_);
 }
@@ -42,7 +43,7 @@ Result<u8*> ActionsBuf::append(usize n)
 {
     u32 len = size();
     if (n > kMaxActionsBufsize - len)
-        return make_error(err::MSGSIZE, "Flow actions exceed 384 KiB once validated");
+        return make_error(err::MSGSIZE, "Flow actions exceed 448 KiB once validated");
     usize need = len + n;
     if (!acts_ || need > acts_->capacity) {
         usize doubled = acts_ ? 2 * static_cast<usize>(acts_->capacity) : 0; // <= 768 KiB
@@ -105,15 +106,31 @@ void release_one_ct(const NlAttr* a)
         ovsdp_ct_action_release(&ct);
 }
 
-void release_ct_actions(FlowActions* acts) { for_each_ct_action({ acts->data, acts->len }, release_one_ct); }
+void release_one(const NlAttr* a)
+{
+    if (a->type() == uapi::OVS_ACTION_ATTR_CT) {
+        release_one_ct(a);
+        return;
+    }
+    // set(tunnel): the metadata made at validation (null if that failed).
+    auto* key = reinterpret_cast<const NlAttr*>(a->data());
+    if (a->len() < kNlaHdrLen + sizeof(ActionTunnelInfo) || key->len() < sizeof(ActionTunnelInfo))
+        return;
+    void* dst;
+    __builtin_memcpy(&dst, key->data() + OVSDP_OFFSETOF(ActionTunnelInfo, dst), sizeof(dst));
+    if (dst)
+        ovsdp_tunnel_dst_release(dst);
+}
+
+void release_held_actions(FlowActions* acts) { for_each_holding_action({ acts->data, acts->len }, release_one); }
 
 } // namespace
 
-void ActionsBuf::release_ct()
+void ActionsBuf::release_held()
 {
-    if (acts_ && (flags_ & kFlowActionsCt))
-        release_ct_actions(acts_);
-    flags_ &= ~kFlowActionsCt;
+    if (acts_ && (flags_ & (kFlowActionsCt | kFlowActionsTunnel)))
+        release_held_actions(acts_);
+    flags_ &= ~(kFlowActionsCt | kFlowActionsTunnel);
 }
 
 FlowActions* ActionsBuf::release()
@@ -122,7 +139,7 @@ FlowActions* ActionsBuf::release()
         return nullptr;
     if (acts_) {
         acts_->flags = flags_;
-        acts_->release = (flags_ & kFlowActionsCt) ? release_ct_actions : nullptr;
+        acts_->release = (flags_ & (kFlowActionsCt | kFlowActionsTunnel)) ? release_held_actions : nullptr;
     }
     flags_ = 0;
     return exchange(acts_, nullptr);
@@ -292,12 +309,43 @@ OVSDP_NOINLINE Status copy_set_tunnel(const NlAttr* tunnel, ActionsBuf& out, boo
         info.mode |= kTunnelInfoBridge;
     info.options_len = key.tun_opts_len;
 
-    u32 set = TRY(out.nest_begin(OVS_ACTION_ATTR_SET));
-    u8* p = TRY(out.add(kKeyAttrTunnelInfo, nullptr, sizeof(info) + info.options_len));
-    __builtin_memcpy(p, &info, sizeof(info));
+    // The metadata every packet will carry, made once (upstream's
+    // metadata_dst_alloc() in validate_and_copy_set_tun()).
+    ovsdp_tunnel t;
+    __builtin_memset(&t, 0, sizeof(t));
+    t.tun_id = info.key.tun_id;
+    if (info.mode & kTunnelInfoIpv6) {
+        __builtin_memcpy(t.src, info.key.ipv6.src, 16);
+        __builtin_memcpy(t.dst, info.key.ipv6.dst, 16);
+    } else {
+        __builtin_memcpy(t.src, &info.key.ipv4.src, 4);
+        __builtin_memcpy(t.dst, &info.key.ipv4.dst, 4);
+    }
+    t.tun_flags = info.key.tun_flags;
+    t.tos = info.key.tos;
+    t.ttl = info.key.ttl;
+    t.tp_src = info.key.tp_src;
+    t.tp_dst = info.key.tp_dst;
+    t.mode = info.mode;
+    t.options_len = info.options_len;
+    info.dst = ovsdp_tunnel_dst_create(&t, key.tun_opts_data());
+    if (!info.dst)
+        return make_error(err::NOMEM, "No memory for the tunnel metadata of set(tunnel)");
+
+    // Until the blob holds it, it is released here; from then on with the
+    // blob (kFlowActionsTunnel), whatever happens to the rest.
+    Result<u32> set = out.nest_begin(OVS_ACTION_ATTR_SET);
+    Result<u8*> p = set.is_error() ? Result<u8*>(set.error())
+                                   : out.add(kKeyAttrTunnelInfo, nullptr, sizeof(info) + info.options_len);
+    if (p.is_error()) {
+        ovsdp_tunnel_dst_release(info.dst);
+        return p.error();
+    }
+    __builtin_memcpy(p.value(), &info, sizeof(info));
     if (info.options_len)
-        __builtin_memcpy(p + sizeof(info), key.tun_opts_data(), info.options_len);
-    return out.nest_end(set);
+        __builtin_memcpy(p.value() + sizeof(info), key.tun_opts_data(), info.options_len);
+    out.add_flags(kFlowActionsTunnel);
+    return out.nest_end(set.value());
 }
 
 // Upstream validate_masked: no value bit outside the mask (the mask follows
@@ -1306,9 +1354,12 @@ bool ct_action_from_blob(const NlAttr* a, ovsdp_ct_action* out)
     return true;
 }
 
-void for_each_ct_action(ConstBytes blob, void (*f)(const NlAttr* ct))
+namespace flow_actions_detail {
+namespace {
+
+// The walk of for_each_ct_action / for_each_holding_action.
+void walk_held(ConstBytes blob, void (*f)(const NlAttr*), bool tunnels)
 {
-    using namespace flow_actions_detail;
     struct Frame {
         NlWalk walk;
         DumpKind kind;
@@ -1343,6 +1394,11 @@ void for_each_ct_action(ConstBytes blob, void (*f)(const NlAttr* ct))
         case OVS_ACTION_ATTR_CT:
             f(a);
             break;
+        case OVS_ACTION_ATTR_SET:
+            if (tunnels && a->len() >= kNlaHdrLen
+                && reinterpret_cast<const NlAttr*>(a->data())->type() == kKeyAttrTunnelInfo)
+                f(a);
+            break;
         case OVS_ACTION_ATTR_SAMPLE:
         case OVS_ACTION_ATTR_CLONE: {
             ConstBytes list = after_first(a, &first);
@@ -1361,6 +1417,19 @@ void for_each_ct_action(ConstBytes blob, void (*f)(const NlAttr* ct))
             break;
         }
     }
+}
+
+} // namespace
+} // namespace flow_actions_detail
+
+void for_each_ct_action(ConstBytes blob, void (*f)(const NlAttr* ct))
+{
+    flow_actions_detail::walk_held(blob, f, false);
+}
+
+void for_each_holding_action(ConstBytes blob, void (*f)(const NlAttr* a))
+{
+    flow_actions_detail::walk_held(blob, f, true);
 }
 
 usize actions_nlattr_size(ConstBytes blob)

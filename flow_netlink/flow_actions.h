@@ -96,14 +96,18 @@ struct CheckPktLenArg {
 };
 static_assert(sizeof(CheckPktLenArg) == 4);
 
-// A set(tunnel), as upstream's ip_tunnel_info without the dst cache.
+// A set(tunnel), as upstream's ovs_tunnel_info: the tunnel, and the host's
+// metadata (a struct metadata_dst with a route cache in the kernel) made
+// from it once at validation, which every packet the action runs on takes a
+// reference to.
 struct ActionTunnelInfo {
     FlowTunnelKey key; // ip_family kAfInet or kAfInet6
     u8 mode; // kTunnelInfoTx, | kTunnelInfoIpv6, | kTunnelInfoBridge (flow_netlink.h)
     u8 options_len; // option bytes following this struct
     u8 pad[6];
+    void* dst; // ovsdp_tunnel_dst_create() of the above; released with the actions
 };
-static_assert(sizeof(ActionTunnelInfo) == 64);
+static_assert(sizeof(ActionTunnelInfo) == 72);
 
 // A blob being built: a FlowActions growing up to kMaxActionsBufsize bytes
 // (upstream's sw_flow_actions and reserve_sfa_size). Process context
@@ -112,17 +116,16 @@ class ActionsBuf {
 public:
     ActionsBuf() = default;
     ~ActionsBuf(); // out of line: callers have several exits
-
     ActionsBuf(const ActionsBuf&) = delete;
     ActionsBuf& operator=(const ActionsBuf&) = delete;
 
     const u8* data() const { return acts_ ? acts_->data : nullptr; }
     u32 size() const { return acts_ ? acts_->len : 0; }
     ConstBytes bytes() const { return { data(), size() }; }
-    // Drops the contents (keeps the memory), releasing their ct resources.
+    // Drops the contents (keeps the memory), releasing what they hold.
     void clear()
     {
-        release_ct();
+        release_held();
         if (acts_)
             acts_->len = 0;
         flags_ = 0;
@@ -162,8 +165,9 @@ protected:
 
 private:
     Result<u8*> append(usize n);
-    // The ct actions' host resources (kFlowActionsCt), once.
-    void release_ct();
+    // The host resources of ct and set(tunnel) actions (kFlowActionsCt,
+    // kFlowActionsTunnel), once.
+    void release_held();
     bool in_storage() const { return storage_ && acts_ == storage_; }
 
     FlowActions* acts_ = nullptr;
@@ -204,6 +208,9 @@ Result<FlowActions*> validate_and_copy_actions(ConstBytes actions, const FlowKey
 // Calls f(const NlAttr* ct) for every OVS_ACTION_ATTR_CT of a blob made by
 // copy_actions(), nested lists included (no recursion).
 void for_each_ct_action(ConstBytes blob, void (*f)(const NlAttr* ct));
+// The same walk over the actions that hold host resources: ct and set(tunnel)
+// (an OVS_ACTION_ATTR_SET whose key is kKeyAttrTunnelInfo).
+void for_each_holding_action(ConstBytes blob, void (*f)(const NlAttr* a));
 
 // The ovsdp_ct_action a blob's OVS_ACTION_ATTR_CT holds, copied out (the
 // blob keeps it at 4-byte alignment). False when the attribute is too short.

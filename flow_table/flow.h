@@ -47,9 +47,10 @@ inline constexpr bool flow_key_range_valid(FlowKeyRange r)
 // fixed cap any more (the old MAX_ACTIONS_BUFSIZE of 32 KiB is gone): what
 // bounds the actions is the attribute that carries them, at most 65,531
 // bytes, and validation may grow them. The largest growth is a set(tunnel)
-// in bridge mode, 12 bytes sent and 72 kept (6x), so 6 x 64 KiB holds the
-// validated form of any action list one attribute can carry.
-inline constexpr u32 kMaxActionsBufsize = 6 * 64 * 1024;
+// in bridge mode, 12 bytes sent and 80 kept (its ActionTunnelInfo with the
+// metadata pointer, 6.7x), so 7 x 64 KiB holds the validated form of any
+// action list one attribute can carry.
+inline constexpr u32 kMaxActionsBufsize = 7 * 64 * 1024;
 
 // A flow's actions: validated netlink attributes, opaque to the table. The
 // flow_netlink/actions code fills `data`; a flow points to one through an
@@ -61,7 +62,8 @@ struct FlowActions {
     u32 capacity; // bytes allocated for data
     u32 flags; // kFlowActionsUpcall, kFlowActionsCt
     // Gives back what actions hold outside the blob (conntrack templates and
-    // helpers, kFlowActionsCt) before the blob is freed; null when nothing.
+    // helpers, kFlowActionsCt; tunnel metadata, kFlowActionsTunnel) before
+    // the blob is freed; null when nothing.
     void (*release)(FlowActions* acts);
     alignas(8) u8 data[];
 };
@@ -73,6 +75,9 @@ inline constexpr u32 kFlowActionsUpcall = 1u << 0;
 // A ct action somewhere in the list, nested ones included: its host
 // resources are released with the actions (FlowActions::release).
 inline constexpr u32 kFlowActionsCt = 1u << 1;
+// A set(tunnel) somewhere in the list: each holds a reference to the tunnel
+// metadata made for it at validation, released with the actions.
+inline constexpr u32 kFlowActionsTunnel = 1u << 2;
 
 // Process context (or gfp = NoWait). E2BIG above kMaxActionsBufsize, NOMEM
 // when the allocation fails. `len` starts at 0; data is zeroed.

@@ -82,9 +82,10 @@ public:
         return true;
     }
     void set_input_port(SkbPacket& pkt, Vport* in) { ovsdp_skb_set_dev(pkt.skb(), in->dev); }
-    int set_tunnel(SkbPacket& pkt, const ovsdp_tunnel& t, const u8* opts)
+    void set_tunnel_dst(SkbPacket& pkt, void* dst) { ovsdp_skb_set_tunnel_dst(pkt.skb(), dst); }
+    int rx_tunnel(Vport* in, SkbPacket& pkt, const void* info, ovsdp_tunnel* t, u8* opts)
     {
-        return ovsdp_skb_set_tunnel(pkt.skb(), &t, opts);
+        return ovsdp_skb_rx_tunnel(pkt.skb(), info, in->dp->net, t, opts);
     }
     int egress_tunnel(Vport* v, SkbPacket& pkt, ovsdp_tunnel* t, u8* opts, u32 cap)
     {

@@ -5,10 +5,10 @@
 #include "kmod/dp_env.h"
 #include "kmod/entry.h"
 
-extern "C" void ovsdp_vport_receive(void* vport, void* skb)
+extern "C" void ovsdp_vport_receive(void* vport, void* skb, const void* tun_info)
 {
     ovsdp::KernelHost host;
-    ovsdp::dp_vport_receive(host, static_cast<ovsdp::Vport*>(vport), ovsdp::SkbPacket(skb));
+    ovsdp::dp_vport_receive(host, static_cast<ovsdp::Vport*>(vport), ovsdp::SkbPacket(skb), tun_info);
 }
 
 // A shared skb on an Ethernet port (pktgen's, or any sender's that keeps a

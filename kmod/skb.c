@@ -376,15 +376,18 @@ void ovsdp_skb_consume(void *p)
 static_assert(IP_TUNNEL_INFO_TX == 1 && IP_TUNNEL_INFO_IPV6 == 2 && IP_TUNNEL_INFO_BRIDGE == 4);
 static_assert(IP_TUNNEL_OPTS_MAX >= U8_MAX);
 
-int ovsdp_skb_set_tunnel(void *p, const struct ovsdp_tunnel *t, const void *options)
+void *ovsdp_tunnel_dst_create(const struct ovsdp_tunnel *t, const void *options)
 {
-	struct sk_buff *skb = p;
 	struct ip_tunnel_info *info;
 	struct metadata_dst *md;
 
-	md = metadata_dst_alloc(t->options_len, METADATA_IP_TUNNEL, GFP_ATOMIC);
+	md = metadata_dst_alloc(t->options_len, METADATA_IP_TUNNEL, GFP_KERNEL);
 	if (!md)
-		return -ENOMEM;
+		return NULL;
+	if (dst_cache_init(&md->u.tun_info.dst_cache, GFP_KERNEL)) {
+		metadata_dst_free(md);
+		return NULL;
+	}
 	info = &md->u.tun_info;
 	info->mode = t->mode;
 	info->key.tun_id = (__force __be64)t->tun_id;
@@ -402,23 +405,29 @@ int ovsdp_skb_set_tunnel(void *p, const struct ovsdp_tunnel *t, const void *opti
 	info->key.tp_dst = (__force __be16)t->tp_dst;
 	/* The option-type flag is already in tun_flags (validation put it there). */
 	ip_tunnel_info_opts_set(info, options, t->options_len, 0);
-	skb_dst_drop(skb);
-	skb_dst_set(skb, &md->dst);
-	return 0;
+	return md;
 }
 
-int ovsdp_skb_egress_tunnel(void *d, void *p, struct ovsdp_tunnel *t, void *options, uint32_t options_cap)
+void ovsdp_tunnel_dst_release(void *dst)
+{
+	struct metadata_dst *md = dst;
+
+	dst_release(&md->dst);
+}
+
+void ovsdp_skb_set_tunnel_dst(void *p, void *dst)
 {
 	struct sk_buff *skb = p;
-	const struct ip_tunnel_info *info;
-	int err;
+	struct metadata_dst *md = dst;
 
-	err = dev_fill_metadata_dst(d, skb);
-	if (err)
-		return err;
-	info = skb_tunnel_info(skb);
-	if (!info || info->options_len > options_cap)
-		return -EINVAL;
+	skb_dst_drop(skb);
+	dst_hold(&md->dst);
+	skb_dst_set(skb, &md->dst);
+}
+
+/* The shim's view of an ip_tunnel_info, options copied to `options`. */
+static void tunnel_from_info(const struct ip_tunnel_info *info, struct ovsdp_tunnel *t, void *options)
+{
 	memset(t, 0, sizeof(*t));
 	t->mode = info->mode;
 	t->tun_id = (__force u64)info->key.tun_id;
@@ -436,7 +445,40 @@ int ovsdp_skb_egress_tunnel(void *d, void *p, struct ovsdp_tunnel *t, void *opti
 	t->tp_dst = (__force u16)info->key.tp_dst;
 	t->options_len = info->options_len;
 	ip_tunnel_info_opts_get(options, info);
+}
+
+int ovsdp_skb_egress_tunnel(void *d, void *p, struct ovsdp_tunnel *t, void *options, uint32_t options_cap)
+{
+	struct sk_buff *skb = p;
+	const struct ip_tunnel_info *info;
+	int err;
+
+	err = dev_fill_metadata_dst(d, skb);
+	if (err)
+		return err;
+	info = skb_tunnel_info(skb);
+	if (!info || info->options_len > options_cap)
+		return -EINVAL;
+	tunnel_from_info(info, t, options);
 	return 0;
+}
+
+int ovsdp_skb_rx_tunnel(void *p, const void *i, void *dp_net, struct ovsdp_tunnel *t, void *options)
+{
+	struct sk_buff *skb = p;
+	const struct ip_tunnel_info *info = i;
+
+	/* Upstream's ovs_vport_receive: metadata from a device of another
+	 * namespace does not cross into the datapath's. */
+	if (unlikely(!net_eq(dev_net(skb->dev), dp_net))) {
+		u32 mark = skb->mark;
+
+		skb_scrub_packet(skb, true);
+		skb->mark = mark;
+		return 0;
+	}
+	tunnel_from_info(info, t, options);
+	return 1;
 }
 
 /* ---- Output of a reassembled packet: fragment to its MRU (upstream's do_output

@@ -38,7 +38,7 @@ static netdev_tx_t internal_dev_xmit(struct sk_buff *skb, struct net_device *dev
 	vport = READ_ONCE(internal_priv(dev)->vport);
 	if (likely(vport)) {
 		skb_reset_mac_header(skb);
-		ovsdp_vport_receive(vport, skb);
+		ovsdp_vport_receive(vport, skb, NULL);
 		dev_sw_netstats_tx_add(dev, 1, len);
 	} else {
 		kfree_skb(skb);

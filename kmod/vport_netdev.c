@@ -9,6 +9,7 @@
 #include <linux/netdevice.h>
 #include <linux/rtnetlink.h>
 #include <linux/skbuff.h>
+#include <net/dst_metadata.h>
 
 #include "platform/netdev.h"
 #include "kmod/kmod.h"
@@ -52,7 +53,9 @@ static rx_handler_result_t ovsdp_frame_hook(struct sk_buff **pskb)
 		return RX_HANDLER_CONSUMED;
 	if (skb->dev->type == ARPHRD_ETHER)
 		skb_push_rcsum(skb, ETH_HLEN);
-	ovsdp_vport_receive(vport, skb);
+	/* A collect-metadata tunnel device (vxlan, geneve, gretap ... created
+	 * with "external") attached the outer header's metadata as a dst. */
+	ovsdp_vport_receive(vport, skb, skb_tunnel_info(skb));
 	return RX_HANDLER_CONSUMED;
 }
 

@@ -62,11 +62,14 @@ unsigned int ovsdp_skb_len(void* skb);
 
 // ---- Entry points the core provides to kmod/ ----------------------------------
 // A packet arrived on a vport (softirq, or BH disabled; under rcu_read_lock).
-void ovsdp_vport_receive(void* vport, void* skb);
-// The same for a shared skb, without cloning it when its flow drops it:
-// 1 dropped without a copy, 2 copied and processed (the caller's reference
-// consumed either way), 0 the caller must unshare it and call
-// ovsdp_vport_receive() (kmod/receive.cpp).
+// `tun_info`: the tunnel metadata it came with (the device's
+// skb_tunnel_info(), a struct ip_tunnel_info, for ovsdp_skb_rx_tunnel), or
+// NULL: netdev ports pass the device's, internal ports none (as upstream).
+void ovsdp_vport_receive(void* vport, void* skb, const void* tun_info);
+// The same for a shared skb without tunnel metadata, without cloning it
+// when its flow drops it: 1 dropped without a copy, 2 copied and processed
+// (the caller's reference consumed either way), 0 the caller must unshare
+// it and call ovsdp_vport_receive() (kmod/receive.cpp).
 int ovsdp_vport_receive_shared(void* vport, void* skb);
 // Under RTNL from the netdevice notifier: the device behind `vport` is going
 // away and kmod/ has already unhooked it; reap it at the next

@@ -66,12 +66,18 @@ struct ovsdp_tunnel {
     uint8_t options_len;         // bytes at `options`
 };
 
-// set(tunnel): attach `t` and its options to the skb as a metadata dst
-// (metadata_dst_alloc + ip_tunnel_info, replacing any dst), as upstream's
-// execute_set_action does with the dst it made at validation. A later
-// output to a netdev drops it on transmit; recirculation keeps it with the
-// skb. 0 or -ENOMEM.
-int ovsdp_skb_set_tunnel(void* skb, const struct ovsdp_tunnel* t, const void* options);
+// set(tunnel)'s metadata, made once when the actions are validated (upstream's
+// validate_and_copy_set_tun): a struct metadata_dst holding `t` (mode TX...)
+// and its options, with a route cache for the device that encapsulates; the
+// caller holds its one reference. NULL when memory is short. Process context.
+void* ovsdp_tunnel_dst_create(const struct ovsdp_tunnel* t, const void* options);
+// Drop the actions' reference (dst_release; packets keep theirs). Any context.
+void ovsdp_tunnel_dst_release(void* dst);
+// set(tunnel): the skb's dst becomes a new reference to `dst` (upstream's
+// execute_set_action: skb_dst_drop, dst_hold, skb_dst_set). A later output
+// to a collect-metadata tunnel device encapsulates with it; recirculation
+// keeps it with the skb.
+void ovsdp_skb_set_tunnel_dst(void* skb, void* dst);
 
 // The egress tunnel of a userspace action with OVS_USERSPACE_ATTR_EGRESS_TUN_PORT
 // (upstream: dev_fill_metadata_dst(vport dev) then skb_tunnel_info): fills `t`
@@ -79,6 +85,14 @@ int ovsdp_skb_set_tunnel(void* skb, const struct ovsdp_tunnel* t, const void* op
 // metadata (anything but a tunnel device), or an skb without tunnel info, is
 // -EINVAL and nothing is reported, as upstream.
 int ovsdp_skb_egress_tunnel(void* dev, void* skb, struct ovsdp_tunnel* t, void* options, uint32_t options_cap);
+
+// The tunnel of a packet received with metadata `info` (the struct
+// ip_tunnel_info its device attached, as upstream's ovs_vport_receive takes
+// it): 1 with `t` and t->options_len bytes at `options` (room for 255)
+// filled. 0 when the skb's device is in another network namespace than
+// `dp_net`: then the skb is scrubbed (skb_scrub_packet, xnet, skb->mark
+// kept) and carries no tunnel, no dst and no connection any more.
+int ovsdp_skb_rx_tunnel(void* skb, const void* info, void* dp_net, struct ovsdp_tunnel* t, void* options);
 
 // Lifetime: a clone sharing the data (skb_clone, GFP_ATOMIC), or NULL.
 void* ovsdp_skb_clone(void* skb);

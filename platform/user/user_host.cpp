@@ -92,6 +92,7 @@ static SentPacket sent_packet(u32 port, UserPacket& pkt, u8 mac_proto)
     s.priority = pkt.priority();
     s.has_tunnel = pkt.has_tunnel();
     s.tunnel = pkt.tunnel();
+    s.tunnel_block = pkt.tunnel_block();
     s.bytes = wire_bytes(pkt, pkt.len());
     return s;
 }
@@ -238,9 +239,25 @@ bool UserHost::packet_from_bytes(ConstBytes b, Vport* in, void* storage, void*)
     return true;
 }
 
-int UserHost::set_tunnel(UserPacket& pkt, const ovsdp_tunnel& t, const u8* opts)
+int UserHost::rx_tunnel(Vport* in, UserPacket& pkt, const void*, ovsdp_tunnel* t, u8* opts)
 {
-    return pkt.set_tunnel(t, opts) ? 0 : -err::NOMEM;
+    bool foreign;
+    {
+        std::lock_guard<std::mutex> g(mu_);
+        foreign = foreign_netns_ports_.count(in->port_no) != 0;
+    }
+    if (!pkt.has_tunnel())
+        return 0;
+    if (foreign) {
+        // skb_scrub_packet(xnet) with the mark put back: no dst, no connection.
+        pkt.clear_tunnel();
+        pkt.set_ct(0);
+        return 0;
+    }
+    *t = pkt.tunnel();
+    if (t->options_len)
+        std::memcpy(opts, pkt.tunnel_options(), t->options_len);
+    return 1;
 }
 
 int UserHost::egress_tunnel(Vport* v, UserPacket& pkt, ovsdp_tunnel* t, u8* opts, u32 cap)
@@ -283,11 +300,18 @@ void UserHost::reset()
     sent_.clear();
     upcalls_.clear();
     tunnel_ports_.clear();
+    foreign_netns_ports_.clear();
     upcall_error_ = 0;
     alloc_failure_ = false;
     fixed_random_ = false;
     last_packet_port_ = 0;
     consumed_ = dropped_ = bh_enables_ = 0;
+}
+
+void UserHost::set_foreign_netns_port(u32 port_no)
+{
+    std::lock_guard<std::mutex> g(mu_);
+    foreign_netns_ports_.insert(port_no);
 }
 
 void UserHost::set_tunnel_port(u32 port_no)

@@ -29,6 +29,7 @@ struct SentPacket {
     u32 priority;
     bool has_tunnel;
     ovsdp_tunnel tunnel;
+    const void* tunnel_block; // the metadata block (UserPacket::tunnel_block())
     std::vector<u8> bytes; // with the VLAN tag, if any, inside
 };
 
@@ -98,7 +99,11 @@ public:
     }
     bool packet_from_bytes(ConstBytes b, Vport* in, void* storage, void* msg);
     void set_input_port(UserPacket& pkt, Vport* in);
-    int set_tunnel(UserPacket& pkt, const ovsdp_tunnel& t, const u8* opts);
+    void set_tunnel_dst(UserPacket& pkt, void* dst) { pkt.set_tunnel_dst(dst); }
+    // The packet's own tunnel metadata (`info` only says there is some, as
+    // the kernel entry's skb_tunnel_info()); a port marked foreign
+    // (set_foreign_netns_port) scrubs it instead.
+    int rx_tunnel(Vport* in, UserPacket& pkt, const void* info, ovsdp_tunnel* t, u8* opts);
     int egress_tunnel(Vport* v, UserPacket& pkt, ovsdp_tunnel* t, u8* opts, u32 cap);
     // The userspace conntrack model (conntrack_user.h).
     int ct(UserPacket& pkt, FlowKey& key, const ovsdp_ct_action& act, void*) { return ct_execute(pkt, key, act); }
@@ -118,6 +123,9 @@ public:
     void reset();
     // Ports whose device is a tunnel device: they tell an egress tunnel.
     void set_tunnel_port(u32 port_no);
+    // Ports whose device sits in another network namespace than the
+    // datapath: tunnel metadata received on them is scrubbed.
+    void set_foreign_netns_port(u32 port_no);
     // Make every later upcall_begin fail with `err` (negative; 0: succeed).
     void set_upcall_error(int err);
     // Make every later clone / packet_from_bytes fail (memory short).
@@ -148,6 +156,7 @@ private:
     std::vector<Upcall> upcalls_;
     long upcalls_open_ = 0;
     std::set<u32> tunnel_ports_;
+    std::set<u32> foreign_netns_ports_;
     int upcall_error_ = 0;
     bool alloc_failure_ = false;
     bool fixed_random_ = false;

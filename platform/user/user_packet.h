@@ -133,7 +133,7 @@ public:
         c->head_ = b->bytes;
         c->tun_ = tun_;
         if (tun_)
-            tun_->refs++; // dst_clone()
+            __atomic_fetch_add(&tun_->refs, 1, __ATOMIC_RELAXED); // dst_clone()
         c->sync_view();
         return true;
     }
@@ -315,6 +315,31 @@ public:
     const ovsdp_tunnel& tunnel() const { return tun_ ? tun_->key : kNoTunnel; }
     // t.options_len bytes; nullptr without tunnel.
     const u8* tunnel_options() const { return tun_ ? tun_->opts : nullptr; }
+    // The metadata block itself (which set(tunnel) made it), nullptr without.
+    const void* tunnel_block() const { return tun_; }
+    // No tunnel metadata any more (skb_dst_drop).
+    void clear_tunnel() { drop_tunnel(); }
+    // set(tunnel): a new reference to a block made by ovsdp_tunnel_dst_create()
+    // replaces the packet's (skb_dst_drop, dst_hold, skb_dst_set).
+    void set_tunnel_dst(void* dst)
+    {
+        auto* info = static_cast<TunnelInfo*>(dst);
+        __atomic_fetch_add(&info->refs, 1, __ATOMIC_RELAXED);
+        drop_tunnel();
+        tun_ = info;
+    }
+    // The metadata block (the skb's metadata dst): reference-counted, shared
+    // by clones and by the set(tunnel) actions that made it.
+    struct TunnelInfo {
+        u32 refs;
+        ovsdp_tunnel key;
+        u8 opts[255]; // key.options_len used
+    };
+    static void tunnel_dst_put(TunnelInfo* info)
+    {
+        if (__atomic_sub_fetch(&info->refs, 1, __ATOMIC_ACQ_REL) == 0)
+            ovsdp_kfree(info);
+    }
     // A new metadata block replaces the packet's (skb_dst_set). False, the
     // packet unchanged, when it cannot be allocated.
     bool set_tunnel(const ovsdp_tunnel& t, const u8* opts)
@@ -388,12 +413,6 @@ private:
 
     struct Borrowed {};
     UserPacket(u8* bytes, usize len, Borrowed) : rd_(bytes), rd_len_(bytes ? len : 0), head_(bytes), len_(len) {}
-
-    struct TunnelInfo {
-        u32 refs;
-        ovsdp_tunnel key;
-        u8 opts[255]; // key.options_len used
-    };
 
     struct Buf {
         u32 refs;
@@ -491,8 +510,8 @@ private:
 
     void drop_tunnel()
     {
-        if (tun_ && --tun_->refs == 0)
-            ovsdp_kfree(tun_);
+        if (tun_)
+            tunnel_dst_put(tun_);
         tun_ = nullptr;
     }
 

@@ -15,7 +15,10 @@
 //                  [flags] [hash le32] frame; flags bit 0: UDP GSO, bit 1:
 //                  GSO in segments of 64 + hash % 512 bytes, bit 2: an
 //                  accelerated VLAN tag, bit 3: an MRU of 64 + hash % 1500,
-//                  bits 4-5: mark and priority from the hash
+//                  bits 4-5: mark and priority from the hash; bit 6:
+//                  received with tunnel metadata: then [opts kind] and a
+//                  struct ovsdp_tunnel come before the frame, followed by
+//                  its options (see rx_tunnel())
 // features bit 0: per-CPU upcall dispatch; bit 1: port 3 is a tunnel port;
 //          bit 2: upcalls fail (a full socket); bits 4-5: the receiving CPU.
 //
@@ -53,6 +56,50 @@ bool upcall_key_has_empty_inner_tag(const Upcall& u)
     auto st = flow_key_from_nlattrs(key->payload(), {}, false, m, false);
     return st.is_error() && st.error().msg
         && __builtin_strcmp(st.error().msg, "VLAN attribute without a VLAN ethertype") == 0;
+}
+
+// Tunnel metadata as a collect-metadata device attaches it on receive, made
+// from fuzz bytes at q (n of them): a kind byte (options: 0 none, 1 Geneve
+// TLVs, 2 VXLAN GBP, 3 ERSPAN) and a struct ovsdp_tunnel, then its options.
+// Shaped the way the kernel's devices shape it (a destination address;
+// Geneve options whole words, VXLAN's 4 bytes, ERSPAN's 8; the option flag
+// of the kind), so that the upcall's key parses back. The bytes used, or 0
+// when there are too few.
+usize rx_tunnel(const u8* q, usize n, ovsdp_tunnel* t, const u8** opts)
+{
+    if (n < 1 + sizeof(*t))
+        return 0;
+    u8 kind = q[0] % 4;
+    std::memcpy(t, q + 1, sizeof(*t));
+    usize used = 1 + sizeof(*t);
+    t->mode &= kTunnelInfoIpv6;
+    t->dst[0] |= 1;
+    t->tun_flags &= htons(static_cast<u16>(~(kTunnelGeneveOpt | kTunnelVxlanOpt | kTunnelErspanOpt | kTunnelGtpOpt)));
+    usize len = t->options_len;
+    if (len > n - used)
+        len = n - used;
+    switch (kind) {
+    case 0:
+        len = 0;
+        break;
+    case 1:
+        len &= ~usize(3);
+        t->tun_flags |= htons(kTunnelGeneveOpt);
+        break;
+    case 2:
+        len = len < 4 ? 0 : 4;
+        t->tun_flags |= htons(kTunnelVxlanOpt);
+        break;
+    default:
+        len = len < 8 ? 0 : 8;
+        t->tun_flags |= htons(kTunnelErspanOpt);
+        break;
+    }
+    if (!len)
+        t->tun_flags &= htons(static_cast<u16>(~(kTunnelGeneveOpt | kTunnelVxlanOpt | kTunnelErspanOpt)));
+    t->options_len = static_cast<u8>(len);
+    *opts = q + used;
+    return used + len;
 }
 
 // A little-endian u16 length and that many bytes (fewer at the end).
@@ -214,7 +261,17 @@ extern "C" int LLVMFuzzerTestOneInput(const u8* data, size_t size)
                 u8 flags = q[0];
                 u32 hash;
                 std::memcpy(&hash, q + 1, 4);
-                UserPacket pkt(q + 5, m - 5, hash);
+                ovsdp_tunnel tun;
+                const u8* tun_opts = nullptr;
+                usize tun_used = 0;
+                if (flags & 64) {
+                    tun_used = rx_tunnel(q + 5, m - 5, &tun, &tun_opts);
+                    if (!tun_used)
+                        break;
+                }
+                UserPacket pkt(q + 5 + tun_used, m - 5 - tun_used, hash);
+                if (tun_used)
+                    check(pkt.set_tunnel(tun, tun_opts));
                 if (flags & 1)
                     pkt.set_gso_udp(true);
                 if (flags & 2)
@@ -231,7 +288,8 @@ extern "C" int LLVMFuzzerTestOneInput(const u8* data, size_t size)
                 ovsdp_local_bh_disable();
                 {
                     RcuReadGuard rcu;
-                    dp_vport_receive(w.host, dp_lookup_vport(w.dp, port), move(pkt));
+                    const void* info = pkt.has_tunnel() ? &pkt.tunnel() : nullptr;
+                    dp_vport_receive(w.host, dp_lookup_vport(w.dp, port), move(pkt), info);
                 }
                 ovsdp_local_bh_enable();
                 set_cpu(-1);

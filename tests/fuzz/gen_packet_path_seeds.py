@@ -52,6 +52,19 @@ def packet(port, frame, flags=0, hash_=0x12345678):
     return record(2 + 3 * port, bytes([flags]) + struct.pack("<I", hash_) + frame)
 
 
+def rx_tunnel(kind, vni, ipv6, ttl, opts=b"", flags=0x0004):
+    """The tunnel prefix of a packet record with flags bit 6 (fuzz_packet_path.cpp rx_tunnel)."""
+    src = bytes(range(1, 17)) if ipv6 else bytes([192, 168, 1, 1]) + bytes(12)
+    dst = bytes(range(0x21, 0x31)) if ipv6 else bytes([192, 168, 1, 2]) + bytes(12)
+    t = struct.pack("!Q", vni) + src + dst + struct.pack("!HBBHH", flags, 0, ttl, 50000, 6081)
+    t += bytes([2 if ipv6 else 0, len(opts)]) + bytes(6)  # mode, options_len, struct padding (56 bytes)
+    return bytes([kind]) + t + opts
+
+
+def tun_packet(port, tunnel, frame, hash_=0x12345678):
+    return record(2 + 3 * port, bytes([64]) + struct.pack("<I", hash_) + tunnel + frame)
+
+
 def raw_flow(key, mask, actions): return record(0, le16(key) + le16(mask) + actions)
 
 
@@ -72,6 +85,18 @@ seeds_pp = {
     "udp_gso": bytes([0]) + packet(1, udp_frame(10, 11, 1500), flags=3, hash_=100),
     "mru_vlan": bytes([0]) + frame_flow(1, udp_frame(12, 13, 1000), out(2) + nest(A_CLONE, out(3)))
     + packet(1, udp_frame(12, 13, 1000), flags=8 | 16 | 32, hash_=700) + packet(1, udp_frame(12, 13), flags=4),
+    "rx_tunnels": bytes([0]) + tun_packet(1, rx_tunnel(1, 0x123456, False, 63, bytes.fromhex("0102800100000001")), udp_frame(1, 2))
+    + tun_packet(2, rx_tunnel(2, 5000, True, 255, struct.pack("=I", 0x00c80123)), udp_frame(3, 4))
+    + tun_packet(1, rx_tunnel(3, 100, False, 64, bytes.fromhex("0200000010050000"), 0x0005), udp_frame(5, 6))
+    + tun_packet(3, rx_tunnel(0, 0, False, 1, flags=0x0100), arp_frame()),
+    "rx_tunnel_flow": bytes([0]) + raw_flow(nest(KEY_TUNNEL, be64(T_ID, 7), be32(T_IPV4_DST, 0xc0a80102), u8(T_TTL, 0))
+                                            + u32(KEY_IN_PORT, 1) + nla(KEY_ETHERNET, bytes(12)) + nla(KEY_ETHERTYPE, b"\x08\x00")
+                                            + nla(KEY_IPV4, bytes(12)),
+                                            nest(KEY_TUNNEL, be64(T_ID, 0xffffffffffffffff), be32(T_IPV4_DST, 0xffffffff), u8(T_TTL, 0))
+                                            + u32(KEY_IN_PORT, 0xffffffff) + nla(KEY_ETHERNET, bytes(12)) + nla(KEY_ETHERTYPE, b"\xff\xff")
+                                            + nla(KEY_IPV4, bytes(12)),
+                                            out(2))
+    + tun_packet(1, rx_tunnel(0, 7, False, 9), udp_frame(7, 8)) + tun_packet(1, rx_tunnel(0, 8, False, 9), udp_frame(7, 8)),
     "raw_wildcard": bytes([4]) + raw_flow(u32(KEY_IN_PORT, 1) + nla(KEY_ETHERNET, bytes(12)) + nla(KEY_ETHERTYPE, b"\x08\x00"),
                                           u32(KEY_IN_PORT, 0xffffffff) + nla(KEY_ETHERNET, bytes(12)) + nla(KEY_ETHERTYPE, b"\xff\xff"),
                                           out(2) + userspace) + packet(1, udp_frame(14, 15)),

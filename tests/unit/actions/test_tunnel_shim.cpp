@@ -147,7 +147,7 @@ TEST_F(TunnelShim, RecirculationKeepsTheReceivedTunnelInTheKey)
     ASSERT_EQ(rec.size(), 1u);
     EXPECT_EQ(rec[0]->arg, 7u);
     EXPECT_EQ(std::memcmp(&rec[0]->key.tun_key, &received, sizeof(received)), 0);
-    EXPECT_EQ(env.trace(), "tunnel:64 recirc:7 ");
+    EXPECT_EQ(env.trace(), "tunnel:72 recirc:7 ");
 }
 
 } // namespace

@@ -1195,4 +1195,355 @@ TEST_F(PacketPathTest, ExecuteKeepsTheKeysConntrackFields)
     ct_flush();
 }
 
+// ---- Receive through a tunnel device (collect-metadata vxlan, geneve, gre ...) ----
+
+// What a collect-metadata device attaches on receive (mode RX).
+ovsdp_tunnel rx_tunnel_v4(u64 vni, u16 flags, u8 ttl)
+{
+    ovsdp_tunnel t {};
+    t.tun_id = htonll(vni);
+    const u8 src[4] = { 192, 168, 1, 1 }, dst[4] = { 192, 168, 1, 2 };
+    std::memcpy(t.src, src, 4);
+    std::memcpy(t.dst, dst, 4);
+    t.tun_flags = htons(flags);
+    t.tos = 0x10;
+    t.ttl = ttl;
+    t.tp_src = htons(50000);
+    t.tp_dst = htons(4789);
+    return t;
+}
+
+class TunnelReceiveTest : public PacketPathTest {
+protected:
+    // A frame received on `port` with tunnel metadata `t` and its options;
+    // the one upcall it makes.
+    Upcall receive_tunneled(const Bytes& f, const ovsdp_tunnel& t, const u8* opts, u32 port = 1, u32 mark = 0)
+    {
+        UserPacket pkt(f.data(), f.size(), 0x1234);
+        EXPECT_TRUE(pkt.set_tunnel(t, opts));
+        pkt.set_mark(mark);
+        ovsdp_local_bh_disable();
+        {
+            RcuReadGuard rcu;
+            const void* info = pkt.has_tunnel() ? &pkt.tunnel() : nullptr;
+            dp_vport_receive(host, vport(port), move(pkt), info);
+        }
+        ovsdp_local_bh_enable();
+        std::vector<Upcall> up = host.take_upcalls();
+        EXPECT_EQ(up.size(), 1u);
+        return up.empty() ? Upcall {} : up[0];
+    }
+    // The OVS_KEY_ATTR_TUNNEL nest of an upcall's key (empty if none).
+    static Bytes tunnel_nest(const Upcall& u)
+    {
+        const NlAttr* k = u.attr(uapi::OVS_PACKET_ATTR_KEY);
+        if (!k)
+            return {};
+        for (const NlAttr* a : nla_range(k->payload()))
+            if (a->type() == uapi::OVS_KEY_ATTR_TUNNEL)
+                return Bytes(a->data(), a->data() + a->len());
+        return {};
+    }
+};
+
+TEST_F(TunnelReceiveTest, GeneveTunnelIsKeyedAndGoesUpAsUpstreamWritesIt)
+{
+    Bytes f = udp_frame(7, 8);
+    ovsdp_tunnel t = rx_tunnel_v4(0x123456, kTunnelKey | kTunnelCsum | kTunnelGeneveOpt, 63);
+    t.tp_dst = htons(6081);
+    // Two TLVs: class 0x0102 type 0x80 len 1 word, class 0xffff type 1 len 2 words.
+    const u8 opts[20] = { 0x01, 0x02, 0x80, 0x01, 0xde, 0xad, 0xbe, 0xef, 0xff, 0xff, 0x01, 0x02,
+                          1, 2, 3, 4, 5, 6, 7, 8 };
+    t.options_len = sizeof(opts);
+    Upcall u = receive_tunneled(f, t, opts);
+    FlowKey k;
+    ASSERT_TRUE(u.key(&k));
+    EXPECT_EQ(k.tun_key.ip_family, kAfInet);
+    EXPECT_EQ(k.tun_key.tun_id, htonll(0x123456));
+    EXPECT_EQ(k.tun_key.ttl, 63);
+    EXPECT_EQ(k.tun_key.tos, 0x10);
+    EXPECT_EQ(k.tun_key.tp_src, htons(50000));
+    EXPECT_EQ(k.tun_key.tp_dst, htons(6081));
+    EXPECT_EQ(k.tun_key.tun_flags, htons(kTunnelKey | kTunnelCsum | kTunnelGeneveOpt));
+    ASSERT_EQ(k.tun_opts_len, sizeof(opts));
+    EXPECT_EQ(std::memcmp(k.tun_opts_data(), opts, sizeof(opts)), 0);
+    EXPECT_EQ(ntohs(k.tp.src), 7) << "the inner packet keyed as usual";
+
+    // Upstream's __ip_tun_to_nlattr, attribute by attribute.
+    Nl want;
+    want.be64_(uapi::OVS_TUNNEL_KEY_ATTR_ID, 0x123456)
+        .put(uapi::OVS_TUNNEL_KEY_ATTR_IPV4_SRC, t.src, 4)
+        .put(uapi::OVS_TUNNEL_KEY_ATTR_IPV4_DST, t.dst, 4)
+        .u8_(uapi::OVS_TUNNEL_KEY_ATTR_TOS, 0x10)
+        .u8_(uapi::OVS_TUNNEL_KEY_ATTR_TTL, 63)
+        .flag(uapi::OVS_TUNNEL_KEY_ATTR_CSUM)
+        .be16_(uapi::OVS_TUNNEL_KEY_ATTR_TP_SRC, 50000)
+        .be16_(uapi::OVS_TUNNEL_KEY_ATTR_TP_DST, 6081)
+        .put(uapi::OVS_TUNNEL_KEY_ATTR_GENEVE_OPTS, opts, sizeof(opts));
+    EXPECT_EQ(tunnel_nest(u), want.bytes());
+
+    // OVS installs the upcall's key as an exact-match flow: the same tunnel
+    // hits it, another VNI or another option byte misses.
+    const NlAttr* ka = u.attr(uapi::OVS_PACKET_ATTR_KEY);
+    {
+        Request r(&net, uapi::kFlowAttrMax, ifindex);
+        r.put(uapi::OVS_FLOW_ATTR_KEY, ka->data(), ka->len());
+        Nl acts;
+        output(acts, 2);
+        r.put(uapi::OVS_FLOW_ATTR_ACTIONS, acts.bytes().data(), acts.size());
+        ASSERT_EQ(cmd::flow_new(r.finish()), 0) << r.req.extack_msg;
+    }
+    auto hits = [&](const ovsdp_tunnel& tt, const u8* o) {
+        UserPacket pkt(f.data(), f.size(), 0x1234);
+        EXPECT_TRUE(pkt.set_tunnel(tt, o));
+        ovsdp_local_bh_disable();
+        {
+            RcuReadGuard rcu;
+            const void* info = &pkt.tunnel();
+            dp_vport_receive(host, vport(1), move(pkt), info);
+        }
+        ovsdp_local_bh_enable();
+        bool sent = host.take_sent(2).size() == 1;
+        bool up = host.take_upcalls().size() == 1;
+        EXPECT_NE(sent, up);
+        return sent;
+    };
+    EXPECT_TRUE(hits(t, opts));
+    ovsdp_tunnel other = t;
+    other.tun_id = htonll(0x123457);
+    EXPECT_FALSE(hits(other, opts));
+    u8 opts2[20];
+    std::memcpy(opts2, opts, sizeof(opts));
+    opts2[19] ^= 1;
+    EXPECT_FALSE(hits(t, opts2));
+    other = t;
+    other.options_len = 16; // shorter options (the same trailing bytes)
+    EXPECT_FALSE(hits(other, opts + 4));
+    // No tunnel at all misses too.
+    receive(f, 1);
+    EXPECT_EQ(host.take_upcalls().size(), 1u);
+    EXPECT_TRUE(host.take_sent(2).empty());
+}
+
+TEST_F(TunnelReceiveTest, NoKeyFlagMeansNoIdAttribute)
+{
+    Bytes f = udp_frame(7, 8);
+    // A GRE packet without a key: the ID is in the key (0) but not written.
+    ovsdp_tunnel t = rx_tunnel_v4(0, kTunnelDontFragment, 64);
+    t.tp_src = t.tp_dst = 0;
+    t.tos = 0;
+    Upcall u = receive_tunneled(f, t, nullptr);
+    Nl want;
+    want.put(uapi::OVS_TUNNEL_KEY_ATTR_IPV4_SRC, t.src, 4)
+        .put(uapi::OVS_TUNNEL_KEY_ATTR_IPV4_DST, t.dst, 4)
+        .u8_(uapi::OVS_TUNNEL_KEY_ATTR_TTL, 64)
+        .flag(uapi::OVS_TUNNEL_KEY_ATTR_DONT_FRAGMENT);
+    EXPECT_EQ(tunnel_nest(u), want.bytes());
+    FlowKey k;
+    ASSERT_TRUE(u.key(&k));
+    EXPECT_EQ(k.tun_key.tun_flags, htons(kTunnelDontFragment));
+    EXPECT_EQ(k.tun_opts_len, 0);
+}
+
+TEST_F(TunnelReceiveTest, Ipv6OuterVxlanGbpAndErspan)
+{
+    Bytes f = udp_frame(7, 8);
+    // VXLAN over IPv6 with the GBP extension (struct vxlan_metadata: u32 gbp).
+    ovsdp_tunnel t = rx_tunnel_v4(5000, kTunnelKey | kTunnelOam | kTunnelVxlanOpt, 255);
+    t.mode = kTunnelInfoIpv6;
+    for (int i = 0; i < 16; i++) {
+        t.src[i] = static_cast<u8>(0x20 + i);
+        t.dst[i] = static_cast<u8>(0x40 + i);
+    }
+    u32 gbp = 0x00c80123; // G bit and policy id 0x123, host order as the kernel keeps it
+    t.options_len = 4;
+    Upcall u = receive_tunneled(f, t, reinterpret_cast<const u8*>(&gbp));
+    FlowKey k;
+    ASSERT_TRUE(u.key(&k));
+    EXPECT_EQ(k.tun_key.ip_family, kAfInet6);
+    EXPECT_EQ(std::memcmp(k.tun_key.ipv6.src, t.src, 16), 0);
+    EXPECT_EQ(std::memcmp(k.tun_key.ipv6.dst, t.dst, 16), 0);
+    ASSERT_EQ(k.tun_opts_len, 4);
+    EXPECT_EQ(std::memcmp(k.tun_opts_data(), &gbp, 4), 0);
+    Nl want;
+    want.be64_(uapi::OVS_TUNNEL_KEY_ATTR_ID, 5000)
+        .put(uapi::OVS_TUNNEL_KEY_ATTR_IPV6_SRC, t.src, 16)
+        .put(uapi::OVS_TUNNEL_KEY_ATTR_IPV6_DST, t.dst, 16)
+        .u8_(uapi::OVS_TUNNEL_KEY_ATTR_TOS, 0x10)
+        .u8_(uapi::OVS_TUNNEL_KEY_ATTR_TTL, 255)
+        .be16_(uapi::OVS_TUNNEL_KEY_ATTR_TP_SRC, 50000)
+        .be16_(uapi::OVS_TUNNEL_KEY_ATTR_TP_DST, 4789)
+        .flag(uapi::OVS_TUNNEL_KEY_ATTR_OAM)
+        .nested(uapi::OVS_TUNNEL_KEY_ATTR_VXLAN_OPTS, Nl().u32_(uapi::OVS_VXLAN_EXT_GBP, gbp));
+    EXPECT_EQ(tunnel_nest(u), want.bytes());
+
+    // ERSPAN v2 (struct erspan_metadata: version, then direction/hwid/...).
+    ovsdp_tunnel e = rx_tunnel_v4(100, kTunnelKey | kTunnelErspanOpt, 64);
+    e.tp_src = e.tp_dst = 0;
+    const u8 md[8] = { 2, 0, 0, 0, 0x10, 0x05, 0, 0 };
+    e.options_len = sizeof(md);
+    u = receive_tunneled(f, e, md);
+    ASSERT_TRUE(u.key(&k));
+    ASSERT_EQ(k.tun_opts_len, sizeof(md));
+    EXPECT_EQ(std::memcmp(k.tun_opts_data(), md, sizeof(md)), 0);
+    want = Nl();
+    want.be64_(uapi::OVS_TUNNEL_KEY_ATTR_ID, 100)
+        .put(uapi::OVS_TUNNEL_KEY_ATTR_IPV4_SRC, e.src, 4)
+        .put(uapi::OVS_TUNNEL_KEY_ATTR_IPV4_DST, e.dst, 4)
+        .u8_(uapi::OVS_TUNNEL_KEY_ATTR_TOS, 0x10)
+        .u8_(uapi::OVS_TUNNEL_KEY_ATTR_TTL, 64)
+        .put(uapi::OVS_TUNNEL_KEY_ATTR_ERSPAN_OPTS, md, sizeof(md));
+    EXPECT_EQ(tunnel_nest(u), want.bytes());
+}
+
+TEST_F(TunnelReceiveTest, LongestGeneveOptionsFitTheUpcall)
+{
+    Bytes f = udp_frame(7, 8);
+    ovsdp_tunnel t = rx_tunnel_v4(1, kTunnelKey | kTunnelGeneveOpt, 1);
+    // 252 bytes: one TLV of 62 words after its 4-byte header (the Geneve maximum).
+    u8 opts[252];
+    for (usize i = 0; i < sizeof(opts); i++)
+        opts[i] = static_cast<u8>(i * 7);
+    opts[0] = 0x01, opts[1] = 0x02, opts[2] = 0x80, opts[3] = 62;
+    t.options_len = sizeof(opts);
+    Upcall u = receive_tunneled(f, t, opts);
+    FlowKey k;
+    ASSERT_TRUE(u.key(&k));
+    ASSERT_EQ(k.tun_opts_len, sizeof(opts));
+    EXPECT_EQ(std::memcmp(k.tun_opts_data(), opts, sizeof(opts)), 0);
+    EXPECT_EQ(u.packet(), f);
+}
+
+TEST_F(TunnelReceiveTest, MetadataFromAnotherNamespaceIsScrubbed)
+{
+    Bytes f = udp_frame(7, 8);
+    host.set_foreign_netns_port(1);
+    ovsdp_tunnel t = rx_tunnel_v4(9, kTunnelKey, 64);
+    Upcall u = receive_tunneled(f, t, nullptr, 1, 0x77);
+    EXPECT_TRUE(tunnel_nest(u).empty()) << "no OVS_KEY_ATTR_TUNNEL";
+    FlowKey k;
+    ASSERT_TRUE(u.key(&k));
+    EXPECT_EQ(k.tun_key.ip_family, 0);
+    EXPECT_EQ(k.skb_mark, 0x77u) << "the mark survives the scrub, as upstream";
+}
+
+TEST_F(TunnelReceiveTest, MegaflowMasksOverTunnelFieldsAndOptionBytes)
+{
+    Bytes f = udp_frame(7, 8);
+    const u8 opts[8] = { 0x01, 0x02, 0x80, 0x01, 0xaa, 0xbb, 0xcc, 0xdd };
+    // Match tun_id 42 exactly, the top byte of the outer destination, and the
+    // TLV's class/type/length and its first data byte; nothing else of the
+    // tunnel or the packet but in_port and the ethertype.
+    Nl key, mask;
+    const u8 dst[4] = { 192, 0, 0, 0 };
+    const u8 dst_m[4] = { 0xff, 0, 0, 0 };
+    const u8 om[8] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0, 0, 0 };
+    key.begin(uapi::OVS_KEY_ATTR_TUNNEL)
+        .be64_(uapi::OVS_TUNNEL_KEY_ATTR_ID, 42)
+        .put(uapi::OVS_TUNNEL_KEY_ATTR_IPV4_DST, dst, 4)
+        .u8_(uapi::OVS_TUNNEL_KEY_ATTR_TTL, 0)
+        .put(uapi::OVS_TUNNEL_KEY_ATTR_GENEVE_OPTS, opts, sizeof(opts))
+        .end()
+        .u32_(uapi::OVS_KEY_ATTR_IN_PORT, 1)
+        .put(uapi::OVS_KEY_ATTR_ETHERNET, Bytes(12, 0))
+        .be16_(uapi::OVS_KEY_ATTR_ETHERTYPE, 0x0800)
+        .put(uapi::OVS_KEY_ATTR_IPV4, Bytes(12, 0));
+    mask.begin(uapi::OVS_KEY_ATTR_TUNNEL)
+        .be64_(uapi::OVS_TUNNEL_KEY_ATTR_ID, ~0ull)
+        .put(uapi::OVS_TUNNEL_KEY_ATTR_IPV4_DST, dst_m, 4)
+        .u8_(uapi::OVS_TUNNEL_KEY_ATTR_TTL, 0)
+        .put(uapi::OVS_TUNNEL_KEY_ATTR_GENEVE_OPTS, om, sizeof(om))
+        .end()
+        .u32_(uapi::OVS_KEY_ATTR_IN_PORT, ~0u)
+        .put(uapi::OVS_KEY_ATTR_ETHERNET, Bytes(12, 0))
+        .be16_(uapi::OVS_KEY_ATTR_ETHERTYPE, 0xffff)
+        .put(uapi::OVS_KEY_ATTR_IPV4, Bytes(12, 0));
+    {
+        Request r(&net, uapi::kFlowAttrMax, ifindex);
+        r.put(uapi::OVS_FLOW_ATTR_KEY, key.bytes().data(), key.size());
+        r.put(uapi::OVS_FLOW_ATTR_MASK, mask.bytes().data(), mask.size());
+        Nl acts;
+        output(acts, 3);
+        r.put(uapi::OVS_FLOW_ATTR_ACTIONS, acts.bytes().data(), acts.size());
+        ASSERT_EQ(cmd::flow_new(r.finish()), 0) << r.req.extack_msg;
+    }
+    auto hits = [&](const ovsdp_tunnel& tt, const u8* o) {
+        UserPacket pkt(f.data(), f.size(), 0x99);
+        EXPECT_TRUE(pkt.set_tunnel(tt, o));
+        ovsdp_local_bh_disable();
+        {
+            RcuReadGuard rcu;
+            const void* info = &pkt.tunnel();
+            dp_vport_receive(host, vport(1), move(pkt), info);
+        }
+        ovsdp_local_bh_enable();
+        bool sent = host.take_sent(3).size() == 1;
+        host.take_upcalls();
+        return sent;
+    };
+    ovsdp_tunnel t = rx_tunnel_v4(42, kTunnelKey | kTunnelGeneveOpt, 17);
+    t.options_len = sizeof(opts);
+    EXPECT_TRUE(hits(t, opts));
+    // Wildcarded: source, TTL, ports, flags, the other option bytes.
+    ovsdp_tunnel w = t;
+    w.src[3] = 99;
+    w.dst[1] = 77;
+    w.ttl = 1;
+    w.tp_src = htons(1);
+    w.tun_flags |= htons(kTunnelCsum);
+    u8 o2[8];
+    std::memcpy(o2, opts, 8);
+    o2[7] = 0;
+    EXPECT_TRUE(hits(w, o2));
+    // Matched: the VNI, the top byte of the destination, the first data byte.
+    w = t;
+    w.tun_id = htonll(43);
+    EXPECT_FALSE(hits(w, opts));
+    w = t;
+    w.dst[0] = 10;
+    EXPECT_FALSE(hits(w, opts));
+    o2[7] = opts[7];
+    o2[4] = 0;
+    EXPECT_FALSE(hits(t, o2));
+}
+
+// ---- Transmit: set(tunnel) metadata made once, at flow install ----
+
+TEST_F(PacketPathTest, SetTunnelMetadataIsMadeOnceAtInstallAndSharedByPackets)
+{
+    Bytes f = udp_frame(11, 12);
+    const u8 opts[8] = { 0x01, 0x02, 0x80, 0x01, 1, 2, 3, 4 };
+    Nl acts;
+    acts.begin(uapi::OVS_ACTION_ATTR_SET).begin(uapi::OVS_KEY_ATTR_TUNNEL);
+    acts.be64_(uapi::OVS_TUNNEL_KEY_ATTR_ID, 0x77).be32_(uapi::OVS_TUNNEL_KEY_ATTR_IPV4_DST, 0xc0a80002);
+    acts.u8_(uapi::OVS_TUNNEL_KEY_ATTR_TTL, 5).flag(uapi::OVS_TUNNEL_KEY_ATTR_DONT_FRAGMENT);
+    acts.be16_(uapi::OVS_TUNNEL_KEY_ATTR_TP_DST, 6081);
+    acts.put(uapi::OVS_TUNNEL_KEY_ATTR_GENEVE_OPTS, opts, sizeof(opts));
+    acts.end().end();
+    output(acts, 2);
+    output(acts, 3);
+    long before = live_allocations();
+    const u8 ufid[16] = { 0x7e };
+    ASSERT_EQ(install(f, 1, acts, 0, ufid), 0) << last_msg;
+    // The flow holds the metadata (and its blob) from now on.
+    EXPECT_GT(live_allocations(), before);
+    for (int i = 0; i < 3; i++)
+        receive(f, 1);
+    std::vector<SentPacket> out = host.take_sent();
+    ASSERT_EQ(out.size(), 6u);
+    for (const SentPacket& p : out) {
+        ASSERT_TRUE(p.has_tunnel);
+        EXPECT_EQ(p.tunnel_block, out[0].tunnel_block) << "one block for every packet, made at install";
+        EXPECT_EQ(p.tunnel.tun_id, htonll(0x77));
+        EXPECT_EQ(p.tunnel.mode, kTunnelInfoTx);
+        // Type 0x80 has the critical bit: validation adds TUNNEL_CRIT_OPT, as upstream.
+        EXPECT_EQ(p.tunnel.tun_flags, htons(kTunnelKey | kTunnelDontFragment | kTunnelCritOpt | kTunnelGeneveOpt));
+        EXPECT_EQ(p.tunnel.options_len, sizeof(opts));
+    }
+    // Deleting the flow releases it (the teardown checks nothing is left).
+    ASSERT_EQ(remove(ufid), 0);
+    ovsdp_rcu_barrier();
+    EXPECT_EQ(live_allocations(), before);
+}
+
 } // namespace

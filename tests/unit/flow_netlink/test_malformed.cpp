@@ -491,7 +491,7 @@ std::vector<ActCase> action_cases()
             "Decrement TTL action has a duplicate or invalid attribute" },
         // Limits.
         { "17 nested clones", tcp4, deep_clones(17), err::OVERFLOW, "Actions nested more than 16 levels deep" },
-        { "over the blob limit", tcp4, big, err::MSGSIZE, "Flow actions exceed 384 KiB once validated" },
+        { "over the blob limit", tcp4, big, err::MSGSIZE, "Flow actions exceed 448 KiB once validated" },
         { "trailing bytes", tcp4, Nl().u32_(OVS_ACTION_ATTR_OUTPUT, 1).raw(Buf { 1, 2 }), E, "Actions have trailing bytes" },
         { "attribute longer than the stream", tcp4, Nl().u32_(OVS_ACTION_ATTR_OUTPUT, 1).append(raw_attr(100, OVS_ACTION_ATTR_OUTPUT)),
             E, "Actions have trailing bytes" },

@@ -21,17 +21,20 @@ bash "$HERE/forward-ctl.sh" --ctl "$CTL" || rc=1
 python3 "$HERE/amplification.py" --ctl "$CTL" || rc=1
 # MISS upcalls of a UDP GSO packet, of frames in the skb layouts a tap
 # builds (zero-copy or copied packet data), and the keys of frames with odd
-# VLAN headers, the kernel's module first (same boot).
+# VLAN headers, and the tunnel keys of frames received through collect-md
+# vxlan/geneve/gretap devices, the kernel's module first (same boot).
 mod_loaded tun || modprobe tun
 if unload_ovs && load_stock_ovs && python3 "$HERE/upcall_gso.py" --record /results/gso-stock.json &&
 	python3 "$HERE/upcall_zerocopy.py" --record /results/zc-stock.json &&
 	python3 "$HERE/upcall_vlan_keys.py" --record /results/vk-stock.json &&
+	python3 "$HERE/tunnel_keys.py" --record /results/tk-stock.json &&
 	unload_ovs && load_ovsdp; then
 	python3 "$HERE/upcall_gso.py" --expect /results/gso-stock.json || rc=1
 	python3 "$HERE/upcall_zerocopy.py" --expect /results/zc-stock.json || rc=1
 	python3 "$HERE/upcall_vlan_keys.py" --expect /results/vk-stock.json || rc=1
+	python3 "$HERE/tunnel_keys.py" --expect /results/tk-stock.json || rc=1
 else
-	echo "FAIL: UFO/layout upcalls: could not record the kernel module's or reload ours"
+	echo "FAIL: UFO/layout/tunnel upcalls: could not record the kernel module's or reload ours"
 	rc=1
 fi
 if kmsg_since_mark | grep -E "WARNING:|BUG:|Oops|Call Trace"; then
