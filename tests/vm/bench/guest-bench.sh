@@ -26,6 +26,7 @@
 #   MEM_FLOWS    flows of the mem part (default 100000)
 HERE=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)
 . "$HERE/../guest-lib.sh"
+. "$HERE/bench-veths.sh"
 
 COUNT=${1:-200000}
 MASKS=${2:-1,8,32,128,512}
@@ -68,14 +69,7 @@ if load_veth && modprobe pktgen && [ -e /proc/net/pktgen/kpktgend_0 ]; then t_pa
 # (dst MAC 02:00:00:00:00:02 is no device's): the peer's stack drops them in
 # ip_rcv as PACKET_OTHERHOST.
 t_begin "veth pairs"
-ok=1
-for i in 0 1; do
-	ip link add "veth$i" type veth peer name "veth${i}p" || ok=0
-	ip link set "veth$i" address "02:00:00:00:10:0$i" || ok=0
-	ip link set "veth${i}p" address "02:00:00:00:11:0$i" || ok=0
-	ip link set "veth$i" up && ip link set "veth${i}p" up || ok=0
-done
-if [ $ok = 1 ]; then t_pass; else t_fail "ip link failed"; exit 1; fi
+if bench_veths; then t_pass; else t_fail "ip link failed"; exit 1; fi
 
 : >"$OUT"
 echo "meta count=$COUNT masks=$MASKS actions=$ACTIONS order=$ORDER setup_flows=$SETUP_FLOWS upcalls=$UPCALLS dump_flows=$DUMP_FLOWS parts=$PARTS tse_masks=$TSE_MASKS tse_stock_count=$TSE_STOCK_COUNT mem_flows=$MEM_FLOWS icount=${OVSDP_VM_ICOUNT:-0} numa=${OVSDP_VM_NUMA:-0} kernel=$(uname -r)" | tee -a "$OUT"

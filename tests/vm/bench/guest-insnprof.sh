@@ -10,6 +10,7 @@
 # setup, unmarked), as bench-vm.sh's setup part does before its upcalls.
 HERE=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)
 . "$HERE/../guest-lib.sh"
+. "$HERE/bench-veths.sh"
 ORDER=$1
 KIND=$2
 BIN=$HERE/ovsbench
@@ -17,12 +18,7 @@ BIN=$HERE/ovsbench
 sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
 echo 0 >/proc/sys/kernel/kptr_restrict
 load_veth || exit 1
-for i in 0 1; do
-	ip link add "veth$i" type veth peer name "veth${i}p" &&
-		ip link set "veth$i" address "02:00:00:00:10:0$i" &&
-		ip link set "veth${i}p" address "02:00:00:00:11:0$i" &&
-		ip link set "veth$i" up && ip link set "veth${i}p" up || exit 1
-done
+bench_veths || exit 1
 : >"$OVSDP_RESULTS/order"
 for mod in ${ORDER//,/ }; do
 	case $mod in

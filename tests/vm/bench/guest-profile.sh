@@ -10,18 +10,14 @@
 #        guest-profile.sh MODULE upcall [N [BATCH]]
 HERE=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)
 . "$HERE/../guest-lib.sh"
+. "$HERE/bench-veths.sh"
 MOD=$1
 KIND=$2
 BIN=$HERE/ovsbench
 [ -x "$BIN" ] || { echo "FAIL: $BIN not built"; exit 1; }
 sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
 load_veth && modprobe pktgen || exit 1
-for i in 0 1; do
-	ip link add "veth$i" type veth peer name "veth${i}p" &&
-		ip link set "veth$i" address "02:00:00:00:10:0$i" &&
-		ip link set "veth${i}p" address "02:00:00:00:11:0$i" &&
-		ip link set "veth$i" up && ip link set "veth${i}p" up || exit 1
-done
+bench_veths || exit 1
 case $MOD in
 stock) modprobe --ignore-install openvswitch || exit 1 ;;
 ours) load_ovsdp || exit 1 ;;
