@@ -72,6 +72,9 @@ def setup():
     sh("ip netns exec %s sysctl -qw net.ipv6.conf.default.disable_ipv6=1" % NS)
     sh("ip link add tk-h type veth peer name tk-p netns %s" % NS)
     sh("ip netns exec %s sysctl -qw net.ipv6.conf.tk-p.disable_ipv6=0" % NS)
+    # IPv6 on the underlay even after an earlier case of the same boot
+    # disabled it by default (ovsdp-suite.sh, vswitchd.sh).
+    sh("sysctl -qw net.ipv6.conf.tk-h.disable_ipv6=0")
     sh("ip addr add 172.31.9.1/24 dev tk-h && ip addr add fd09::1/64 dev tk-h nodad && ip link set tk-h up")
     sh("ip -n %s addr add 172.31.9.2/24 dev tk-p && ip -n %s addr add fd09::2/64 dev tk-p nodad"
        " && ip -n %s link set tk-p up" % (NS, NS, NS))
