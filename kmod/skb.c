@@ -18,17 +18,13 @@ static_assert(sizeof_field(struct sk_buff, protocol) == 2 && sizeof_field(struct
 	      sizeof_field(struct sk_buff, network_header) == 2 &&
 	      sizeof_field(struct sk_buff, transport_header) == 2);
 
-/* Fill *st for a packet entering the datapath, and start its OVS control block. */
-void ovsdp_skb_load(void *p, struct ovsdp_skb_state *st)
+/* *st for the packet from `pre` bytes before skb->data (the Ethernet header
+ * a shared skb's receive already pulled; 0 for one keyed as it is). */
+static inline void fill_state(struct sk_buff *skb, unsigned int pre, struct ovsdp_skb_state *st)
 {
-	struct sk_buff *skb = p;
-
-	skb_reset_mac_header(skb);
-	OVSDP_CB(skb)->mru = 0;
-	OVSDP_CB(skb)->cutlen = U32_MAX;
-	st->data = skb->data;
-	st->len = skb->len;
-	st->headlen = skb_headlen(skb);
+	st->data = skb->data - pre;
+	st->len = skb->len + pre;
+	st->headlen = skb_headlen(skb) + pre;
 	st->vlan_present = skb_vlan_tag_present(skb);
 	st->vlan_tci = skb_vlan_tag_get(skb);
 	st->vlan_proto = (__force u16)skb->vlan_proto;
@@ -38,7 +34,18 @@ void ovsdp_skb_load(void *p, struct ovsdp_skb_state *st)
 	st->priority = skb->priority;
 	st->hash = skb->hash; /* skb_get_hash() would run the flow dissector */
 	st->has_ct = (skb->_nfct & NFCT_PTRMASK) != 0;
-	st->data_off = skb->data - skb->head;
+	st->data_off = skb->data - pre - skb->head;
+}
+
+/* Fill *st for a packet entering the datapath, and start its OVS control block. */
+void ovsdp_skb_load(void *p, struct ovsdp_skb_state *st)
+{
+	struct sk_buff *skb = p;
+
+	skb_reset_mac_header(skb);
+	OVSDP_CB(skb)->mru = 0;
+	OVSDP_CB(skb)->cutlen = U32_MAX;
+	fill_state(skb, 0, st);
 }
 
 static void refresh(struct sk_buff *skb, struct ovsdp_skb_state *st)
@@ -94,19 +101,7 @@ int ovsdp_skb_peek_shared(void *p, struct ovsdp_skb_state *st)
 	if (skb->dev->type != ARPHRD_ETHER || !skb_mac_header_was_set(skb) ||
 	    skb_mac_header(skb) + ETH_HLEN != skb->data || skb->_nfct || skb_dst(skb))
 		return -1;
-	st->data = skb->data - ETH_HLEN;
-	st->len = skb->len + ETH_HLEN;
-	st->headlen = skb_headlen(skb) + ETH_HLEN;
-	st->vlan_present = skb_vlan_tag_present(skb);
-	st->vlan_tci = skb_vlan_tag_get(skb);
-	st->vlan_proto = (__force u16)skb->vlan_proto;
-	st->protocol = (__force u16)skb->protocol;
-	st->gso_udp = skb_is_gso(skb) && (skb_shinfo(skb)->gso_type & SKB_GSO_UDP);
-	st->mark = skb->mark;
-	st->priority = skb->priority;
-	st->hash = skb->hash;
-	st->has_ct = 0;
-	st->data_off = skb->data - ETH_HLEN - skb->head;
+	fill_state(skb, ETH_HLEN, st);
 	return 0;
 }
 
