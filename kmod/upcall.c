@@ -42,6 +42,13 @@ static struct sk_buff *upcall_msg_new(size_t payload)
 		skb_free_frag(data);
 		return NULL;
 	}
+	/* A fragment of a page from the emergency reserves would make the
+	 * message one that sk_filter() drops for any socket but a
+	 * SOCK_MEMALLOC one, and the upcall would be lost without an error. */
+	if (unlikely(skb_pfmemalloc(skb))) {
+		kfree_skb(skb);
+		return genlmsg_new(payload, GFP_ATOMIC);
+	}
 	return skb;
 }
 
