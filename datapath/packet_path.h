@@ -189,24 +189,32 @@ inline u32 mask_cache_hash(const FlowKey& key)
     return static_cast<u32>(h ^ (h >> 32));
 }
 
-// Upstream's ovs_flow_tbl_lookup_stats plus the counting around it in
-// ovs_dp_process_packet: the flow for `key` (its per-NUMA stats updated with a
-// packet of `len` bytes) or nullptr, with hit or miss and the masks and cache
-// hits counted. `skb_hash` selects the mask cache entry.
-inline Flow* dp_lookup_count(Datapath* dp, const FlowKey& key, u32 skb_hash, u32 len)
+// The counting around a lookup in ovs_dp_process_packet: the masks and cache
+// hits it took, then a hit (the flow's per-NUMA stats updated with a packet
+// of `len` bytes) or, with `flow` null, a miss.
+OVSDP_ALWAYS_INLINE void dp_count_lookup(Datapath* dp, Flow* flow, const FlowKey& key, u32 len, u32 n_mask_hit,
+                                         u32 n_cache_hit)
 {
-    u32 n_mask_hit = 0;
-    u32 n_cache_hit = 0;
-    Flow* flow = dp->table.lookup(key, skb_hash, &n_mask_hit, &n_cache_hit);
     DpPerCpuStats* s = dp_this_cpu_stats(dp);
     write_once(s->n_mask_hit, s->n_mask_hit + n_mask_hit);
     write_once(s->n_cache_hit, s->n_cache_hit + n_cache_hit);
     if (OVSDP_UNLIKELY(!flow)) {
         write_once(s->n_missed, s->n_missed + 1);
-        return nullptr;
+        return;
     }
     write_once(s->n_hit, s->n_hit + 1);
     flow->stats.update(key.tp.flags, len);
+}
+
+// Upstream's ovs_flow_tbl_lookup_stats plus the counting around it in
+// ovs_dp_process_packet: the flow for `key` or nullptr, counted as above.
+// `skb_hash` selects the mask cache entry.
+inline Flow* dp_lookup_count(Datapath* dp, const FlowKey& key, u32 skb_hash, u32 len)
+{
+    u32 n_mask_hit = 0;
+    u32 n_cache_hit = 0;
+    Flow* flow = dp->table.lookup(key, skb_hash, &n_mask_hit, &n_cache_hit);
+    dp_count_lookup(dp, flow, key, len, n_mask_hit, n_cache_hit);
     return flow;
 }
 
@@ -420,6 +428,20 @@ private:
     bool breathes_;
 };
 
+// A hit, counted: the flow's actions on the packet.
+template <DpHost H>
+OVSDP_ALWAYS_INLINE void dp_run_flow(H& host, Datapath* dp, typename H::Packet&& pkt, FlowKey& key,
+                                     const FlowActions* acts)
+{
+    // Upstream hashes every packet at lookup (skb_get_hash); only a userspace
+    // action shows the hash (OVS_PACKET_ATTR_HASH), so only then take it here,
+    // before the actions change the packet.
+    if (OVSDP_UNLIKELY(acts->flags & kFlowActionsUpcall))
+        pkt.get_hash();
+    DpActionEnv<H> env(host, dp);
+    execute_actions(env, move(pkt), key, acts->data, acts->len);
+}
+
 // Upstream's ovs_dp_process_packet: look the key up; a hit counts in the
 // flow's per-NUMA stats and runs its actions, a miss goes to userspace.
 template <DpHost H>
@@ -440,14 +462,7 @@ void dp_process_packet(H& host, Datapath* dp, typename H::Packet&& pkt, FlowKey&
         }
         return;
     }
-    const FlowActions* acts = flow_actions(flow);
-    // Upstream hashes every packet at lookup (skb_get_hash); only a userspace
-    // action shows the hash (OVS_PACKET_ATTR_HASH), so only then take it here,
-    // before the actions change the packet.
-    if (OVSDP_UNLIKELY(acts->flags & kFlowActionsUpcall))
-        pkt.get_hash();
-    DpActionEnv<H> env(host, dp);
-    execute_actions(env, move(pkt), key, acts->data, acts->len);
+    dp_run_flow(host, dp, move(pkt), key, flow_actions(flow));
 }
 
 // The tunnel of a packet received with metadata `info` into key's tunnel
@@ -472,13 +487,21 @@ OVSDP_NOINLINE bool dp_rx_tunnel(H& host, Vport* vport, typename H::Packet& pkt,
 // The rest of upstream's ovs_vport_receive once the key's tunnel is known
 // (md.tunnel_in_key): key the packet with the port's metadata and process
 // it; a packet that cannot be keyed is dropped.
-template <DpHost H>
-OVSDP_ALWAYS_INLINE void dp_vport_receive_keyed(H& host, Vport* vport, typename H::Packet&& pkt, FlowKeyMetadata& md,
-                                                FlowKey& key)
+// The port's part of a received packet's metadata: its number, and the
+// packet's skb->priority and skb->mark on arrival (a packet or a view).
+template <typename P>
+OVSDP_ALWAYS_INLINE void dp_receive_metadata(FlowKeyMetadata& md, const Vport* vport, const P& pkt)
 {
     md.in_port = static_cast<u16>(vport->port_no);
     md.priority = pkt.priority_at_load();
     md.skb_mark = pkt.mark_at_load();
+}
+
+template <DpHost H>
+OVSDP_ALWAYS_INLINE void dp_vport_receive_keyed(H& host, Vport* vport, typename H::Packet&& pkt, FlowKeyMetadata& md,
+                                                FlowKey& key)
+{
+    dp_receive_metadata(md, vport, pkt);
     if (OVSDP_UNLIKELY(key_extract_with_metadata(pkt, md, key).is_error())) {
         host.drop(move(pkt));
         return;
@@ -546,9 +569,7 @@ SharedReceive dp_vport_receive_shared(H& host, Vport* vport, V& view, Unshare&& 
 {
     using P = typename H::Packet;
     FlowKeyMetadata md;
-    md.in_port = static_cast<u16>(vport->port_no);
-    md.priority = view.priority_at_load();
-    md.skb_mark = view.mark_at_load();
+    dp_receive_metadata(md, vport, view);
     OVSDP_UNINITIALIZED FlowKey key; // as in dp_vport_receive()
     if (key_extract_with_metadata(view, md, key).is_error() || view.failed())
         return kSharedNotHandled;
@@ -556,13 +577,10 @@ SharedReceive dp_vport_receive_shared(H& host, Vport* vport, V& view, Unshare&& 
     u32 n_mask_hit = 0;
     u32 n_cache_hit = 0;
     Flow* flow = dp->table.lookup(key, view.hash() ? view.hash() : mask_cache_hash(key), &n_mask_hit, &n_cache_hit);
+    // A miss is counted when the usual path looks the packet up again.
     if (OVSDP_UNLIKELY(!flow))
         return kSharedNotHandled;
-    DpPerCpuStats* s = dp_this_cpu_stats(dp);
-    write_once(s->n_mask_hit, s->n_mask_hit + n_mask_hit);
-    write_once(s->n_cache_hit, s->n_cache_hit + n_cache_hit);
-    write_once(s->n_hit, s->n_hit + 1);
-    flow->stats.update(key.tp.flags, static_cast<u32>(view.len()));
+    dp_count_lookup(dp, flow, key, static_cast<u32>(view.len()), n_mask_hit, n_cache_hit);
     const FlowActions* acts = flow_actions(flow);
     if (acts->len == 0) {
         done();
@@ -573,10 +591,7 @@ SharedReceive dp_vport_receive_shared(H& host, Vport* vport, V& view, Unshare&& 
         return kSharedCopied;
     P& pkt = *reinterpret_cast<P*>(storage);
     view.apply_headers(pkt);
-    if (OVSDP_UNLIKELY(acts->flags & kFlowActionsUpcall))
-        pkt.get_hash();
-    DpActionEnv<H> env(host, dp);
-    execute_actions(env, move(pkt), key, acts->data, acts->len);
+    dp_run_flow(host, dp, move(pkt), key, acts);
     pkt.~P();
     return kSharedCopied;
 }
