@@ -25,18 +25,13 @@
  * init_on_alloc; a fragment costs its own size, once, when the fragment
  * cache takes a fresh page.
  */
-static struct sk_buff *upcall_msg_new(size_t payload)
+static struct sk_buff *upcall_frag_msg(unsigned int fragsz)
 {
-	unsigned int size = nlmsg_total_size(GENL_HDRLEN + payload);
-	unsigned int fragsz = SKB_DATA_ALIGN(size) + SKB_DATA_ALIGN(sizeof(struct skb_shared_info));
 	struct sk_buff *skb;
-	void *data;
+	void *data = netdev_alloc_frag(fragsz);
 
-	if (fragsz > PAGE_SIZE)
-		return genlmsg_new(payload, GFP_ATOMIC);
-	data = netdev_alloc_frag(fragsz);
 	if (!data)
-		return genlmsg_new(payload, GFP_ATOMIC);
+		return NULL;
 	skb = build_skb(data, fragsz);
 	if (!skb) {
 		skb_free_frag(data);
@@ -47,9 +42,18 @@ static struct sk_buff *upcall_msg_new(size_t payload)
 	 * SOCK_MEMALLOC one, and the upcall would be lost without an error. */
 	if (unlikely(skb_pfmemalloc(skb))) {
 		kfree_skb(skb);
-		return genlmsg_new(payload, GFP_ATOMIC);
+		return NULL;
 	}
 	return skb;
+}
+
+static struct sk_buff *upcall_msg_new(size_t payload)
+{
+	unsigned int size = nlmsg_total_size(GENL_HDRLEN + payload);
+	unsigned int fragsz = SKB_DATA_ALIGN(size) + SKB_DATA_ALIGN(sizeof(struct skb_shared_info));
+	struct sk_buff *skb = fragsz <= PAGE_SIZE ? upcall_frag_msg(fragsz) : NULL;
+
+	return skb ? skb : genlmsg_new(payload, GFP_ATOMIC);
 }
 
 int ovsdp_upcall_begin(uint8_t cmd, int dp_ifindex, void *p, uint32_t cutlen, uint32_t attrs_len, int unaligned,
