@@ -2,6 +2,7 @@
 // Flow keys and masks <-> OVS_KEY_ATTR_* attributes (see flow_netlink.h).
 #include "flow_netlink/flow_netlink.h"
 
+#include "flow/headers.h"
 #include "flow_netlink/nl_walk.h"
 #include "platform/conntrack.h"
 #include "platform/platform.h"
@@ -90,9 +91,6 @@ constexpr TunnelLens kTunnelLens = make_tunnel_lens();
 // Every tunnel flag that says "options of this type are present"
 // (TUNNEL_OPTIONS_PRESENT).
 constexpr u16 kTunnelOptionsPresent = kTunnelGeneveOpt | kTunnelVxlanOpt | kTunnelErspanOpt | kTunnelGtpOpt;
-
-constexpr u8 kNdiscNeighbourSolicitation = 135;
-constexpr u8 kNdiscNeighbourAdvertisement = 136;
 
 constexpr u64 bit(u16 type) { return u64(1) << type; }
 
@@ -796,7 +794,7 @@ Status match_validate(const FlowMatch& m, u64 key_attrs, u64 mask_attrs)
                 key_expected |= bit(OVS_KEY_ATTR_ICMPV6);
                 if (exact_proto)
                     mask_allowed |= bit(OVS_KEY_ATTR_ICMPV6);
-                if (k.tp.src == htons(kNdiscNeighbourSolicitation) || k.tp.src == htons(kNdiscNeighbourAdvertisement)) {
+                if (k.tp.src == htons(wire::kNdNeighbourSolicitation) || k.tp.src == htons(wire::kNdNeighbourAdvertisement)) {
                     key_expected |= bit(OVS_KEY_ATTR_ND);
                     // The conntrack original tuple shares the ND fields' space.
                     mask_allowed &= ~bit(OVS_KEY_ATTR_CT_ORIG_TUPLE_IPV6);
@@ -1127,7 +1125,7 @@ bool flow_key_to_nlattrs(const FlowKey& key, const FlowKey& output, bool is_mask
         } else if (key.eth.type == htons(kEthPIpv6) && key.ip.proto == kIpProtoIcmpv6) {
             OvsKeyIcmp icmp { static_cast<u8>(ntohs(output.tp.src)), static_cast<u8>(ntohs(output.tp.dst)) };
             w.put(OVS_KEY_ATTR_ICMPV6, &icmp, sizeof(icmp));
-            if (key.tp.src == htons(kNdiscNeighbourSolicitation) || key.tp.src == htons(kNdiscNeighbourAdvertisement)) {
+            if (key.tp.src == htons(wire::kNdNeighbourSolicitation) || key.tp.src == htons(wire::kNdNeighbourAdvertisement)) {
                 OvsKeyNd nd;
                 __builtin_memcpy(nd.nd_target, output.ipv6.nd.target, sizeof(nd.nd_target));
                 __builtin_memcpy(nd.nd_sll, output.ipv6.nd.sll, kEthAlen);

@@ -18,7 +18,8 @@ namespace ovsdp {
 inline u8 ct_key_is_nd(const FlowKey& key)
 {
     return key.eth.type == htons(kEthPIpv6) && key.ip.proto == kIpProtoIcmpv6
-        && (key.tp.src == htons(135) || key.tp.src == htons(136)) && !key.tp.dst;
+        && (key.tp.src == htons(wire::kNdNeighbourSolicitation) || key.tp.src == htons(wire::kNdNeighbourAdvertisement))
+        && !key.tp.dst;
 }
 
 // Per-CPU engine state, allocated at module load (ovsdp_core_init).
