@@ -1357,8 +1357,8 @@ bool ct_action_from_blob(const NlAttr* a, ovsdp_ct_action* out)
 namespace flow_actions_detail {
 namespace {
 
-// The walk of for_each_ct_action / for_each_holding_action.
-void walk_held(ConstBytes blob, void (*f)(const NlAttr*), bool tunnels)
+// The walk of for_each_holding_action.
+void walk_held(ConstBytes blob, void (*f)(const NlAttr*))
 {
     struct Frame {
         NlWalk walk;
@@ -1395,7 +1395,7 @@ void walk_held(ConstBytes blob, void (*f)(const NlAttr*), bool tunnels)
             f(a);
             break;
         case OVS_ACTION_ATTR_SET:
-            if (tunnels && a->len() >= kNlaHdrLen
+            if (a->len() >= kNlaHdrLen
                 && reinterpret_cast<const NlAttr*>(a->data())->type() == kKeyAttrTunnelInfo)
                 f(a);
             break;
@@ -1422,14 +1422,9 @@ void walk_held(ConstBytes blob, void (*f)(const NlAttr*), bool tunnels)
 } // namespace
 } // namespace flow_actions_detail
 
-void for_each_ct_action(ConstBytes blob, void (*f)(const NlAttr* ct))
-{
-    flow_actions_detail::walk_held(blob, f, false);
-}
-
 void for_each_holding_action(ConstBytes blob, void (*f)(const NlAttr* a))
 {
-    flow_actions_detail::walk_held(blob, f, true);
+    flow_actions_detail::walk_held(blob, f);
 }
 
 usize actions_nlattr_size(ConstBytes blob)

@@ -205,11 +205,9 @@ Status copy_actions(ConstBytes actions, const FlowKey& key, ActionsBuf& out, boo
 // Free with flow_actions_free() unless published.
 Result<FlowActions*> validate_and_copy_actions(ConstBytes actions, const FlowKey& key, bool log, void* net = nullptr);
 
-// Calls f(const NlAttr* ct) for every OVS_ACTION_ATTR_CT of a blob made by
-// copy_actions(), nested lists included (no recursion).
-void for_each_ct_action(ConstBytes blob, void (*f)(const NlAttr* ct));
-// The same walk over the actions that hold host resources: ct and set(tunnel)
-// (an OVS_ACTION_ATTR_SET whose key is kKeyAttrTunnelInfo).
+// Calls f(const NlAttr* a) for every action of a blob made by copy_actions()
+// that holds host resources, nested lists included (no recursion): ct, and
+// set(tunnel) (an OVS_ACTION_ATTR_SET whose key is kKeyAttrTunnelInfo).
 void for_each_holding_action(ConstBytes blob, void (*f)(const NlAttr* a));
 
 // The ovsdp_ct_action a blob's OVS_ACTION_ATTR_CT holds, copied out (the
