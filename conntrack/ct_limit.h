@@ -81,7 +81,7 @@ inline u32 ct_limit_find(const CtLimitTable* t, u16 zone, bool* found)
 // no table. Under RCU (the commit path) or ovs_mutex.
 u32 ct_limit_lookup(const CtLimitTable* t, u16 zone);
 
-// The namespace's table (nullptr: no limit was ever set). Under ovs_mutex.
+// The namespace's table (nullptr: no zone limit and no default limit set). Under ovs_mutex.
 CtLimitTable* ct_limit_table_locked(void* net);
 
 } // namespace ovsdp

@@ -123,6 +123,12 @@ int change_limits(ovsdp_request* req, Op op)
             CtLimitTable* t = table_apply(old, a, op);
             if (!t)
                 return req_fail(req, make_error(err::NOMEM, "Cannot allocate the zone limit table"));
+            if (!t->n && !t->default_limit) {
+                // No limit left: the namespace holds no table, as before
+                // the first SET (an empty table and none read alike).
+                ovsdp_kvfree(t);
+                t = nullptr;
+            }
             rcu_assign(*reinterpret_cast<CtLimitTable**>(slot), t);
             if (old)
                 ovsdp_call_rcu(&old->rcu, table_free_rcu);

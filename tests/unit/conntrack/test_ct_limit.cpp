@@ -151,6 +151,29 @@ TEST_F(CtLimitTest, SetGetDelDefaultAndZones)
     EXPECT_EQ(ct_limit_lookup(static_cast<const CtLimitTable*>(*ovsdp_ct_limit_slot(&net)), 1), 4u);
 }
 
+TEST_F(CtLimitTest, DeletingTheLastLimitFreesTheTable)
+{
+    // With no zone limit and the default unlimited, the namespace holds no
+    // memory: deleting every limit leaves what was there before the first
+    // SET, so a namespace's table does not outlive its limits.
+    ovsdp_rcu_barrier();
+    long before = live_allocations();
+    ASSERT_EQ(set({ { -1, 10, 0 }, { 5, 3, 0 } }), 0) << last_msg;
+    EXPECT_NE(*ovsdp_ct_limit_slot(&net), nullptr);
+    ASSERT_EQ(del({ { 5, 0, 0 } }), 0) << last_msg;
+    EXPECT_NE(*ovsdp_ct_limit_slot(&net), nullptr) << "the default limit is still set";
+    ASSERT_EQ(del({ { -1, 0, 0 } }), 0) << last_msg;
+    EXPECT_EQ(*ovsdp_ct_limit_slot(&net), nullptr);
+    ovsdp_rcu_barrier();
+    EXPECT_EQ(live_allocations(), before);
+    std::vector<ZL> z = get();
+    ASSERT_EQ(z.size(), 1u);
+    EXPECT_TRUE(same(z[0], -1, 0, 0));
+    // Setting the default to 0 (unlimited) alone keeps no table either.
+    ASSERT_EQ(set({ { -1, 0, 0 } }), 0) << last_msg;
+    EXPECT_EQ(*ovsdp_ct_limit_slot(&net), nullptr);
+}
+
 TEST_F(CtLimitTest, GetAllListsZonesInUpstreamsHashOrder)
 {
     // Buckets are zone % 512; within one, the zone set first comes last

@@ -1155,6 +1155,20 @@ class Env:
             except NlError:
                 pass
 
+    def clear_ct_limits(self):
+        """Every zone limit and the default deleted (OVS_CT_LIMIT_CMD_DEL =
+        2): limits belong to the network namespace, not to a datapath, and
+        outlive them; with none left the module holds no table."""
+        if "ovs_ct_limit" not in self.fam_ids:
+            return
+        zones = list(range(65536)) + [-1]
+        for i in range(0, len(zones), 4096):
+            arr = b"".join(struct.pack("=iII", z, 0, 0) for z in zones[i:i + 4096])
+            try:
+                self.nl.request("ovs_ct_limit", 2, nla(1, arr))
+            except NlError as e:
+                print("FAIL: deleting zone limits %d..: %s" % (zones[i], e), flush=True)
+
 
 def sname(m, atype):
     """A name attribute of a reply: any bytes but NUL and '/' make a valid
@@ -1622,6 +1636,7 @@ def run(args):
     # Leak check: with every datapath gone and a grace period later, the
     # module's live allocations are back where they started.
     env.delete_all_dps()
+    env.clear_ct_limits()
     for s in list(bg.tx.values()) + [fz.sock.sock, env.listener.sock]:
         s.close()
     env.netns_teardown()
