@@ -16,6 +16,13 @@ struct genl_family;
 struct genl_family *ovsdp_family(int family);
 void ovsdp_genl_exit(void);
 
+/* frag.c: an skb with `size` bytes of buffer carved from this CPU's pages
+ * (upcall messages, EXECUTE's copies), NULL when none is at hand or more
+ * than a page is needed; the pages go at module exit. */
+struct sk_buff;
+struct sk_buff *ovsdp_frag_skb(unsigned int size);
+void ovsdp_frag_exit(void);
+
 int ovsdp_dev_init(void);
 void ovsdp_dev_exit(void);
 bool ovsdp_is_internal_dev(const struct net_device *dev);

@@ -74,6 +74,7 @@ static void __exit ovsdp_exit(void)
 	ovsdp_destroy_all(); /* nothing should be left; belt and braces */
 	ovs_unlock();
 	rcu_barrier(); /* every call_rcu callback of ours has run */
+	ovsdp_frag_exit(); /* no datapath left to make a message or packet */
 	ovsdp_core_exit();
 	ovsdp_check_leaks(); /* everything allocated through the platform is freed */
 }

@@ -331,13 +331,15 @@ void *ovsdp_skb_from_data(const void *data, uint32_t len, void *dev, void *msg)
 	struct sk_buff *skb = skb_from_request(msg, data, len);
 
 	if (!skb) {
-		/* A copy: into a page fragment when one is at hand (without
-		 * direct reclaim, __netdev_alloc_skb() takes one; its memory is
-		 * not zeroed per packet, a kmalloc'd head is, whole, under
-		 * init_on_alloc), else as upstream, __dev_alloc_skb(GFP_KERNEL).
-		 * A batch of EXECUTEs comes in one vmalloc'd request. */
-		skb = __netdev_alloc_skb(NULL, NET_IP_ALIGN + len, GFP_NOWAIT | __GFP_NOWARN);
-		if (!skb)
+		/* A copy (a batch of EXECUTEs comes in one vmalloc'd request):
+		 * into a fragment of this CPU's pages when one is at hand
+		 * (frag.c; not zeroed per packet, a kmalloc'd head is, whole,
+		 * under init_on_alloc), with the headroom __dev_alloc_skb()
+		 * leaves, else as upstream, __dev_alloc_skb(GFP_KERNEL). */
+		skb = ovsdp_frag_skb(NET_SKB_PAD + NET_IP_ALIGN + len);
+		if (skb)
+			skb_reserve(skb, NET_SKB_PAD);
+		else
 			skb = __dev_alloc_skb(NET_IP_ALIGN + len, GFP_KERNEL);
 		if (!skb)
 			return NULL;

@@ -19,39 +19,13 @@
 #include "kmod/kmod.h"
 
 /*
- * The message's buffer: a page fragment sized to it when one page holds it,
- * else genlmsg_new()'s kmalloc. A kmalloc'd head is a whole size bucket
- * (1024 bytes for an upcall of a small packet), all of it zeroed under
- * init_on_alloc; a fragment costs its own size, once, when the fragment
- * cache takes a fresh page.
+ * The message's buffer: a fragment of this CPU's pages (frag.c) when one
+ * page holds it, else genlmsg_new()'s kmalloc, whose whole size bucket
+ * (1024 bytes for an upcall of a small packet) is zeroed under init_on_alloc.
  */
-static struct sk_buff *upcall_frag_msg(unsigned int fragsz)
-{
-	struct sk_buff *skb;
-	void *data = netdev_alloc_frag(fragsz);
-
-	if (!data)
-		return NULL;
-	skb = build_skb(data, fragsz);
-	if (!skb) {
-		skb_free_frag(data);
-		return NULL;
-	}
-	/* A fragment of a page from the emergency reserves would make the
-	 * message one that sk_filter() drops for any socket but a
-	 * SOCK_MEMALLOC one, and the upcall would be lost without an error. */
-	if (unlikely(skb_pfmemalloc(skb))) {
-		kfree_skb(skb);
-		return NULL;
-	}
-	return skb;
-}
-
 static struct sk_buff *upcall_msg_new(size_t payload)
 {
-	unsigned int size = nlmsg_total_size(GENL_HDRLEN + payload);
-	unsigned int fragsz = SKB_DATA_ALIGN(size) + SKB_DATA_ALIGN(sizeof(struct skb_shared_info));
-	struct sk_buff *skb = fragsz <= PAGE_SIZE ? upcall_frag_msg(fragsz) : NULL;
+	struct sk_buff *skb = ovsdp_frag_skb(nlmsg_total_size(GENL_HDRLEN + payload));
 
 	return skb ? skb : genlmsg_new(payload, GFP_ATOMIC);
 }
