@@ -354,7 +354,8 @@ struct AttrTable {
 // Upstream __parse_flow_nlattrs. With `nz` (masks) all-zero attributes are
 // skipped; with `ones` the stream is the key's, read as all 1-bits, so only
 // empty attributes count as zero.
-Status parse_attrs(ConstBytes stream, AttrTable& t, u64& present, bool nz, bool ones)
+template <bool nz, bool ones>
+Status parse_attrs(ConstBytes stream, AttrTable& t, u64& present)
 {
     NlWalk walk(stream);
     while (const NlAttr* a = walk.next()) {
@@ -388,7 +389,8 @@ struct Parser {
     const FlowKey& key() const { return *m.key; }
 };
 
-Status parse_eth_type(Parser& p, u64& attrs, bool is_mask, bool ones)
+template <bool is_mask, bool ones>
+Status parse_eth_type(Parser& p, u64& attrs)
 {
     be16 type = read<be16>(p.t.a[OVS_KEY_ATTR_ETHERTYPE], ones);
     if (is_mask)
@@ -405,7 +407,8 @@ constexpr u64 kCtKeyAttrs = bit(OVS_KEY_ATTR_CT_STATE) | bit(OVS_KEY_ATTR_CT_ZON
     | bit(OVS_KEY_ATTR_CT_LABELS) | bit(OVS_KEY_ATTR_CT_ORIG_TUPLE_IPV4) | bit(OVS_KEY_ATTR_CT_ORIG_TUPLE_IPV6);
 
 // The conntrack part of upstream's metadata_from_nlattrs.
-Status ct_from_attrs(Parser& p, u64& attrs, bool is_mask, bool ones)
+template <bool is_mask, bool ones>
+Status ct_from_attrs(Parser& p, u64& attrs)
 {
     FlowKeyWriter& w = p.w(is_mask);
     FlowKeyCt& ct = w.key().ct;
@@ -458,7 +461,8 @@ Status ct_from_attrs(Parser& p, u64& attrs, bool is_mask, bool ones)
 }
 
 // Upstream metadata_from_nlattrs.
-Status metadata_from_attrs(Parser& p, u64& attrs, bool is_mask, bool ones)
+template <bool is_mask, bool ones>
+Status metadata_from_attrs(Parser& p, u64& attrs)
 {
     FlowKeyWriter& w = p.w(is_mask);
     FlowKey& k = w.key();
@@ -499,7 +503,7 @@ Status metadata_from_attrs(Parser& p, u64& attrs, bool is_mask, bool ones)
     // ovs_ct_verify()); otherwise they stay in `attrs` and are refused as
     // unknown, as by a kernel without conntrack.
     if ((attrs & kCtKeyAttrs) && ovsdp_ct_enabled())
-        TRY(ct_from_attrs(p, attrs, is_mask, ones));
+        TRY((ct_from_attrs<is_mask, ones>(p, attrs)));
 
     // An L3 packet's key has an ethertype but no Ethernet addresses.
     u8 mac_proto = kMacProtoEthernet;
@@ -507,7 +511,7 @@ Status metadata_from_attrs(Parser& p, u64& attrs, bool is_mask, bool ones)
         mac_proto = kMacProtoNone;
     w.put(k.mac_proto, is_mask ? u8(0xff) : mac_proto); // always matched exactly
     if (mac_proto == kMacProtoNone)
-        return parse_eth_type(p, attrs, is_mask, ones);
+        return parse_eth_type<is_mask, ones>(p, attrs);
     return {};
 }
 
@@ -533,7 +537,8 @@ Result<int> validate_vlan_key(Parser& p, u64 attrs, bool inner)
 }
 
 // Upstream validate_vlan_mask_from_nlattrs.
-Result<int> validate_vlan_mask(Parser& p, u64 attrs, bool inner, bool ones)
+template <bool ones>
+Result<int> validate_vlan_mask(Parser& p, u64 attrs, bool inner)
 {
     const AttrTable& t = p.t;
     bool encap_valid = p.key().eth.vlan.tci & htons(kVlanCfiMask);
@@ -555,9 +560,10 @@ Result<int> validate_vlan_mask(Parser& p, u64 attrs, bool inner, bool ones)
 
 // One VLAN level (upstream __parse_vlan_from_nlattrs): records the tag and
 // merges the ENCAP nest's attributes into the table.
-Status parse_vlan_level(Parser& p, u64& attrs, bool inner, bool is_mask, bool ones)
+template <bool is_mask, bool ones>
+Status parse_vlan_level(Parser& p, u64& attrs, bool inner)
 {
-    int vlan = is_mask ? TRY(validate_vlan_mask(p, attrs, inner, ones)) : TRY(validate_vlan_key(p, attrs, inner));
+    int vlan = is_mask ? TRY(validate_vlan_mask<ones>(p, attrs, inner)) : TRY(validate_vlan_key(p, attrs, inner));
     if (!vlan)
         return {};
     const AttrTable& t = p.t;
@@ -571,24 +577,26 @@ Status parse_vlan_level(Parser& p, u64& attrs, bool inner, bool is_mask, bool on
     w.put(head.tci, tci);
     attrs &= ~(bit(OVS_KEY_ATTR_ENCAP) | bit(OVS_KEY_ATTR_VLAN) | bit(OVS_KEY_ATTR_ETHERTYPE));
     const NlAttr* encap = t.a[OVS_KEY_ATTR_ENCAP];
-    return parse_attrs(encap->payload(), p.t, attrs, is_mask, ones);
+    return parse_attrs<is_mask, ones>(encap->payload(), p.t, attrs);
 }
 
 // Upstream parse_vlan_from_nlattrs: the outer tag, then the inner one when
 // the key's outer tag is present.
-Status parse_vlan(Parser& p, u64& attrs, bool is_mask, bool ones)
+template <bool is_mask, bool ones>
+Status parse_vlan(Parser& p, u64& attrs)
 {
-    TRY(parse_vlan_level(p, attrs, false, is_mask, ones));
+    TRY((parse_vlan_level<is_mask, ones>(p, attrs, false)));
     if (p.key().eth.vlan.tci & htons(kVlanCfiMask))
-        TRY(parse_vlan_level(p, attrs, true, is_mask, ones));
+        TRY((parse_vlan_level<is_mask, ones>(p, attrs, true)));
     return {};
 }
 
 // Upstream ovs_key_from_nlattrs. `attrs` is taken by value: the caller keeps
 // the set for match validation.
-Status key_from_attrs(Parser& p, u64 attrs, bool is_mask, bool ones)
+template <bool is_mask, bool ones>
+Status key_from_attrs(Parser& p, u64 attrs)
 {
-    TRY(metadata_from_attrs(p, attrs, is_mask, ones));
+    TRY((metadata_from_attrs<is_mask, ones>(p, attrs)));
     FlowKeyWriter& w = p.w(is_mask);
     FlowKey& k = w.key();
     const AttrTable& t = p.t;
@@ -602,7 +610,7 @@ Status key_from_attrs(Parser& p, u64 attrs, bool is_mask, bool ones)
         if (attrs & bit(OVS_KEY_ATTR_VLAN))
             return make_error(err::INVAL, "VLAN attribute without a VLAN ethertype");
         if (attrs & bit(OVS_KEY_ATTR_ETHERTYPE))
-            TRY(parse_eth_type(p, attrs, is_mask, ones));
+            TRY((parse_eth_type<is_mask, ones>(p, attrs)));
         else if (!is_mask)
             w.put(k.eth.type, htons(kEthP8022));
     } else if (!p.key().eth.type) {
@@ -830,13 +838,27 @@ Status log_error(Status s, bool log)
     return s;
 }
 
+// The mask pass of parse_match(): `ones`, the exact mask made from the key's
+// attributes (no mask given).
+template <bool ones>
+Status mask_from_attrs(Parser& p, ConstBytes attrs, u64& mask_present)
+{
+    FlowMatch& m = p.m;
+    TRY((parse_attrs<true, ones>(attrs, p.t, mask_present)));
+    // Always match on the TCI (an untagged flow matches untagged packets).
+    p.mw.put(m.mask->eth.vlan.tci, htons(0xffff));
+    p.mw.put(m.mask->eth.cvlan.tci, htons(0xffff));
+    TRY((parse_vlan<true, ones>(p, mask_present)));
+    return key_from_attrs<true, ones>(p, mask_present);
+}
+
 Status parse_match(ConstBytes key_attrs, ConstBytes mask_attrs, bool has_mask, FlowMatch& m)
 {
     Parser p { m, FlowKeyWriter(*m.key, m.range), FlowKeyWriter(m.mask ? *m.mask : *m.key, m.mask ? m.mask_range : m.range), {} };
     u64 key_present = 0;
-    TRY(parse_attrs(key_attrs, p.t, key_present, false, false));
-    TRY(parse_vlan(p, key_present, false, false));
-    TRY(key_from_attrs(p, key_present, false, false));
+    TRY((parse_attrs<false, false>(key_attrs, p.t, key_present)));
+    TRY((parse_vlan<false, false>(p, key_present)));
+    TRY((key_from_attrs<false, false>(p, key_present)));
 
     u64 mask_present = 0;
     if (m.mask) {
@@ -845,12 +867,10 @@ Status parse_match(ConstBytes key_attrs, ConstBytes mask_attrs, bool has_mask, F
         // still match them.
         if (ones && m.key->tun_key.ip_family)
             p.mw.fill_bytes(&m.mask->tun_key, 0xff, sizeof(FlowTunnelKey));
-        TRY(parse_attrs(ones ? key_attrs : mask_attrs, p.t, mask_present, true, ones));
-        // Always match on the TCI (an untagged flow matches untagged packets).
-        p.mw.put(m.mask->eth.vlan.tci, htons(0xffff));
-        p.mw.put(m.mask->eth.cvlan.tci, htons(0xffff));
-        TRY(parse_vlan(p, mask_present, true, ones));
-        TRY(key_from_attrs(p, mask_present, true, ones));
+        if (ones)
+            TRY(mask_from_attrs<true>(p, key_attrs, mask_present));
+        else
+            TRY(mask_from_attrs<false>(p, mask_attrs, mask_present));
     }
     return match_validate(m, key_present, mask_present);
 }
@@ -940,9 +960,9 @@ Status flow_metadata_from_nlattrs(ConstBytes key_attrs, FlowKey* key, bool log)
     FlowMatch m { key, nullptr, {}, {} };
     Parser p { m, FlowKeyWriter(*key, m.range), FlowKeyWriter(*key, m.range), {} };
     u64 present = 0;
-    Status s = parse_attrs(key_attrs, p.t, present, false, false);
+    Status s = parse_attrs<false, false>(key_attrs, p.t, present);
     if (s.ok())
-        s = metadata_from_attrs(p, present, false, false);
+        s = metadata_from_attrs<false, false>(p, present);
     return log_error(s, log);
 }
 

@@ -6,6 +6,9 @@
 # symbols are saved from /proc/kallsyms while it is loaded.
 #
 # usage: guest-insnprof.sh ORDER(stock,ours|ours|...) upcall [N [BATCH [SETUP_FLOWS]]]
+#        guest-insnprof.sh ORDER install|delete [NFLOWS]
+# install/delete: ovsbench setup's second round of NFLOWS flow installs or
+# deletes (batches of 50 requests, as bench-vm.sh's setup part).
 # SETUP_FLOWS: first install and delete that many flows twice (ovsbench
 # setup, unmarked), as bench-vm.sh's setup part does before its upcalls.
 HERE=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)
@@ -30,7 +33,9 @@ for mod in ${ORDER//,/ }; do
 	upcall)
 		if [ -n "${5:-}" ]; then "$BIN" setup "$mod" veth0 veth1 "$5" 2 >/dev/null || exit 1; fi
 		"$BIN" upcall "$mod" veth0 veth1 veth0p veth1p "${3:-500}" "${4:-1}" || exit 1 ;;
-	*) echo "FAIL: workload upcall"; exit 1 ;;
+	install | delete)
+		OVSBENCH_MARK=$KIND "$BIN" setup "$mod" veth0 veth1 "${3:-10000}" 2 >/dev/null || exit 1 ;;
+	*) echo "FAIL: workload upcall, install or delete"; exit 1 ;;
 	esac
 	cp /proc/kallsyms "$OVSDP_RESULTS/kallsyms.$mod" || exit 1
 	echo "$mod" >>"$OVSDP_RESULTS/order"

@@ -1020,6 +1020,13 @@ static int cmd_install(int argc, char **argv)
 }
 
 /* Flow-setup flows: one mask, ipv4 dst exact 10.2.0.0 + n. */
+/* The marker of tests/vm/bench/insnprof.c: a NOP no compiler emits. Under
+ * that QEMU plugin each one closes a window of instruction counts. */
+static void insnprof_mark(void)
+{
+	__asm__ volatile(".byte 0x0f, 0x1f, 0x80, 0x4c, 0x53, 0x56, 0x4f" ::: "memory");
+}
+
 static void setup_gen(uint32_t n, void *ctx, struct flow_spec *f)
 {
 	(void)ctx;
@@ -1033,6 +1040,8 @@ static void setup_gen(uint32_t n, void *ctx, struct flow_spec *f)
 static int cmd_setup(int argc, char **argv)
 {
 	uint32_t nflows, rep, i;
+	const char *mark;
+	int mark_in, mark_del;
 	struct ovs o;
 
 	if (argc != 5)
@@ -1043,15 +1052,29 @@ static int cmd_setup(int argc, char **argv)
 	dp_create(&o, 0);
 	vport_add(&o, argv[1], 1, 0);
 	vport_add(&o, argv[2], 2, 0);
+	/* OVSBENCH_MARK=install or delete: the last round's installs or
+	 * deletes are insnprof's timed pass (scripts/insnprof.sh). */
+	mark = getenv("OVSBENCH_MARK");
+	mark_in = mark && !strcmp(mark, "install");
+	mark_del = mark && !strcmp(mark, "delete");
 	for (i = 0; i < rep; i++) {
+		int last = i == rep - 1;
 		uint64_t tin, tdel;
 		struct dp_stats s;
 
+		if (last && mark_in)
+			insnprof_mark();
 		tin = flows_batched(&o, nflows, setup_gen, NULL, 0, 50, 1000);
+		if (last && mark_in)
+			insnprof_mark();
 		s = dp_get_stats(&o);
 		if (s.s.n_flows != nflows)
 			die("datapath has %llu flows after installing %u", (unsigned long long)s.s.n_flows, nflows);
+		if (last && mark_del)
+			insnprof_mark();
 		tdel = flows_batched(&o, nflows, setup_gen, NULL, 1, 50, 1000);
+		if (last && mark_del)
+			insnprof_mark();
 		s = dp_get_stats(&o);
 		if (s.s.n_flows != 0)
 			die("datapath has %llu flows after deleting all", (unsigned long long)s.s.n_flows);
@@ -1195,13 +1218,6 @@ static unsigned read_frames(int fd, unsigned want)
 		got++;
 	}
 	return got;
-}
-
-/* The marker of tests/vm/bench/insnprof.c: a NOP no compiler emits. Under
- * that QEMU plugin each one closes a window of instruction counts. */
-static void insnprof_mark(void)
-{
-	__asm__ volatile(".byte 0x0f, 0x1f, 0x80, 0x4c, 0x53, 0x56, 0x4f" ::: "memory");
 }
 
 static int cmd_upcall(int argc, char **argv)
