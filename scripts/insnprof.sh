@@ -6,6 +6,8 @@
 # skew to interrupt-enable points.
 #   scripts/insnprof.sh [--order stock,ours] upcall [N [BATCH]] [-- insnprof.py options]
 #   scripts/insnprof.sh [--order stock,ours] install|delete [NFLOWS] [-- insnprof.py options]
+#   scripts/insnprof.sh [--order stock,ours] fwd COUNT M drop|output [random|repeat] [-- ...]
+#   scripts/insnprof.sh [--order stock] base COUNT [random|repeat] [-- ...]  (fwd's baseline)
 # --no-build: the module already built (build/kmod/KVER) is used as it is.
 set -uo pipefail
 REPO=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
@@ -16,11 +18,12 @@ order=stock,ours build=1
 guest=()
 while [ $# -gt 0 ] && [ "$1" != -- ]; do guest+=("$1"); shift; done
 [ "${1:-}" = -- ] && shift
-[ ${#guest[@]} -ge 1 ] || { sed -n '2,10p' "$0"; exit 2; }
+[ ${#guest[@]} -ge 1 ] || { sed -n '2,12p' "$0"; exit 2; }
 case ${guest[0]} in
 upcall) n=${guest[1]:-500} ;;
 install | delete) n=${guest[1]:-10000} ;;
-*) echo "insnprof.sh: workloads: upcall, install, delete" >&2; exit 2 ;;
+fwd | base) n=${guest[1]:?COUNT} ;;
+*) echo "insnprof.sh: workloads: upcall, install, delete, fwd, base" >&2; exit 2 ;;
 esac
 if [ "$build" = 1 ]; then make module KVER="$(bash scripts/kver.sh 6.1)" >/dev/null || exit 1; fi
 gcc -O2 -Wall -Wextra -Werror -o tests/vm/bench/ovsbench tests/vm/bench/ovsbench.c || exit 1

@@ -7,6 +7,9 @@
 #
 # usage: guest-insnprof.sh ORDER(stock,ours|ours|...) upcall [N [BATCH [SETUP_FLOWS]]]
 #        guest-insnprof.sh ORDER install|delete [NFLOWS]
+#        guest-insnprof.sh ORDER fwd COUNT M ACTION [TRAFFIC]
+#        guest-insnprof.sh ORDER base COUNT [TRAFFIC]   (pktgen, no datapath; the
+#        module is loaded but unused: the baseline of fwd)
 # install/delete: ovsbench setup's second round of NFLOWS flow installs or
 # deletes (batches of 50 requests, as bench-vm.sh's setup part).
 # SETUP_FLOWS: first install and delete that many flows twice (ovsbench
@@ -33,9 +36,15 @@ for mod in ${ORDER//,/ }; do
 	upcall)
 		if [ -n "${5:-}" ]; then "$BIN" setup "$mod" veth0 veth1 "$5" 2 >/dev/null || exit 1; fi
 		"$BIN" upcall "$mod" veth0 veth1 veth0p veth1p "${3:-500}" "${4:-1}" || exit 1 ;;
+	fwd)
+		modprobe pktgen || exit 1
+		OVSBENCH_MARK=fwd "$BIN" fwd "$mod" veth0 veth1 "$3" "$4" "$5" "${6:-random}" >/dev/null || exit 1 ;;
+	base)
+		modprobe pktgen || exit 1
+		OVSBENCH_MARK=base "$BIN" base "$mod" veth0 "$3" "${4:-random}" >/dev/null || exit 1 ;;
 	install | delete)
 		OVSBENCH_MARK=$KIND "$BIN" setup "$mod" veth0 veth1 "${3:-10000}" 2 >/dev/null || exit 1 ;;
-	*) echo "FAIL: workload upcall, install or delete"; exit 1 ;;
+	*) echo "FAIL: workload upcall, install, delete, fwd or base"; exit 1 ;;
 	esac
 	cp /proc/kallsyms "$OVSDP_RESULTS/kallsyms.$mod" || exit 1
 	echo "$mod" >>"$OVSDP_RESULTS/order"

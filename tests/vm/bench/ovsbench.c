@@ -807,6 +807,13 @@ static struct pg_result pg_result_of(const char *dev)
 }
 
 /* Runs every configured pktgen thread to the end; the result of dev. */
+/* The marker of tests/vm/bench/insnprof.c: a NOP no compiler emits. Under
+ * that QEMU plugin each one closes a window of instruction counts. */
+static void insnprof_mark(void)
+{
+	__asm__ volatile(".byte 0x0f, 0x1f, 0x80, 0x4c, 0x53, 0x56, 0x4f" ::: "memory");
+}
+
 static struct pg_result pg_run(const char *dev)
 {
 	struct pg_result r;
@@ -894,7 +901,11 @@ static int cmd_base(int argc, char **argv)
 	if (argc == 4)
 		traffic = parse_traffic(argv[3]);
 	pg_setup(argv[1], count, traffic);
+	if (getenv("OVSBENCH_MARK") && !strcmp(getenv("OVSBENCH_MARK"), "base"))
+		insnprof_mark();
 	r = pg_run(argv[1]);
+	if (getenv("OVSBENCH_MARK") && !strcmp(getenv("OVSBENCH_MARK"), "base"))
+		insnprof_mark();
 	pg_must("/proc/net/pktgen/kpktgend_0", "rem_device_all");
 	printf("result kind=base module=%s traffic=%s pkts=%llu usec=%llu kpps=%.2f pg_errors=%llu wall_ns=%llu\n",
 	       argv[0], traffic_names[traffic], (unsigned long long)r.pkts, (unsigned long long)r.usec, r.usec ? (double)r.pkts * 1000.0 / (double)r.usec : 0.0,
@@ -910,6 +921,10 @@ static int cmd_fwd(int argc, char **argv)
 	unsigned nm, na, im, ia;
 	uint64_t count;
 	enum traffic traffic = TRAFFIC_RANDOM;
+	/* OVSBENCH_MARK=fwd: each pktgen run is an insnprof window (use one M
+	 * and one action: scripts/insnprof.sh fwd). */
+	const char *mark = getenv("OVSBENCH_MARK");
+	int mark_fwd = mark && !strcmp(mark, "fwd");
 	struct ovs o;
 	int rc = 0;
 
@@ -966,7 +981,11 @@ static int cmd_fwd(int argc, char **argv)
 				die("datapath reports %u masks (megaflow stats %s), expected %u", s0.mf.n_masks,
 				    s0.have_mf ? "present" : "missing", m);
 			out0 = read_sys_u64(out, "tx_packets");
+			if (mark_fwd)
+				insnprof_mark();
 			r = pg_run(in);
+			if (mark_fwd)
+				insnprof_mark();
 			out1 = read_sys_u64(out, "tx_packets");
 			s1 = dp_get_stats(&o);
 			hit = s1.s.n_hit - s0.s.n_hit;
@@ -1020,13 +1039,6 @@ static int cmd_install(int argc, char **argv)
 }
 
 /* Flow-setup flows: one mask, ipv4 dst exact 10.2.0.0 + n. */
-/* The marker of tests/vm/bench/insnprof.c: a NOP no compiler emits. Under
- * that QEMU plugin each one closes a window of instruction counts. */
-static void insnprof_mark(void)
-{
-	__asm__ volatile(".byte 0x0f, 0x1f, 0x80, 0x4c, 0x53, 0x56, 0x4f" ::: "memory");
-}
-
 static void setup_gen(uint32_t n, void *ctx, struct flow_spec *f)
 {
 	(void)ctx;
