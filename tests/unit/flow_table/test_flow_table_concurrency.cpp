@@ -72,6 +72,7 @@ TEST(FlowTableConcurrency, ReadersNeverMissStableFlows)
 
     std::atomic<bool> stop { false };
     std::atomic<long> misses { 0 }, wrong { 0 }, total { 0 }, skipped { 0 };
+    std::atomic<long> progress { 0 }; // lookups so far, in steps of 100
     auto reader = [&](int cpu) {
         user::set_cpu(cpu);
         user::set_node(cpu % 2);
@@ -94,7 +95,8 @@ TEST(FlowTableConcurrency, ReadersNeverMissStableFlows)
                 f->stats.update(0, 64);
             if (t.lookup_ufid(s.ufid) != s.flow)
                 misses++;
-            n++;
+            if (++n % 100 == 0)
+                progress.fetch_add(100, std::memory_order_relaxed);
         }
         total += n;
         user::set_node(-1);
@@ -111,8 +113,18 @@ TEST(FlowTableConcurrency, ReadersNeverMissStableFlows)
     std::vector<Flow*> churn;
     u32 grows = 0, rehashes = 0, cycles = 0;
     u32 last_buckets = t.n_buckets();
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
-    for (int op = 0; op < 60000 && std::chrono::steady_clock::now() < deadline; op++) {
+    // 60,000 operations or 2 s; past that, on a loaded machine, on until the
+    // readers made their lookups and the table grew (bounded at 120 s).
+    auto start = std::chrono::steady_clock::now();
+    auto deadline = start + std::chrono::seconds(2);
+    auto limit = start + std::chrono::seconds(120);
+    auto more = [&](int op) {
+        auto now = std::chrono::steady_clock::now();
+        if (op < 60000 && now < deadline)
+            return true;
+        return now < limit && (progress.load() <= 1000 || grows < 1);
+    };
+    for (int op = 0; more(op); op++) {
         bool filling = (cycles % 2) == 0;
         if (filling || churn.empty()) {
             // Sometimes a brand-new mask, so that masks come and go.
@@ -270,9 +282,15 @@ TEST(FlowTableConcurrency, DumpsReturnStableFlowsExactlyOnce)
     // times), drains, fills again.
     u32 grows = 0;
     u32 cap = 0;
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+    // At least 2 s, 20 dumps and 3 index size changes, however slowly a
+    // loaded machine runs the writer (bounded at 120 s).
+    auto start = std::chrono::steady_clock::now();
+    auto deadline = start + std::chrono::seconds(2);
+    auto limit = start + std::chrono::seconds(120);
     bool filling = true;
-    for (u32 op = 0; std::chrono::steady_clock::now() < deadline || dumps.load() < 20; op++) {
+    for (u32 op = 0; std::chrono::steady_clock::now() < limit
+         && (std::chrono::steady_clock::now() < deadline || dumps.load() < 20 || grows < 3);
+         op++) {
         if (filling) {
             churn.push_back(new_flow(2, static_cast<u16>(op)));
             if (churn.size() >= 5000)
