@@ -3,7 +3,7 @@
 // platform/conntrack.h (the ct action's resources, lookup and commit, the
 // key's ct fields, ct_clear). The only file that touches nf_conn and
 // skb->_nfct. The semantics are upstream net/openvswitch/conntrack.c's
-// (6.1); not yet here: IP fragments (refused). Connection limits: the core keeps
+// (6.1), IP fragments included (reassembled inside ct). Connection limits: the core keeps
 // the table (conntrack/ct_limit.cpp); this file counts with nf_conncount and
 // keeps, per namespace, the table's pointer and the count data.
 #include <linux/ip.h>
@@ -22,6 +22,8 @@
 #include <net/netfilter/nf_conntrack_seqadj.h>
 #include <net/netfilter/nf_conntrack_timeout.h>
 #include <net/netfilter/nf_conntrack_zones.h>
+#include <net/netfilter/ipv6/nf_defrag_ipv6.h>
+#include <net/ipv6_frag.h>
 #include <net/netfilter/nf_nat.h>
 #include <linux/sctp.h>
 #include <linux/tcp.h>
@@ -755,6 +757,45 @@ static int network_trim(struct sk_buff *skb, u8 family)
 	return 0;
 }
 
+// Upstream's handle_fragments(): the fragment (its data at the network
+// header) goes to the kernel's reassembly in the action's zone. 0: skb is now
+// the whole datagram, its datapath control block as the fragment's was and
+// its MRU the largest fragment seen. Otherwise the skb is gone: kept until the
+// datagram is complete (-EINPROGRESS) or freed (another -errno).
+static int defrag(struct net *net, struct sk_buff *skb, const struct ovsdp_ct_action *act)
+{
+	struct ovsdp_skb_cb cb = *OVSDP_CB(skb); // the IP control block overlays it
+	int err;
+
+	if (act->family == NFPROTO_IPV4) {
+		memset(IPCB(skb), 0, sizeof(struct inet_skb_parm));
+		local_bh_disable();
+		err = ip_defrag(net, skb, IP_DEFRAG_CONNTRACK_IN + act->zone); // frees skb on error
+		local_bh_enable();
+		if (err)
+			return err;
+		cb.mru = IPCB(skb)->frag_max_size;
+#if IS_ENABLED(CONFIG_NF_DEFRAG_IPV6)
+	} else if (act->family == NFPROTO_IPV6) {
+		memset(IP6CB(skb), 0, sizeof(struct inet6_skb_parm));
+		err = nf_ct_frag6_gather(net, skb, IP6_DEFRAG_CONNTRACK_IN + act->zone);
+		if (err) {
+			if (err != -EINPROGRESS)
+				kfree_skb(skb);
+			return err;
+		}
+		cb.mru = IP6CB(skb)->frag_max_size;
+#endif
+	} else {
+		kfree_skb(skb);
+		return -EPFNOSUPPORT;
+	}
+	skb_clear_hash(skb);
+	skb->ignore_df = 1;
+	*OVSDP_CB(skb) = cb;
+	return 0;
+}
+
 int ovsdp_ct_execute(void *s, void *netp, const struct ovsdp_ct_action *act, struct ovsdp_ct_pkt *pkt,
 	struct ovsdp_ct_key *key)
 {
@@ -764,13 +805,21 @@ int ovsdp_ct_execute(void *s, void *netp, const struct ovsdp_ct_action *act, str
 	int nh_ofs, err;
 
 	pkt->nat_done = 0;
+	pkt->stolen = 0;
+	pkt->reassembled = 0;
 	if (!p)
 		return -EINVAL;
-	if (pkt->frag != FRAG_NONE)
-		return -EOPNOTSUPP; // reassembly inside ct: not yet
 	nh_ofs = skb_network_offset(skb);
 	skb_pull_rcsum(skb, nh_ofs);
 	err = network_trim(skb, act->family);
+	if (!err && pkt->frag != FRAG_NONE) {
+		err = defrag(net, skb, act);
+		if (err) {
+			pkt->stolen = 1;
+			return err;
+		}
+		pkt->reassembled = 1;
+	}
 	if (!err) {
 		if (act->flags & OVSDP_CT_F_COMMIT)
 			err = commit(net, act, p, skb, pkt, key);

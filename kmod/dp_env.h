@@ -96,19 +96,29 @@ public:
     // as a struct ovsdp_ct_key.
     int ct(SkbPacket& pkt, FlowKey& key, const ovsdp_ct_action& act, void* net)
     {
-        ovsdp_ct_pkt info { key.eth.type, key.ip.frag, ct_key_is_nd(key), 0 };
+        ovsdp_ct_pkt info { key.eth.type, key.ip.frag, ct_key_is_nd(key), 0, 0, 0 };
         int rc = ovsdp_ct_execute(pkt.skb(), net, &act, &info, reinterpret_cast<ovsdp_ct_key*>(&key.ct));
+        if (OVSDP_UNLIKELY(info.stolen)) {
+            pkt.release(); // kept for reassembly (-EINPROGRESS) or freed
+            return rc;
+        }
         pkt.refresh();
-        // NAT rewrote addresses or ports: the key follows the packet
-        // (upstream's ovs_nat_update_key()); its ct fields stay.
-        if (rc == 0 && info.nat_done && key_extract(pkt, key).is_error())
-            return -err::INVAL;
+        // NAT rewrote addresses or ports, or a fragment became its whole
+        // datagram: the key follows the packet (upstream's
+        // ovs_nat_update_key(), ovs_flow_key_update_l3l4()); its ct fields
+        // stay, and a reassembled datagram is not a fragment.
+        if (rc == 0 && (info.nat_done | info.reassembled)) {
+            if (key_extract(pkt, key).is_error())
+                return -err::INVAL;
+            if (info.reassembled)
+                key.ip.frag = kFragNone;
+        }
         return rc;
     }
     void ct_clear(SkbPacket& pkt) { ovsdp_skb_ct_clear(pkt.skb()); }
     OVSDP_NOINLINE void ct_fill_rx(SkbPacket& pkt, FlowKey& key)
     {
-        ovsdp_ct_pkt info { key.eth.type, key.ip.frag, ct_key_is_nd(key), 0 };
+        ovsdp_ct_pkt info { key.eth.type, key.ip.frag, ct_key_is_nd(key), 0, 0, 0 };
         ovsdp_ct_fill_key_rx(pkt.skb(), &info, reinterpret_cast<ovsdp_ct_key*>(&key.ct));
     }
     u32 random_u32() { return ovsdp_get_random_u32(); }

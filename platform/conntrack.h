@@ -100,11 +100,20 @@ struct ovsdp_ct_pkt {
 	uint8_t frag;      // OVS_FRAG_TYPE_*
 	uint8_t is_nd;     // an IPv6 neighbour solicitation or advertisement
 	uint8_t nat_done;  // out: NAT rewrote addresses or ports (re-read them)
+	uint8_t reassembled; // out: a fragment completed its datagram: the packet is
+	                   // the whole datagram (re-read it; its MRU is set)
+	uint8_t stolen;    // out: the host took the packet (a fragment kept for
+	                   // reassembly, -EINPROGRESS, or freed with another -errno)
 };
 
 // The ct action on skb (its data at the MAC header, its network header set)
 // in namespace net: 0 with key updated; -errno to drop the packet. The skb's
-// data may have moved or shrunk (refresh what was cached of it).
+// data may have moved or shrunk (refresh what was cached of it). A fragment
+// (pkt->frag) is reassembled first in the action's zone (upstream's
+// handle_fragments()): until its datagram is complete the host keeps it
+// (pkt->stolen, -EINPROGRESS); the fragment that completes it comes back as
+// the whole datagram (pkt->reassembled) with its MRU in the datapath's
+// control block, for output to fragment again.
 int ovsdp_ct_execute(void *skb, void *net, const struct ovsdp_ct_action *act, struct ovsdp_ct_pkt *pkt,
 	struct ovsdp_ct_key *key);
 // ct_clear: the skb's connection reference dropped, the skb untracked.

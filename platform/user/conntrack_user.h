@@ -19,7 +19,12 @@
 //   confirmed connection again and keeps the key's state;
 // - commit of a new connection in a zone with a limit (ovs_ct_limit) fails
 //   with ENOMEM when the zone's confirmed connections reach it.
-// No NAT, helpers' expectations, fragments, timeouts or TCP window tracking.
+// - a fragment (the key says so) is first reassembled in the action's zone
+//   (ct_defrag): kept until its datagram is complete, which then goes on in
+//   place of the fragment that completed it, with the largest fragment's IP
+//   length as its MRU (in order or not; overlaps drop the datagram);
+// No NAT, helpers' expectations, timeouts, TCP window tracking, fragment
+// timeouts or IPv4 options' copy rules.
 // One namespace: one zone limit table, whatever net a command names.
 #pragma once
 
@@ -31,13 +36,18 @@ namespace ovsdp::user {
 
 // The ct action on pkt (DpHost::ct): 0.
 int ct_execute(UserPacket& pkt, FlowKey& key, const ovsdp_ct_action& act);
+// Reassembly before the ct action (upstream's handle_fragments()): 0 with
+// pkt the whole datagram; otherwise pkt is freed and -EINPROGRESS (kept until
+// the datagram is complete) or another -errno.
+int ct_defrag(UserPacket& pkt, const ovsdp_ct_action& act);
 // ct_clear: the packet is untracked.
 void ct_clear(UserPacket& pkt);
 // At receive: key.ct from the connection the packet carries (none: zero).
 void ct_fill_key(const UserPacket& pkt, FlowKey& key);
 
 // Test controls and views.
-void ct_flush(); // forget every connection
+void ct_flush(); // forget every connection and fragment
+usize ct_frag_queues(); // datagrams being reassembled
 long ct_live_actions(); // ct actions whose resources were made and not yet released
 // The namespace goes: its zone limit table is freed (after a grace period).
 void ct_limit_net_exit();

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "platform/user/user_host.h"
 
+#include "flow/flow_extract.h"
 #include "flow_netlink/flow_netlink.h"
 
 #include <algorithm>
@@ -213,6 +214,17 @@ long UserHost::upcalls_open() const
 {
     std::lock_guard<std::mutex> g(mu_);
     return upcalls_open_;
+}
+
+int UserHost::ct_fragment(UserPacket& pkt, FlowKey& key, const ovsdp_ct_action& act)
+{
+    if (int rc = user::ct_defrag(pkt, act))
+        return rc; // pkt freed: kept for reassembly or dropped
+    // As the kernel's: the whole datagram keyed again, not a fragment.
+    if (key_extract(pkt, key).is_error())
+        return -22;
+    key.ip.frag = kFragNone;
+    return ct_execute(pkt, key, act);
 }
 
 void UserHost::set_input_port(UserPacket&, Vport* in)

@@ -106,7 +106,14 @@ public:
     int rx_tunnel(Vport* in, UserPacket& pkt, const void* info, ovsdp_tunnel* t, u8* opts);
     int egress_tunnel(Vport* v, UserPacket& pkt, ovsdp_tunnel* t, u8* opts, u32 cap);
     // The userspace conntrack model (conntrack_user.h).
-    int ct(UserPacket& pkt, FlowKey& key, const ovsdp_ct_action& act, void*) { return ct_execute(pkt, key, act); }
+    int ct(UserPacket& pkt, FlowKey& key, const ovsdp_ct_action& act, void*)
+    {
+        if (OVSDP_UNLIKELY(key.ip.frag != kFragNone))
+            return ct_fragment(pkt, key, act);
+        return ct_execute(pkt, key, act);
+    }
+    // A fragment: reassembled first (ct_defrag), the key then re-extracted.
+    int ct_fragment(UserPacket& pkt, FlowKey& key, const ovsdp_ct_action& act);
     void ct_clear(UserPacket& pkt) { user::ct_clear(pkt); }
     void ct_fill_rx(UserPacket& pkt, FlowKey& key) { user::ct_fill_key(pkt, key); }
     u32 random_u32();

@@ -111,6 +111,29 @@ public:
         len_ = 0;
     }
 
+    // The packet's bytes become [bytes, bytes + len) (a fresh buffer with the
+    // default headroom; the header offsets back at the data), its metadata
+    // kept: the conntrack model's reassembled datagram in place of the
+    // fragment that completed it. False, the packet unchanged, when the
+    // buffer cannot be allocated.
+    bool replace_bytes(const u8* bytes, usize len)
+    {
+        Buf* nb = alloc_buf(kDefaultHeadroom + len);
+        if (!nb)
+            return false;
+        make_linear();
+        drop_buf();
+        buf_ = nb;
+        head_ = nb->bytes;
+        data_ = static_cast<long>(kDefaultHeadroom);
+        len_ = len;
+        if (len)
+            __builtin_memcpy(head_ + data_, bytes, len);
+        network_ = transport_ = inner_network_ = csum_start_ = data_;
+        sync_view();
+        return true;
+    }
+
     // skb_clone(): a new handle at `storage` sharing the bytes, with a copy
     // of all metadata. False (nothing constructed) when allocations fail.
     // A borrowed packet's clone gets a copy of the bytes.

@@ -18,6 +18,7 @@ from nla_seed import be16, be32, be64, flag, nest, nla, u8, u16, u32, u64  # noq
 KEY_IN_PORT, KEY_ETHERNET, KEY_ETHERTYPE, KEY_IPV4, KEY_UDP, KEY_TUNNEL, KEY_RECIRC_ID = 3, 4, 6, 7, 10, 16, 20
 # OVS_ACTION_ATTR_*
 A_OUTPUT, A_USERSPACE, A_SET, A_SAMPLE, A_RECIRC, A_TRUNC, A_CLONE = 1, 2, 3, 6, 7, 13, 20
+A_CT, CT_COMMIT, CT_ZONE = 12, 1, 2
 # OVS_USERSPACE_ATTR_*, OVS_SAMPLE_ATTR_*, OVS_TUNNEL_KEY_ATTR_*
 U_PID, U_USERDATA, U_EGRESS, U_ACTIONS = 1, 2, 3, 4
 S_PROB, S_ACTIONS = 1, 2
@@ -71,6 +72,7 @@ def raw_flow(key, mask, actions): return record(0, le16(key) + le16(mask) + acti
 out = lambda a: u32(A_OUTPUT, a)
 tunnel = nest(A_SET, nest(KEY_TUNNEL, be64(T_ID, 5), be32(T_IPV4_DST, 0xc0a80001), u8(T_TTL, 64)))
 userspace = nest(A_USERSPACE, u32(U_PID, 77), nla(U_USERDATA, b"cookie!!"), u32(U_EGRESS, 3), flag(U_ACTIONS))
+ct_frag_acts = nest(A_CT, flag(CT_COMMIT), u16(CT_ZONE, 7)) + out(2)
 seeds_pp = {
     "hit": bytes([0]) + frame_flow(1, udp_frame(1, 2), out(2)) + packet(1, udp_frame(1, 2)),
     "miss_vport_pids": bytes([0]) + packet(1, udp_frame(3, 4)) + packet(3, arp_frame()),
@@ -97,6 +99,11 @@ seeds_pp = {
                                             + nla(KEY_IPV4, bytes(12)),
                                             out(2))
     + tun_packet(1, rx_tunnel(0, 7, False, 9), udp_frame(7, 8)) + tun_packet(1, rx_tunnel(0, 8, False, 9), udp_frame(7, 8)),
+    # IPv4 fragments through ct(commit,zone=7): the first and a later one
+    # kept, the last completes the datagram, which goes out with its MRU.
+    "ct_fragments": bytes([0]) + frame_flow(1, udp_frame(20, 21, 16, 0x2000), ct_frag_acts)
+    + frame_flow(1, udp_frame(20, 21, 16, 0x2003), ct_frag_acts) + packet(1, udp_frame(20, 21, 16, 0x2003))
+    + packet(1, udp_frame(20, 21, 16, 0x0006)) + packet(1, udp_frame(20, 21, 16, 0x2000)),
     "raw_wildcard": bytes([4]) + raw_flow(u32(KEY_IN_PORT, 1) + nla(KEY_ETHERNET, bytes(12)) + nla(KEY_ETHERTYPE, b"\x08\x00"),
                                           u32(KEY_IN_PORT, 0xffffffff) + nla(KEY_ETHERNET, bytes(12)) + nla(KEY_ETHERTYPE, b"\xff\xff"),
                                           out(2) + userspace) + packet(1, udp_frame(14, 15)),

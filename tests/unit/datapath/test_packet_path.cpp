@@ -1195,6 +1195,172 @@ TEST_F(PacketPathTest, ExecuteKeepsTheKeysConntrackFields)
     ct_flush();
 }
 
+// ---- IP fragments through ct ----
+
+// An Ethernet frame around IPv4 header `ip` (its checksum computed) and
+// `payload`.
+Bytes ipv4_frame(Bytes ip, const Bytes& payload)
+{
+    Bytes f = { 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 1, 0x08, 0x00 };
+    u16 len = static_cast<u16>(ip.size() + payload.size());
+    ip[2] = u8(len >> 8);
+    ip[3] = u8(len);
+    ip[10] = ip[11] = 0;
+    u32 sum = 0;
+    for (usize i = 0; i < ip.size(); i += 2)
+        sum += static_cast<u32>(ip[i] << 8 | ip[i + 1]);
+    while (sum >> 16)
+        sum = (sum & 0xffff) + (sum >> 16);
+    ip[10] = u8(~sum >> 8);
+    ip[11] = u8(~sum);
+    f.insert(f.end(), ip.begin(), ip.end());
+    f.insert(f.end(), payload.begin(), payload.end());
+    return f;
+}
+
+// A UDP datagram (1000 -> 53, `n` payload bytes) from 10.0.0.1 to 10.0.0.2,
+// whole and cut into fragments of at most `per` payload bytes (a multiple of 8).
+struct Fragmented {
+    Bytes whole;
+    std::vector<Bytes> frags;
+};
+Fragmented udp4_fragmented(usize n, usize per, u16 id = 0x1234)
+{
+    Bytes udp = { 0x03, 0xe8, 0, 53, u8((8 + n) >> 8), u8(8 + n), 0, 0 };
+    for (usize i = 0; i < n; i++)
+        udp.push_back(static_cast<u8>(i * 7));
+    Bytes ip = { 0x45, 0, 0, 0, u8(id >> 8), u8(id), 0, 0, 64, 17, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2 };
+    Fragmented r;
+    r.whole = ipv4_frame(ip, udp);
+    for (usize off = 0; off < udp.size(); off += per) {
+        usize len = std::min(per, udp.size() - off);
+        u16 fo = static_cast<u16>(off / 8 | (off + len < udp.size() ? 0x2000 : 0));
+        ip[6] = u8(fo >> 8);
+        ip[7] = u8(fo);
+        r.frags.push_back(ipv4_frame(ip, Bytes(udp.begin() + long(off), udp.begin() + long(off + len))));
+    }
+    return r;
+}
+
+// The same over IPv6 (2001:db8::1 -> 2001:db8::2), a fragment header in each
+// fragment.
+Fragmented udp6_fragmented(usize n, usize per, u32 id = 0xabcd)
+{
+    Bytes udp = { 0x03, 0xe8, 0, 53, u8((8 + n) >> 8), u8(8 + n), 0, 0 };
+    for (usize i = 0; i < n; i++)
+        udp.push_back(static_cast<u8>(i * 5));
+    Bytes ip6 = { 0x60, 0, 0, 0, 0, 0, 17, 64 };
+    for (int a = 1; a <= 2; a++) {
+        Bytes addr = { 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, u8(a) };
+        ip6.insert(ip6.end(), addr.begin(), addr.end());
+    }
+    Bytes eth = { 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 1, 0x86, 0xdd };
+    auto frame = [&](Bytes h, const Bytes& rest) {
+        h[4] = u8(rest.size() >> 8);
+        h[5] = u8(rest.size());
+        Bytes f = eth;
+        f.insert(f.end(), h.begin(), h.end());
+        f.insert(f.end(), rest.begin(), rest.end());
+        return f;
+    };
+    Fragmented r;
+    r.whole = frame(ip6, udp);
+    ip6[6] = 44;
+    for (usize off = 0; off < udp.size(); off += per) {
+        usize len = std::min(per, udp.size() - off);
+        u16 fo = static_cast<u16>(off | (off + len < udp.size() ? 1 : 0));
+        Bytes rest = { 17, 0, u8(fo >> 8), u8(fo), u8(id >> 24), u8(id >> 16), u8(id >> 8), u8(id) };
+        rest.insert(rest.end(), udp.begin() + long(off), udp.begin() + long(off + len));
+        r.frags.push_back(frame(ip6, rest));
+    }
+    return r;
+}
+
+// ct on fragments (upstream's handle_fragments()): each fragment but the
+// last to arrive is kept (no output, no upcall, not counted as dropped); the
+// one that completes the datagram goes on as the whole datagram, keyed again
+// (not a fragment, its UDP ports), tracked, and output with the largest
+// fragment's size as its MRU (the MRU path of output fragments it again).
+TEST_F(PacketPathTest, ConntrackReassemblesFragmentsAndOutputsWithTheirMru)
+{
+    auto fresh_dp = [&] {
+        {
+            OvsLock ovsl;
+            ovsdp_destroy_all();
+        }
+        ovsdp_rcu_barrier();
+        ct_flush();
+        ASSERT_EQ(new_dp("dp0"), 0);
+        ifindex = dp_ifindex("dp0");
+        dp = dp_lookup_by_ifindex(&net, ifindex);
+        ASSERT_EQ(new_port("p1", 1, p1_pids), 0);
+        ASSERT_EQ(new_port("p2", 2), 0);
+    };
+    ct_flush();
+    for (bool v6 : { false, true }) {
+        SCOPED_TRACE(v6 ? "IPv6" : "IPv4");
+        Fragmented d = v6 ? udp6_fragmented(1000, 400) : udp4_fragmented(1000, 400);
+        ASSERT_EQ(d.frags.size(), 3u);
+        Nl acts;
+        output(acts.append(ct_nest(Nl().flag(uapi::OVS_CT_ATTR_COMMIT).u16_(uapi::OVS_CT_ATTR_ZONE, 7))), 2);
+        ASSERT_EQ(install(d.frags[0], 1, acts), 0) << last_msg; // first fragment
+        ASSERT_EQ(install(d.frags[1], 1, acts), 0) << last_msg; // later fragments
+        u64 dropped = host.dropped();
+        // Out of order: the last, a middle one, then the first.
+        receive(d.frags[2], 1);
+        receive(d.frags[1], 1);
+        EXPECT_TRUE(host.take_sent(2).empty());
+        EXPECT_TRUE(host.take_upcalls().empty());
+        EXPECT_EQ(ct_frag_queues(), 1u);
+        receive(d.frags[0], 1);
+        std::vector<SentPacket> sent = host.take_sent(2);
+        ASSERT_EQ(sent.size(), 1u);
+        EXPECT_TRUE(sent[0].via_mru);
+        u16 largest = static_cast<u16>(v6 ? 40 + 8 + 400 : 20 + 400);
+        EXPECT_EQ(sent[0].mru, largest);
+        EXPECT_EQ(sent[0].bytes, d.whole);
+        EXPECT_EQ(host.dropped(), dropped);
+        EXPECT_EQ(ct_frag_queues(), 0u);
+        EXPECT_EQ(ct_connections(7), 1u) << "the datagram's 5-tuple committed";
+
+        // Overlapping fragments: the datagram is dropped, nothing goes out.
+        Fragmented o = v6 ? udp6_fragmented(1000, 400, 99) : udp4_fragmented(1000, 400, 99);
+        Fragmented o2 = v6 ? udp6_fragmented(1000, 200, 99) : udp4_fragmented(1000, 200, 99);
+        receive(o.frags[1], 1);  // 400..800
+        receive(o2.frags[3], 1); // 600..800 again
+        receive(o.frags[0], 1);
+        receive(o.frags[2], 1);
+        EXPECT_TRUE(host.take_sent(2).empty());
+        EXPECT_TRUE(host.take_upcalls().empty());
+
+        // Through ct and recirculation: the key at recirc 1 is the whole
+        // datagram's, tracked, and the upcall carries the MRU.
+        fresh_dp();
+        Nl rec;
+        rec.append(ct_nest(Nl().u16_(uapi::OVS_CT_ATTR_ZONE, 8))).u32_(uapi::OVS_ACTION_ATTR_RECIRC, 1);
+        ASSERT_EQ(install(d.frags[0], 1, rec), 0) << last_msg;
+        ASSERT_EQ(install(d.frags[1], 1, rec), 0) << last_msg;
+        for (const Bytes& f : d.frags)
+            receive(f, 1);
+        std::vector<Upcall> up = host.take_upcalls();
+        ASSERT_EQ(up.size(), 1u);
+        FlowKey k;
+        ASSERT_TRUE(up[0].key(&k));
+        EXPECT_EQ(k.recirc_id, 1u);
+        EXPECT_EQ(k.ip.frag, kFragNone);
+        EXPECT_EQ(k.tp.src, htons(1000));
+        EXPECT_EQ(k.tp.dst, htons(53));
+        EXPECT_EQ(k.ct.state, uapi::kCtStateTracked | uapi::kCtStateNew);
+        EXPECT_EQ(k.ct.zone, 8);
+        const NlAttr* mru = up[0].attr(uapi::OVS_PACKET_ATTR_MRU);
+        ASSERT_NE(mru, nullptr);
+        EXPECT_EQ(mru->get_u16(), largest);
+        EXPECT_EQ(up[0].packet(), d.whole);
+        fresh_dp();
+    }
+    EXPECT_EQ(ct_live_actions(), 0);
+}
+
 // ---- Receive through a tunnel device (collect-metadata vxlan, geneve, gre ...) ----
 
 // What a collect-metadata device attaches on receive (mode RX).

@@ -6,7 +6,7 @@
 # family against the kernel's module in the same boot (meter_abi.py; the
 # ovs_ct_limit family likewise, ct_limit_abi.py, and ovs-dpctl's and
 # ovsdp-ctl's ct-*-limits commands, ct_limit_ctl.sh; ct after EXECUTE,
-# ct_refind.py), then
+# ct_refind.py; IP fragments through ct, ct_frag.py), then
 # OpenFlow 1.3 meters through ovs-vswitchd limiting UDP floods
 # (meter_flood.py) in packets and in kilobits per second; OpenFlow
 # conntrack (vswitchd_ct.sh).
@@ -20,7 +20,8 @@ t_begin "ovs_meter and ovs_ct_limit cases on the kernel's module (meter_abi.py, 
 if load_stock_ovs && python3 "$HERE/meter_abi.py" --record /tmp/meter-stock.json &&
 	python3 "$HERE/ct_limit_abi.py" --record /tmp/ct-limit-stock.json &&
 	ovs-dpctl add-dp ctl0 && bash "$HERE/ct_limit_ctl.sh" ovs-dpctl /tmp/ctl-stock.txt &&
-	ovs-dpctl del-dp ctl0 && python3 "$HERE/ct_refind.py" /tmp/refind-stock.json 40000 && unload_ovs; then
+	ovs-dpctl del-dp ctl0 && python3 "$HERE/ct_refind.py" /tmp/refind-stock.json 40000 &&
+	load_veth && python3 "$HERE/ct_frag.py" /tmp/frag-stock.json 42000 && unload_ovs; then
 	t_pass
 else
 	t_fail "could not record the kernel module's meter or ct_limit replies"
@@ -53,6 +54,10 @@ fi
 # ones by the inverted tuple, and keep their key's state (ct_refind.py).
 check "ct after EXECUTE: connections found again as by the kernel's module" \
 	sh -c "python3 '$HERE/ct_refind.py' /tmp/refind-ours.json 41000 && diff /tmp/refind-stock.json /tmp/refind-ours.json"
+# IP fragments through ct: reassembled, stolen until complete, the datagram
+# with its MRU in the upcall and fragmented again on output (ct_frag.py).
+check "ct on IPv4 and IPv6 fragments as the kernel's module (reassembly, MRU, refragmentation)" \
+	sh -c "python3 '$HERE/ct_frag.py' /tmp/frag-ours.json 42100 && diff /tmp/frag-stock.json /tmp/frag-ours.json"
 load_veth
 sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
 check "two namespaces" make_two_ns
