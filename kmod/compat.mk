@@ -5,7 +5,10 @@
 # headers have it; kmod/compat.h turns the results into one spelling for the C
 # shim. Tests name features, never kernel versions: stable updates backport
 # renames (the netns-local flag is a feature bit in 6.1, dev->netns_local in
-# 6.12.0, dev->netns_immutable in later 6.12.y).
+# 6.12.0, dev->netns_immutable in later 6.12.y; scripts/check-compat.sh
+# compiles kmod/compat.h against each of the three, 6.12.0's from a copy of
+# the 6.12.y headers with the field renamed back, since Debian ships only the
+# newest 6.12.y headers).
 
 ovsdp_inc := $(srctree)/include
 # $(call ovsdp_grep,HEADER,ERE,FEATURE): FEATURE when HEADER matches ERE.
