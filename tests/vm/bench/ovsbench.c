@@ -814,6 +814,14 @@ static void insnprof_mark(void)
 	__asm__ volatile(".byte 0x0f, 0x1f, 0x80, 0x4c, 0x53, 0x56, 0x4f" ::: "memory");
 }
 
+/* OVSBENCH_MARK names the part whose timed pass insnprof_mark() brackets. */
+static int mark_is(const char *part)
+{
+	const char *mark = getenv("OVSBENCH_MARK");
+
+	return mark && !strcmp(mark, part);
+}
+
 static struct pg_result pg_run(const char *dev)
 {
 	struct pg_result r;
@@ -901,10 +909,10 @@ static int cmd_base(int argc, char **argv)
 	if (argc == 4)
 		traffic = parse_traffic(argv[3]);
 	pg_setup(argv[1], count, traffic);
-	if (getenv("OVSBENCH_MARK") && !strcmp(getenv("OVSBENCH_MARK"), "base"))
+	if (mark_is("base"))
 		insnprof_mark();
 	r = pg_run(argv[1]);
-	if (getenv("OVSBENCH_MARK") && !strcmp(getenv("OVSBENCH_MARK"), "base"))
+	if (mark_is("base"))
 		insnprof_mark();
 	pg_must("/proc/net/pktgen/kpktgend_0", "rem_device_all");
 	printf("result kind=base module=%s traffic=%s pkts=%llu usec=%llu kpps=%.2f pg_errors=%llu wall_ns=%llu\n",
@@ -923,8 +931,7 @@ static int cmd_fwd(int argc, char **argv)
 	enum traffic traffic = TRAFFIC_RANDOM;
 	/* OVSBENCH_MARK=fwd: each pktgen run is an insnprof window (use one M
 	 * and one action: scripts/insnprof.sh fwd). */
-	const char *mark = getenv("OVSBENCH_MARK");
-	int mark_fwd = mark && !strcmp(mark, "fwd");
+	int mark_fwd = mark_is("fwd");
 	struct ovs o;
 	int rc = 0;
 
@@ -1052,8 +1059,7 @@ static void setup_gen(uint32_t n, void *ctx, struct flow_spec *f)
 static int cmd_setup(int argc, char **argv)
 {
 	uint32_t nflows, rep, i;
-	const char *mark;
-	int mark_in, mark_del;
+	int mark_in = mark_is("install"), mark_del = mark_is("delete");
 	struct ovs o;
 
 	if (argc != 5)
@@ -1066,9 +1072,6 @@ static int cmd_setup(int argc, char **argv)
 	vport_add(&o, argv[2], 2, 0);
 	/* OVSBENCH_MARK=install or delete: the last round's installs or
 	 * deletes are insnprof's timed pass (scripts/insnprof.sh). */
-	mark = getenv("OVSBENCH_MARK");
-	mark_in = mark && !strcmp(mark, "install");
-	mark_del = mark && !strcmp(mark, "delete");
 	for (i = 0; i < rep; i++) {
 		int last = i == rep - 1;
 		uint64_t tin, tdel;
